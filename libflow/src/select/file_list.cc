@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Expansion of -r/-R/-M into an ordered file list. Walks are depth-first, each level in
+// byte-wise name order, so the list is chronological for every -S sub-directory layout.
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "flow/select.h"
+
+namespace flow {
+
+namespace {
+
+bool IsDirectory(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool IsRegularFile(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// Removes "//", "/./", a leading "./" and a trailing "/" so name comparisons are stable.
+std::string CleanPath(std::string path) {
+    size_t pos;
+    while ((pos = path.find("//")) != std::string::npos) path.erase(pos, 1);
+    while ((pos = path.find("/./")) != std::string::npos) path.erase(pos, 2);
+    while (path.size() > 2 && path.compare(0, 2, "./") == 0) path.erase(0, 2);
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return path;
+}
+
+std::vector<std::string> SplitPath(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        if (slash > start) parts.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return parts;
+}
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+    if (dir.empty() || dir == ".") return name;
+    if (dir.back() == '/') return dir + name;
+    return dir + "/" + name;
+}
+
+// Sorted names of a directory, hidden entries excluded. Unreadable directories give none.
+std::vector<std::string> ListDirectory(const std::string& dir) {
+    std::vector<std::string> names;
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return names;
+    while (struct dirent* e = ::readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        names.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Every flow file below `dir`. `rel` holds the path components below the walk's root, and
+// `keep` decides on each file by those components (including the file name).
+template <typename Keep>
+void Walk(const std::string& dir, std::vector<std::string>& rel, const Keep& keep,
+          std::vector<std::string>* out, int depth = 0) {
+    if (depth > 32) return;  // a symlink loop or an absurd tree
+    for (const std::string& name : ListDirectory(dir)) {
+        std::string path = JoinPath(dir, name);
+        rel.push_back(name);
+        if (IsDirectory(path)) {
+            if (keep(rel, true)) Walk(path, rel, keep, out, depth + 1);
+        } else if (!IsSkippedName(name) && keep(rel, false)) {
+            out->push_back(path);
+        }
+        rel.pop_back();
+    }
+}
+
+void WalkAll(const std::string& dir, std::vector<std::string>* out) {
+    std::vector<std::string> rel;
+    Walk(dir, rel, [](const std::vector<std::string>&, bool) { return true; }, out);
+}
+
+// Compares the first `n` components of `a` with `b`'s (a shorter side compares as a prefix).
+int ComparePrefix(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                  size_t n) {
+    for (size_t i = 0; i < n && i < a.size() && i < b.size(); ++i) {
+        int c = a[i].compare(b[i]);
+        if (c != 0) return c < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
+// Sub-directory layouts a collector may use (-S 1..8), for guessing where `last` lives.
+constexpr const char* kSubdirFormats[] = {"%Y/%m/%d",    "%Y/%m/%d/%H", "%Y/%W/%u",
+                                          "%Y/%W/%u/%H", "%Y/%j",       "%Y/%j/%H",
+                                          "%Y-%m-%d",    "%Y-%m-%d/%H"};
+
+// For `nfcapd.YYYYMMDDhhmm[ss]`, the sub-directory candidates of each layout.
+std::vector<std::string> GuessSubdirs(const std::string& name) {
+    std::vector<std::string> out;
+    if (!IsFlowFileName(name)) return out;
+    struct tm tm = {};
+    const char* d = name.c_str() + 7;
+    auto num = [&](int off, int len) { return std::stoi(std::string(d + off, len)); };
+    tm.tm_year = num(0, 4) - 1900;
+    tm.tm_mon = num(4, 2) - 1;
+    tm.tm_mday = num(6, 2);
+    tm.tm_hour = num(8, 2);
+    tm.tm_min = num(10, 2);
+    tm.tm_isdst = -1;
+    time_t t = ::mktime(&tm);
+    struct tm local;
+    ::localtime_r(&t, &local);
+    for (const char* fmt : kSubdirFormats) {
+        char buf[64];
+        if (::strftime(buf, sizeof(buf), fmt, &local) > 0) out.emplace_back(buf);
+    }
+    return out;
+}
+
+// -R PATH[:LAST], with `base_dir` the directory -M supplies (empty without -M).
+Status ExpandRange(const std::string& spec, const std::string& base_dir,
+                   std::vector<std::string>* out) {
+    size_t colon = spec.find(':');
+    if (colon != std::string::npos && spec.find(':', colon + 1) != std::string::npos) {
+        return Status::InvalidArgument("Multiple file separators ':' in path not allowed!");
+    }
+    std::string first = CleanPath(base_dir.empty() ? spec.substr(0, colon)
+                                                   : JoinPath(base_dir, spec.substr(0, colon)));
+    if (colon == std::string::npos) {
+        if (IsDirectory(first)) {
+            WalkAll(first, out);
+            return Status::Ok();
+        }
+        if (!IsRegularFile(first)) {
+            return Status::NotFound("stat() error '" + first + "': " + std::strerror(ENOENT));
+        }
+        // An existing file: it and every later file of its directory.
+        std::string dir = first.find('/') == std::string::npos
+                              ? std::string(".")
+                              : first.substr(0, first.rfind('/'));
+        std::string name = first.substr(first.rfind('/') + 1);
+        for (const std::string& n : ListDirectory(dir)) {
+            std::string p = JoinPath(dir, n);
+            if (n >= name && !IsSkippedName(n) && IsRegularFile(p)) out->push_back(p);
+        }
+        return Status::Ok();
+    }
+
+    std::string last = CleanPath(spec.substr(colon + 1));
+    if (spec.substr(colon + 1).empty()) {
+        return Status::InvalidArgument("Missing last file option after ':'!");
+    }
+    if (last.front() == '/') {
+        return Status::InvalidArgument("Last file name in -R list must not start with '/'");
+    }
+    std::vector<std::string> first_parts = SplitPath(first);
+    std::vector<std::string> last_parts = SplitPath(last);
+    bool absolute = !first.empty() && first.front() == '/';
+
+    // A plain last name in a hierarchy: find the sub-directory its date points to.
+    if (last_parts.size() == 1 && first_parts.size() >= 2) {
+        std::string dir = first.substr(0, first.rfind('/'));
+        if (!IsRegularFile(JoinPath(dir, last))) {
+            std::vector<std::string> guesses = GuessSubdirs(last);
+            for (size_t up = 1; up < first_parts.size() && last_parts.size() == 1; ++up) {
+                std::vector<std::string> anc(first_parts.begin(), first_parts.end() - 1 - up);
+                std::string anc_path = (absolute ? "/" : "");
+                for (size_t i = 0; i < anc.size(); ++i) anc_path += (i ? "/" : "") + anc[i];
+                for (const std::string& g : guesses) {
+                    if (SplitPath(g).size() != up) continue;
+                    if (IsRegularFile(JoinPath(JoinPath(anc_path, g), last))) {
+                        last_parts = SplitPath(g + "/" + last);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    size_t k = last_parts.size() - 1;  // sub-directory levels below the base
+    if (first_parts.size() < k + 1) {
+        return Status::InvalidArgument("-R range '" + spec + "': first path has fewer levels "
+                                       "than last");
+    }
+    std::vector<std::string> lo(first_parts.end() - static_cast<long>(k + 1),
+                                first_parts.end());
+    std::string base = absolute ? "/" : "";
+    for (size_t i = 0; i + k + 1 < first_parts.size(); ++i) {
+        base += (i ? "/" : "") + first_parts[i];
+    }
+    if (base.empty()) base = ".";
+    if (!IsDirectory(base)) {
+        return Status::NotFound("stat() error '" + base + "': " + std::strerror(ENOENT));
+    }
+    const std::vector<std::string>& hi = last_parts;
+    std::vector<std::string> rel;
+    Walk(base, rel,
+         [&](const std::vector<std::string>& r, bool is_dir) {
+             if (is_dir) {
+                 return r.size() <= k && ComparePrefix(r, lo, r.size()) >= 0 &&
+                        ComparePrefix(r, hi, r.size()) <= 0;
+             }
+             return r.size() == k + 1 && ComparePrefix(r, lo, k + 1) >= 0 &&
+                    ComparePrefix(r, hi, k + 1) <= 0;
+         },
+         out);
+    return Status::Ok();
+}
+
+Status ExpandRead(const std::string& path, std::vector<std::string>* out) {
+    if (IsDirectory(path)) {
+        WalkAll(CleanPath(path), out);
+        return Status::Ok();
+    }
+    if (IsRegularFile(path)) {
+        out->push_back(path);
+        return Status::Ok();
+    }
+    return Status::NotFound(path + " is not a file or directory");
+}
+
+}  // namespace
+
+bool IsSkippedName(const std::string& name) {
+    return name.empty() || name[0] == '.' || name.rfind("nfcapd.current", 0) == 0 ||
+           name.find(".stat") != std::string::npos ||
+           name.find(".DS_Store") != std::string::npos ||
+           name.find("pcap") != std::string::npos;
+}
+
+bool IsFlowFileName(const std::string& name) {
+    if (name.rfind("nfcapd.", 0) != 0) return false;
+    size_t digits = name.size() - 7;
+    if (digits != 12 && digits != 14) return false;
+    return std::all_of(name.begin() + 7, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel) {
+    std::vector<std::string> files;
+    if (sel.read_path && sel.range) {
+        return Status::InvalidArgument(
+            "-r and -R are mutually exclusive. Please specify either -r or -R");
+    }
+    if (!sel.multi_dirs) {
+        Status s = sel.range ? ExpandRange(*sel.range, "", &files)
+                 : sel.read_path ? ExpandRead(*sel.read_path, &files)
+                                 : Status::InvalidArgument("no input files: use -r, -R or -M");
+        if (!s.ok()) return s;
+        return files;
+    }
+
+    if (!sel.read_path && !sel.range) {
+        return Status::InvalidArgument(
+            "-M needs either -r or -R to specify the file or file list. Add '-R .' for all "
+            "files in the directories.");
+    }
+    // -M base/d1:d2:d3: the text before the first element's last '/' prefixes every element.
+    const std::string& m = *sel.multi_dirs;
+    size_t colon = m.find(':');
+    std::string head = m.substr(0, colon);
+    std::string prefix = head.find('/') == std::string::npos ? "" : head.substr(0, head.rfind('/'));
+    std::vector<std::string> dirs;
+    dirs.push_back(head);
+    while (colon != std::string::npos) {
+        size_t next = m.find(':', colon + 1);
+        std::string part = m.substr(colon + 1, next == std::string::npos ? next : next - colon - 1);
+        if (!part.empty()) dirs.push_back(prefix.empty() ? part : JoinPath(prefix, part));
+        colon = next;
+    }
+    for (const std::string& dir : dirs) {
+        if (!IsDirectory(dir)) return Status::NotFound("Not a directory: '" + dir + "'");
+    }
+    for (const std::string& dir : dirs) {
+        Status s = Status::Ok();
+        if (sel.range && (*sel.range == "." || sel.range->empty())) {
+            WalkAll(CleanPath(dir), &files);
+        } else if (sel.range) {
+            s = ExpandRange(*sel.range, dir, &files);
+        } else {
+            s = ExpandRead(JoinPath(dir, *sel.read_path), &files);
+        }
+        if (!s.ok()) return s;
+    }
+    return files;
+}
+
+}  // namespace flow

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// File selection (-r/-R/-M) and -t parsing on directory trees made for each test.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "flow/select.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempTree {
+    fs::path root;
+    TempTree() {
+        char tmpl[] = "/tmp/flowkit-select-XXXXXX";
+        root = ::mkdtemp(tmpl);
+    }
+    ~TempTree() { fs::remove_all(root); }
+    void Touch(const std::string& rel) {
+        fs::create_directories((root / rel).parent_path());
+        std::ofstream(root / rel) << "x";
+    }
+    std::string operator/(const std::string& rel) const { return (root / rel).string(); }
+};
+
+std::vector<std::string> Names(const std::vector<std::string>& paths, const std::string& root) {
+    std::vector<std::string> out;
+    for (const auto& p : paths) out.push_back(p.substr(root.size() + 1));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("skip rules for directory walks") {
+    CHECK(flow::IsSkippedName(".nfstat"));
+    CHECK(flow::IsSkippedName("nfcapd.current.1234"));
+    CHECK(flow::IsSkippedName("x.pcap"));
+    CHECK_FALSE(flow::IsSkippedName("nfcapd.202612041510"));
+    CHECK(flow::IsFlowFileName("nfcapd.202612041510"));
+    CHECK(flow::IsFlowFileName("nfcapd.20261204151005"));
+    CHECK_FALSE(flow::IsFlowFileName("nfcapd.2026120415"));
+    CHECK_FALSE(flow::IsFlowFileName("nfcapd.20261204151a"));
+}
+
+TEST_CASE("-R forms select by name") {
+    TempTree t;
+    for (const char* n : {"nfcapd.202612041500", "nfcapd.202612041505", "nfcapd.202612041510",
+                          "nfcapd.202612041515", "nfcapd.current.99", ".nfstat"}) {
+        t.Touch(std::string("d/") + n);
+    }
+    std::string root = t.root.string();
+
+    flow::FileSelection all;
+    all.range = t / "d";
+    auto r = flow::ExpandSelection(all);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, root) == std::vector<std::string>{"d/nfcapd.202612041500",
+                                                      "d/nfcapd.202612041505",
+                                                      "d/nfcapd.202612041510",
+                                                      "d/nfcapd.202612041515"});
+
+    flow::FileSelection range;
+    range.range = t / "d/nfcapd.202612041505:nfcapd.202612041510";
+    r = flow::ExpandSelection(range);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, root) ==
+          std::vector<std::string>{"d/nfcapd.202612041505", "d/nfcapd.202612041510"});
+
+    flow::FileSelection from;
+    from.range = t / "d/nfcapd.202612041510";
+    r = flow::ExpandSelection(from);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 2);
+
+    flow::FileSelection missing;
+    missing.range = t / "d/nfcapd.209912041510";
+    r = flow::ExpandSelection(missing);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("stat() error") == 0);
+
+    flow::FileSelection bad;
+    bad.range = t / "d/a:b:c";
+    CHECK_FALSE(flow::ExpandSelection(bad).ok());
+}
+
+TEST_CASE("-R range across sub-directories, with and without the last file's sub-directory") {
+    TempTree t;
+    for (const char* n : {"2026/12/03/nfcapd.202612032355", "2026/12/04/nfcapd.202612040000",
+                          "2026/12/04/nfcapd.202612040005", "2026/12/05/nfcapd.202612050000"}) {
+        t.Touch(n);
+    }
+    std::string root = t.root.string();
+    flow::FileSelection sel;
+    sel.range = t / "2026/12/03/nfcapd.202612032355:2026/12/04/nfcapd.202612040000";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, root) == std::vector<std::string>{"2026/12/03/nfcapd.202612032355",
+                                                      "2026/12/04/nfcapd.202612040000"});
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    sel.range = t / "2026/12/03/nfcapd.202612032355:nfcapd.202612040005";
+    r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 3);
+}
+
+TEST_CASE("-M applies -r and -R in each directory") {
+    TempTree t;
+    t.Touch("a/nfcapd.202612041500");
+    t.Touch("b/nfcapd.202612041500");
+    t.Touch("b/nfcapd.202612041505");
+    flow::FileSelection sel;
+    sel.multi_dirs = t / "a:b";
+    sel.range = ".";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 3);
+
+    sel.range.reset();
+    sel.read_path = "nfcapd.202612041500";
+    r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 2);
+
+    sel.read_path.reset();
+    r = flow::ExpandSelection(sel);
+    CHECK_FALSE(r.ok());
+
+    sel.multi_dirs = t / "a:zz";
+    sel.range = ".";
+    r = flow::ExpandSelection(sel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("Not a directory") == 0);
+}
+
+TEST_CASE("-t windows") {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    auto w = flow::ParseTimeWindow("2026/12/04.15:10-2026/12/04.15:20:30");
+    REQUIRE(w.ok());
+    CHECK(w->start_ms == 1796397000000ULL);
+    CHECK(w->end_ms == 1796397630000ULL);
+    CHECK(w->Contains(1796397000000ULL, 1796397630000ULL));
+    CHECK_FALSE(w->Contains(1796396999999ULL, 1796397000000ULL));
+
+    auto open = flow::ParseTimeWindow("2026");
+    REQUIRE(open.ok());
+    CHECK(open->end_ms == UINT64_MAX);
+
+    auto bad = flow::ParseTimeWindow("2026/7/11");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().message() == "Time format error: '7' unexpected.");
+    CHECK_FALSE(flow::ParseTimeWindow("2026/13").ok());
+    CHECK_FALSE(flow::ParseTimeWindow("20").ok());
+}
