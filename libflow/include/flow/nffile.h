@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading and writing nfdump's flow files: layout 1 (nfdump 1.6) and layout 2 (nfdump 1.7)
+// are read into FlowRecord; files are written as layout 2 with V3 records, readable by
+// nfdump 1.7.1. The byte layouts are described in docs/file-format.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flow/exporter.h"
+#include "flow/record.h"
+#include "flow/stat.h"
+#include "flow/status.h"
+
+namespace flow {
+
+// Block compression of a file. The values are stored on disk (layout 2 header byte 16):
+// do not renumber.
+enum class Codec : uint8_t {
+    kNone = 0,
+    kLzo = 1,  // raw LZO1X-1 stream
+    kBz2 = 2,  // one bzip2 stream per block
+    kLz4 = 3,  // raw LZ4 block
+    kZstd = 4, // one zstd frame per block (nfdump 1.7.3+; not readable by 1.7.1)
+};
+
+// "none", "lzo", "bz2", "lz4", "zstd".
+const char* CodecName(Codec codec);
+
+// Parses a codec name as nfdump's -z=NAME accepts it ("lzo", "bz2", "bzip2", "lz4", "zstd",
+// "none", case-insensitive). InvalidArgument for anything else.
+Result<Codec> ParseCodec(std::string_view name);
+
+// Longest ident a file can carry: nfdump rejects appendix ident records of 128 bytes or more
+// (4-byte record header + text + NUL).
+inline constexpr size_t kMaxIdentLength = 122;
+
+// What a file's header and appendix (layout 2) or header and stat record (layout 1) say.
+struct FileInfo {
+    std::string path;
+    int layout = 2;           // 1 = nfdump 1.6 file, 2 = nfdump 1.7 file
+    Codec codec = Codec::kNone;
+    bool anonymized = false;  // layout 1 header flag 0x02 (set by nfanon)
+    std::string ident;        // empty when the file records none (unclosed files)
+    int64_t created = 0;      // layout 2: UNIX seconds at open; layout 1: file mtime
+    uint32_t nfd_version = 0; // layout 2 writer version (1.7.1 writes 0x01070100); 1: 0
+    uint32_t creator = 0;     // layout 2: 1 nfcapd, 2 nfpcapd, 3 sfcapd, 4 nfdump, 0 unknown
+    uint32_t num_blocks = 0;  // data blocks according to the header (a hint for layout 1)
+    uint16_t appendix_blocks = 0;
+    uint64_t appendix_offset = 0;  // 0 = none
+    uint64_t file_size = 0;
+    // False for a file whose writer never closed it (nfcapd.current.*): the header has
+    // NumBlocks 0 / no appendix; the reader then reads blocks up to end of file and the stat
+    // record is absent (layout 2) or holds its initial values (layout 1).
+    bool closed = true;
+    bool has_stat = false;  // a stat record was read (layout 1 always; layout 2 appendix)
+    StatRecord stat;
+};
+
+// Non-fatal things the reader skipped, per file. Tools may print them; nothing is logged.
+struct ReadCounters {
+    uint64_t blocks = 0;             // data blocks decoded
+    uint64_t flow_records = 0;       // flow records handed out
+    uint64_t skipped_blocks = 0;     // block types other than 2 and 3 (histograms, arrays)
+    uint64_t unknown_records = 0;    // record types not understood, skipped by size
+    uint64_t unknown_elements = 0;   // V3 element ids or lengths not understood, skipped
+    uint64_t unmapped_records = 0;   // layout 1 records naming an undefined extension map
+    uint64_t bad_maps = 0;           // layout 1 extension maps failing validation, ignored
+    uint64_t v0_records = 0;         // layout 1 type-1 records (nfdump <= 1.6.11) converted
+};
+
+struct ReaderOptions {
+    // Number of blocks read and decompressed ahead on a background thread (a ring of that
+    // many reused buffers). 0 reads and decompresses on the caller's thread. Values above 8
+    // are treated as 8.
+    int prefetch_blocks = 0;
+};
+
+// Reads one nfdump file, block by block. Usage:
+//
+//   auto r = NfFileReader::Open(path);
+//   if (!r.ok()) ...
+//   FlowRecord rec;
+//   for (;;) {
+//       Result<bool> more = (*r)->NextBlock();
+//       if (!more.ok()) { report more.status(); break; }   // or continue, see NextBlock
+//       if (!*more) break;
+//       while ((*r)->NextRecord(&rec)) use(rec);
+//   }
+//
+// Not thread-safe: one thread uses a reader (with prefetching, the reader's own background
+// thread only reads and decompresses). The reader trusts no byte of the file: every length
+// is checked, failures are Statuses naming the file, the block number and the problem.
+class NfFileReader {
+public:
+    // Opens `path`, reads and checks the header, the layout 1 stat record or the layout 2
+    // appendix (ident + stat). Fails with NotFound / IoError (with strerror text),
+    // Malformed (bad magic, byte-swapped file, impossible header), Truncated or Unsupported
+    // (encryption, unknown layout or codec). A damaged layout 2 appendix is not fatal: the
+    // file opens with has_stat = false, as nfdump does. No data block is read yet.
+    static Result<std::unique_ptr<NfFileReader>> Open(const std::string& path,
+                                                      const ReaderOptions& options = {});
+
+    ~NfFileReader();
+    NfFileReader(const NfFileReader&) = delete;
+    NfFileReader& operator=(const NfFileReader&) = delete;
+
+    const FileInfo& info() const;
+
+    // Loads the next data block (decompressed, records framed) and returns true, or false at
+    // the end of the data. Blocks of types the reader does not decode are skipped.
+    // Errors: Truncated (block header or payload cut short, e.g. the file ends inside a
+    // block), Malformed (impossible size, codec error, corrupt record framing), Unsupported.
+    // Two kinds of failure:
+    //   - the file's block sequence is broken (bad block header, short read, decompression
+    //     failed): the status is returned and every later call returns false;
+    //   - a record inside a block is corrupt: NextRecord() stops at it (records before it
+    //     were handed out), and the next NextBlock() call returns the status once; calling
+    //     NextBlock() again continues with the block after it.
+    // Records of the current block not yet fetched with NextRecord() are discarded.
+    Result<bool> NextBlock();
+
+    // Decodes the next flow record of the current block into `out` (fully overwritten) and
+    // returns true; false when the block holds no more flow records (or a corrupt record
+    // was met, see NextBlock). Exporter, exporter-stat and sampler records met on the way
+    // update exporters() / samplers(); extension maps update the layout 1 state. No
+    // allocation. Rules applied while decoding (nfdump 1.7.8 behaviour): a record carrying
+    // both an IPv4 and an IPv6 address element keeps one (EXlayer2 ipVersion if present, else
+    // IPv4 unless both its addresses are zero); first_ms = 0 is replaced by the NSEL, else
+    // the NAT event time; absent EXcntFlow means flows = 1.
+    bool NextRecord(FlowRecord* out);
+
+    // Exporters and samplers seen so far in this file (records may follow their flows).
+    // References are valid until the next NextRecord()/NextBlock() call.
+    const std::vector<ExporterInfo>& exporters() const;
+    const std::vector<SamplerInfo>& samplers() const;
+    // The exporter with this sysid, or nullptr. Valid like exporters().
+    const ExporterInfo* FindExporter(uint16_t sysid) const;
+
+    const ReadCounters& counters() const;
+    // 1-based number of the block last loaded by NextBlock(); 0 before the first.
+    uint32_t block_number() const;
+
+    class Impl;
+
+private:
+    explicit NfFileReader(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+struct WriterOptions {
+    uint32_t nfd_version = 0x01070100;  // what nfdump 1.7.1 writes
+    uint32_t creator = 0;               // 1.7.1 writes 0; 1 nfcapd, 4 nfdump (1.7.2+)
+    // Codec level: zstd level (0 = default 3); lz4 > 0 selects LZ4-HC at that level; others
+    // ignore it.
+    int level = 0;
+    // Uncompressed bytes per data block; a block is written when the next record would not
+    // fit. 1 MiB is what nfdump 1.7.1 uses (it can read blocks up to 5 MiB).
+    uint32_t block_bytes = 1u << 20;
+};
+
+// Writes a layout 2 file. Records go into a block buffer that is compressed and written
+// when full; Close() writes the last block, the appendix (ident + stat record) and the
+// final header. Until Close() the file on disk looks like an unclosed nfcapd.current file.
+// Not thread-safe.
+class NfFileWriter {
+public:
+    // Creates (truncates) `path` and writes a provisional header. `ident` may hold at most
+    // kMaxIdentLength bytes and no NUL (nfdump rejects longer appendix ident records):
+    // InvalidArgument otherwise.
+    // Unsupported when the codec is not compiled in; IoError with strerror text otherwise.
+    static Result<std::unique_ptr<NfFileWriter>> Create(const std::string& path, Codec codec,
+                                                        std::string_view ident,
+                                                        const WriterOptions& options = {});
+
+    // Closes the file if Close() was not called; errors are lost then.
+    ~NfFileWriter();
+    NfFileWriter(const NfFileWriter&) = delete;
+    NfFileWriter& operator=(const NfFileWriter&) = delete;
+
+    // Appends `rec` as a V3 record holding exactly the elements whose presence bit is set
+    // (EXipReceivedV4/V6 last, as nfcapd orders them) and, when `count_in_stat`, accounts it
+    // into stat() by AccumulateStat(). IoError / Malformed (compression failed) when a full
+    // block could not be written; the record is then not stored. No allocation once the
+    // block buffer exists.
+    Status Append(const FlowRecord& rec, bool count_in_stat = true);
+
+    // Appends an exporter record (type 7, legacy address encoding that every 1.7 reader
+    // understands), a sampler record (type 15), or one exporter-stats record (type 8) with
+    // all `stats` entries (InvalidArgument when more than fit in one record).
+    Status AddExporter(const ExporterInfo& exporter);
+    Status AddSampler(const SamplerInfo& sampler);
+    Status AddExporterStats(std::span<const ExporterStats> stats);
+
+    // Stat record handling: the writer accumulates stat() from Append(); these override.
+    void SetSequenceFailures(uint64_t failures);
+    void SetStat(const StatRecord& stat);
+    const StatRecord& stat() const;
+    // Replaces the ident written at Close() (same limit as Create; InvalidArgument).
+    Status SetIdent(std::string_view ident);
+
+    // Writes the pending block now (nothing when empty).
+    Status Flush();
+    // Flushes, writes the appendix and rewrites the header. Further calls return OK and do
+    // nothing; Append after Close is InvalidArgument.
+    Status Close();
+
+    uint32_t blocks_written() const;  // data blocks so far
+    uint64_t bytes_written() const;   // file size so far
+
+    class Impl;
+
+private:
+    explicit NfFileWriter(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Replaces the ident stored in the file at `path` (what `nfdump -r file -i ident` means to
+// do). Layout 2: the data blocks are copied unchanged and a new appendix is written, into a
+// temporary file in the same directory that is renamed over `path`. Layout 1: the 128-byte
+// header ident is rewritten in place. InvalidArgument when `new_ident` is longer than
+// kMaxIdentLength or holds a NUL; reader errors for a damaged file (nothing is changed then);
+// IoError from the file system.
+Status ChangeIdent(const std::string& path, std::string_view new_ident);
+
+}  // namespace flow
