@@ -1,1 +1,230 @@
-int main() { return 0; }
+// SPDX-License-Identifier: BSD-2-Clause
+// flowcapd: the NetFlow v5/v9/IPFIX collector, taking nfcapd's command line (1.6 and 1.7
+// forms). This file parses options and daemonizes; collector.cc does the work.
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "collector.h"
+#include "flow/nffile.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage flowcapd [options]\n"
+    "-h\t\tthis text you see right here\n"
+    "-u userid\tChange user to username\n"
+    "-g groupid\tChange group to groupname\n"
+    "-t interval\tset the interval to rotate files (default 300 s)\n"
+    "-b host\t\tbind socket to host/IP addr\n"
+    "-p portnum\tlisten on port portnum (default 9995)\n"
+    "-w flowdir\tset the output directory to store the flows (-l is the 1.6 form)\n"
+    "-S subdir\tSub directory format 0..8. see flowcapd(1) for format\n"
+    "-I Ident\tset the ident string for stat file. (default 'none')\n"
+    "-P pidfile\tset the PID file\n"
+    "-s rate\t\tset default sampling rate (default 1); -rate forces it\n"
+    "-x process\tlaunch process after a new file becomes available\n"
+    "-z\t\tLZO compress flows in output file (-z=lzo|lz4|bz2|zstd[:level])\n"
+    "-y\t\tLZ4 compress flows in output file.\n"
+    "-j\t\tBZ2 compress flows in output file.\n"
+    "-B bufflen\tSet socket buffer to bufflen bytes\n"
+    "-f capture\tdecode the export datagrams of a pcap/pcapng file instead of listening\n"
+    "-D\t\tFork to background\n"
+    "-E\t\tPrint each decoded flow. For debugging purpose only.\n"
+    "-v\t\tIncrease verbose level.\n"
+    "-4\t\tListen on IPv4 only.\n"
+    "-6\t\tListen on IPv6 only.\n"
+    "-V\t\tPrint version and exit.\n"
+    "-Z\t\tAdd timezone offset to filename.\n";
+
+void OnSignal(int) { flowcapd::g_stop = true; }
+
+int Fail(const std::string& msg) {
+    std::fprintf(stderr, "%s\n", msg.c_str());
+    return 1;
+}
+
+bool ParseInt(const char* text, long min, long max, long* out) {
+    char* end = nullptr;
+    errno = 0;
+    long v = std::strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+// Refuses to start when the PID file names a live process; otherwise (re)writes it.
+bool WritePidFile(const std::string& path) {
+    std::ifstream in(path);
+    long old = 0;
+    if (in >> old && old > 0 && ::kill(static_cast<pid_t>(old), 0) == 0 && old != ::getpid()) {
+        std::fprintf(stderr, "another collector with pid %ld is running (PID file %s)\n", old,
+                     path.c_str());
+        return false;
+    }
+    std::ofstream out(path, std::ios::trunc);
+    out << ::getpid() << "\n";
+    if (!out) {
+        std::fprintf(stderr, "cannot write PID file %s: %s\n", path.c_str(), std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    flowcapd::Config config;
+    bool compression_set = false;
+    std::string dir;
+
+    // -z=NAME[:LEVEL] (nfcapd 1.7.3+) is not a getopt form; take it out first.
+    std::vector<char*> args(argv, argv + argc);
+    for (size_t i = 1; i < args.size(); ++i) {
+        if (std::strncmp(args[i], "-z=", 3) != 0) continue;
+        std::string spec = args[i] + 3;
+        std::string name = spec.substr(0, spec.find(':'));
+        auto codec = flow::ParseCodec(name);
+        if (!codec.ok()) return Fail("Unknown compression '" + spec + "'");
+        config.rotation.codec = *codec;
+        if (spec.find(':') != std::string::npos) {
+            long level = 0;
+            if (!ParseInt(spec.c_str() + spec.find(':') + 1, 0, 22, &level)) {
+                return Fail("Invalid compression level in '" + spec + "'");
+            }
+            config.rotation.codec_level = static_cast<int>(level);
+        }
+        compression_set = true;
+        args.erase(args.begin() + static_cast<long>(i));
+        --i;
+    }
+    int nargs = static_cast<int>(args.size());
+    args.push_back(nullptr);
+
+    int opt;
+    while ((opt = ::getopt(nargs, args.data(), "46B:b:C:DeEf:g:hI:i:jJ:l:m:M:n:p:P:rR:s:S:t:T:u:vVw:x:yzZ")) != -1) {
+        long v = 0;
+        switch (opt) {
+            case '4': case '6':
+                if (config.family != 0) return Fail("ERROR, Accepts only one protocol IPv4 or IPv6!");
+                config.family = opt - '0';
+                break;
+            case 'B':
+                if (!ParseInt(optarg, 1, INT_MAX, &v)) return Fail("Argument error for -B");
+                config.rcvbuf_bytes = static_cast<int>(v);
+                break;
+            case 'b': config.bind_host = optarg; break;
+            case 'D': config.daemonize = true; break;
+            case 'E': config.print_records = true; break;
+            case 'f': config.capture_file = optarg; break;
+            case 'g': config.group = optarg; break;
+            case 'h': std::fputs(kUsage, stdout); return 0;
+            case 'I':
+                if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("Ident too long");
+                config.rotation.ident = optarg;
+                break;
+            case 'l':
+            case 'w':
+                dir = optarg;
+                break;
+            case 'p': config.port = optarg; break;
+            case 'P': config.pid_file = optarg; break;
+            case 's':
+                if (!ParseInt(optarg, -10000000, 10000000, &v) || v == 0) {
+                    return Fail(std::string("Invalid sampling rate: ") + optarg);
+                }
+                config.decoder.default_sampling = static_cast<int32_t>(v);
+                break;
+            case 'S':
+                if (!ParseInt(optarg, 0, 8, &v)) return Fail("-S takes a layout number 0..8");
+                config.rotation.subdir_layout = static_cast<int>(v);
+                break;
+            case 't':
+                if (!ParseInt(optarg, 0, 86400 * 7, &v) || v < 2) {
+                    return Fail("time interval <= 2s not allowed");
+                }
+                config.rotation.interval_s = static_cast<uint32_t>(v);
+                break;
+            case 'T': std::printf("Option -T no longer supported and ignored\n"); break;
+            case 'u': config.user = optarg; break;
+            case 'v': ++config.verbose; break;
+            case 'V': std::printf("%s: Version: %s\n", "flowcapd", FLOWKIT_VERSION); return 0;
+            case 'x': config.exec_command = optarg; break;
+            case 'y': case 'z': case 'j':
+                if (compression_set) {
+                    return Fail("Use one compression: -z for LZO, -j for BZ2 or -y for LZ4 "
+                                "compression");
+                }
+                compression_set = true;
+                config.rotation.codec = opt == 'y' ? flow::Codec::kLz4
+                                      : opt == 'z' ? flow::Codec::kLzo : flow::Codec::kBz2;
+                break;
+            case 'Z': config.rotation.zone_suffix = true; break;
+            case 'r': break;  // sequence errors are always counted and reported
+            // TODO: -C config file, -e auto-expire, -J multicast, -M dynamic sources,
+            // -n static sources, -R repeaters, -m/-i metrics are not implemented yet.
+            case 'C': case 'e': case 'J': case 'M': case 'n': case 'R': case 'm': case 'i':
+                return Fail(std::string("flowcapd: option -") + static_cast<char>(opt) +
+                            " is not supported yet");
+            default:
+                std::fputs(kUsage, stdout);
+                return 1;
+        }
+    }
+    if (optind < nargs) {
+        std::fputs(kUsage, stdout);
+        return 1;
+    }
+    if (dir.empty()) return Fail("ERROR, No source configurations found");
+    char real[PATH_MAX];
+    if (::realpath(dir.c_str(), real) == nullptr) {
+        std::fprintf(stderr, "path does not exist: %s\nNo valid directory: %s\n", dir.c_str(),
+                     dir.c_str());
+        return 1;
+    }
+    struct stat st;
+    if (::stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return Fail(std::string("No valid directory: ") + dir);
+    }
+    config.rotation.dir = real;
+
+    struct sigaction sa {};
+    sa.sa_handler = OnSignal;
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGHUP, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGUSR1, SIG_IGN);   // nfcapd dies on it and loses the current file; we do not
+    ::signal(SIGCHLD, SIG_IGN);   // -x children are reaped automatically
+
+    flowcapd::Log(LOG_INFO, "Add flow source: ident: " + config.rotation.ident +
+                                ", IP: any IP, flowdir: " + config.rotation.dir);
+    if (config.daemonize) {
+        pid_t pid = ::fork();
+        if (pid < 0) return Fail(std::string("fork: ") + std::strerror(errno));
+        if (pid > 0) return 0;
+        ::setsid();
+        int null_fd = ::open("/dev/null", O_RDWR);
+        if (null_fd >= 0) {
+            ::dup2(null_fd, 0);
+            ::dup2(null_fd, 1);
+            ::dup2(null_fd, 2);
+            if (null_fd > 2) ::close(null_fd);
+        }
+        flowcapd::UseSyslog();
+    }
+    if (!config.pid_file.empty() && !WritePidFile(config.pid_file)) return 1;
+    int rc = flowcapd::RunCollector(config);
+    if (!config.pid_file.empty()) ::unlink(config.pid_file.c_str());
+    return rc;
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// RotatingWriter: the collector side of nfdump's file layout. Flows go into
+// `<dir>/nfcapd.current.<pid>`; at each interval boundary the file is closed and renamed to
+// `<dir>[/<subdir>]/nfcapd.YYYYMMDDhhmm[ss]` for the slot's start. Used by flowcapd and by
+// anything else that stores flows the way nfcapd does.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flow/exporter.h"
+#include "flow/nffile.h"
+#include "flow/record.h"
+#include "flow/status.h"
+
+namespace flow {
+
+struct RotationOptions {
+    std::string dir;             // flow directory; must exist
+    std::string ident = "none";  // stored in every file
+    uint32_t interval_s = 300;   // rotation interval, >= 2
+    int subdir_layout = 0;       // nfcapd -S 0..8
+    bool zone_suffix = false;    // nfcapd -Z: append %z to names
+    Codec codec = Codec::kNone;
+    int codec_level = 0;
+    // Name of the temporary file inside `dir`; empty = "nfcapd.current.<pid>".
+    std::string current_name;
+};
+
+// The final name of the file for the slot starting at `slot_start_s` (local time), relative
+// to the flow directory, with the -S sub-directory: e.g. "2026/12/04/nfcapd.202612041510".
+std::string SlotFileName(uint64_t slot_start_s, uint32_t interval_s, int subdir_layout,
+                         bool zone_suffix);
+
+// Start of the slot holding `now_s`: now - now % interval.
+inline uint64_t SlotStart(uint64_t now_s, uint32_t interval_s) {
+    return now_s - now_s % interval_s;
+}
+
+// Writes flows into rotating nfdump files. Not thread-safe.
+//
+// A file always starts with an exporter record for every exporter registered so far and
+// their samplers, so each file is self-describing. When the final name already exists (a
+// restart inside the same slot, or a repeated local hour at a DST change) the new flows are
+// merged into it instead of replacing it: nothing stored earlier is lost.
+class RotatingWriter {
+public:
+    // Checks the directory and opens the first current file for the slot holding `now_s`.
+    static Result<std::unique_ptr<RotatingWriter>> Open(const RotationOptions& options,
+                                                        uint64_t now_s);
+    ~RotatingWriter();
+
+    // Registers an exporter (or updates a known sysid) and writes its record into the
+    // current file; it is also written at the start of every later file.
+    Status AddExporter(const ExporterInfo& exporter);
+    // Registers a sampler (keyed by exporter sysid and id) and writes its record.
+    Status AddSampler(const SamplerInfo& sampler);
+
+    // Appends one flow to the current file.
+    Status Append(const FlowRecord& rec) { return writer_->Append(rec); }
+
+    // True when `now_s` lies beyond the current slot.
+    bool Due(uint64_t now_s) const { return now_s >= slot_start_s_ + options_.interval_s; }
+
+    // Closes the current file under its slot name and opens the next one. `stats` are the
+    // per-exporter counters of the interval (written as one exporter-stats record) and
+    // `sequence_failures` goes into the stat record. `path_out`, when not null, receives the
+    // final path of the closed file. The next slot is the one after the current (catching up
+    // one slot per call, as nfcapd does), or the slot of `now_s` when that is further ahead
+    // by more than one interval.
+    Status Rotate(uint64_t now_s, const std::vector<ExporterStats>& stats,
+                  uint64_t sequence_failures, std::string* path_out = nullptr);
+
+    // Closes the current file under the current slot's name (for shutdown). The writer is
+    // unusable afterwards.
+    Status Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
+                 std::string* path_out = nullptr);
+
+    uint64_t slot_start() const { return slot_start_s_; }
+    const std::string& current_path() const { return current_path_; }
+    const StatRecord& stat() const { return writer_->stat(); }
+
+private:
+    explicit RotatingWriter(const RotationOptions& options);
+    Status OpenCurrent(uint64_t slot_start_s);
+    Status CloseCurrent(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
+                        std::string* path_out);
+
+    RotationOptions options_;
+    std::string current_path_;
+    uint64_t slot_start_s_ = 0;
+    std::unique_ptr<NfFileWriter> writer_;
+    std::vector<ExporterInfo> exporters_;
+    std::vector<SamplerInfo> samplers_;
+};
+
+// Merges the closed file `src` into `dst`, which exists: the result holds dst's records
+// followed by src's, both files' exporters (src's sysids renumbered where they clash with a
+// different exporter of dst), and the summed stat record; it replaces `dst` atomically and
+// `src` is removed. On failure both files are left as they were.
+Status MergeInto(const std::string& src, const std::string& dst, Codec codec);
+
+}  // namespace flow

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// RotatingWriter: current file, slot names, sub-directories and the merge that keeps an
+// existing file of the same slot instead of replacing it.
+#include "flow/rotation.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+namespace flow {
+
+namespace {
+
+// nfcapd -S layouts 1..8 as strftime patterns of the slot start in local time.
+constexpr const char* kSubdirLayouts[] = {"",         "%Y/%m/%d",    "%Y/%m/%d/%H",
+                                          "%Y/%W/%u", "%Y/%W/%u/%H", "%Y/%j",
+                                          "%Y/%j/%H", "%Y-%m-%d",    "%Y-%m-%d/%H"};
+
+std::string Errno(const std::string& what, const std::string& path) {
+    return what + " '" + path + "': " + std::strerror(errno);
+}
+
+// mkdir -p for the sub-directory part of `rel` below `dir`.
+bool MakeSubdirs(const std::string& dir, const std::string& rel) {
+    size_t pos = 0;
+    while ((pos = rel.find('/', pos)) != std::string::npos) {
+        std::string path = dir + "/" + rel.substr(0, pos);
+        if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return false;
+        ++pos;
+    }
+    return true;
+}
+
+bool Exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+std::string SlotFileName(uint64_t slot_start_s, uint32_t interval_s, int subdir_layout,
+                         bool zone_suffix) {
+    time_t t = static_cast<time_t>(slot_start_s);
+    struct tm tm;
+    ::localtime_r(&t, &tm);
+    char name[64];
+    const char* fmt = interval_s < 60 ? (zone_suffix ? "nfcapd.%Y%m%d%H%M%S%z" : "nfcapd.%Y%m%d%H%M%S")
+                                      : (zone_suffix ? "nfcapd.%Y%m%d%H%M%z" : "nfcapd.%Y%m%d%H%M");
+    ::strftime(name, sizeof(name), fmt, &tm);
+    if (subdir_layout <= 0 || subdir_layout > 8) return name;
+    char sub[64];
+    ::strftime(sub, sizeof(sub), kSubdirLayouts[subdir_layout], &tm);
+    return std::string(sub) + "/" + name;
+}
+
+RotatingWriter::RotatingWriter(const RotationOptions& options) : options_(options) {}
+
+RotatingWriter::~RotatingWriter() = default;
+
+Result<std::unique_ptr<RotatingWriter>> RotatingWriter::Open(const RotationOptions& options,
+                                                             uint64_t now_s) {
+    struct stat st;
+    if (::stat(options.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return Status::NotFound("No valid directory: " + options.dir);
+    }
+    if (options.interval_s < 2) {
+        return Status::InvalidArgument("time interval <= 2s not allowed");
+    }
+    if (options.subdir_layout < 0 || options.subdir_layout > 8) {
+        return Status::InvalidArgument("sub-directory layout must be 0..8");
+    }
+    std::unique_ptr<RotatingWriter> w(new RotatingWriter(options));
+    if (w->options_.current_name.empty()) {
+        w->options_.current_name = "nfcapd.current." + std::to_string(::getpid());
+    }
+    Status s = w->OpenCurrent(SlotStart(now_s, options.interval_s));
+    if (!s.ok()) return s;
+    return w;
+}
+
+Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
+    slot_start_s_ = slot_start_s;
+    current_path_ = options_.dir + "/" + options_.current_name;
+    WriterOptions wo;
+    wo.level = options_.codec_level;
+    auto writer = NfFileWriter::Create(current_path_, options_.codec, options_.ident, wo);
+    if (!writer.ok()) return writer.status();
+    writer_ = std::move(writer.value());
+    for (const ExporterInfo& e : exporters_) {
+        Status s = writer_->AddExporter(e);
+        if (!s.ok()) return s;
+    }
+    for (const SamplerInfo& smp : samplers_) {
+        Status s = writer_->AddSampler(smp);
+        if (!s.ok()) return s;
+    }
+    return Status::Ok();
+}
+
+Status RotatingWriter::AddExporter(const ExporterInfo& exporter) {
+    bool known = false;
+    for (ExporterInfo& e : exporters_) {
+        if (e.sysid == exporter.sysid) {
+            e = exporter;
+            known = true;
+        }
+    }
+    if (!known) exporters_.push_back(exporter);
+    return writer_->AddExporter(exporter);
+}
+
+Status RotatingWriter::AddSampler(const SamplerInfo& sampler) {
+    bool known = false;
+    for (SamplerInfo& s : samplers_) {
+        if (s.exporter_sysid == sampler.exporter_sysid && s.id == sampler.id) {
+            s = sampler;
+            known = true;
+        }
+    }
+    if (!known) samplers_.push_back(sampler);
+    return writer_->AddSampler(sampler);
+}
+
+Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
+                                    uint64_t sequence_failures, std::string* path_out) {
+    if (!stats.empty()) {
+        Status s = writer_->AddExporterStats(stats);
+        if (!s.ok()) return s;
+    }
+    writer_->SetSequenceFailures(sequence_failures);
+    if (writer_->stat().num_flows == 0) {
+        // An idle slot still gets a file; its time window is the slot start.
+        StatRecord stat = writer_->stat();
+        stat.first_ms = stat.last_ms = slot_start_s_ * 1000;
+        writer_->SetStat(stat);
+    }
+    Status s = writer_->Close();
+    writer_.reset();
+    if (!s.ok()) return s;
+
+    std::string rel = SlotFileName(slot_start_s_, options_.interval_s, options_.subdir_layout,
+                                   options_.zone_suffix);
+    std::string final_path = options_.dir + "/" + rel;
+    if (rel.find('/') != std::string::npos && !MakeSubdirs(options_.dir, rel)) {
+        // As nfcapd does: without the sub-directory, the file stays in the flow directory.
+        final_path = options_.dir + "/" + rel.substr(rel.rfind('/') + 1);
+    }
+    if (Exists(final_path)) {
+        s = MergeInto(current_path_, final_path, options_.codec);
+        if (!s.ok()) return s;
+    } else if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
+        return Status::IoError(Errno("rename to", final_path));
+    }
+    if (path_out != nullptr) *path_out = final_path;
+    return Status::Ok();
+}
+
+Status RotatingWriter::Rotate(uint64_t now_s, const std::vector<ExporterStats>& stats,
+                              uint64_t sequence_failures, std::string* path_out) {
+    uint64_t next = slot_start_s_ + options_.interval_s;
+    uint64_t now_slot = SlotStart(now_s, options_.interval_s);
+    // After a long stall (suspend, clock jump) start again at the present slot rather than
+    // producing every missed slot.
+    if (now_slot > next + options_.interval_s) next = now_slot;
+    Status s = CloseCurrent(stats, sequence_failures, path_out);
+    Status o = OpenCurrent(next);
+    return s.ok() ? o : s;
+}
+
+Status RotatingWriter::Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
+                             std::string* path_out) {
+    if (!writer_) return Status::Ok();
+    return CloseCurrent(stats, sequence_failures, path_out);
+}
+
+Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
+    auto old_file = NfFileReader::Open(dst);
+    if (!old_file.ok()) return old_file.status();
+    auto new_file = NfFileReader::Open(src);
+    if (!new_file.ok()) return new_file.status();
+
+    std::string tmp = dst + ".merge." + std::to_string(::getpid());
+    auto out = NfFileWriter::Create(tmp, codec, (*old_file)->info().ident);
+    if (!out.ok()) return out.status();
+    NfFileWriter& w = **out;
+    StatRecord stat = (*old_file)->info().stat;
+
+    auto fail = [&](Status s) {
+        ::unlink(tmp.c_str());
+        return s;
+    };
+    // Copies every flow of `reader`, with exporter sysids passed through `remap`.
+    auto copy = [&](NfFileReader& reader, std::map<uint16_t, uint16_t>& remap,
+                    bool remap_new) -> Status {
+        FlowRecord rec;
+        size_t exporters_done = 0;
+        size_t samplers_done = 0;
+        // Writes the exporter and sampler records the reader has met since the last call.
+        auto sync = [&]() -> Status {
+            for (; exporters_done < reader.exporters().size(); ++exporters_done) {
+                ExporterInfo e = reader.exporters()[exporters_done];
+                if (remap_new && remap.count(e.sysid)) e.sysid = remap[e.sysid];
+                Status s = w.AddExporter(e);
+                if (!s.ok()) return s;
+            }
+            for (; samplers_done < reader.samplers().size(); ++samplers_done) {
+                SamplerInfo smp = reader.samplers()[samplers_done];
+                if (remap.count(smp.exporter_sysid)) smp.exporter_sysid = remap[smp.exporter_sysid];
+                Status s = w.AddSampler(smp);
+                if (!s.ok()) return s;
+            }
+            return Status::Ok();
+        };
+        for (;;) {
+            Result<bool> more = reader.NextBlock();
+            if (!more.ok()) return more.status();
+            if (!*more) break;
+            while (reader.NextRecord(&rec)) {
+                Status s = sync();
+                if (!s.ok()) return s;
+                if (remap.count(rec.exporter_sysid)) rec.exporter_sysid = remap[rec.exporter_sysid];
+                s = w.Append(rec, false);
+                if (!s.ok()) return s;
+            }
+        }
+        return sync();
+    };
+
+    std::map<uint16_t, uint16_t> identity;
+    Status s = copy(**old_file, identity, false);
+    if (!s.ok()) return fail(s);
+
+    // The second file came from another collector run: its sysids may name other exporters.
+    std::map<uint16_t, uint16_t> remap;
+    uint16_t next_sysid = 1;
+    for (const ExporterInfo& e : (*old_file)->exporters()) {
+        next_sysid = std::max<uint16_t>(next_sysid, static_cast<uint16_t>(e.sysid + 1));
+    }
+    // Exporter records of the new file precede its flows (RotatingWriter writes them first),
+    // so its exporter table is complete after its first block; read ahead with a second
+    // reader to build the map.
+    auto peek = NfFileReader::Open(src);
+    if (!peek.ok()) return fail(peek.status());
+    FlowRecord scratch;
+    for (;;) {
+        Result<bool> more = (*peek)->NextBlock();
+        if (!more.ok() || !*more) break;
+        while ((*peek)->NextRecord(&scratch)) {
+        }
+    }
+    for (const ExporterInfo& e : (*peek)->exporters()) {
+        const ExporterInfo* same = nullptr;
+        for (const ExporterInfo& o : (*old_file)->exporters()) {
+            if (o.version == e.version && o.ip == e.ip && o.is_v6 == e.is_v6 && o.id == e.id) {
+                same = &o;
+            }
+        }
+        if (same != nullptr) {
+            remap[e.sysid] = same->sysid;
+        } else if ((*old_file)->FindExporter(e.sysid) != nullptr) {
+            remap[e.sysid] = next_sysid++;
+        }
+    }
+    s = copy(**new_file, remap, true);
+    if (!s.ok()) return fail(s);
+
+    stat.Merge((*new_file)->info().stat);
+    w.SetStat(stat);
+    s = w.Close();
+    if (!s.ok()) return fail(s);
+    if (::rename(tmp.c_str(), dst.c_str()) != 0) return fail(Status::IoError(Errno("rename to", dst)));
+    ::unlink(src.c_str());
+    return Status::Ok();
+}
+
+}  // namespace flow

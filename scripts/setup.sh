@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Installs everything flowkit needs to build and test from Debian 12's packages.
+# Idempotent: packages already present are left alone. Runs as root or through sudo.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config
+    libpcap-dev zlib1g-dev liblz4-dev libzstd-dev libbz2-dev liblzo2-dev
+    libcli11-dev libfmt-dev libspdlog-dev libboost-dev catch2
+    nfdump python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# nfdump's package enables a collector service; policy-rc.d in containers may refuse to start
+# it, which is fine: the tests start their own nfcapd on loopback.
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// flowcapd's receive loop: UDP sockets or a capture file feed one Decoder whose flows go
+// into a RotatingWriter; exporters and samplers are recorded in every file.
+#include "collector.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+#include "flow/pcap_source.h"
+
+namespace flowcapd {
+
+std::atomic<bool> g_stop{false};
+
+namespace {
+
+bool g_syslog = false;
+
+uint64_t NowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+flow::ExporterInfo ToFileExporter(const flow::wire::ExporterInfo& e) {
+    flow::ExporterInfo out;
+    out.sysid = e.sysid;
+    out.version = e.version;
+    out.ip = e.address.addr;
+    out.is_v6 = e.address.v6;
+    out.id = e.id;
+    return out;
+}
+
+flow::SamplerInfo ToFileSampler(const flow::wire::SamplerInfo& s) {
+    flow::SamplerInfo out;
+    out.exporter_sysid = s.exporter_sysid;
+    out.algorithm = s.algorithm;
+    out.id = s.id;
+    out.packet_interval = s.packet_interval;
+    out.space_interval = s.space_interval;
+    return out;
+}
+
+// Expands -x tokens and runs the command without a shell.
+void Launch(const Config& config, const std::string& final_path, uint64_t slot_start_s) {
+    if (config.exec_command.empty()) return;
+    std::string rel = final_path.substr(config.rotation.dir.size() + 1);
+    std::string name = rel.substr(rel.rfind('/') + 1);
+    std::string expanded;
+    const std::string& cmd = config.exec_command;
+    for (size_t i = 0; i < cmd.size(); ++i) {
+        if (cmd[i] != '%' || i + 1 == cmd.size()) {
+            expanded += cmd[i];
+            continue;
+        }
+        char t = cmd[++i];
+        if (t == 'f') expanded += rel;
+        else if (t == 'd') expanded += config.rotation.dir;
+        else if (t == 't') expanded += name.substr(7);
+        else if (t == 'u') expanded += std::to_string(slot_start_s);
+        else if (t == 'i') expanded += config.rotation.ident;
+        else {
+            Log(LOG_WARNING, std::string("Unknown format token '%") + t + "'");
+            expanded += '%';
+            expanded += t;
+        }
+    }
+    std::vector<std::string> words;
+    size_t pos = 0;
+    while (pos < expanded.size()) {
+        size_t start = expanded.find_first_not_of(" \t", pos);
+        if (start == std::string::npos) break;
+        size_t end = expanded.find_first_of(" \t", start);
+        if (end == std::string::npos) end = expanded.size();
+        words.push_back(expanded.substr(start, end - start));
+        pos = end;
+    }
+    if (words.empty()) return;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        std::vector<char*> argv;
+        for (std::string& w : words) argv.push_back(w.data());
+        argv.push_back(nullptr);
+        ::execvp(argv[0], argv.data());
+        ::_exit(127);
+    }
+    if (pid < 0) Log(LOG_ERR, std::string("-x: fork failed: ") + std::strerror(errno));
+}
+
+// Decoder + writer + the bookkeeping between them.
+class Sink {
+public:
+    explicit Sink(const Config& config) : config_(config), decoder_(config.decoder) {}
+
+    flow::Status Start(uint64_t now_s) {
+        auto w = flow::RotatingWriter::Open(config_.rotation, now_s);
+        if (!w.ok()) return w.status();
+        writer_ = std::move(w.value());
+        return flow::Status::Ok();
+    }
+    bool started() const { return writer_ != nullptr; }
+
+    void Datagram(const uint8_t* data, size_t len, const flow::wire::Endpoint& from,
+                  uint64_t now_ms) {
+        if (writer_->Due(now_ms / 1000)) Rotate(now_ms / 1000);
+        flows_.clear();
+        flow::Status s = decoder_.Decode(data, len, from, now_ms, &flows_);
+        if (!s.ok()) {
+            ++bad_packets_;
+            if (config_.verbose > 0) Log(LOG_INFO, from.ToString() + ": " + s.ToString());
+        }
+        WriteEvents();
+        for (const flow::FlowRecord& rec : flows_) {
+            flow::Status a = writer_->Append(rec);
+            if (!a.ok()) WriteError(a);
+        }
+        if (config_.print_records) {
+            for (const flow::FlowRecord& rec : flows_) PrintRecord(rec);
+        }
+    }
+
+    void Tick(uint64_t now_s) {
+        if (writer_ && writer_->Due(now_s)) Rotate(now_s);
+    }
+
+    int Shutdown() {
+        if (!writer_) return 0;
+        Report();
+        std::string path;
+        uint64_t slot = writer_->slot_start();
+        flow::Status s = writer_->Close(IntervalStats(), IntervalSequenceFailures(), &path);
+        if (!s.ok()) {
+            Log(LOG_ERR, "closing " + writer_->current_path() + ": " + s.ToString());
+            return 1;
+        }
+        Launch(config_, path, slot);
+        return 0;
+    }
+
+private:
+    void WriteEvents() {
+        events_.clear();
+        decoder_.TakeEvents(&events_);
+        for (const flow::wire::DecoderEvent& ev : events_) {
+            flow::Status s;
+            if (ev.kind == flow::wire::DecoderEvent::Kind::kNewExporter) {
+                const flow::wire::ExporterInfo* e = decoder_.FindExporter(ev.sysid);
+                if (e == nullptr) continue;
+                Log(LOG_INFO, "New exporter: SysID: " + std::to_string(e->sysid) +
+                                  ", version: " + std::to_string(e->version) +
+                                  ", id: " + std::to_string(e->id) +
+                                  ", IP: " + e->address.ToString());
+                s = writer_->AddExporter(ToFileExporter(*e));
+            } else {
+                s = writer_->AddSampler(ToFileSampler(decoder_.sampler(ev.sampler_index)));
+            }
+            if (!s.ok()) WriteError(s);
+        }
+    }
+
+    std::vector<flow::ExporterStats> IntervalStats() const {
+        std::vector<flow::ExporterStats> stats;
+        for (size_t i = 0; i < decoder_.exporter_count(); ++i) {
+            const flow::wire::ExporterInfo& e = decoder_.exporter(i);
+            flow::ExporterStats st;
+            st.sysid = e.sysid;
+            st.sequence_failures = static_cast<uint32_t>(e.interval.sequence_failures);
+            st.packets = e.interval.packets;
+            st.flows = e.interval.flows;
+            stats.push_back(st);
+        }
+        return stats;
+    }
+
+    uint64_t IntervalSequenceFailures() const {
+        uint64_t n = 0;
+        for (size_t i = 0; i < decoder_.exporter_count(); ++i) {
+            n += decoder_.exporter(i).interval.sequence_failures;
+        }
+        return n;
+    }
+
+    void Report() {
+        const flow::StatRecord& st = writer_->stat();
+        Log(LOG_INFO, "Ident: '" + config_.rotation.ident + "' Flows: " +
+                          std::to_string(st.num_flows) + ", Packets: " +
+                          std::to_string(st.num_packets) + ", Bytes: " +
+                          std::to_string(st.num_bytes) + ", Sequence Errors: " +
+                          std::to_string(IntervalSequenceFailures()) + ", Bad Packets: " +
+                          std::to_string(bad_packets_));
+        bad_packets_ = 0;
+    }
+
+    void Rotate(uint64_t now_s) {
+        Report();
+        std::string path;
+        uint64_t slot = writer_->slot_start();
+        flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(),
+                                         &path);
+        decoder_.ResetIntervalCounters();
+        if (!s.ok()) {
+            WriteError(s);
+            return;
+        }
+        write_error_logged_ = false;
+        Launch(config_, path, slot);
+    }
+
+    // Logs the first write failure of a run of failures, not one line per flow.
+    void WriteError(const flow::Status& s) {
+        ++write_errors_;
+        if (write_error_logged_) return;
+        write_error_logged_ = true;
+        Log(LOG_ERR, "writing " + writer_->current_path() + ": " + s.ToString());
+    }
+
+    void PrintRecord(const flow::FlowRecord& r) {
+        std::printf("Flow: sysid %u proto %u %u -> %u packets %llu bytes %llu\n",
+                    r.exporter_sysid, r.proto, r.src_port, r.dst_port,
+                    static_cast<unsigned long long>(r.packets),
+                    static_cast<unsigned long long>(r.bytes));
+    }
+
+    const Config& config_;
+    flow::wire::Decoder decoder_;
+    std::unique_ptr<flow::RotatingWriter> writer_;
+    std::vector<flow::FlowRecord> flows_;
+    std::vector<flow::wire::DecoderEvent> events_;
+    uint64_t bad_packets_ = 0;
+    uint64_t write_errors_ = 0;
+    bool write_error_logged_ = false;
+};
+
+int RunCapture(const Config& config) {
+    auto reader = flow::wire::PcapUdpReader::Open(config.capture_file);
+    if (!reader.ok()) {
+        Log(LOG_ERR, reader.status().message());
+        return 1;
+    }
+    Sink sink(config);
+    flow::wire::UdpDatagram d;
+    uint64_t datagrams = 0;
+    while (!g_stop) {
+        flow::Result<bool> more = (*reader)->Next(&d);
+        if (!more.ok()) {
+            Log(LOG_ERR, config.capture_file + ": " + more.status().message());
+            break;
+        }
+        if (!*more) break;
+        if (!sink.started()) {
+            flow::Status s = sink.Start(d.timestamp_ms / 1000);
+            if (!s.ok()) {
+                Log(LOG_ERR, s.message());
+                return 1;
+            }
+        }
+        sink.Datagram(d.payload, d.length, d.source, d.timestamp_ms);
+        ++datagrams;
+    }
+    const flow::wire::PcapCounters& c = (*reader)->counters();
+    Log(LOG_INFO, config.capture_file + ": " + std::to_string(c.frames) + " frames, " +
+                      std::to_string(datagrams) + " UDP datagrams decoded, " +
+                      std::to_string(c.not_udp + c.not_ip) + " not UDP, " +
+                      std::to_string(c.fragments) + " fragments skipped");
+    return sink.Shutdown();
+}
+
+std::vector<int> OpenSockets(const Config& config) {
+    std::vector<int> fds;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_PASSIVE;
+    hints.ai_family = config.family == 4 ? AF_INET : config.family == 6 ? AF_INET6 : AF_UNSPEC;
+    const char* host = config.bind_host.empty() ? nullptr : config.bind_host.c_str();
+    if (host == nullptr && config.family == 0) hints.ai_family = AF_INET6;  // dual stack
+    addrinfo* res = nullptr;
+    int rc = ::getaddrinfo(host, config.port.c_str(), &hints, &res);
+    if (rc != 0 && host == nullptr && config.family == 0) {
+        hints.ai_family = AF_INET;  // no IPv6 on this host
+        rc = ::getaddrinfo(host, config.port.c_str(), &hints, &res);
+    }
+    if (rc != 0) {
+        Log(LOG_ERR, "cannot resolve '" + config.bind_host + "' port " + config.port + ": " +
+                         ::gai_strerror(rc));
+        return fds;
+    }
+    for (addrinfo* ai = res; ai != nullptr && fds.empty(); ai = ai->ai_next) {
+        int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        if (ai->ai_family == AF_INET6) {
+            int v6only = config.family == 6 || host != nullptr ? 1 : 0;
+            ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+        }
+        if (config.rcvbuf_bytes > 0) {
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &config.rcvbuf_bytes,
+                         sizeof(config.rcvbuf_bytes));
+        }
+        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            Log(LOG_ERR, "bind to " + (config.bind_host.empty() ? "any" : config.bind_host) +
+                             " port " + config.port + ": " + std::strerror(errno));
+            ::close(fd);
+            continue;
+        }
+        char hbuf[NI_MAXHOST];
+        ::getnameinfo(ai->ai_addr, ai->ai_addrlen, hbuf, sizeof(hbuf), nullptr, 0,
+                      NI_NUMERICHOST);
+        Log(LOG_INFO, std::string("Bound to ") + (ai->ai_family == AF_INET6 ? "IPv6" : "IPv4") +
+                          " host/IP: " + (host ? hbuf : "any") + ", Port: " + config.port);
+        fds.push_back(fd);
+    }
+    ::freeaddrinfo(res);
+    return fds;
+}
+
+bool DropPrivileges(const Config& config) {
+    if (!config.group.empty()) {
+        group* g = ::getgrnam(config.group.c_str());
+        if (g == nullptr || ::setgid(g->gr_gid) != 0) {
+            Log(LOG_ERR, "cannot change group to '" + config.group + "'");
+            return false;
+        }
+    }
+    if (!config.user.empty()) {
+        passwd* p = ::getpwnam(config.user.c_str());
+        if (p == nullptr) {
+            Log(LOG_ERR, "unknown user '" + config.user + "'");
+            return false;
+        }
+        if (config.group.empty() && ::setgid(p->pw_gid) != 0) return false;
+        if (::initgroups(p->pw_name, p->pw_gid) != 0 || ::setuid(p->pw_uid) != 0) {
+            Log(LOG_ERR, "cannot change user to '" + config.user + "': " + std::strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+int RunSockets(const Config& config) {
+    std::vector<int> fds = OpenSockets(config);
+    if (fds.empty()) return 1;
+    if (!DropPrivileges(config)) return 1;
+
+    Sink sink(config);
+    flow::Status s = sink.Start(NowMs() / 1000);
+    if (!s.ok()) {
+        Log(LOG_ERR, s.message());
+        return 1;
+    }
+    Log(LOG_INFO, "Startup flowcapd.");
+
+    constexpr int kBatch = 32;
+    constexpr size_t kMaxDatagram = 65536;
+    std::vector<uint8_t> buffers(kBatch * kMaxDatagram);
+    mmsghdr msgs[kBatch];
+    iovec iovs[kBatch];
+    sockaddr_storage addrs[kBatch];
+    std::vector<pollfd> pfds;
+    for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
+
+    while (!g_stop) {
+        int n = ::poll(pfds.data(), pfds.size(), 1000);
+        uint64_t now_ms = NowMs();
+        sink.Tick(now_ms / 1000);
+        if (n <= 0) continue;
+        for (pollfd& p : pfds) {
+            if (!(p.revents & POLLIN)) continue;
+            for (;;) {
+                for (int i = 0; i < kBatch; ++i) {
+                    iovs[i] = {buffers.data() + i * kMaxDatagram, kMaxDatagram};
+                    msgs[i].msg_hdr = {};
+                    msgs[i].msg_hdr.msg_name = &addrs[i];
+                    msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+                    msgs[i].msg_hdr.msg_iov = &iovs[i];
+                    msgs[i].msg_hdr.msg_iovlen = 1;
+                }
+                int got = ::recvmmsg(p.fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
+                if (got <= 0) break;
+                now_ms = NowMs();
+                for (int i = 0; i < got; ++i) {
+                    auto from = flow::wire::Endpoint::FromSockaddr(&addrs[i],
+                                                                   msgs[i].msg_hdr.msg_namelen);
+                    if (!from.ok()) continue;
+                    sink.Datagram(buffers.data() + i * kMaxDatagram, msgs[i].msg_len, *from,
+                                  now_ms);
+                }
+                if (got < kBatch || g_stop) break;
+            }
+        }
+    }
+    int rc = sink.Shutdown();
+    for (int fd : fds) ::close(fd);
+    Log(LOG_INFO, "Terminating flowcapd.");
+    return rc;
+}
+
+}  // namespace
+
+void UseSyslog() {
+    ::openlog("flowcapd", LOG_PID, LOG_DAEMON);
+    g_syslog = true;
+}
+
+void Log(int level, const std::string& line) {
+    if (g_syslog) {
+        ::syslog(level, "%s", line.c_str());
+        return;
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+int RunCollector(const Config& config) {
+    return config.capture_file.empty() ? RunSockets(config) : RunCapture(config);
+}
+
+}  // namespace flowcapd

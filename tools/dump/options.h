@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// flowdump's parsed command line: nfdump's options, in the meaning nfdump 1.7 gives them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "flow/nffile.h"
+#include "flow/output.h"
+#include "flow/select.h"
+
+namespace flowdump {
+
+struct Options {
+    flow::FileSelection selection;
+    std::optional<std::string> time_window;  // -t
+    std::string filter_text;                 // the words after the options, or -f FILE
+    std::string filter_file;                 // -f, for messages
+    std::string format;                      // -o; empty = default
+    flow::output::OutputOptions output;
+    uint64_t limit = 0;                      // -c: stop after this many passed records
+    std::string write_path;                  // -w
+    std::optional<flow::Codec> codec;        // -z/-y/-j/-z=
+    int codec_level = 0;
+    bool info = false;                       // -I
+    std::string verify_path;                 // -v FILE
+    std::string new_ident;                   // -i
+    bool check_filter = false;               // -Z
+    bool dump_filter = false;                // -X
+};
+
+// Version line in the shape console installers parse: the first three numbers are the
+// nfdump release whose behaviour flowkit reproduces.
+inline constexpr const char* kCompatVersion = "1.7.4";
+
+}  // namespace flowdump

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The listing run of flowdump: read the selected files, keep records inside the -t window
+// that pass the filter, print or write them, and finish with nfdump's summary block.
+#include "query.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+
+#include "flow/filter.h"
+#include "flow/nffile.h"
+
+namespace flowdump {
+
+namespace {
+
+// Prints a reader or file error as one line naming the file.
+void FileError(const std::string& path, const flow::Status& s) {
+    std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), s.ToString().c_str());
+}
+
+// Widens [first, last] (seconds) by a file's stat record.
+void WidenWindow(const flow::FileInfo& info, uint64_t* first_s, uint64_t* last_s) {
+    if (!info.has_stat || info.stat.first_ms == 0) return;
+    uint64_t f = info.stat.first_ms / 1000;
+    uint64_t l = info.stat.last_ms / 1000;
+    if (*first_s == 0 || f < *first_s) *first_s = f;
+    if (l > *last_s) *last_s = l;
+}
+
+}  // namespace
+
+int RunQuery(const Options& opt, const std::vector<std::string>& files,
+             const flow::filter::Filter& filter, const std::optional<flow::TimeWindow>& window) {
+    flow::output::RunTimer timer;
+    flow::output::OutputOptions out_opts = opt.output;
+    bool writing = !opt.write_path.empty();
+    if (writing) out_opts.quiet = true;
+
+    std::string format = opt.format.empty() ? "line" : opt.format;
+    auto printer = flow::output::CreatePrinter(writing ? "null" : format, out_opts, stdout);
+    if (!printer.ok()) {
+        std::fprintf(stderr, "%s\n", printer.status().message().c_str());
+        return 1;
+    }
+
+    std::unique_ptr<flow::NfFileWriter> writer;
+    flow::output::Summary summary;
+    flow::output::RunInfo run;
+    flow::FlowRecord rec;
+    flow::filter::Filter f = filter;
+    bool match_all = f.matches_all();
+    bool stop = false;
+    int rc = 0;
+
+    printer->Begin();
+    for (const std::string& path : files) {
+        if (stop) break;
+        flow::ReaderOptions ro;
+        ro.prefetch_blocks = 2;  // read and decompress on a second core
+        auto reader = flow::NfFileReader::Open(path, ro);
+        if (!reader.ok()) {
+            FileError(path, reader.status());
+            continue;
+        }
+        flow::NfFileReader& r = **reader;
+        const flow::FileInfo& info = r.info();
+        if (window && info.has_stat && info.stat.first_ms != 0 &&
+            !window->Overlaps(info.stat.first_ms, info.stat.last_ms)) {
+            continue;
+        }
+        WidenWindow(info, &run.window_first_s, &run.window_last_s);
+        if (f.uses_ident()) f.SetIdent(info.ident);
+        if (writing && !writer) {
+            auto w = flow::NfFileWriter::Create(opt.write_path, opt.codec.value_or(flow::Codec::kNone),
+                                                info.ident.empty() ? "none" : info.ident);
+            if (!w.ok()) {
+                std::fprintf(stderr, "flowdump: %s\n", w.status().ToString().c_str());
+                return 1;
+            }
+            writer = std::move(w.value());
+        }
+        size_t exporters_written = 0;
+        size_t samplers_written = 0;
+
+        for (;;) {
+            flow::Result<bool> more = r.NextBlock();
+            if (!more.ok()) {
+                FileError(path, more.status());
+                ++run.blocks_skipped;
+                continue;  // a corrupt record; a broken block sequence ends with false next
+            }
+            if (!*more) break;
+            while (r.NextRecord(&rec)) {
+                ++run.processed;
+                if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
+                if (!match_all && !f.Match(rec)) continue;
+                ++run.passed;
+                summary.Add(rec);
+                if (writer) {
+                    // Exporters and samplers are copied ahead of the flows that use them.
+                    for (; exporters_written < r.exporters().size(); ++exporters_written) {
+                        (void)writer->AddExporter(r.exporters()[exporters_written]);
+                    }
+                    for (; samplers_written < r.samplers().size(); ++samplers_written) {
+                        (void)writer->AddSampler(r.samplers()[samplers_written]);
+                    }
+                    flow::Status s = writer->Append(rec);
+                    if (!s.ok()) {
+                        std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
+                                     s.ToString().c_str());
+                        return 1;
+                    }
+                } else {
+                    printer->Print(rec);
+                }
+                if (opt.limit != 0 && run.passed >= opt.limit) {
+                    stop = true;
+                    break;
+                }
+            }
+            if (stop) break;
+        }
+        run.bytes_read += r.counters().bytes_read;
+    }
+
+    if (window) {
+        if (run.window_first_s < window->start_ms / 1000) run.window_first_s = window->start_ms / 1000;
+        if (window->end_ms != UINT64_MAX && run.window_last_s > window->end_ms / 1000) {
+            run.window_last_s = window->end_ms / 1000;
+        }
+    }
+    run.timing = timer.Stop();
+    if (writer) {
+        flow::Status s = writer->Close();
+        if (!s.ok()) {
+            std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
+                         s.ToString().c_str());
+            return 1;
+        }
+        if (run.passed == 0) std::printf("No matching flows\n");
+        return rc;
+    }
+    flow::Status s = printer->Finish(summary, run);
+    if (!s.ok()) {
+        // A closed pipe (`| head`) is not worth a message; anything else is.
+        return 1;
+    }
+    return rc;
+}
+
+int RunFileInfo(const std::vector<std::string>& files) {
+    flow::StatRecord total;
+    std::string ident;
+    bool any = false;
+    for (const std::string& path : files) {
+        auto reader = flow::NfFileReader::Open(path);
+        if (!reader.ok()) {
+            FileError(path, reader.status());
+            continue;
+        }
+        const flow::FileInfo& info = (*reader)->info();
+        if (!any) ident = info.ident;
+        if (!any) {
+            total = info.stat;
+        } else {
+            total.Merge(info.stat);
+        }
+        any = true;
+    }
+    std::printf("Ident: %s\n", ident.c_str());
+    auto line = [](const char* name, uint64_t v) { std::printf("%s: %" PRIu64 "\n", name, v); };
+    line("Flows", total.num_flows);
+    line("Flows_tcp", total.flows_tcp);
+    line("Flows_udp", total.flows_udp);
+    line("Flows_icmp", total.flows_icmp);
+    line("Flows_other", total.flows_other);
+    line("Packets", total.num_packets);
+    line("Packets_tcp", total.packets_tcp);
+    line("Packets_udp", total.packets_udp);
+    line("Packets_icmp", total.packets_icmp);
+    line("Packets_other", total.packets_other);
+    line("Bytes", total.num_bytes);
+    line("Bytes_tcp", total.bytes_tcp);
+    line("Bytes_udp", total.bytes_udp);
+    line("Bytes_icmp", total.bytes_icmp);
+    line("Bytes_other", total.bytes_other);
+    line("First", total.first_ms / 1000);
+    line("Last", total.last_ms / 1000);
+    line("msec_first", total.first_ms % 1000);
+    line("msec_last", total.last_ms % 1000);
+    line("Sequence failures", total.sequence_failures);
+    return 0;
+}
+
+int RunVerify(const std::string& path) {
+    auto reader = flow::NfFileReader::Open(path);
+    if (!reader.ok()) {
+        FileError(path, reader.status());
+        return 1;
+    }
+    flow::NfFileReader& r = **reader;
+    const flow::FileInfo& info = r.info();
+    std::printf("File       : %s\n", path.c_str());
+    if (info.codec == flow::Codec::kNone) {
+        std::printf("Version    : %d - not compressed\n", info.layout);
+    } else {
+        std::printf("Version    : %d - %s compressed\n", info.layout, flow::CodecName(info.codec));
+    }
+    if (info.layout == 2) {
+        time_t created = static_cast<time_t>(info.created);
+        struct tm tm;
+        ::localtime_r(&created, &tm);
+        char when[32];
+        ::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        std::printf("Created    : %s\n", when);
+        std::printf("nfdump     : %x\n", info.nfd_version);
+        std::printf("encryption : no\n");
+        std::printf("Appdx blks : %u\n", info.appendix_blocks);
+    }
+    std::printf("Data blks  : %u\n", info.num_blocks);
+    if (!info.closed) std::printf("File is not closed: reading blocks up to end of file\n");
+    std::printf("Checking data blocks\n");
+    uint64_t records = 0;
+    int rc = 0;
+    flow::FlowRecord rec;
+    for (;;) {
+        flow::Result<bool> more = r.NextBlock();
+        if (!more.ok()) {
+            std::printf("Block %u: %s\n", r.block_number(), more.status().ToString().c_str());
+            rc = 1;
+            continue;
+        }
+        if (!*more) break;
+        while (r.NextRecord(&rec)) ++records;
+    }
+    std::printf("\nTotal\nType %d blocks : %" PRIu64 "\nFlow records  : %" PRIu64 "\n",
+                info.layout == 1 ? 2 : 3, r.counters().blocks, records);
+    return rc;
+}
+
+}  // namespace flowdump

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// flowdump's run modes after option parsing: the listing, -I file statistics and -v checks.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flow/filter.h"
+#include "flow/select.h"
+#include "options.h"
+
+namespace flowdump {
+
+// Lists (or with -w writes) the records of `files` that lie in `window` and pass `filter`.
+// Returns the process exit code.
+int RunQuery(const Options& options, const std::vector<std::string>& files,
+             const flow::filter::Filter& filter, const std::optional<flow::TimeWindow>& window);
+
+// -I: the stat records of `files` summed, in nfdump's layout.
+int RunFileInfo(const std::vector<std::string>& files);
+
+// -v FILE: header facts and a walk over every block.
+int RunVerify(const std::string& path);
+
+}  // namespace flowdump
