@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared helpers of the end-to-end tests: locating binaries and the corpus, starting
+# collectors on 127.0.0.1 and stopping exactly the processes a test started.
+set -euo pipefail
+
+export TZ=UTC
+FLOWKIT_SOURCE_DIR=${FLOWKIT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+FLOWKIT_BIN=${FLOWKIT_BIN:-$FLOWKIT_SOURCE_DIR/build}
+FLOWKIT_SEND=${FLOWKIT_SEND:-$FLOWKIT_BIN/tests/flowsend}
+FLOWDUMP=$FLOWKIT_BIN/flowdump
+FLOWCAPD=$FLOWKIT_BIN/flowcapd
+CORPUS=${FLOWKIT_CORPUS_DIR:-$FLOWKIT_SOURCE_DIR/../shared/corpus}
+
+WORK=$(mktemp -d /tmp/flowkit-e2e.XXXXXX)
+STARTED_PIDS=()
+
+cleanup() {
+    for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Exit code 77 tells ctest the test was skipped.
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+need_corpus() {
+    [ -d "$CORPUS" ] || skip "corpus not found at $CORPUS"
+}
+
+need_nfdump() {
+    command -v nfdump >/dev/null && command -v nfcapd >/dev/null ||
+        skip "Debian's nfdump package is not installed"
+}
+
+# A UDP port nobody listens on, from a range unlikely to clash.
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 30000))
+        if ! ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+            echo "$port"
+            return
+        fi
+    done
+    fail "no free UDP port"
+}
+
+# start_collector NAME DIR PORT CMD...: starts CMD in the background, logging to
+# $WORK/NAME.log, and waits until it listens on 127.0.0.1:PORT.
+start_collector() {
+    local name=$1 dir=$2 port=$3
+    shift 3
+    mkdir -p "$dir"
+    "$@" >"$WORK/$name.log" 2>&1 &
+    local pid=$!
+    STARTED_PIDS+=("$pid")
+    eval "PID_$name=$pid"
+    for _ in $(seq 1 100); do
+        if ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then return 0; fi
+        kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.log" >&2; fail "$name exited at start"; }
+        sleep 0.05
+    done
+    fail "$name did not bind port $port"
+}
+
+# stop_collector NAME: SIGTERM and wait; the collector then closes and renames its file.
+stop_collector() {
+    local name=$1
+    local pid
+    pid=$(eval echo "\$PID_$name")
+    kill -TERM "$pid"
+    wait "$pid" || fail "$name exited with status $? on SIGTERM"
+}
+
+# Drops the timing line, which differs from run to run.
+strip_timing() {
+    grep -v '^Sys: .* Runtime: ' || true
+}
