@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Shared text conversions of nfdump-style output (see flow/format_util.h). Hand-written
+// integer and date formatting keeps the per-record path free of printf-family calls; the
+// rare scaled values (>= 1 000 000) go through fmt into a stack array.
+#include "flow/format_util.h"
+
+#include <arpa/inet.h>
+#include <time.h>
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace flow::output {
+
+namespace {
+
+// Names nfdump 1.7.1 prints for protocol numbers 0..137 (observed with %pr); 138 and above
+// print as numbers. The entries "0", "99", "128" and "134" are numbers in nfdump's table too.
+constexpr std::string_view kProtoNames[] = {
+    "0",     "ICMP",  "IGMP",  "GGP",   "IPIP",  "ST",    "TCP",   "CBT",   "EGP",   "IGP",
+    "BBN",   "NVPII", "PUP",   "ARGUS", "ENCOM", "XNET",  "CHAOS", "UDP",   "MUX",   "DCN",
+    "HMP",   "PRM",   "XNS",   "Trnk1", "Trnk2", "Leaf1", "Leaf2", "RDP",   "IRTP",  "ISO-4",
+    "NETBK", "MFESP", "MEINP", "DCCP",  "3PC",   "IDPR",  "XTP",   "DDP",   "IDPR",  "TP++",
+    "IL",    "IPv6",  "SDRP",  "Rte6",  "Frag6", "IDRP",  "RSVP",  "GRE",   "MHRP",  "BNA",
+    "ESP",   "AH",    "INLSP", "SWIPE", "NARP",  "MOBIL", "TLSP",  "SKIP",  "ICMP6", "NOHE6",
+    "OPTS6", "HOST",  "CFTP",  "NET",   "SATNT", "KLAN",  "RVD",   "IPPC",  "FS",    "SATM",
+    "VISA",  "IPCV",  "CPNX",  "CPHB",  "WSN",   "PVP",   "BSATM", "SUNND", "WBMON", "WBEXP",
+    "ISOIP", "VMTP",  "SVMTP", "VINES", "TTP",   "NSIGP", "DGP",   "TCF",   "EIGRP", "OSPF",
+    "S-RPC", "LARP",  "MTP",   "AX.25", "OS",    "MICP",  "SCCSP", "ETHIP", "ENCAP", "99",
+    "GMTP",  "IFMP",  "PNNI",  "PIM",   "ARIS",  "SCPS",  "QNX",   "A/N",   "IPcmp", "SNP",
+    "CpqPP", "IPXIP", "VRRP",  "PGM",   "0hop",  "L2TP",  "DDX",   "IATP",  "STP",   "SRP",
+    "UTI",   "SMP",   "SM",    "PTP",   "ISIS4", "FIRE",  "CRTP",  "CRUDP", "128",   "IPLT",
+    "SPS",   "PIPE",  "SCTP",  "FC",    "134",   "MHEAD", "UDP-L", "MPLS",
+};
+constexpr size_t kNamedProtos = sizeof(kProtoNames) / sizeof(kProtoNames[0]);
+
+// Decimal text of 0..255, built once, for the unnamed protocols.
+struct NumberNames {
+    char text[256][4];
+    NumberNames() {
+        for (int i = 0; i < 256; ++i) {
+            char* p = text[i];
+            if (i >= 100) *p++ = static_cast<char>('0' + i / 100);
+            if (i >= 10) *p++ = static_cast<char>('0' + i / 10 % 10);
+            *p++ = static_cast<char>('0' + i % 10);
+            *p = '\0';
+        }
+    }
+};
+const NumberNames kNumberNames;
+
+size_t PutUint(uint64_t v, char* out) {
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; ++i) out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void Put2(int v, char* out) {
+    out[0] = static_cast<char>('0' + v / 10 % 10);
+    out[1] = static_cast<char>('0' + v % 10);
+}
+
+// Local broken-down time of `seconds`, cached for the last second asked for: records of one
+// file mostly share few seconds, and localtime_r is by far the slowest step of a line.
+struct TimeCache {
+    int64_t seconds = INT64_MIN;
+    char text[32];  // "YYYY-MM-DD HH:MM:SS"
+    size_t len = 0;
+};
+
+size_t FormatSecondsUncached(int64_t seconds, char* out) {
+    time_t t = static_cast<time_t>(seconds);
+    struct tm tm;
+    if (localtime_r(&t, &tm) == nullptr) {
+        // Only for times far beyond any calendar; nfdump would print garbage here.
+        std::memcpy(out, "0000-00-00 00:00:00", 19);
+        return 19;
+    }
+    char* p = out;
+    int64_t year = static_cast<int64_t>(tm.tm_year) + 1900;
+    if (year >= 0 && year < 10000) {
+        p[0] = static_cast<char>('0' + year / 1000);
+        p[1] = static_cast<char>('0' + year / 100 % 10);
+        p[2] = static_cast<char>('0' + year / 10 % 10);
+        p[3] = static_cast<char>('0' + year % 10);
+        p += 4;
+    } else {
+        p += fmt::format_to_n(p, 20, "{}", year).size;
+    }
+    *p++ = '-';
+    Put2(tm.tm_mon + 1, p);
+    p[2] = '-';
+    Put2(tm.tm_mday, p + 3);
+    p[5] = ' ';
+    Put2(tm.tm_hour, p + 6);
+    p[8] = ':';
+    Put2(tm.tm_min, p + 9);
+    p[11] = ':';
+    Put2(tm.tm_sec, p + 12);
+    return static_cast<size_t>(p + 14 - out);
+}
+
+size_t FormatSecondsCached(int64_t seconds, char* out) {
+    thread_local TimeCache cache;
+    if (cache.seconds != seconds) {
+        cache.len = FormatSecondsUncached(seconds, cache.text);
+        cache.seconds = seconds;
+    }
+    std::memcpy(out, cache.text, cache.len);
+    return cache.len;
+}
+
+// x86's float-to-int conversion: out-of-range values give INT_MIN. nfdump's duration code
+// relies on it for negative (wrapped) durations, so the result is reproduced here.
+int32_t TruncToInt32(double v) {
+    if (!(v > -2147483649.0 && v < 2147483648.0)) return INT32_MIN;
+    return static_cast<int32_t>(v);
+}
+
+// int * int in 32-bit two's complement, as C computes it on the platforms nfdump runs on.
+int32_t MulWrap(int32_t a, int32_t b) {
+    return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
+}
+
+}  // namespace
+
+size_t FormatCounter(uint64_t value, bool plain, bool fixed, char* out) {
+    constexpr double kMega = 1000.0 * 1000.0;
+    constexpr double kGiga = kMega * 1000.0;
+    constexpr double kTera = kGiga * 1000.0;
+    if (plain) return PutUint(value, out);
+
+    double f = static_cast<double>(value);
+    if (f < kMega) {
+        // "%4.0f" of an integer below one million is the integer padded to 4.
+        size_t n = PutUint(value, out);
+        if (!fixed || n >= 4) return n;
+        size_t pad = 4 - n;
+        std::memmove(out + pad, out, n);
+        std::memset(out, ' ', pad);
+        return 4;
+    }
+
+    double scaled = 0;
+    char unit = 'M';
+    if (f >= kTera) {
+        scaled = f / kTera;
+        unit = 'T';
+    } else if (f >= kGiga) {
+        scaled = f / kGiga;
+        unit = 'G';
+    } else {
+        scaled = f / kMega;
+    }
+    auto r = fixed ? fmt::format_to_n(out, kTextSize - 3, "{:5.1f}", scaled)
+                   : fmt::format_to_n(out, kTextSize - 3, "{:.1f}", scaled);
+    char* p = out + r.size;
+    *p++ = ' ';
+    *p++ = unit;
+    return static_cast<size_t>(p - out);
+}
+
+size_t FormatDuration(uint64_t ms, char* out) {
+    // nfdump computes in double seconds and int fields; a "negative" duration (last before
+    // first) wraps to ~1.8e16 s, overflows every int and prints the whole value as seconds.
+    double d = static_cast<double>(ms) / 1000.0;
+    int32_t days = TruncToInt32(d / 86400);
+    double rest = d - MulWrap(days, 86400);
+    int32_t hours = TruncToInt32(rest / 3600);
+    rest -= MulWrap(hours, 3600);
+    int32_t minutes = TruncToInt32(rest / 60);
+    double seconds = rest - MulWrap(minutes, 60);
+
+    if (ms < 86400000ull) {
+        // Common case by hand: "    HH:MM:SS.mmm".
+        uint64_t s = ms / 1000;
+        char* p = out;
+        std::memcpy(p, "    ", 4);
+        Put2(static_cast<int>(s / 3600), p + 4);
+        p[6] = ':';
+        Put2(static_cast<int>(s / 60 % 60), p + 7);
+        p[9] = ':';
+        Put2(static_cast<int>(s % 60), p + 10);
+        p[12] = '.';
+        uint64_t frac = ms % 1000;
+        p[13] = static_cast<char>('0' + frac / 100);
+        p[14] = static_cast<char>('0' + frac / 10 % 10);
+        p[15] = static_cast<char>('0' + frac % 10);
+        return 16;
+    }
+    auto r = fmt::format_to_n(out, kTextSize - 1, "{:2d}d {:02d}:{:02d}:{:06.3f}", days, hours,
+                              minutes, seconds);
+    return r.size;
+}
+
+size_t FormatLocalTime(uint64_t ms, bool with_ms, char sep, char* out) {
+    size_t n = FormatSecondsCached(static_cast<int64_t>(ms / 1000), out);
+    out[10] = sep;
+    if (!with_ms) return n;
+    uint64_t frac = ms % 1000;
+    out[n] = '.';
+    out[n + 1] = static_cast<char>('0' + frac / 100);
+    out[n + 2] = static_cast<char>('0' + frac / 10 % 10);
+    out[n + 3] = static_cast<char>('0' + frac % 10);
+    return n + 4;
+}
+
+size_t FormatLocalSeconds(int64_t seconds, char* out) {
+    return FormatSecondsCached(seconds, out);
+}
+
+size_t FormatIp(const IpAddr& addr, bool v6, char* out) {
+    if (!v6) {
+        uint32_t a = addr.v4();
+        char* p = out;
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            p += PutUint((a >> shift) & 0xff, p);
+            if (shift != 0) *p++ = '.';
+        }
+        return static_cast<size_t>(p - out);
+    }
+    uint8_t bytes[16];
+    addr.ToBytes(bytes);
+    if (inet_ntop(AF_INET6, bytes, out, INET6_ADDRSTRLEN) == nullptr) {
+        out[0] = '\0';
+        return 0;
+    }
+    return std::strlen(out);
+}
+
+size_t FormatIpShort(const IpAddr& addr, bool v6, char* out) {
+    size_t n = FormatIp(addr, v6, out);
+    if (!v6 || n <= 16) return n;
+    // first 7 + ".." + last 7
+    std::memmove(out + 9, out + n - 7, 7);
+    out[7] = '.';
+    out[8] = '.';
+    return 16;
+}
+
+std::string_view ProtoName(uint8_t proto) {
+    if (proto < kNamedProtos) return kProtoNames[proto];
+    return kNumberNames.text[proto];
+}
+
+void FormatTcpFlags(uint8_t flags, char* out) {
+    static constexpr char kLetters[] = "CEUAPRSF";
+    for (int i = 0; i < 8; ++i) out[i] = (flags & (0x80 >> i)) ? kLetters[i] : '.';
+}
+
+size_t FormatMac(uint64_t mac, char* out) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char* p = out;
+    for (int shift = 40; shift >= 0; shift -= 8) {
+        unsigned b = (mac >> shift) & 0xff;
+        *p++ = kHex[b >> 4];
+        *p++ = kHex[b & 0xf];
+        if (shift != 0) *p++ = ':';
+    }
+    return 17;
+}
+
+}  // namespace flow::output

@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The fixed (non-fmt) record layouts of nfdump 1.7.1: the legacy 48-column csv, the pipe
+// format, json (pretty, and one-line for ndjson) and the raw element dump. Field order and
+// text forms follow what Debian's nfdump 1.7.1 prints (spec/nfdump-cli.md 3.8).
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "flow/format_util.h"
+#include "output/formats.h"
+
+namespace flow::output::detail {
+
+namespace {
+
+bool IsIcmp(const FlowRecord& rec) { return rec.proto == 1 || rec.proto == 58; }
+
+void PutIp(Buffer& out, const IpAddr& addr, bool v6) {
+    char text[kTextSize];
+    Put(out, std::string_view(text, FormatIp(addr, v6, text)));
+}
+
+void PutTime(Buffer& out, uint64_t ms, bool with_ms, char sep) {
+    char text[kTextSize];
+    Put(out, std::string_view(text, FormatLocalTime(ms, with_ms, sep, text)));
+}
+
+void PutMac(Buffer& out, uint64_t mac) {
+    char text[kTextSize];
+    Put(out, std::string_view(text, FormatMac(mac, text)));
+}
+
+void PutFlags(Buffer& out, uint8_t flags) {
+    char text[8];
+    FormatTcpFlags(flags, text);
+    Put(out, std::string_view(text, sizeof(text)));
+}
+
+void PutMpls(Buffer& out, uint32_t v) {
+    PutUint(out, v >> 4);
+    PutChar(out, '-');
+    PutUint(out, (v >> 1) & 7);
+    PutChar(out, '-');
+    PutUint(out, v & 1);
+}
+
+void PutFixed3(Buffer& out, double v, int width) {
+    char text[kTextSize];
+    auto r = fmt::format_to_n(text, sizeof(text), "{:{}.3f}", v, width);
+    Put(out, std::string_view(text, r.size));
+}
+
+std::string_view Username(const FlowRecord& rec) {
+    return std::string_view(rec.username, strnlen(rec.username, sizeof(rec.username)));
+}
+
+// Firewall (NSEL) and NAT event names as nfdump 1.7.1 prints them.
+std::string_view FwEventName(uint8_t event) {
+    static constexpr std::string_view kNames[] = {"IGNORE", "CREATE", "DELETE",
+                                                  "DENIED", "ALERT",  "UPDATE"};
+    return event < 6 ? kNames[event] : "UNKNOW";
+}
+
+std::string_view NatEventShortName(uint8_t event) {
+    static constexpr std::string_view kNames[] = {"INVALID", "ADD", "DELETE"};
+    return event < 3 ? kNames[event] : "UNKNOW";
+}
+
+// TODO: only events 1 and 2 were seen in nfdump 1.7.1 output ("NAT translation create",
+// "NAT translation delete"); the other texts follow IANA's natEvent registry and may differ
+// from what 1.7.1 prints.
+std::string_view NatEventLongName(uint8_t event) {
+    static constexpr std::string_view kNames[] = {
+        "INVALID",
+        "NAT translation create",
+        "NAT translation delete",
+        "NAT Addresses exhausted",
+        "NAT44 session create",
+        "NAT44 session delete",
+        "NAT64 session create",
+        "NAT64 session delete",
+        "NAT44 BIB create",
+        "NAT44 BIB delete",
+        "NAT64 BIB create",
+        "NAT64 BIB delete",
+        "NAT ports exhausted",
+        "Quota Exceeded",
+        "Address binding create",
+        "Address binding delete",
+        "Port block allocation",
+        "Port block de-allocation",
+        "Threshold Reached",
+    };
+    return event < sizeof(kNames) / sizeof(kNames[0]) ? kNames[event] : "UNKNOWN";
+}
+
+// Same wrap-around masking as the fmt %sn token (see fmt_format.cc).
+IpAddr Masked(const IpAddr& addr, uint8_t mask, bool v6) {
+    if (!v6) return IpAddr::V4(addr.v4() & (0xffffffffu << ((32u - mask) & 31u)));
+    if (mask > 64) return IpAddr{addr.hi, addr.lo & (~0ull << ((128u - mask) & 63u))};
+    return IpAddr{addr.hi & (~0ull << ((64u - mask) & 63u)), 0};
+}
+
+}  // namespace
+
+// ---- csv -------------------------------------------------------------------------------
+
+std::string_view CsvHeader() {
+    return "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt,in,out,sas,das,smk,dmk,"
+           "dtos,dir,nh,nhb,svln,dvln,ismc,odmc,idmc,osmc,mpls1,mpls2,mpls3,mpls4,mpls5,mpls6,"
+           "mpls7,mpls8,mpls9,mpls10,cl,sl,al,ra,eng,exid,tr";
+}
+
+void AppendCsv(Buffer& out, const FlowRecord& r) {
+    PutTime(out, r.first_ms, false, ' ');
+    PutChar(out, ',');
+    PutTime(out, r.last_ms, false, ' ');
+    PutChar(out, ',');
+    PutFixed3(out, static_cast<double>(r.last_ms - r.first_ms) / 1000.0, 0);
+    PutChar(out, ',');
+    PutIp(out, r.src_addr, r.IsV6());
+    PutChar(out, ',');
+    PutIp(out, r.dst_addr, r.IsV6());
+    PutChar(out, ',');
+    PutUint(out, r.src_port);
+    PutChar(out, ',');
+    PutUint(out, r.dst_port);
+    PutChar(out, ',');
+    Put(out, ProtoName(r.proto));
+    PutChar(out, ',');
+    PutFlags(out, r.tcp_flags);
+    for (uint64_t v : {uint64_t{r.fwd_status}, uint64_t{r.src_tos}, r.packets, r.bytes,
+                       r.out_packets, r.out_bytes, uint64_t{r.input}, uint64_t{r.output},
+                       uint64_t{r.src_as}, uint64_t{r.dst_as}, uint64_t{r.src_mask},
+                       uint64_t{r.dst_mask}, uint64_t{r.dst_tos}, uint64_t{r.dir}}) {
+        PutChar(out, ',');
+        PutUint(out, v);
+    }
+    PutChar(out, ',');
+    PutIp(out, r.ip_next_hop, r.Has(kExIpNextHopV6));
+    PutChar(out, ',');
+    // NOTE: nfdump 1.7.1 prints the IP next hop here when the BGP next hop is IPv6 (a bug);
+    // we print the BGP next hop.
+    PutIp(out, r.bgp_next_hop, r.Has(kExBgpNextHopV6));
+    PutChar(out, ',');
+    PutUint(out, r.src_vlan);
+    PutChar(out, ',');
+    PutUint(out, r.dst_vlan);
+    for (uint64_t mac : {r.in_src_mac, r.out_dst_mac, r.in_dst_mac, r.out_src_mac}) {
+        PutChar(out, ',');
+        PutMac(out, mac);
+    }
+    for (uint32_t label : r.mpls) {
+        PutChar(out, ',');
+        PutMpls(out, label);
+    }
+    for (uint64_t us : {r.client_nw_delay_us, r.server_nw_delay_us, r.appl_latency_us}) {
+        PutChar(out, ',');
+        PutFixed3(out, static_cast<double>(us) / 1000.0, 9);
+    }
+    PutChar(out, ',');
+    PutIp(out, r.received_from, r.Has(kExIpReceivedV6));
+    PutChar(out, ',');
+    PutUint(out, r.engine_type);
+    PutChar(out, '/');
+    PutUint(out, r.engine_id);
+    PutChar(out, ',');
+    PutUint(out, r.exporter_sysid);
+    PutChar(out, ',');
+    PutTime(out, r.received_ms, true, ' ');
+    PutChar(out, '\n');
+}
+
+void AppendCsvSummary(Buffer& out, const Summary& summary) {
+    Averages avg = ComputeAverages(summary);
+    Put(out, "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n");
+    PutUint(out, summary.flows);
+    for (uint64_t v : {summary.bytes, summary.packets, avg.bps, avg.pps, avg.bpp}) {
+        PutChar(out, ',');
+        PutUint(out, v);
+    }
+    PutChar(out, '\n');
+}
+
+// ---- pipe ------------------------------------------------------------------------------
+
+void AppendPipe(Buffer& out, const FlowRecord& r) {
+    bool v6 = r.IsV6();
+    PutUint(out, v6 ? 10 : 2);
+    for (uint64_t v : {r.first_ms, r.last_ms, uint64_t{r.proto}}) {
+        PutChar(out, '|');
+        PutUint(out, v);
+    }
+    auto words = [&](const IpAddr& a) {
+        uint64_t w[4] = {a.hi >> 32, a.hi & 0xffffffff, a.lo >> 32, a.lo & 0xffffffff};
+        if (!v6) w[0] = w[1] = w[2] = 0;
+        for (uint64_t v : w) {
+            PutChar(out, '|');
+            PutUint(out, v);
+        }
+    };
+    words(r.src_addr);
+    PutChar(out, '|');
+    PutUint(out, r.src_port);
+    words(r.dst_addr);
+    for (uint64_t v : {uint64_t{r.dst_port}, uint64_t{r.src_as}, uint64_t{r.dst_as},
+                       uint64_t{r.input}, uint64_t{r.output}, uint64_t{r.tcp_flags},
+                       uint64_t{r.src_tos}, r.packets, r.bytes}) {
+        PutChar(out, '|');
+        PutUint(out, v);
+    }
+    PutChar(out, '\n');
+}
+
+// ---- json ------------------------------------------------------------------------------
+
+namespace {
+
+// Writes "key" : value pairs in 1.7.1's pretty layout or on one line. The separator of a
+// pair is written before the next one, so the last pair ends the object cleanly.
+class JsonWriter {
+public:
+    JsonWriter(Buffer& out, bool compact) : out_(out), compact_(compact) {}
+
+    void Open() { Put(out_, compact_ ? "{" : "{\n"); }
+    void Close() { Put(out_, compact_ ? "}" : "\n}"); }
+
+    void Number(std::string_view key, uint64_t v) {
+        Key(key);
+        PutUint(out_, v);
+    }
+    // A quoted value whose text needs no escaping (numbers, names, addresses, times).
+    void Text(std::string_view key, std::string_view v) {
+        Key(key);
+        PutChar(out_, '"');
+        Put(out_, v);
+        PutChar(out_, '"');
+    }
+    void QuotedNumber(std::string_view key, uint64_t v) {
+        Key(key);
+        PutChar(out_, '"');
+        PutUint(out_, v);
+        PutChar(out_, '"');
+    }
+    // A quoted value from outside data: '"', '\\' and control characters are escaped.
+    void Escaped(std::string_view key, std::string_view v) {
+        Key(key);
+        PutChar(out_, '"');
+        for (char c : v) {
+            auto u = static_cast<unsigned char>(c);
+            if (c == '"' || c == '\\') {
+                PutChar(out_, '\\');
+                PutChar(out_, c);
+            } else if (u < 0x20) {
+                static constexpr char kHex[] = "0123456789abcdef";
+                Put(out_, "\\u00");
+                PutChar(out_, kHex[u >> 4]);
+                PutChar(out_, kHex[u & 0xf]);
+            } else {
+                PutChar(out_, c);
+            }
+        }
+        PutChar(out_, '"');
+    }
+    void Ip(std::string_view key, const IpAddr& a, bool v6) {
+        char text[kTextSize];
+        Text(key, std::string_view(text, FormatIp(a, v6, text)));
+    }
+    void Time(std::string_view key, uint64_t ms) {
+        char text[kTextSize];
+        Text(key, std::string_view(text, FormatLocalTime(ms, true, 'T', text)));
+    }
+
+private:
+    void Key(std::string_view key) {
+        if (pairs_++ != 0) Put(out_, compact_ ? "," : ",\n");
+        if (!compact_) PutChar(out_, '\t');
+        PutChar(out_, '"');
+        Put(out_, key);
+        Put(out_, compact_ ? "\":" : "\" : ");
+    }
+
+    Buffer& out_;
+    bool compact_;
+    int pairs_ = 0;
+};
+
+}  // namespace
+
+void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool compact) {
+    JsonWriter j(out, compact);
+    bool v6 = r.IsV6();
+    j.Open();
+    j.Text("type", (r.flags & kFlagEvent) ? "EVENT" : "FLOW");
+    j.Number("sampled", (r.flags & kFlagSampled) ? 1 : 0);
+    j.Number("export_sysid", r.exporter_sysid);
+
+    // Elements in ascending id order, the order nfcapd writes them.
+    if (r.Has(kExGenericFlow)) {
+        j.Time("first", r.first_ms);
+        j.Time("last", r.last_ms);
+        j.Time("received", r.received_ms);
+        j.Number("in_packets", r.packets);
+        j.Number("in_bytes", r.bytes);
+        j.Number("proto", r.proto);
+        if (IsIcmp(r)) {
+            j.Number("icmp_type", r.dst_port >> 8);
+            j.Number("icmp_code", r.dst_port & 0xff);
+        } else {
+            char flags[8];
+            FormatTcpFlags(r.tcp_flags, flags);
+            j.Text("tcp_flags", std::string_view(flags, sizeof(flags)));
+            j.Number("src_port", r.src_port);
+            j.Number("dst_port", r.dst_port);
+        }
+        j.Number("src_tos", r.src_tos);
+    }
+    if (r.Has(kExIpv4Flow) && !v6) {
+        j.Ip("src4_addr", r.src_addr, false);
+        j.Ip("dst4_addr", r.dst_addr, false);
+    }
+    if (v6) {
+        j.Ip("src6_addr", r.src_addr, true);
+        j.Ip("dst6_addr", r.dst_addr, true);
+    }
+    if (r.Has(kExFlowMisc)) {
+        j.Number("input_snmp", r.input);
+        j.Number("output_snmp", r.output);
+        j.Number("src_mask", r.src_mask);
+        j.Number("dst_mask", r.dst_mask);
+        // An empty string for mask 0, the masked address otherwise.
+        char text[kTextSize];
+        size_t n = r.src_mask ? FormatIp(Masked(r.src_addr, r.src_mask, v6), v6, text) : 0;
+        j.Text("src_net", std::string_view(text, n));
+        n = r.dst_mask ? FormatIp(Masked(r.dst_addr, r.dst_mask, v6), v6, text) : 0;
+        j.Text("dst_net", std::string_view(text, n));
+        j.Number("fwd_status", r.fwd_status);
+        j.Number("direction", r.dir);
+        j.Number("dst_tos", r.dst_tos);
+    }
+    if (r.Has(kExCntFlow)) {
+        j.Number("out_packets", r.out_packets);
+        j.Number("out_bytes", r.out_bytes);
+        j.Number("aggr_flows", r.flows);
+    }
+    if (r.Has(kExVlan)) {
+        j.Number("src_vlan", r.src_vlan);
+        j.Number("dst_vlan", r.dst_vlan);
+    }
+    if (r.Has(kExAsRouting)) {
+        j.Number("src_as", r.src_as);
+        j.Number("dst_as", r.dst_as);
+    }
+    if (r.Has(kExBgpNextHopV4)) j.Ip("bgp4_next_hop", r.bgp_next_hop, false);
+    if (r.Has(kExBgpNextHopV6)) j.Ip("bgp6_next_hop", r.bgp_next_hop, true);
+    if (r.Has(kExIpNextHopV4)) j.Ip("ip4_next_hop", r.ip_next_hop, false);
+    if (r.Has(kExIpNextHopV6)) j.Ip("ip6_next_hop", r.ip_next_hop, true);
+    if (r.Has(kExIpReceivedV4)) j.Ip("ip4_router", r.received_from, false);
+    if (r.Has(kExIpReceivedV6)) j.Ip("ip6_router", r.received_from, true);
+    if (r.Has(kExMplsLabel)) {
+        static constexpr std::string_view kKeys[] = {"mpls_1", "mpls_2", "mpls_3", "mpls_4",
+                                                     "mpls_5", "mpls_6", "mpls_7", "mpls_8",
+                                                     "mpls_9", "mpls_10"};
+        for (int i = 0; i < 10; ++i) {
+            char text[40];
+            Buffer tmp;
+            PutMpls(tmp, r.mpls[i]);
+            std::memcpy(text, tmp.data(), tmp.size());
+            j.Text(kKeys[i], std::string_view(text, tmp.size()));
+        }
+    }
+    if (r.Has(kExMacAddr)) {
+        char text[kTextSize];
+        j.Text("in_src_mac", std::string_view(text, FormatMac(r.in_src_mac, text)));
+        j.Text("out_dst_mac", std::string_view(text, FormatMac(r.out_dst_mac, text)));
+        j.Text("in_dst_mac", std::string_view(text, FormatMac(r.in_dst_mac, text)));
+        j.Text("out_src_mac", std::string_view(text, FormatMac(r.out_src_mac, text)));
+    }
+    if (r.Has(kExAsAdjacent)) {
+        j.Number("next_as", r.next_as);
+        j.Number("prev_as", r.prev_as);
+    }
+    if (r.Has(kExLatency)) {
+        // TODO: key names and units not verified against 1.7.1 output (no corpus record has
+        // latency); microseconds as stored.
+        j.Number("cli_latency", r.client_nw_delay_us);
+        j.Number("srv_latency", r.server_nw_delay_us);
+        j.Number("app_latency", r.appl_latency_us);
+    }
+    if (r.Has(kExNselCommon)) {
+        j.QuotedNumber("connect_id", r.conn_id);
+        j.QuotedNumber("event_id", r.fw_event);
+        j.Text("event", FwEventName(r.fw_event));
+        j.QuotedNumber("xevent_id", r.fw_xevent);
+        j.Time("t_event", r.event_ms);
+    }
+    if (r.Has(kExNatXlateIpv4)) {
+        j.Ip("src4_xlt_ip", r.xlate_src, false);
+        j.Ip("dst4_xlt_ip", r.xlate_dst, false);
+    }
+    if (r.Has(kExNatXlateIpv6)) {
+        j.Ip("src6_xlt_ip", r.xlate_src, true);
+        j.Ip("dst6_xlt_ip", r.xlate_dst, true);
+    }
+    if (r.Has(kExNatXlatePort)) {
+        j.QuotedNumber("src_xlt_port", r.xlate_src_port);
+        j.QuotedNumber("dst_xlt_port", r.xlate_dst_port);
+    }
+    if (r.Has(kExNselAcl)) {
+        for (int k = 0; k < 2; ++k) {
+            const uint32_t* acl = k == 0 ? r.ingress_acl : r.egress_acl;
+            Buffer tmp;
+            for (int i = 0; i < 3; ++i) {
+                if (i) PutChar(tmp, '/');
+                Put(tmp, "0x");
+                PutHex(tmp, acl[i]);
+            }
+            j.Text(k == 0 ? "ingress_acl" : "egress_acl", std::string_view(tmp.data(), tmp.size()));
+        }
+    }
+    if (r.Has(kExNselUser)) {
+        std::string_view name = Username(r);
+        j.Escaped("user_name", name.empty() ? "<empty>" : name);
+    }
+    if (r.Has(kExNatCommon)) {
+        j.QuotedNumber("nat_event_id", r.nat_event);
+        j.Text("nat_event", NatEventLongName(r.nat_event));
+        j.QuotedNumber("ingress_vrf", r.ingress_vrf);
+        j.QuotedNumber("egress_vrf", r.egress_vrf);
+        j.Time("t_event", r.event_ms);
+    }
+    if (r.Has(kExNatPortBlock)) {
+        j.Number("pblock_start", r.block_start);
+        j.Number("pblock_end", r.block_end);
+        j.Number("pblock_step", r.block_step);
+        j.Number("pblock_size", r.block_size);
+    }
+    if (r.Has(kExVrf)) {
+        j.QuotedNumber("ingress_vrf", r.ingress_vrf);
+        j.QuotedNumber("egress_vrf", r.egress_vrf);
+    }
+    // Elements 1.7.1's json does not print: sampler info, NBAR, payload, tunnels,
+    // observation, inmon, pf, layer 2, flow id, Nokia NAT, IP info.
+    j.Escaped("label", ctx.label.empty() ? "<none>" : ctx.label);
+    j.Close();
+}
+
+// ---- raw -------------------------------------------------------------------------------
+
+namespace {
+
+// On-disk size of each V3 element of nfdump 1.7 (4-byte element header included), for the
+// raw "size" line. 0 for elements of variable size.
+constexpr uint16_t kElementSize[kExMaxElement] = {
+    0,   // 0 unused
+    52,  // kExGenericFlow
+    12,  // kExIpv4Flow
+    36,  // kExIpv6Flow
+    20,  // kExFlowMisc
+    28,  // kExCntFlow
+    12,  // kExVlan
+    12,  // kExAsRouting
+    8,   // kExBgpNextHopV4
+    20,  // kExBgpNextHopV6
+    8,   // kExIpNextHopV4
+    20,  // kExIpNextHopV6
+    8,   // kExIpReceivedV4
+    20,  // kExIpReceivedV6
+    44,  // kExMplsLabel
+    36,  // kExMacAddr
+    12,  // kExAsAdjacent
+    28,  // kExLatency
+    20,  // kExSamplerInfo
+    20,  // kExNselCommon
+    12,  // kExNatXlateIpv4
+    36,  // kExNatXlateIpv6
+    8,   // kExNatXlatePort
+    28,  // kExNselAcl
+    72,  // kExNselUser
+    20,  // kExNatCommon
+    12,  // kExNatPortBlock
+    0,   // kExNbarApp: variable
+    0,   // 28 unused
+    0,   // kExInPayload: variable
+    0,   // kExOutPayload: variable
+    16,  // kExTunIpv4
+    40,  // kExTunIpv6
+    20,  // kExObservation
+    0,   // kExInmonMeta: variable
+    0,   // kExInmonFrame: variable
+    12,  // kExVrf
+    0,   // kExPfInfo
+    36,  // kExLayer2
+    12,  // kExFlowId
+    0,   // kExNokiaNat
+    0,   // kExNokiaNatString: variable
+    8,   // kExIpInfo
+};
+
+class RawWriter {
+public:
+    explicit RawWriter(Buffer& out) : out_(out) {}
+
+    // "  <label> =  " then the value right-aligned in 16.
+    void Line(std::string_view label, std::string_view value) {
+        Label(label);
+        PutRight(out_, value, 16);
+    }
+    void Number(std::string_view label, uint64_t v) {
+        Label(label);
+        PutUint(out_, v, 16);
+    }
+    void NumberNote(std::string_view label, uint64_t v, std::string_view note) {
+        Number(label, v);
+        PutChar(out_, ' ');
+        Put(out_, note);
+    }
+    void Hex2(std::string_view label, uint8_t v, std::string_view note) {
+        char text[4] = {'0', 'x', "0123456789abcdef"[v >> 4], "0123456789abcdef"[v & 0xf]};
+        Line(label, std::string_view(text, 4));
+        PutChar(out_, ' ');
+        Put(out_, note);
+    }
+    void Ip(std::string_view label, const IpAddr& a, bool v6) {
+        char text[kTextSize];
+        Line(label, std::string_view(text, FormatIp(a, v6, text)));
+    }
+    void Time(std::string_view label, uint64_t ms) {
+        Number(label, ms);
+        Put(out_, " [");
+        if (ms == 0) {
+            Put(out_, "<unknown>.000]");
+            return;
+        }
+        char text[kTextSize];
+        Put(out_, std::string_view(text, FormatLocalTime(ms, true, ' ', text)));
+        PutChar(out_, ']');
+    }
+    void End() { PutChar(out_, '\n'); }
+
+    Buffer& out() { return out_; }
+
+    void Label(std::string_view label) {
+        Put(out_, "  ");
+        PutLeft(out_, label, 13);
+        Put(out_, "=  ");
+    }
+
+private:
+    Buffer& out_;
+};
+
+}  // namespace
+
+void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
+    RawWriter w(out);
+    bool v6 = r.IsV6();
+    Put(out, "\nFlow Record: \n");
+    w.Number("RecordCount", ctx.count);
+    w.End();
+
+    const char* type = "FLOW";
+    char version[8] = "";
+    if (r.flags & kFlagEvent) {
+        type = "EVENT";
+    } else if (r.nfversion != 0) {
+        type = (r.nfversion & 0x80) ? "SFLOW" : (r.nfversion & 0x40) ? "PCAP" : "NETFLOW";
+        unsigned v = (r.nfversion & 0xc0) ? (r.nfversion & 0x0f) : r.nfversion;
+        fmt::format_to_n(version, sizeof(version) - 1, " v{}", v);
+    }
+    char flags_note[64];
+    auto fn = fmt::format_to_n(flags_note, sizeof(flags_note) - 1, "{}{}{}, {}", type, version,
+                               (r.flags & kFlagAnon) ? " Anonymized" : "",
+                               (r.flags & kFlagSampled) ? "Sampled" : "Unsampled");
+    w.Hex2("Flags", r.flags, std::string_view(flags_note, fn.size));
+    w.End();
+
+    uint32_t count = 0;
+    uint32_t size = 12;  // V3 record header
+    for (int id = 1; id < kExMaxElement; ++id) {
+        if (!r.Has(static_cast<ElementId>(id))) continue;
+        ++count;
+        size += kElementSize[id];
+        if (id == kExNbarApp) size += (4 + r.nbar_len + 3) & ~3u;
+    }
+    w.Number("Elements", count);
+    Put(out, ": ");
+    for (int id = 1; id < kExMaxElement; ++id) {
+        if (!r.Has(static_cast<ElementId>(id))) continue;
+        PutUint(out, static_cast<uint64_t>(id));
+        PutChar(out, ' ');
+    }
+    w.End();
+    // TODO: payload, inmon and Nokia NAT string elements have variable sizes FlowRecord does
+    // not keep; they count 0 here.
+    w.Number("size", size);
+    w.End();
+    w.Number("engine type", r.engine_type);
+    w.End();
+    w.Number("engine ID", r.engine_id);
+    w.End();
+    w.Number("export sysid", r.exporter_sysid);
+    w.End();
+
+    if (r.Has(kExGenericFlow)) {
+        w.Time("first", r.first_ms);
+        w.End();
+        w.Time("last", r.last_ms);
+        w.End();
+        w.Time("received at", r.received_ms);
+        w.End();
+        w.NumberNote("proto", r.proto, ProtoName(r.proto));
+        w.End();
+        char flags[8];
+        FormatTcpFlags(r.tcp_flags, flags);
+        w.Hex2("tcp flags", r.tcp_flags, std::string_view(flags, sizeof(flags)));
+        w.End();
+        if (IsIcmp(r)) {
+            char text[16];
+            size_t n = UintText(r.dst_port >> 8, text);
+            text[n++] = '.';
+            n += UintText(r.dst_port & 0xff, text + n);
+            w.Line("ICMP", std::string_view(text, n));
+            Put(out, "  type.code");
+            w.End();
+        } else {
+            w.Number("src port", r.src_port);
+            w.End();
+            w.Number("dst port", r.dst_port);
+            w.End();
+            w.Number("src tos", r.src_tos);
+            w.End();
+        }
+        w.Number("in packets", r.packets);
+        w.End();
+        w.Number("in bytes", r.bytes);
+        w.End();
+    }
+    if (r.Has(kExIpv4Flow) && !v6) {
+        w.Ip("src addr", r.src_addr, false);
+        w.End();
+        w.Ip("dst addr", r.dst_addr, false);
+        w.End();
+    }
+    if (v6) {
+        w.Ip("src addr", r.src_addr, true);
+        w.End();
+        w.Ip("dst addr", r.dst_addr, true);
+        w.End();
+    }
+    if (r.Has(kExFlowMisc)) {
+        w.Number("input", r.input);
+        w.End();
+        w.Number("output", r.output);
+        w.End();
+        for (int k = 0; k < 2; ++k) {
+            uint8_t mask = k == 0 ? r.src_mask : r.dst_mask;
+            const IpAddr& a = k == 0 ? r.src_addr : r.dst_addr;
+            w.Number(k == 0 ? "src mask" : "dst mask", mask);
+            PutChar(out, ' ');
+            if (mask != 0) {
+                char text[kTextSize];
+                Put(out, std::string_view(text, FormatIp(Masked(a, mask, v6), v6, text)));
+            }
+            PutChar(out, '/');
+            PutUint(out, mask);
+            w.End();
+        }
+        w.Number("fwd status", r.fwd_status);
+        w.End();
+        w.Number("dst tos", r.dst_tos);
+        w.End();
+        w.Number("direction", r.dir);
+        w.End();
+        w.Hex2("biFlow Dir", r.biflow_dir, "");
+        w.End();
+        w.Hex2("end reason", r.end_reason, "");
+        w.End();
+    }
+    if (r.Has(kExCntFlow)) {
+        w.Number("out packets", r.out_packets);
+        w.End();
+        w.Number("out bytes", r.out_bytes);
+        w.End();
+        w.Number("aggr flows", r.flows);
+        w.End();
+    }
+    if (r.Has(kExVlan)) {
+        w.Number("src vlan", r.src_vlan);
+        w.End();
+        w.Number("dst vlan", r.dst_vlan);
+        w.End();
+    }
+    if (r.Has(kExAsRouting)) {
+        w.Number("src as", r.src_as);
+        w.End();
+        w.Number("dst as", r.dst_as);
+        w.End();
+    }
+    if (r.Has(kExBgpNextHopV4) || r.Has(kExBgpNextHopV6)) {
+        w.Ip("bgp next hop", r.bgp_next_hop, r.Has(kExBgpNextHopV6));
+        w.End();
+    }
+    if (r.Has(kExIpNextHopV4) || r.Has(kExIpNextHopV6)) {
+        w.Ip("ip next hop", r.ip_next_hop, r.Has(kExIpNextHopV6));
+        w.End();
+    }
+    if (r.Has(kExIpReceivedV4) || r.Has(kExIpReceivedV6)) {
+        w.Ip("ip exporter", r.received_from, r.Has(kExIpReceivedV6));
+        w.End();
+    }
+    if (r.Has(kExMplsLabel)) {
+        // Labels up to the first empty one.
+        for (int i = 0; i < 10 && r.mpls[i] != 0; ++i) {
+            char label[16] = "MPLS Lbl ";
+            label[9] = i + 1 >= 10 ? '1' : ' ';
+            label[10] = static_cast<char>('0' + (i + 1) % 10);
+            label[11] = '\0';
+            Buffer tmp;
+            PutMpls(tmp, r.mpls[i]);
+            w.Line(std::string_view(label, 11), std::string_view(tmp.data(), tmp.size()));
+            w.End();
+        }
+    }
+    if (r.Has(kExMacAddr)) {
+        static constexpr std::string_view kLabels[] = {"in src mac", "out dst mac",
+                                                       "in dst mac", "out src mac"};
+        const uint64_t macs[] = {r.in_src_mac, r.out_dst_mac, r.in_dst_mac, r.out_src_mac};
+        for (int i = 0; i < 4; ++i) {
+            Put(out, "  ");
+            PutLeft(out, kLabels[i], 13);
+            Put(out, "= ");
+            PutMac(out, macs[i]);
+            w.End();
+        }
+    }
+    if (r.Has(kExAsAdjacent)) {
+        w.Number("bgp next as", r.next_as);
+        w.End();
+        w.Number("bgp prev as", r.prev_as);
+        w.End();
+    }
+    if (r.Has(kExLatency)) {
+        // TODO: labels not verified against 1.7.1 output (no corpus record has latency).
+        w.Number("cli latency", r.client_nw_delay_us);
+        w.End();
+        w.Number("srv latency", r.server_nw_delay_us);
+        w.End();
+        w.Number("app latency", r.appl_latency_us);
+        w.End();
+    }
+    if (r.Has(kExNselCommon)) {
+        w.Number("connect ID", r.conn_id);
+        w.End();
+        w.Number("fw event", r.fw_event);
+        Put(out, ": ");
+        Put(out, FwEventName(r.fw_event));
+        w.End();
+        w.Number("fw ext event", r.fw_xevent);
+        Put(out, ": ");
+        PutUint(out, r.fw_xevent);
+        w.End();
+        w.Time("Event time", r.event_ms);
+        w.End();
+    }
+    if (r.Has(kExNatXlateIpv4) || r.Has(kExNatXlateIpv6)) {
+        bool xv6 = r.Has(kExNatXlateIpv6);
+        w.Ip("src xlt ip", r.xlate_src, xv6);
+        w.End();
+        w.Ip("dst xlt ip", r.xlate_dst, xv6);
+        w.End();
+    }
+    if (r.Has(kExNatXlatePort)) {
+        w.Number("src xlt port", r.xlate_src_port);
+        w.End();
+        w.Number("dst xlt port", r.xlate_dst_port);
+        w.End();
+    }
+    if (r.Has(kExNselAcl)) {
+        for (int k = 0; k < 2; ++k) {
+            const uint32_t* acl = k == 0 ? r.ingress_acl : r.egress_acl;
+            Put(out, k == 0 ? "  Ingress ACL  =       " : "  Egress ACL   =       ");
+            for (int i = 0; i < 3; ++i) {
+                if (i) PutChar(out, '/');
+                Put(out, "0x");
+                PutHex(out, acl[i]);
+            }
+            w.End();
+        }
+    }
+    if (r.Has(kExNselUser)) {
+        Put(out, "  username     =       ");
+        Put(out, Username(r));
+        w.End();
+    }
+    if (r.Has(kExNatCommon)) {
+        w.Number("nat event", r.nat_event);
+        Put(out, ": ");
+        Put(out, NatEventShortName(r.nat_event));
+        w.End();
+        w.Time("Event time", r.event_ms);
+        w.End();
+    }
+    if (r.Has(kExNatPortBlock)) {
+        // TODO: labels not verified against 1.7.1 output (no corpus record has port blocks).
+        w.Number("pblock start", r.block_start);
+        w.End();
+        w.Number("pblock end", r.block_end);
+        w.End();
+        w.Number("pblock step", r.block_step);
+        w.End();
+        w.Number("pblock size", r.block_size);
+        w.End();
+    }
+    if (r.Has(kExNbarApp)) {
+        uint64_t selector = 0;
+        for (size_t i = 1; i < r.nbar_len && i < sizeof(r.nbar_app); ++i) {
+            selector = selector << 8 | r.nbar_app[i];
+        }
+        Put(out, "  app ID       =             ");
+        PutUint(out, r.nbar_len ? r.nbar_app[0] : 0, 2);
+        Put(out, "..");
+        PutUint(out, selector);
+        Put(out, ": ");
+        std::string_view name;
+        const NameLookup& names = ctx.options->names;
+        if (names.nbar_name != nullptr && r.nbar_len != 0) {
+            name = names.nbar_name(names.context, r.nbar_app, r.nbar_len);
+        }
+        Put(out, name.empty() ? "<no info>" : name);
+        w.End();
+    }
+    if (r.Has(kExObservation)) {
+        Put(out, "  obs domainID =         0x");
+        PutHex(out, r.observation_domain, 5);
+        w.End();
+        Put(out, "  obs pointID  =      0x");
+        PutHex(out, r.observation_point, 10);
+        w.End();
+    }
+    if (r.Has(kExVrf)) {
+        w.Number("ingress VRF", r.ingress_vrf);
+        w.End();
+        w.Number("egress VRF", r.egress_vrf);
+        w.End();
+    }
+    // Sampler info, layer 2, IP info, flow id, tunnels, payload: nfdump 1.7.1 prints
+    // nothing for them in raw mode ("Unknown extension" on stderr for some).
+}
+
+// ---- summary ---------------------------------------------------------------------------
+
+Averages ComputeAverages(const Summary& s) {
+    Averages a;
+    if (s.last_ms == 0 || s.first_ms == UINT64_MAX) return a;
+    // nfdump: duration in double seconds; all three averages only when it is positive.
+    double duration = (static_cast<double>(s.last_ms) - static_cast<double>(s.first_ms)) /
+                      1000.0;
+    if (duration <= 0) return a;
+    a.bps = static_cast<uint64_t>(static_cast<double>(s.bytes << 3) / duration);
+    a.pps = static_cast<uint64_t>(static_cast<double>(s.packets) / duration);
+    a.bpp = s.packets ? s.bytes / s.packets : 0;
+    return a;
+}
+
+}  // namespace flow::output::detail
