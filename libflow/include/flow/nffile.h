@@ -23,10 +23,10 @@ namespace flow {
 // do not renumber.
 enum class Codec : uint8_t {
     kNone = 0,
-    kLzo = 1,  // raw LZO1X-1 stream
-    kBz2 = 2,  // one bzip2 stream per block
-    kLz4 = 3,  // raw LZ4 block
-    kZstd = 4, // one zstd frame per block (nfdump 1.7.3+; not readable by 1.7.1)
+    kLzo = 1,   // raw LZO1X-1 stream
+    kBz2 = 2,   // one bzip2 stream per block
+    kLz4 = 3,   // raw LZ4 block
+    kZstd = 4,  // one zstd frame per block (nfdump 1.7.3+; not readable by 1.7.1)
 };
 
 // "none", "lzo", "bz2", "lz4", "zstd".
@@ -43,14 +43,14 @@ inline constexpr size_t kMaxIdentLength = 122;
 // What a file's header and appendix (layout 2) or header and stat record (layout 1) say.
 struct FileInfo {
     std::string path;
-    int layout = 2;           // 1 = nfdump 1.6 file, 2 = nfdump 1.7 file
+    int layout = 2;  // 1 = nfdump 1.6 file, 2 = nfdump 1.7 file
     Codec codec = Codec::kNone;
-    bool anonymized = false;  // layout 1 header flag 0x02 (set by nfanon)
-    std::string ident;        // empty when the file records none (unclosed files)
-    int64_t created = 0;      // layout 2: UNIX seconds at open; layout 1: file mtime
-    uint32_t nfd_version = 0; // layout 2 writer version (1.7.1 writes 0x01070100); 1: 0
-    uint32_t creator = 0;     // layout 2: 1 nfcapd, 2 nfpcapd, 3 sfcapd, 4 nfdump, 0 unknown
-    uint32_t num_blocks = 0;  // data blocks according to the header (a hint for layout 1)
+    bool anonymized = false;   // layout 1 header flag 0x02 (set by nfanon)
+    std::string ident;         // empty when the file records none (unclosed files)
+    int64_t created = 0;       // layout 2: UNIX seconds at open; layout 1: file mtime
+    uint32_t nfd_version = 0;  // layout 2 writer version (1.7.1 writes 0x01070100); 1: 0
+    uint32_t creator = 0;      // layout 2: 1 nfcapd, 2 nfpcapd, 3 sfcapd, 4 nfdump, 0 unknown
+    uint32_t num_blocks = 0;   // data blocks according to the header (a hint for layout 1)
     uint16_t appendix_blocks = 0;
     uint64_t appendix_offset = 0;  // 0 = none
     uint64_t file_size = 0;
@@ -64,14 +64,14 @@ struct FileInfo {
 
 // Non-fatal things the reader skipped, per file. Tools may print them; nothing is logged.
 struct ReadCounters {
-    uint64_t blocks = 0;             // data blocks decoded
-    uint64_t flow_records = 0;       // flow records handed out
-    uint64_t skipped_blocks = 0;     // block types other than 2 and 3 (histograms, arrays)
-    uint64_t unknown_records = 0;    // record types not understood, skipped by size
-    uint64_t unknown_elements = 0;   // V3 element ids or lengths not understood, skipped
-    uint64_t unmapped_records = 0;   // layout 1 records naming an undefined extension map
-    uint64_t bad_maps = 0;           // layout 1 extension maps failing validation, ignored
-    uint64_t v0_records = 0;         // layout 1 type-1 records (nfdump <= 1.6.11) converted
+    uint64_t blocks = 0;            // data blocks decoded
+    uint64_t flow_records = 0;      // flow records handed out
+    uint64_t skipped_blocks = 0;    // block types other than 2 and 3 (histograms, arrays)
+    uint64_t unknown_records = 0;   // record types not understood, skipped by size
+    uint64_t unknown_elements = 0;  // V3 element ids or lengths not understood, skipped
+    uint64_t unmapped_records = 0;  // layout 1 records naming an undefined extension map
+    uint64_t bad_maps = 0;          // layout 1 extension maps failing validation, ignored
+    uint64_t v0_records = 0;        // layout 1 type-1 records (nfdump <= 1.6.11) converted
 };
 
 struct ReaderOptions {
@@ -162,6 +162,9 @@ struct WriterOptions {
     // Uncompressed bytes per data block; a block is written when the next record would not
     // fit. 1 MiB is what nfdump 1.7.1 uses (it can read blocks up to 5 MiB).
     uint32_t block_bytes = 1u << 20;
+    // How Append() fills the per-protocol buckets of the stat record: kCollector as nfcapd,
+    // kNfdump as `nfdump -w` (buckets include out counters).
+    StatRule stat_rule = StatRule::kCollector;
 };
 
 // Writes a layout 2 file. Records go into a block buffer that is compressed and written

@@ -42,12 +42,19 @@ struct StatRecord {
     void Merge(const StatRecord& other);
 };
 
-// Accounts one flow into `stat` the way nfcapd 1.7 does: num_flows += 1, totals include out
-// counters, protocol buckets (TCP 6, UDP 17, ICMP 1 and 58, other) count in-direction
-// counters, first = min(first_ms), last = max(last_ms). `stat->first_ms` must start at
+// How the per-protocol buckets treat out-direction counters (EXcntFlow).
+enum class StatRule {
+    kCollector,  // nfcapd 1.7: buckets count in-direction packets/bytes only
+    kNfdump,     // nfdump -w 1.7: buckets count in + out, like the totals
+};
+
+// Accounts one flow into `stat` the way nfdump 1.7 does: num_flows and the protocol's flow
+// bucket grow by rec.flows (1 for a plain flow); the packet and byte totals add in and out
+// counters; the protocol buckets (TCP 6, UDP 17, ICMP 1 and 58, other) per `rule`; first =
+// min(first_ms), last = max(last_ms). `stat->first_ms` must start at
 // StatRecord::kUnsetFirstMs for the min to work; FinishStat() turns an unset value into 0.
 // Thread-compatible; no allocation.
-void AccumulateStat(const FlowRecord& rec, StatRecord* stat);
+void AccumulateStat(const FlowRecord& rec, StatRecord* stat, StatRule rule = StatRule::kCollector);
 
 // Replaces an unset first_ms (no flow accounted) by 0, as nfdump 1.7.8 does before writing.
 void FinishStat(StatRecord* stat);

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Block reading and prefetching. Block framing: spec nffile-format.md §1.3, §2.2, §2.3.
+#include "nffile/block_source.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "nffile/layout.h"
+
+namespace flow::nffile {
+
+namespace {
+
+// Reads exactly `n` bytes at `offset` unless the file ends; returns the bytes read.
+Result<size_t> ReadAt(int fd, uint8_t* buf, size_t n, uint64_t offset) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::pread(fd, buf + got, n - got, static_cast<off_t>(offset + got));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return Status::IoError(std::string("read: ") + std::strerror(errno));
+        }
+        if (r == 0) break;
+        got += static_cast<size_t>(r);
+    }
+    return got;
+}
+
+}  // namespace
+
+Block::Block() : data(new uint8_t[kMaxBlockPayload]) {}
+
+BlockSource::BlockSource(int fd, BlockRange range)
+    : fd_(fd), range_(std::move(range)), pos_(range_.start), codec_(range_.codec) {
+    if (range_.codec != Codec::kNone) stored_.reset(new uint8_t[kMaxBlockPayload]);
+}
+
+BlockSource::~BlockSource() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Status BlockSource::Fail(Status status) {
+    done_ = true;
+    const std::string where = range_.path + ": block " + std::to_string(count_ + 1) +
+                              " at offset " + std::to_string(pos_) + ": ";
+    switch (status.code()) {
+        case StatusCode::kTruncated:
+            return Status::Truncated(where + status.message());
+        case StatusCode::kIoError:
+            return Status::IoError(where + status.message());
+        case StatusCode::kUnsupported:
+            return Status::Unsupported(where + status.message());
+        default:
+            return Status::Malformed(where + status.message());
+    }
+}
+
+Result<bool> BlockSource::Next(Block* block) {
+    for (;;) {
+        if (done_) return false;
+        if (range_.max_blocks != 0 && count_ == range_.max_blocks) {
+            done_ = true;
+            return false;
+        }
+        if (pos_ == range_.limit) {
+            if (range_.exact_count && count_ < range_.max_blocks) {
+                return Fail(
+                    Status::Truncated("header announces " + std::to_string(range_.max_blocks) +
+                                      " data blocks, only " + std::to_string(count_) + " present"));
+            }
+            done_ = true;
+            return false;
+        }
+        if (range_.limit - pos_ < kBlockHeaderSize) {
+            return Fail(Status::Truncated("block header cut short (" +
+                                          std::to_string(range_.limit - pos_) + " bytes left)"));
+        }
+
+        uint8_t header[kBlockHeaderSize];
+        Result<size_t> got = ReadAt(fd_, header, sizeof(header), pos_);
+        if (!got.ok()) return Fail(got.status());
+        if (*got < sizeof(header)) {
+            return Fail(Status::Truncated("file ends inside the block header"));
+        }
+        const uint32_t num_records = Load32(header);
+        const uint32_t stored = Load32(header + 4);
+        const uint16_t type = Load16(header + 8);
+        if (stored == 0 || stored > kMaxBlockPayload) {
+            return Fail(Status::Malformed("impossible block size " + std::to_string(stored)));
+        }
+        if (stored > range_.limit - pos_ - kBlockHeaderSize) {
+            return Fail(Status::Truncated(
+                "block payload of " + std::to_string(stored) + " bytes exceeds the " +
+                std::to_string(range_.limit - pos_ - kBlockHeaderSize) + " bytes left"));
+        }
+        const uint64_t payload_at = pos_ + kBlockHeaderSize;
+
+        const bool decodable = type == kBlockV1 || (type == kBlockV3 && range_.layout == 2);
+        if (!decodable) {
+            // Histogram (1.6 type 3 in layout 1), array (type 4) or unknown blocks: skipped
+            // without decompressing. In layout 1 a type-3 block is such a histogram block.
+            skipped_.fetch_add(1, std::memory_order_relaxed);
+            ++count_;
+            pos_ = payload_at + stored;
+            continue;
+        }
+        if (num_records == 0) {
+            return Fail(Status::Malformed("block holds 0 records"));
+        }
+
+        uint8_t* in = range_.codec == Codec::kNone ? block->data.get() : stored_.get();
+        got = ReadAt(fd_, in, stored, payload_at);
+        if (!got.ok()) return Fail(got.status());
+        if (*got < stored) return Fail(Status::Truncated("file ends inside the block payload"));
+
+        size_t size = stored;
+        if (range_.codec != Codec::kNone) {
+            Result<size_t> n = codec_.Decompress(in, stored, block->data.get(), kMaxBlockPayload);
+            if (!n.ok()) return Fail(n.status());
+            size = *n;
+        }
+
+        ++count_;
+        block->number = count_;
+        block->num_records = num_records;
+        block->type = type;
+        block->offset = pos_;
+        block->size = size;
+        pos_ = payload_at + stored;
+        return true;
+    }
+}
+
+SyncBlockStream::SyncBlockStream(std::unique_ptr<BlockSource> source)
+    : source_(std::move(source)) {}
+
+Result<const Block*> SyncBlockStream::Next() {
+    if (done_) return static_cast<const Block*>(nullptr);
+    Result<bool> r = source_->Next(&block_);
+    if (!r.ok()) {
+        done_ = true;
+        return r.status();
+    }
+    if (!*r) {
+        done_ = true;
+        return static_cast<const Block*>(nullptr);
+    }
+    return static_cast<const Block*>(&block_);
+}
+
+BlockPrefetcher::BlockPrefetcher(std::unique_ptr<BlockSource> source, int depth)
+    : source_(std::move(source)), slots_(static_cast<size_t>(depth < 2 ? 2 : depth)) {}
+
+BlockPrefetcher::~BlockPrefetcher() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void BlockPrefetcher::Run() {
+    const size_t depth = slots_.size();
+    for (;;) {
+        size_t index;
+        {
+            std::unique_lock<std::mutex> lock(mu_);
+            cv_.wait(lock, [&] { return stop_ || filled_ < depth; });
+            if (stop_) return;
+            index = (head_ + filled_) % depth;
+        }
+        // The slot is ours alone until it is published below.
+        Slot& slot = slots_[index];
+        Result<bool> r = source_->Next(&slot.block);
+        slot.status = r.ok() ? Status::Ok() : r.status();
+        slot.end = r.ok() && !*r;
+        const bool terminal = !r.ok() || !*r;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++filled_;
+        }
+        cv_.notify_all();
+        if (terminal) return;
+    }
+}
+
+Result<const Block*> BlockPrefetcher::Next() {
+    if (finished_) return static_cast<const Block*>(nullptr);
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+
+    const size_t depth = slots_.size();
+    Slot* slot;
+    {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (holding_) {
+            head_ = (head_ + 1) % depth;
+            --filled_;
+            holding_ = false;
+            cv_.notify_all();
+        }
+        cv_.wait(lock, [&] { return filled_ > 0; });
+        slot = &slots_[head_];
+        holding_ = true;
+    }
+    if (!slot->status.ok()) {
+        finished_ = true;
+        return slot->status;
+    }
+    if (slot->end) {
+        finished_ = true;
+        return static_cast<const Block*>(nullptr);
+    }
+    return static_cast<const Block*>(&slot->block);
+}
+
+}  // namespace flow::nffile

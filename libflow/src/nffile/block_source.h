@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading the data blocks of an nfdump file: BlockSource reads one block header and payload
+// at a time and decompresses it; BlockPrefetcher runs a BlockSource on a background thread
+// into a small ring of reused buffers so that the consumer decodes block n while block n+1
+// is read and decompressed. Record decoding is not done here.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "flow/nffile.h"
+#include "flow/status.h"
+#include "nffile/codec.h"
+
+namespace flow::nffile {
+
+// One decompressed data block. `data` has room for kMaxBlockPayload bytes and is reused.
+struct Block {
+    Block();
+
+    uint32_t number = 0;       // 1-based position among the file's data blocks
+    uint32_t num_records = 0;  // from the block header
+    uint16_t type = 0;         // kBlockV1 or kBlockV3; other types are skipped by the source
+    uint64_t offset = 0;       // file offset of the block header
+    size_t size = 0;           // decompressed payload bytes in `data`
+    std::unique_ptr<uint8_t[]> data;
+};
+
+// Where the data blocks of a file lie and how they are compressed.
+struct BlockRange {
+    std::string path;  // for messages
+    Codec codec = Codec::kNone;
+    int layout = 2;            // layout 1 files: type-3 blocks are 1.6 histograms, skipped
+    uint64_t start = 0;        // offset of the first block header
+    uint64_t limit = 0;        // blocks must end at or before this offset
+    uint32_t max_blocks = 0;   // stop after this many blocks (0: read until `limit`)
+    bool exact_count = false;  // reaching `limit` before `max_blocks` blocks is an error
+};
+
+// Reads blocks sequentially from an open file descriptor. Not thread-safe; owns `fd`.
+class BlockSource {
+public:
+    BlockSource(int fd, BlockRange range);
+    ~BlockSource();
+    BlockSource(const BlockSource&) = delete;
+    BlockSource& operator=(const BlockSource&) = delete;
+
+    // Fills `block` with the next decodable block and returns true; false at the end of
+    // the data. Errors name the file, block number and offset; after an error the source
+    // is finished.
+    Result<bool> Next(Block* block);
+
+    // Blocks of types other than 2 and 3 skipped so far. Readable from any thread.
+    uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+
+private:
+    Status Fail(Status status);
+
+    int fd_;
+    BlockRange range_;
+    uint64_t pos_;
+    uint32_t count_ = 0;
+    bool done_ = false;
+    BlockCodec codec_;
+    std::unique_ptr<uint8_t[]> stored_;  // compressed payload
+    std::atomic<uint64_t> skipped_{0};
+};
+
+// Hands out decoded blocks in file order; the pointer stays valid until the next Next().
+class BlockStream {
+public:
+    virtual ~BlockStream() = default;
+    // The next block, nullptr at the end, or the source's error (then finished).
+    virtual Result<const Block*> Next() = 0;
+};
+
+// Reads on the caller's thread.
+class SyncBlockStream final : public BlockStream {
+public:
+    explicit SyncBlockStream(std::unique_ptr<BlockSource> source);
+    Result<const Block*> Next() override;
+
+private:
+    std::unique_ptr<BlockSource> source_;
+    Block block_;
+    bool done_ = false;
+};
+
+// Reads and decompresses on a background thread into `depth` reused blocks (2..8). The
+// thread starts with the first Next() and is stopped and joined by the destructor.
+class BlockPrefetcher final : public BlockStream {
+public:
+    BlockPrefetcher(std::unique_ptr<BlockSource> source, int depth);
+    ~BlockPrefetcher() override;
+    Result<const Block*> Next() override;
+
+private:
+    struct Slot {
+        Block block;
+        Status status;     // error of the source (terminal)
+        bool end = false;  // end of data (terminal)
+    };
+
+    void Run();
+
+    std::unique_ptr<BlockSource> source_;
+    std::vector<Slot> slots_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    size_t head_ = 0;       // slot the consumer reads next
+    size_t filled_ = 0;     // slots produced and not yet released by the consumer
+    bool holding_ = false;  // the consumer still uses slot head_ - 1
+    bool stop_ = false;
+    bool finished_ = false;  // consumer saw a terminal slot
+    std::thread thread_;
+};
+
+}  // namespace flow::nffile

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Record codecs of the nffile module: V3 flow records (layout 2, spec §2.6), layout 1
+// common records with their extension maps (spec §1.5-§1.7), and the exporter, exporter-stat
+// and sampler side records (spec §1.8, §2.8). Decoders never read past the length they are
+// given; errors are static strings so that decoding never allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "flow/exporter.h"
+#include "flow/nffile.h"
+#include "flow/record.h"
+
+namespace flow::nffile {
+
+// What a record decoder did with one record.
+enum class Decoded {
+    kFlow,     // `out` holds a flow
+    kSkipped,  // valid record that produced no flow (counted where relevant)
+    kCorrupt,  // the record is impossible; `*error` says why
+};
+
+// Largest V3 record EncodeV3() produces.
+inline constexpr size_t kMaxV3RecordSize = 1024;
+
+struct V3Options {
+    // EXipInfo (42) is laid out as nfdump 1.7.5 wrote it (ttl, fragment flags, pad).
+    bool ipinfo_v175 = false;
+};
+
+// Decodes the V3 record `p[0..len)` (len = the record's size field, already checked to lie
+// inside the block). `out` is overwritten.
+Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+                 ReadCounters* counters, const char** error);
+
+// Size of the V3 record EncodeV3() writes for `rec` (at most kMaxV3RecordSize).
+size_t V3Size(const FlowRecord& rec);
+// Writes the V3 record for `rec` at `out` (room for V3Size(rec) bytes); returns its size.
+size_t EncodeV3(const FlowRecord& rec, uint8_t* out);
+
+// One layout 1 extension map: the optional extensions of records naming it, in order.
+struct ExtensionMap {
+    std::vector<uint16_t> ids;
+    uint32_t extension_size = 0;  // sum of the extension payload sizes
+};
+
+// The maps of one layout 1 file: stream state, a later map with the same id replaces the
+// earlier one (spec §1.6).
+class ExtensionMaps {
+public:
+    // Parses and validates the map record `p[0..len)`. Invalid maps are counted in
+    // `counters->bad_maps` and ignored (records naming them are then unmapped).
+    void Add(const uint8_t* p, size_t len, ReadCounters* counters);
+    const ExtensionMap* Find(uint16_t id) const;
+    void Clear() { maps_.clear(); }
+
+private:
+    std::unordered_map<uint16_t, ExtensionMap> maps_;
+};
+
+// Decodes a layout 1 common record (type 10, or type 1 when `v0`) of `len` bytes through
+// its extension map. kSkipped (counted as unmapped) when the map is unknown.
+Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMaps& maps,
+                       FlowRecord* out, ReadCounters* counters, const char** error);
+
+// Side records. Each returns false (with `*error`) when the record is impossible.
+bool DecodeExporter(const uint8_t* p, size_t len, ExporterInfo* out, const char** error);
+void EncodeExporter(const ExporterInfo& exporter, uint8_t* out);  // kExporterRecordSize bytes
+// Appends the entries of an exporter-stats record to `out`.
+bool DecodeExporterStats(const uint8_t* p, size_t len, std::vector<ExporterStats>* out,
+                         const char** error);
+bool DecodeSamplerV1(const uint8_t* p, size_t len, SamplerInfo* out, const char** error);
+bool DecodeSampler(const uint8_t* p, size_t len, SamplerInfo* out, const char** error);
+void EncodeSampler(const SamplerInfo& sampler, uint8_t* out);  // kSamplerRecordSize bytes
+
+}  // namespace flow::nffile

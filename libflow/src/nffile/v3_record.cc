@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// V3 flow records (record type 11) of layout 2 files: spec nffile-format.md §2.6, element
+// catalogue and version variants. Elements are decoded by (id, length) so that every layout
+// nfdump 1.7.0 ... 1.7.8 wrote is accepted; unknown ones are skipped by length.
+#include <cstring>
+
+#include "nffile/layout.h"
+#include "nffile/records.h"
+
+namespace flow::nffile {
+
+namespace {
+
+// Element lengths including the 4-byte element header (1.7.8 layouts unless noted).
+enum : uint16_t {
+    kLenGeneric = 52,
+    kLenIpv4 = 12,
+    kLenIpv6 = 36,
+    kLenMisc = 20,
+    kLenCnt = 28,
+    kLenVlan = 12,
+    kLenAs = 12,
+    kLenHopV4 = 8,
+    kLenHopV6 = 20,
+    kLenMpls = 44,
+    kLenMac = 36,
+    kLenAsAdj = 12,
+    kLenLatency = 28,
+    kLenSampler = 20,     // 1.7.2+: selector id u64, sysid u16, pad
+    kLenSamplerOld = 16,  // 1.7.0-1.7.1: id i32, interval u32, mode u16, sysid u16
+    kLenNsel = 20,
+    kLenXlateV4 = 12,
+    kLenXlateV6 = 36,
+    kLenXlatePort = 8,
+    kLenAcl = 28,
+    kLenUser = 72,
+    kLenNat = 20,     // 1.7.1+
+    kLenNatOld = 28,  // 1.7.0: event, egress vrf, ingress vrf, pool, event type
+    kLenPortBlock = 12,
+    kLenTunV4 = 16,
+    kLenTunV6 = 44,
+    kLenObservation = 20,
+    kLenVrf = 12,
+    kLenLayer2 = 36,
+    kLenFlowId = 12,
+    kLenIpInfo = 8,
+};
+
+inline constexpr size_t kUserNameBytes = 66;
+
+// Length of every element with a single layout; 0 for elements with several accepted
+// lengths (18, 25), variable length (27) or none we decode.
+// clang-format off
+constexpr uint16_t kFixedLength[kExMaxElement] = {
+    0,           kLenGeneric,   kLenIpv4,      kLenIpv6,        kLenMisc,     // 0-4
+    kLenCnt,     kLenVlan,      kLenAs,        kLenHopV4,       kLenHopV6,    // 5-9
+    kLenHopV4,   kLenHopV6,     kLenHopV4,     kLenHopV6,       kLenMpls,     // 10-14
+    kLenMac,     kLenAsAdj,     kLenLatency,   0,               kLenNsel,     // 15-19
+    kLenXlateV4, kLenXlateV6,   kLenXlatePort, kLenAcl,         kLenUser,     // 20-24
+    0,           kLenPortBlock, 0,             0,               0,            // 25-29
+    0,           kLenTunV4,     kLenTunV6,     kLenObservation, 0,            // 30-34
+    0,           kLenVrf,       0,             kLenLayer2,      kLenFlowId,   // 35-39
+    0,           0,             kLenIpInfo,                                   // 40-42
+};
+// clang-format on
+
+IpAddr LoadV6(const uint8_t* p) { return IpAddr{Load64(p), Load64(p + 8)}; }
+void StoreV6(uint8_t* p, const IpAddr& a) {
+    Store64(p, a.hi);
+    Store64(p + 8, a.lo);
+}
+
+}  // namespace
+
+Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+                 ReadCounters* counters, const char** error) {
+    if (len < kV3HeaderSize) {
+        *error = "V3 record shorter than its 12-byte header";
+        return Decoded::kCorrupt;
+    }
+    FlowRecord& r = *out;
+    r.Clear();
+    const uint16_t num_elements = Load16(p + 4);
+    r.engine_type = p[6];
+    r.engine_id = p[7];
+    r.exporter_sysid = Load16(p + 8);
+    // 0x80 is nfdump's in-memory "passed filter" bit that 1.7.0-1.7.7 leak into files.
+    r.flags = p[10] & 0x7f;
+    r.nfversion = p[11];
+
+    // Both address families may be present (spec §2.6); keep both until the end.
+    bool have_v4 = false;
+    bool have_v6 = false;
+    uint32_t v4_src = 0;
+    uint32_t v4_dst = 0;
+    IpAddr v6_src;
+    IpAddr v6_dst;
+
+    size_t off = kV3HeaderSize;
+    for (uint32_t i = 0; i < num_elements; ++i) {
+        if (len - off < kElementHeaderSize) {
+            *error = "V3 element header beyond the record end";
+            return Decoded::kCorrupt;
+        }
+        const uint16_t id = Load16(p + off);
+        const uint16_t elen = Load16(p + off + 2);
+        // A length below the element header would keep the walk from advancing.
+        if (elen < kElementHeaderSize) {
+            *error = "V3 element length below 4";
+            return Decoded::kCorrupt;
+        }
+        if (elen > len - off) {
+            *error = "V3 element extends beyond the record end";
+            return Decoded::kCorrupt;
+        }
+        const uint8_t* e = p + off + kElementHeaderSize;
+        off += elen;
+        // An element of a length we do not know is a layout we cannot decode: skip it.
+        if (id < kExMaxElement && kFixedLength[id] != 0 && elen != kFixedLength[id]) {
+            ++counters->unknown_elements;
+            continue;
+        }
+
+        bool known = true;
+        switch (id) {
+            case 0:  // deleted element (nfdump blanks duplicates this way)
+                continue;
+            case kExGenericFlow:
+                r.first_ms = Load64(e);
+                r.last_ms = Load64(e + 8);
+                r.received_ms = Load64(e + 16);
+                r.packets = Load64(e + 24);
+                r.bytes = Load64(e + 32);
+                r.src_port = Load16(e + 40);
+                r.dst_port = Load16(e + 42);
+                r.proto = e[44];
+                r.tcp_flags = e[45];
+                r.fwd_status = e[46];
+                r.src_tos = e[47];
+                break;
+            case kExIpv4Flow:
+                v4_src = Load32(e);
+                v4_dst = Load32(e + 4);
+                have_v4 = true;
+                continue;  // presence decided after the loop
+            case kExIpv6Flow:
+                v6_src = LoadV6(e);
+                v6_dst = LoadV6(e + 16);
+                have_v6 = true;
+                continue;
+            case kExFlowMisc:
+                r.input = Load32(e);
+                r.output = Load32(e + 4);
+                r.src_mask = e[8];
+                r.dst_mask = e[9];
+                r.dir = e[10];
+                r.dst_tos = e[11];
+                r.biflow_dir = e[12];
+                r.end_reason = e[13];
+                // 1.7.1-1.7.4 keep the reverse TCP flags here; later versions write 0.
+                r.rev_tcp_flags = e[14];
+                break;
+            case kExCntFlow:
+                r.flows = Load64(e);
+                r.out_packets = Load64(e + 8);
+                r.out_bytes = Load64(e + 16);
+                break;
+            case kExVlan:
+                r.src_vlan = Load32(e);
+                r.dst_vlan = Load32(e + 4);
+                break;
+            case kExAsRouting:
+                r.src_as = Load32(e);
+                r.dst_as = Load32(e + 4);
+                break;
+            case kExBgpNextHopV4:
+                r.bgp_next_hop = IpAddr::V4(Load32(e));
+                break;
+            case kExBgpNextHopV6:
+                r.bgp_next_hop = LoadV6(e);
+                break;
+            case kExIpNextHopV4:
+                r.ip_next_hop = IpAddr::V4(Load32(e));
+                break;
+            case kExIpNextHopV6:
+                r.ip_next_hop = LoadV6(e);
+                break;
+            case kExIpReceivedV4:
+                r.received_from = IpAddr::V4(Load32(e));
+                break;
+            case kExIpReceivedV6:
+                r.received_from = LoadV6(e);
+                break;
+            case kExMplsLabel:
+                for (int k = 0; k < 10; ++k) r.mpls[k] = Load32(e + 4 * k);
+                break;
+            case kExMacAddr:
+                r.in_src_mac = Load64(e);
+                r.out_dst_mac = Load64(e + 8);
+                r.in_dst_mac = Load64(e + 16);
+                r.out_src_mac = Load64(e + 24);
+                break;
+            case kExAsAdjacent:
+                r.next_as = Load32(e);
+                r.prev_as = Load32(e + 4);
+                break;
+            case kExLatency:
+                r.client_nw_delay_us = Load64(e);
+                r.server_nw_delay_us = Load64(e + 8);
+                r.appl_latency_us = Load64(e + 16);
+                break;
+            case kExSamplerInfo:
+                if (elen == kLenSampler) {
+                    r.selector_id = static_cast<int64_t>(Load64(e));
+                } else if (elen == kLenSamplerOld) {
+                    r.selector_id = static_cast<int32_t>(Load32(e));
+                } else {
+                    known = false;
+                }
+                break;
+            case kExNselCommon:
+                r.event_ms = Load64(e);
+                r.conn_id = Load32(e + 8);
+                r.fw_xevent = Load16(e + 12);
+                r.fw_event = e[14];
+                break;
+            case kExNatXlateIpv4:
+                r.xlate_src = IpAddr::V4(Load32(e));
+                r.xlate_dst = IpAddr::V4(Load32(e + 4));
+                break;
+            case kExNatXlateIpv6:
+                r.xlate_src = LoadV6(e);
+                r.xlate_dst = LoadV6(e + 16);
+                break;
+            case kExNatXlatePort:
+                r.xlate_src_port = Load16(e);
+                r.xlate_dst_port = Load16(e + 2);
+                break;
+            case kExNselAcl:
+                for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32(e + 4 * k);
+                for (int k = 0; k < 3; ++k) r.egress_acl[k] = Load32(e + 12 + 4 * k);
+                break;
+            case kExNselUser:
+                std::memcpy(r.username, e, kUserNameBytes);
+                r.username[kUserNameBytes - 1] = '\0';
+                break;
+            case kExNatCommon:
+                if (elen == kLenNat) {
+                    r.event_ms = Load64(e);
+                    r.nat_pool_id = Load32(e + 8);
+                    r.nat_event = e[12];
+                } else if (elen == kLenNatOld) {
+                    r.event_ms = Load64(e);
+                    r.egress_vrf = Load32(e + 8);
+                    r.ingress_vrf = Load32(e + 12);
+                    r.nat_pool_id = Load32(e + 16);
+                    r.nat_event = e[20];
+                    if (r.egress_vrf != 0 || r.ingress_vrf != 0) r.Set(kExVrf);
+                } else {
+                    known = false;
+                }
+                break;
+            case kExNatPortBlock:
+                r.block_start = Load16(e);
+                r.block_end = Load16(e + 2);
+                r.block_step = Load16(e + 4);
+                r.block_size = Load16(e + 6);
+                break;
+            case kExNbarApp: {
+                const size_t n = elen - kElementHeaderSize;
+                r.nbar_len = static_cast<uint8_t>(n < sizeof(r.nbar_app) ? n : sizeof(r.nbar_app));
+                std::memcpy(r.nbar_app, e, r.nbar_len);
+                break;
+            }
+            case kExTunIpv4:
+                r.tun_src = IpAddr::V4(Load32(e));
+                r.tun_dst = IpAddr::V4(Load32(e + 4));
+                r.tun_proto = Load32(e + 8);
+                break;
+            case kExTunIpv6:
+                r.tun_src = LoadV6(e);
+                r.tun_dst = LoadV6(e + 16);
+                r.tun_proto = Load32(e + 32);
+                break;
+            case kExObservation:
+                r.observation_point = Load64(e);
+                r.observation_domain = Load32(e + 8);
+                break;
+            case kExVrf:
+                r.egress_vrf = Load32(e);
+                r.ingress_vrf = Load32(e + 4);
+                break;
+            case kExLayer2:
+                r.vlan_id = Load16(e);
+                r.customer_vlan_id = Load16(e + 2);
+                r.post_vlan_id = Load16(e + 4);
+                r.post_customer_vlan_id = Load16(e + 6);
+                r.phys_ingress = Load32(e + 8);
+                r.phys_egress = Load32(e + 12);
+                r.vxlan = Load64(e + 16);
+                r.ether_type = Load16(e + 24);
+                r.ip_version = e[26];
+                break;
+            case kExFlowId:
+                r.flow_id = Load64(e);
+                break;
+            case kExIpInfo:
+                if (options.ipinfo_v175) {
+                    r.min_ttl = r.max_ttl = e[0];
+                    r.fragment_flags = e[1];
+                } else {
+                    r.fragment_flags = e[1];
+                    r.min_ttl = e[2];
+                    r.max_ttl = e[3];
+                }
+                break;
+            // TODO: payload (29, 30), inmon (34, 35; 34/35 are interface/VRF names in
+            // 1.7.1-1.7.2), pf info (37) and Nokia NAT (40, 41) have no FlowRecord fields;
+            // they are skipped, so they are lost when such a file is rewritten.
+            case kExInPayload:
+            case kExOutPayload:
+            case 34:
+            case 35:
+            case kExPfInfo:
+            case kExNokiaNat:
+            case kExNokiaNatString:
+                continue;
+            default:
+                known = false;
+                break;
+        }
+        if (!known) {
+            ++counters->unknown_elements;
+            continue;
+        }
+        r.Set(static_cast<ElementId>(id));
+    }
+
+    if (have_v4 && have_v6) {
+        // nfdump 1.7.8's rule: the layer-2 IP version decides, else IPv4 unless it is empty.
+        bool use_v4 = (v4_src | v4_dst) != 0;
+        if (r.Has(kExLayer2) && (r.ip_version == 4 || r.ip_version == 6)) {
+            use_v4 = r.ip_version == 4;
+        }
+        have_v4 = use_v4;
+        have_v6 = !use_v4;
+    }
+    if (have_v4) {
+        r.src_addr = IpAddr::V4(v4_src);
+        r.dst_addr = IpAddr::V4(v4_dst);
+        r.Set(kExIpv4Flow);
+    } else if (have_v6) {
+        r.src_addr = v6_src;
+        r.dst_addr = v6_dst;
+        r.Set(kExIpv6Flow);
+    }
+
+    // Event records (NSEL/NEL) may carry no flow start: nfdump uses the event time.
+    if (r.first_ms == 0 && (r.Has(kExNselCommon) || r.Has(kExNatCommon))) {
+        r.first_ms = r.event_ms;
+    }
+    return Decoded::kFlow;
+}
+
+namespace {
+
+// Elements EncodeV3 can write, in output order: ascending ids, then the exporter address
+// last as nfcapd writes it.
+constexpr ElementId kEncodeOrder[] = {
+    kExGenericFlow, kExIpv4Flow,   kExIpv6Flow,     kExFlowMisc,     kExCntFlow,
+    kExVlan,        kExAsRouting,  kExBgpNextHopV4, kExBgpNextHopV6, kExIpNextHopV4,
+    kExIpNextHopV6, kExMplsLabel,  kExMacAddr,      kExAsAdjacent,   kExLatency,
+    kExSamplerInfo, kExNselCommon, kExNatXlateIpv4, kExNatXlateIpv6, kExNatXlatePort,
+    kExNselAcl,     kExNselUser,   kExNatCommon,    kExNatPortBlock, kExNbarApp,
+    kExTunIpv4,     kExTunIpv6,    kExObservation,  kExVrf,          kExLayer2,
+    kExFlowId,      kExIpInfo,     kExIpReceivedV4, kExIpReceivedV6,
+};
+
+uint16_t EncodedLength(const FlowRecord& r, ElementId id) {
+    switch (id) {
+        case kExGenericFlow:
+            return kLenGeneric;
+        case kExIpv4Flow:
+            return kLenIpv4;
+        case kExIpv6Flow:
+            return kLenIpv6;
+        case kExFlowMisc:
+            return kLenMisc;
+        case kExCntFlow:
+            return kLenCnt;
+        case kExVlan:
+            return kLenVlan;
+        case kExAsRouting:
+            return kLenAs;
+        case kExBgpNextHopV4:
+        case kExIpNextHopV4:
+        case kExIpReceivedV4:
+            return kLenHopV4;
+        case kExBgpNextHopV6:
+        case kExIpNextHopV6:
+        case kExIpReceivedV6:
+            return kLenHopV6;
+        case kExMplsLabel:
+            return kLenMpls;
+        case kExMacAddr:
+            return kLenMac;
+        case kExAsAdjacent:
+            return kLenAsAdj;
+        case kExLatency:
+            return kLenLatency;
+        case kExSamplerInfo:
+            return kLenSampler;
+        case kExNselCommon:
+            return kLenNsel;
+        case kExNatXlateIpv4:
+            return kLenXlateV4;
+        case kExNatXlateIpv6:
+            return kLenXlateV6;
+        case kExNatXlatePort:
+            return kLenXlatePort;
+        case kExNselAcl:
+            return kLenAcl;
+        case kExNselUser:
+            return kLenUser;
+        case kExNatCommon:
+            return kLenNat;
+        case kExNatPortBlock:
+            return kLenPortBlock;
+        case kExNbarApp: {
+            const size_t n = r.nbar_len < sizeof(r.nbar_app) ? r.nbar_len : sizeof(r.nbar_app);
+            return static_cast<uint16_t>(kElementHeaderSize + n);
+        }
+        case kExTunIpv4:
+            return kLenTunV4;
+        case kExTunIpv6:
+            return kLenTunV6;
+        case kExObservation:
+            return kLenObservation;
+        case kExVrf:
+            return kLenVrf;
+        case kExLayer2:
+            return kLenLayer2;
+        case kExFlowId:
+            return kLenFlowId;
+        case kExIpInfo:
+            return kLenIpInfo;
+        default:
+            return 0;
+    }
+}
+
+void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
+    switch (id) {
+        case kExGenericFlow:
+            Store64(e, r.first_ms);
+            Store64(e + 8, r.last_ms);
+            Store64(e + 16, r.received_ms);
+            Store64(e + 24, r.packets);
+            Store64(e + 32, r.bytes);
+            Store16(e + 40, r.src_port);
+            Store16(e + 42, r.dst_port);
+            e[44] = r.proto;
+            e[45] = r.tcp_flags;
+            e[46] = r.fwd_status;
+            e[47] = r.src_tos;
+            break;
+        case kExIpv4Flow:
+            Store32(e, r.src_addr.v4());
+            Store32(e + 4, r.dst_addr.v4());
+            break;
+        case kExIpv6Flow:
+            StoreV6(e, r.src_addr);
+            StoreV6(e + 16, r.dst_addr);
+            break;
+        case kExFlowMisc:
+            Store32(e, r.input);
+            Store32(e + 4, r.output);
+            e[8] = r.src_mask;
+            e[9] = r.dst_mask;
+            e[10] = r.dir;
+            e[11] = r.dst_tos;
+            e[12] = r.biflow_dir;
+            e[13] = r.end_reason;
+            e[14] = r.rev_tcp_flags;
+            break;
+        case kExCntFlow:
+            Store64(e, r.flows);
+            Store64(e + 8, r.out_packets);
+            Store64(e + 16, r.out_bytes);
+            break;
+        case kExVlan:
+            Store32(e, r.src_vlan);
+            Store32(e + 4, r.dst_vlan);
+            break;
+        case kExAsRouting:
+            Store32(e, r.src_as);
+            Store32(e + 4, r.dst_as);
+            break;
+        case kExBgpNextHopV4:
+            Store32(e, r.bgp_next_hop.v4());
+            break;
+        case kExBgpNextHopV6:
+            StoreV6(e, r.bgp_next_hop);
+            break;
+        case kExIpNextHopV4:
+            Store32(e, r.ip_next_hop.v4());
+            break;
+        case kExIpNextHopV6:
+            StoreV6(e, r.ip_next_hop);
+            break;
+        case kExIpReceivedV4:
+            Store32(e, r.received_from.v4());
+            break;
+        case kExIpReceivedV6:
+            StoreV6(e, r.received_from);
+            break;
+        case kExMplsLabel:
+            for (int k = 0; k < 10; ++k) Store32(e + 4 * k, r.mpls[k]);
+            break;
+        case kExMacAddr:
+            Store64(e, r.in_src_mac);
+            Store64(e + 8, r.out_dst_mac);
+            Store64(e + 16, r.in_dst_mac);
+            Store64(e + 24, r.out_src_mac);
+            break;
+        case kExAsAdjacent:
+            Store32(e, r.next_as);
+            Store32(e + 4, r.prev_as);
+            break;
+        case kExLatency:
+            Store64(e, r.client_nw_delay_us);
+            Store64(e + 8, r.server_nw_delay_us);
+            Store64(e + 16, r.appl_latency_us);
+            break;
+        case kExSamplerInfo:
+            Store64(e, static_cast<uint64_t>(r.selector_id));
+            Store16(e + 8, r.exporter_sysid);
+            break;
+        case kExNselCommon:
+            Store64(e, r.event_ms);
+            Store32(e + 8, r.conn_id);
+            Store16(e + 12, r.fw_xevent);
+            e[14] = r.fw_event;
+            break;
+        case kExNatXlateIpv4:
+            Store32(e, r.xlate_src.v4());
+            Store32(e + 4, r.xlate_dst.v4());
+            break;
+        case kExNatXlateIpv6:
+            StoreV6(e, r.xlate_src);
+            StoreV6(e + 16, r.xlate_dst);
+            break;
+        case kExNatXlatePort:
+            Store16(e, r.xlate_src_port);
+            Store16(e + 2, r.xlate_dst_port);
+            break;
+        case kExNselAcl:
+            for (int k = 0; k < 3; ++k) Store32(e + 4 * k, r.ingress_acl[k]);
+            for (int k = 0; k < 3; ++k) Store32(e + 12 + 4 * k, r.egress_acl[k]);
+            break;
+        case kExNselUser:
+            std::memcpy(e, r.username, kUserNameBytes);
+            e[kUserNameBytes - 1] = 0;
+            break;
+        case kExNatCommon:
+            Store64(e, r.event_ms);
+            Store32(e + 8, r.nat_pool_id);
+            e[12] = r.nat_event;
+            break;
+        case kExNatPortBlock:
+            Store16(e, r.block_start);
+            Store16(e + 2, r.block_end);
+            Store16(e + 4, r.block_step);
+            Store16(e + 6, r.block_size);
+            break;
+        case kExNbarApp:
+            std::memcpy(e, r.nbar_app, EncodedLength(r, id) - kElementHeaderSize);
+            break;
+        case kExTunIpv4:
+            Store32(e, r.tun_src.v4());
+            Store32(e + 4, r.tun_dst.v4());
+            Store32(e + 8, r.tun_proto);
+            break;
+        case kExTunIpv6:
+            StoreV6(e, r.tun_src);
+            StoreV6(e + 16, r.tun_dst);
+            Store32(e + 32, r.tun_proto);
+            break;
+        case kExObservation:
+            Store64(e, r.observation_point);
+            Store32(e + 8, r.observation_domain);
+            break;
+        case kExVrf:
+            Store32(e, r.egress_vrf);
+            Store32(e + 4, r.ingress_vrf);
+            break;
+        case kExLayer2:
+            Store16(e, r.vlan_id);
+            Store16(e + 2, r.customer_vlan_id);
+            Store16(e + 4, r.post_vlan_id);
+            Store16(e + 6, r.post_customer_vlan_id);
+            Store32(e + 8, r.phys_ingress);
+            Store32(e + 12, r.phys_egress);
+            Store64(e + 16, r.vxlan);
+            Store16(e + 24, r.ether_type);
+            e[26] = r.ip_version;
+            break;
+        case kExFlowId:
+            Store64(e, r.flow_id);
+            break;
+        case kExIpInfo:
+            e[1] = r.fragment_flags;
+            e[2] = r.min_ttl;
+            e[3] = r.max_ttl;
+            break;
+        default:
+            break;
+    }
+}
+
+}  // namespace
+
+size_t V3Size(const FlowRecord& rec) {
+    size_t size = kV3HeaderSize;
+    for (ElementId id : kEncodeOrder) {
+        if (rec.Has(id)) size += EncodedLength(rec, id);
+    }
+    return size;
+}
+
+size_t EncodeV3(const FlowRecord& rec, uint8_t* out) {
+    size_t off = kV3HeaderSize;
+    uint16_t count = 0;
+    for (ElementId id : kEncodeOrder) {
+        if (!rec.Has(id)) continue;
+        const uint16_t elen = EncodedLength(rec, id);
+        Store16(out + off, id);
+        Store16(out + off + 2, elen);
+        // Padding bytes must be zero: the payload is cleared before the fields go in.
+        std::memset(out + off + kElementHeaderSize, 0, elen - kElementHeaderSize);
+        EncodeElement(rec, id, out + off + kElementHeaderSize);
+        off += elen;
+        ++count;
+    }
+    Store16(out, kRecV3);
+    Store16(out + 2, static_cast<uint16_t>(off));
+    Store16(out + 4, count);
+    out[6] = rec.engine_type;
+    out[7] = rec.engine_id;
+    Store16(out + 8, rec.exporter_sysid);
+    out[10] = rec.flags;
+    out[11] = rec.nfversion;
+    return off;
+}
+
+}  // namespace flow::nffile

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// NfFileWriter and ChangeIdent: layout 2 files as nfdump 1.7.1 writes them (spec
+// nffile-format.md §2.1 header, §2.2 blocks, §2.4 appendix, §2.6 V3 records).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "flow/nffile.h"
+#include "nffile/codec.h"
+#include "nffile/layout.h"
+#include "nffile/records.h"
+
+namespace flow {
+
+using namespace nffile;
+
+namespace {
+
+inline constexpr uint32_t kMinBlockBytes = 4096;
+// Room left for the block header inside nfdump's 5 MiB read buffer.
+inline constexpr uint32_t kMaxBlockBytes = kMaxBlockPayload - 16;
+inline constexpr size_t kMaxStatsPerRecord = (0xFFFF - 8) / kExporterStatEntrySize;
+
+struct HeaderV2 {
+    uint32_t nfd_version = 0;
+    int64_t created = 0;
+    Codec codec = Codec::kNone;
+    uint16_t appendix_blocks = 0;
+    uint32_t creator = 0;
+    uint64_t appendix_offset = 0;
+    uint32_t num_blocks = 0;
+};
+
+void EncodeHeaderV2(const HeaderV2& h, uint8_t* out) {
+    std::memset(out, 0, kHeaderV2Size);
+    Store16(out, kMagic);
+    Store16(out + 2, kLayout2);
+    Store32(out + 4, h.nfd_version);
+    Store64(out + 8, static_cast<uint64_t>(h.created));
+    out[16] = static_cast<uint8_t>(h.codec);
+    out[17] = 0;  // not encrypted
+    Store16(out + 18, h.appendix_blocks);
+    Store32(out + 20, h.creator);
+    Store64(out + 24, h.appendix_offset);
+    Store32(out + 32, 0);  // BlockSize: never used
+    Store32(out + 36, h.num_blocks);
+}
+
+Status CheckIdent(std::string_view ident) {
+    if (ident.size() > kMaxIdentLength) {
+        return Status::InvalidArgument("ident longer than " + std::to_string(kMaxIdentLength) +
+                                       " bytes");
+    }
+    if (ident.find('\0') != std::string_view::npos) {
+        return Status::InvalidArgument("ident contains a NUL byte");
+    }
+    return Status::Ok();
+}
+
+Status WriteAll(int fd, const uint8_t* p, size_t n, const std::string& path) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return Status::IoError(path + ": write: " + std::strerror(errno));
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+    return Status::Ok();
+}
+
+Status PwriteAll(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
+    while (n > 0) {
+        ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return Status::IoError(path + ": write: " + std::strerror(errno));
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+        offset += static_cast<uint64_t>(w);
+    }
+    return Status::Ok();
+}
+
+// The appendix: one block of two records, ident (0x8001, unpadded as 1.7.1 writes it) and
+// the 144-byte stat record (0x8002). Returns the whole block, header included.
+Result<std::vector<uint8_t>> BuildAppendix(BlockCodec& codec, std::string_view ident,
+                                           const StatRecord& stat) {
+    std::vector<uint8_t> raw(4 + ident.size() + 1 + 4 + kStatV2Size, 0);
+    uint8_t* p = raw.data();
+    const uint16_t ident_size = static_cast<uint16_t>(4 + ident.size() + 1);
+    Store16(p, kRecIdent);
+    Store16(p + 2, ident_size);
+    std::memcpy(p + 4, ident.data(), ident.size());
+    p += ident_size;
+    Store16(p, kRecStat);
+    Store16(p + 2, static_cast<uint16_t>(4 + kStatV2Size));
+    const uint64_t values[] = {
+        stat.num_flows,   stat.num_bytes,         stat.num_packets,   stat.flows_tcp,
+        stat.flows_udp,   stat.flows_icmp,        stat.flows_other,   stat.bytes_tcp,
+        stat.bytes_udp,   stat.bytes_icmp,        stat.bytes_other,   stat.packets_tcp,
+        stat.packets_udp, stat.packets_icmp,      stat.packets_other, stat.first_ms,
+        stat.last_ms,     stat.sequence_failures,
+    };
+    static_assert(sizeof(values) == kStatV2Size);
+    for (size_t i = 0; i < 18; ++i) Store64(p + 4 + 8 * i, values[i]);
+
+    std::vector<uint8_t> block(kBlockHeaderSize + codec.MaxCompressedSize(raw.size()));
+    Result<size_t> n = codec.Compress(raw.data(), raw.size(), block.data() + kBlockHeaderSize,
+                                      block.size() - kBlockHeaderSize);
+    if (!n.ok()) return n.status();
+    Store32(block.data(), 2);
+    Store32(block.data() + 4, static_cast<uint32_t>(*n));
+    Store16(block.data() + 8, kBlockV3);
+    Store16(block.data() + 10, 0);
+    block.resize(kBlockHeaderSize + *n);
+    return block;
+}
+
+}  // namespace
+
+class NfFileWriter::Impl {
+public:
+    Impl(std::string path, Codec codec, const WriterOptions& options)
+        : path_(std::move(path)), options_(options), codec_(codec, options.level) {}
+    ~Impl() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    Status Create(std::string_view ident);
+    Status Reserve(size_t len);
+    Status Append(const FlowRecord& rec, bool count);
+    Status AppendRaw(const uint8_t* p, size_t len);
+    Status Flush();
+    Status Close();
+
+    std::string path_;
+    WriterOptions options_;
+    BlockCodec codec_;
+    std::string ident_;
+    StatRecord stat_;
+    bool closed_ = false;
+    int fd_ = -1;
+    HeaderV2 header_;
+    uint64_t pos_ = 0;
+    uint32_t blocks_ = 0;
+
+    uint32_t block_bytes_ = 0;
+    std::unique_ptr<uint8_t[]> buffer_;  // block header + uncompressed records
+    size_t used_ = 0;                    // record bytes in buffer_ after the header
+    uint32_t records_ = 0;
+    std::vector<uint8_t> compressed_;
+};
+
+Status NfFileWriter::Impl::Create(std::string_view ident) {
+    ident_ = std::string(ident);
+    stat_.first_ms = StatRecord::kUnsetFirstMs;
+    block_bytes_ = std::clamp(options_.block_bytes, kMinBlockBytes, kMaxBlockBytes);
+    buffer_.reset(new uint8_t[kBlockHeaderSize + block_bytes_]);
+    if (codec_.codec() != Codec::kNone) {
+        compressed_.resize(kBlockHeaderSize + codec_.MaxCompressedSize(block_bytes_));
+    }
+
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::IoError(path_ + ": " + std::strerror(errno));
+    header_.nfd_version = options_.nfd_version;
+    header_.created = static_cast<int64_t>(std::time(nullptr));
+    header_.codec = codec_.codec();
+    header_.creator = options_.creator;
+    // Until Close() the header says "no blocks, no appendix": an unclosed file.
+    uint8_t h[kHeaderV2Size];
+    EncodeHeaderV2(header_, h);
+    Status s = WriteAll(fd_, h, sizeof(h), path_);
+    pos_ = kHeaderV2Size;
+    return s;
+}
+
+Status NfFileWriter::Impl::Reserve(size_t len) {
+    if (closed_) return Status::InvalidArgument(path_ + ": writer already closed");
+    if (used_ + len > block_bytes_) return Flush();
+    return Status::Ok();
+}
+
+Status NfFileWriter::Impl::Append(const FlowRecord& rec, bool count) {
+    const size_t size = V3Size(rec);
+    Status s = Reserve(size);
+    if (!s.ok()) return s;
+    EncodeV3(rec, buffer_.get() + kBlockHeaderSize + used_);
+    used_ += size;
+    ++records_;
+    if (count) AccumulateStat(rec, &stat_, options_.stat_rule);
+    return Status::Ok();
+}
+
+Status NfFileWriter::Impl::AppendRaw(const uint8_t* p, size_t len) {
+    Status s = Reserve(len);
+    if (!s.ok()) return s;
+    std::memcpy(buffer_.get() + kBlockHeaderSize + used_, p, len);
+    used_ += len;
+    ++records_;
+    return Status::Ok();
+}
+
+Status NfFileWriter::Impl::Flush() {
+    if (records_ == 0) return Status::Ok();
+    uint8_t* out = buffer_.get();
+    size_t stored = used_;
+    if (codec_.codec() != Codec::kNone) {
+        Result<size_t> n = codec_.Compress(buffer_.get() + kBlockHeaderSize, used_,
+                                           compressed_.data() + kBlockHeaderSize,
+                                           compressed_.size() - kBlockHeaderSize);
+        if (!n.ok()) return Status::Malformed(path_ + ": " + n.status().message());
+        out = compressed_.data();
+        stored = *n;
+    }
+    Store32(out, records_);
+    Store32(out + 4, static_cast<uint32_t>(stored));
+    Store16(out + 8, kBlockV3);
+    Store16(out + 10, 0);
+    Status s = WriteAll(fd_, out, kBlockHeaderSize + stored, path_);
+    if (!s.ok()) return s;
+    pos_ += kBlockHeaderSize + stored;
+    ++blocks_;
+    used_ = 0;
+    records_ = 0;
+    return Status::Ok();
+}
+
+Status NfFileWriter::Impl::Close() {
+    if (closed_) return Status::Ok();
+    Status s = Flush();
+    closed_ = true;
+    if (!s.ok()) return s;
+
+    StatRecord stat = stat_;
+    FinishStat(&stat);
+    Result<std::vector<uint8_t>> appendix = BuildAppendix(codec_, ident_, stat);
+    if (!appendix.ok()) return Status::Malformed(path_ + ": " + appendix.status().message());
+    s = WriteAll(fd_, appendix->data(), appendix->size(), path_);
+    if (!s.ok()) return s;
+
+    header_.appendix_blocks = 1;
+    header_.appendix_offset = pos_;
+    header_.num_blocks = blocks_;
+    pos_ += appendix->size();
+    uint8_t h[kHeaderV2Size];
+    EncodeHeaderV2(header_, h);
+    s = PwriteAll(fd_, h, sizeof(h), 0, path_);
+    if (!s.ok()) return s;
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return Status::IoError(path_ + ": close: " + std::strerror(errno));
+    return Status::Ok();
+}
+
+Result<std::unique_ptr<NfFileWriter>> NfFileWriter::Create(const std::string& path, Codec codec,
+                                                           std::string_view ident,
+                                                           const WriterOptions& options) {
+    Status s = CheckIdent(ident);
+    if (!s.ok()) return s;
+    if (!CodecAvailable(codec)) {
+        return Status::Unsupported(std::string("codec ") + CodecName(codec) + " not available");
+    }
+    auto impl = std::make_unique<Impl>(path, codec, options);
+    s = impl->Create(ident);
+    if (!s.ok()) return s;
+    return std::unique_ptr<NfFileWriter>(new NfFileWriter(std::move(impl)));
+}
+
+NfFileWriter::NfFileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+NfFileWriter::~NfFileWriter() {
+    if (impl_ && !impl_->closed_) (void)impl_->Close();
+}
+
+Status NfFileWriter::Append(const FlowRecord& rec, bool count_in_stat) {
+    return impl_->Append(rec, count_in_stat);
+}
+
+Status NfFileWriter::AddExporter(const ExporterInfo& exporter) {
+    uint8_t rec[kExporterRecordSize];
+    EncodeExporter(exporter, rec);
+    return impl_->AppendRaw(rec, sizeof(rec));
+}
+
+Status NfFileWriter::AddSampler(const SamplerInfo& sampler) {
+    uint8_t rec[kSamplerRecordSize];
+    EncodeSampler(sampler, rec);
+    return impl_->AppendRaw(rec, sizeof(rec));
+}
+
+Status NfFileWriter::AddExporterStats(std::span<const ExporterStats> stats) {
+    if (stats.size() > kMaxStatsPerRecord) {
+        return Status::InvalidArgument(impl_->path_ + ": more than " +
+                                       std::to_string(kMaxStatsPerRecord) +
+                                       " exporter stats in one record");
+    }
+    std::vector<uint8_t> rec(8 + kExporterStatEntrySize * stats.size(), 0);
+    Store16(rec.data(), kRecExporterStats);
+    Store16(rec.data() + 2, static_cast<uint16_t>(rec.size()));
+    Store32(rec.data() + 4, static_cast<uint32_t>(stats.size()));
+    for (size_t i = 0; i < stats.size(); ++i) {
+        uint8_t* e = rec.data() + 8 + kExporterStatEntrySize * i;
+        Store32(e, stats[i].sysid);
+        Store32(e + 4, stats[i].sequence_failures);
+        Store64(e + 8, stats[i].packets);
+        Store64(e + 16, stats[i].flows);
+    }
+    return impl_->AppendRaw(rec.data(), rec.size());
+}
+
+void NfFileWriter::SetSequenceFailures(uint64_t failures) {
+    impl_->stat_.sequence_failures = failures;
+}
+
+void NfFileWriter::SetStat(const StatRecord& stat) { impl_->stat_ = stat; }
+const StatRecord& NfFileWriter::stat() const { return impl_->stat_; }
+
+Status NfFileWriter::SetIdent(std::string_view ident) {
+    Status s = CheckIdent(ident);
+    if (s.ok()) impl_->ident_ = std::string(ident);
+    return s;
+}
+
+Status NfFileWriter::Flush() {
+    if (impl_->closed_) return Status::InvalidArgument(impl_->path_ + ": writer already closed");
+    return impl_->Flush();
+}
+
+Status NfFileWriter::Close() { return impl_->Close(); }
+uint32_t NfFileWriter::blocks_written() const { return impl_->blocks_; }
+uint64_t NfFileWriter::bytes_written() const { return impl_->pos_; }
+
+namespace {
+
+Status ChangeIdentV1(const std::string& path, std::string_view ident) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+    uint8_t field[kIdentV1Size] = {};
+    std::memcpy(field, ident.data(), ident.size());
+    Status s = PwriteAll(fd, field, sizeof(field), 12, path);
+    if (::close(fd) != 0 && s.ok()) {
+        s = Status::IoError(path + ": close: " + std::strerror(errno));
+    }
+    return s;
+}
+
+// Copies `len` bytes from the start of `in_fd` to `out_fd`.
+Status CopyPrefix(int in_fd, int out_fd, uint64_t len, const std::string& path) {
+    std::vector<uint8_t> buf(1u << 20);
+    uint64_t off = 0;
+    while (off < len) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), len - off));
+        ssize_t r = ::pread(in_fd, buf.data(), want, static_cast<off_t>(off));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return Status::IoError(path + ": read: " + std::strerror(errno));
+        }
+        if (r == 0) return Status::Truncated(path + ": file shrank while copying");
+        Status s = WriteAll(out_fd, buf.data(), static_cast<size_t>(r), path);
+        if (!s.ok()) return s;
+        off += static_cast<uint64_t>(r);
+    }
+    return Status::Ok();
+}
+
+}  // namespace
+
+Status ChangeIdent(const std::string& path, std::string_view new_ident) {
+    Status s = CheckIdent(new_ident);
+    if (!s.ok()) return s;
+
+    // Read the whole file first: a damaged file is reported and left as it is. An unclosed
+    // file gets its block count and stat record from what the blocks hold.
+    auto reader = NfFileReader::Open(path);
+    if (!reader.ok()) return reader.status();
+    const FileInfo info = (*reader)->info();
+    if (info.layout == 1) return ChangeIdentV1(path, new_ident);
+
+    StatRecord computed;
+    computed.first_ms = StatRecord::kUnsetFirstMs;
+    uint32_t blocks = 0;
+    uint64_t data_end = kHeaderV2Size;
+    FlowRecord rec;
+    for (;;) {
+        Result<bool> more = (*reader)->NextBlock();
+        if (!more.ok()) return more.status();
+        if (!*more) break;
+        blocks = (*reader)->block_number();
+        while ((*reader)->NextRecord(&rec)) AccumulateStat(rec, &computed);
+    }
+    if (info.closed) {
+        data_end = info.appendix_offset != 0 ? info.appendix_offset : info.file_size;
+    } else {
+        data_end = info.file_size;
+    }
+    FinishStat(&computed);
+    StatRecord stat = info.has_stat ? info.stat : computed;
+    if (info.closed && info.num_blocks != 0) blocks = info.num_blocks;
+    reader->reset();
+
+    int in_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in_fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
+    struct stat st;
+    if (::fstat(in_fd, &st) != 0) {
+        s = Status::IoError(path + ": " + std::strerror(errno));
+        ::close(in_fd);
+        return s;
+    }
+    std::string tmp = path + ".ident-XXXXXX";
+    int out_fd = ::mkstemp(tmp.data());
+    if (out_fd < 0) {
+        s = Status::IoError(tmp + ": " + std::strerror(errno));
+        ::close(in_fd);
+        return s;
+    }
+    (void)::fchmod(out_fd, st.st_mode & 07777);
+
+    s = CopyPrefix(in_fd, out_fd, data_end, path);
+    ::close(in_fd);
+    BlockCodec codec(info.codec);
+    if (s.ok()) {
+        Result<std::vector<uint8_t>> appendix = BuildAppendix(codec, new_ident, stat);
+        s = appendix.ok() ? WriteAll(out_fd, appendix->data(), appendix->size(), tmp)
+                          : appendix.status();
+    }
+    if (s.ok()) {
+        HeaderV2 h;
+        h.nfd_version = info.nfd_version;
+        h.created = info.created;
+        h.codec = info.codec;
+        h.appendix_blocks = 1;
+        h.creator = info.creator;
+        h.appendix_offset = data_end;
+        h.num_blocks = blocks;
+        uint8_t bytes[kHeaderV2Size];
+        EncodeHeaderV2(h, bytes);
+        s = PwriteAll(out_fd, bytes, sizeof(bytes), 0, tmp);
+    }
+    if (s.ok() && ::fsync(out_fd) != 0) s = Status::IoError(tmp + ": " + std::strerror(errno));
+    if (::close(out_fd) != 0 && s.ok()) s = Status::IoError(tmp + ": " + std::strerror(errno));
+    if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+        s = Status::IoError(path + ": rename: " + std::strerror(errno));
+    }
+    if (!s.ok()) ::unlink(tmp.c_str());
+    return s;
+}
+
+}  // namespace flow
