@@ -1,1 +1,90 @@
 // SPDX-License-Identifier: BSD-2-Clause
+// flow::filter::Filter: the public face of the filter compiler. Compile() runs the stages
+// (lexer, parser with checks, optimiser, code generator) and is the one place that catches
+// the compiler's internal CompileError.
+#include "flow/filter.h"
+
+#include <utility>
+
+#include "ast.h"
+#include "lexer.h"
+#include "parser.h"
+#include "program.h"
+
+namespace flow::filter {
+
+namespace {
+
+std::shared_ptr<const detail::Program> MatchAllProgram() {
+    static const std::shared_ptr<const detail::Program> kProgram =
+        std::make_shared<detail::Program>();
+    return kProgram;
+}
+
+}  // namespace
+
+Filter::Filter() : program_(MatchAllProgram()) {}
+
+Filter::Filter(std::shared_ptr<const detail::Program> program) : program_(std::move(program)) {}
+
+Result<Filter> Filter::Compile(std::string_view text) { return Compile(text, CompileOptions{}); }
+
+Result<Filter> Filter::Compile(std::string_view text, const CompileOptions& options) {
+    try {
+        detail::Tables tables;
+        detail::Parser parser(detail::Tokenize(text), options, tables);
+        std::unique_ptr<detail::Node> root = parser.Parse();
+        detail::Optimize(root, tables);
+        std::shared_ptr<const detail::Program> program =
+            detail::Generate(*root, std::move(tables), std::string(text));
+        Filter filter(std::move(program));
+        filter.SetIdent(options.ident);
+        return filter;
+    } catch (const detail::CompileError& e) {
+        return Status::InvalidArgument(e.message);
+    }
+}
+
+Status Filter::Check(std::string_view text, const CompileOptions& options) {
+    Result<Filter> r = Compile(text, options);
+    return r.ok() ? Status::Ok() : r.status();
+}
+
+bool Filter::Match(const FlowRecord& rec) const {
+    return detail::Run(*program_, rec, 0, ident_results_.data(), nullptr);
+}
+
+bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx) const {
+    return detail::Run(*program_, rec, ctx.count, ident_results_.data(), nullptr);
+}
+
+bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx, std::string_view* label) const {
+    int32_t index = -1;
+    bool matched = detail::Run(*program_, rec, ctx.count, ident_results_.data(),
+                               label != nullptr ? &index : nullptr);
+    if (label != nullptr) {
+        *label = index >= 0 ? std::string_view(program_->labels[static_cast<size_t>(index)])
+                            : std::string_view();
+    }
+    return matched;
+}
+
+void Filter::SetIdent(std::string_view ident) {
+    const auto& idents = program_->idents;
+    ident_results_.assign(idents.size(), 0);
+    for (size_t i = 0; i < idents.size(); ++i) ident_results_[i] = idents[i] == ident ? 1 : 0;
+}
+
+bool Filter::matches_all() const { return program_->start == detail::kAccept; }
+
+bool Filter::uses_count() const { return program_->uses_count; }
+
+bool Filter::uses_ident() const { return program_->uses_ident; }
+
+bool Filter::has_labels() const { return program_->has_labels; }
+
+std::string Filter::Dump() const { return detail::DumpProgram(*program_); }
+
+const std::string& Filter::text() const { return program_->text; }
+
+}  // namespace flow::filter

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Code generation: syntax tree to flat jump program, plus the program's text dump.
+// `and`/`or`/`not` become jump targets, never instructions of their own.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <utility>
+
+#include "program.h"
+
+namespace flow::filter::detail {
+namespace {
+
+class CodeGen {
+public:
+    CodeGen(Program& program, const Tables& tables) : program_(program), tables_(tables) {}
+
+    // Emits code for `node` that continues at `t` when true and at `f` when false, and
+    // returns the entry index. Instructions are emitted in reverse order of execution; the
+    // caller renumbers them. `negated` is the parity of enclosing `not`s, which only the
+    // TCP flags test looks at (see kFlagsAny).
+    int32_t Gen(const Node& node, int32_t t, int32_t f, bool negated) {
+        if (node.label >= 0) {
+            Insn set;
+            set.op = Op::kSetLabel;
+            set.aux = static_cast<uint32_t>(node.label);
+            set.on_true = t;
+            set.on_false = t;
+            t = Emit(set, "set label '" + tables_.labels[set.aux] + "'");
+            program_.has_labels = true;
+        }
+        switch (node.kind) {
+            case Node::Kind::kNot:
+                return Gen(*node.kids[0], f, t, !negated);
+            case Node::Kind::kAnd: {
+                int32_t next = t;
+                for (size_t i = node.kids.size(); i-- > 0;) {
+                    next = Gen(*node.kids[i], next, f, negated);
+                }
+                return next;
+            }
+            case Node::Kind::kOr: {
+                int32_t next = f;
+                for (size_t i = node.kids.size(); i-- > 0;) {
+                    next = Gen(*node.kids[i], t, next, negated);
+                }
+                return next;
+            }
+            case Node::Kind::kTest:
+                return GenTest(node.test, t, f, negated);
+        }
+        return f;
+    }
+
+private:
+    int32_t GenTest(const Test& test, int32_t t, int32_t f, bool negated) {
+        if (test.kind == TestKind::kConst) return test.value ? t : f;
+        Insn in;
+        in.on_true = t;
+        in.on_false = f;
+        in.cmp = test.cmp;
+        in.value = test.value;
+        in.aux = test.list;
+        SetField(in, test.field);
+        std::string text = DescribeTest(test, tables_);
+        switch (test.kind) {
+            case TestKind::kConst:
+                break;
+            case TestKind::kField:
+                in.op = test.field.width == 1   ? Op::kField8
+                        : test.field.width == 2 ? Op::kField16
+                        : test.field.width == 4 ? Op::kField32
+                                                : Op::kField64;
+                break;
+            case TestKind::kFlagsAll:
+                in.op = negated ? Op::kFlagsAny : Op::kFlagsAll;
+                if (negated)
+                    text = "tcp_flags has any of " + Hex(test.value);
+                else
+                    text = "tcp_flags has all of " + Hex(test.value);
+                break;
+            case TestKind::kIp:
+                in.op = Op::kIp;
+                in.offset = test.addr_offset;
+                in.value = test.addr.lo;
+                in.value_hi = test.addr.hi;
+                in.mask = test.mask.lo;
+                in.mask_hi = test.mask.hi;
+                break;
+            case TestKind::kIpList:
+                in.op = Op::kIpList;
+                in.offset = test.addr_offset;
+                in.aux = IpList(test.list);
+                break;
+            case TestKind::kFieldList:
+                in.op = Op::kFieldList;
+                in.aux = U64List(test.list);
+                break;
+            case TestKind::kDuration:
+                in.op = Op::kDuration;
+                break;
+            case TestKind::kPps:
+                in.op = Op::kPps;
+                break;
+            case TestKind::kBps:
+                in.op = Op::kBps;
+                break;
+            case TestKind::kBpp:
+                in.op = Op::kBpp;
+                break;
+            case TestKind::kMplsEos:
+                in.op = Op::kMplsEos;
+                break;
+            case TestKind::kMplsAny:
+                in.op = Op::kMplsAny;
+                break;
+            case TestKind::kPortInBlock:
+                in.op = Op::kPortInBlock;
+                break;
+            case TestKind::kIsV6:
+                in.op = Op::kIsV6;
+                break;
+            case TestKind::kCount:
+                in.op = Op::kCount;
+                program_.uses_count = true;
+                break;
+            case TestKind::kIdent:
+                in.op = Op::kIdent;
+                program_.uses_ident = true;
+                break;
+        }
+        return Emit(in, text);
+    }
+
+    static std::string Hex(uint64_t v) {
+        char buf[24];
+        std::snprintf(buf, sizeof(buf), "0x%02llx", static_cast<unsigned long long>(v));
+        return buf;
+    }
+
+    static void SetField(Insn& in, const FieldRef& field) {
+        in.offset = field.offset;
+        in.width = field.width;
+        in.shift = field.shift;
+        in.mask = field.mask;
+    }
+
+    // Tables are copied into the program on first use, so lists dropped by the optimiser
+    // cost nothing at run time.
+    uint32_t IpList(uint32_t index) {
+        auto it = ip_map_.find(index);
+        if (it != ip_map_.end()) return it->second;
+        std::map<std::pair<uint64_t, uint64_t>, std::vector<IpAddr>> by_mask;
+        for (const IpNet& net : tables_.ip_lists[index]) {
+            by_mask[{net.mask.hi, net.mask.lo}].push_back(net.addr);
+        }
+        std::vector<IpGroup> groups;
+        for (auto& [mask, values] : by_mask) {
+            std::sort(values.begin(), values.end());
+            values.erase(std::unique(values.begin(), values.end()), values.end());
+            groups.push_back(IpGroup{IpAddr{mask.first, mask.second}, std::move(values)});
+        }
+        // Larger groups first: a hit there ends the search soonest on average.
+        std::stable_sort(groups.begin(), groups.end(), [](const IpGroup& a, const IpGroup& b) {
+            return a.values.size() > b.values.size();
+        });
+        uint32_t out = static_cast<uint32_t>(program_.ip_lists.size());
+        program_.ip_lists.push_back(std::move(groups));
+        ip_map_[index] = out;
+        return out;
+    }
+
+    uint32_t U64List(uint32_t index) {
+        auto it = u64_map_.find(index);
+        if (it != u64_map_.end()) return it->second;
+        uint32_t out = static_cast<uint32_t>(program_.u64_lists.size());
+        program_.u64_lists.push_back(tables_.u64_lists[index]);
+        u64_map_[index] = out;
+        return out;
+    }
+
+    int32_t Emit(const Insn& in, std::string text) {
+        program_.insns.push_back(in);
+        program_.descriptions.push_back(std::move(text));
+        return static_cast<int32_t>(program_.insns.size() - 1);
+    }
+
+    Program& program_;
+    const Tables& tables_;
+    std::map<uint32_t, uint32_t> ip_map_;
+    std::map<uint32_t, uint32_t> u64_map_;
+};
+
+}  // namespace
+
+std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text) {
+    auto program = std::make_unique<Program>();
+    program->text = std::move(text);
+    CodeGen gen(*program, tables);
+    int32_t entry = gen.Gen(root, kAccept, kReject, false);
+
+    // Reverse the emission order so execution starts at 0 and every jump goes forward.
+    const int32_t n = static_cast<int32_t>(program->insns.size());
+    auto remap = [n](int32_t target) { return target < 0 ? target : n - 1 - target; };
+    std::reverse(program->insns.begin(), program->insns.end());
+    std::reverse(program->descriptions.begin(), program->descriptions.end());
+    for (Insn& in : program->insns) {
+        in.on_true = remap(in.on_true);
+        in.on_false = remap(in.on_false);
+    }
+    program->start = remap(entry);
+    program->idents = std::move(tables.idents);
+    program->labels = std::move(tables.labels);
+    return program;
+}
+
+std::string DumpProgram(const Program& p) {
+    auto target = [](int32_t t) {
+        if (t == kAccept) return std::string("ACCEPT");
+        if (t == kReject) return std::string("REJECT");
+        return std::to_string(t);
+    };
+    std::string out;
+    if (p.insns.empty()) {
+        return p.start == kAccept ? "constant: ACCEPT (matches every record)\n"
+                                  : "constant: REJECT (matches no record)\n";
+    }
+    out += "start: " + target(p.start) + "\n";
+    for (size_t i = 0; i < p.insns.size(); ++i) {
+        const Insn& in = p.insns[i];
+        char head[32];
+        std::snprintf(head, sizeof(head), "%4zu  ", i);
+        out += head + p.descriptions[i];
+        if (in.op == Op::kSetLabel) {
+            out += "  -> " + target(in.on_true) + "\n";
+        } else {
+            out += "  ? " + target(in.on_true) + " : " + target(in.on_false) + "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace flow::filter::detail
