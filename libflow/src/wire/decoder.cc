@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// flow::wire::Decoder and the state shared by all versions: version dispatch, the exporter
+// table (nffile-format §3.1), samplers (§3.5), held early data and the post-processing that
+// turns a template's raw values into a record as nfcapd 1.7 stores it (§3.3/§3.4).
+#include "flow/wire.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "wire/decoder_state.h"
+
+namespace flow::wire {
+
+namespace detail {
+
+namespace {
+
+// Seconds between the NTP era-0 epoch (1900) and the UNIX epoch.
+constexpr uint64_t kNtpToUnixSeconds = 2208988800ull;
+
+// RFC 7011 §6.1.9/§6.1.10: 32-bit seconds since 1900, 32-bit binary fraction.
+uint64_t NtpToUnixMs(uint64_t ntp) {
+    const uint64_t seconds = ntp >> 32;
+    if (seconds < kNtpToUnixSeconds) return 0;
+    const uint64_t fraction_ms = ((ntp & 0xffffffffull) * 1000) >> 32;
+    return (seconds - kNtpToUnixSeconds) * 1000 + fraction_ms;
+}
+
+// Time of an uptime stamp relative to the header's sysUptime. The difference is taken as a
+// signed 32-bit value so that both an uptime wrap and a stamp slightly after the header's
+// uptime (B10: Juniper) stay within a few seconds of the export time.
+uint64_t UptimeToUnixMs(const MessageContext& ctx, uint64_t stamp) {
+    const auto behind = static_cast<int32_t>(ctx.uptime_ms - static_cast<uint32_t>(stamp));
+    return static_cast<uint64_t>(static_cast<int64_t>(ctx.export_ms) - behind);
+}
+
+void ComputeTimes(const Scratch& s, const MessageContext& ctx, const ExporterState& ex,
+                  FlowRecord* r) {
+    uint64_t first = s.Get(kSlotFirstMs);
+    uint64_t last = s.Get(kSlotLastMs);
+    const bool uptime = s.Has(kSlotFirstUptime) || s.Has(kSlotLastUptime);
+    if (uptime && ctx.protocol == Protocol::kV9) {
+        if (s.Has(kSlotFirstUptime)) first = UptimeToUnixMs(ctx, s.value[kSlotFirstUptime]);
+        if (s.Has(kSlotLastUptime)) last = UptimeToUnixMs(ctx, s.value[kSlotLastUptime]);
+    } else if (uptime && (s.Has(kSlotSysInitMs) || ex.has_sys_init)) {
+        // IPFIX carries uptime stamps relative to systemInitTimeMilliseconds (#160), either
+        // in the record itself or learned from option data.
+        const uint64_t base = s.Has(kSlotSysInitMs) ? s.value[kSlotSysInitMs] : ex.sys_init_ms;
+        if (s.Has(kSlotFirstUptime)) first = base + s.value[kSlotFirstUptime];
+        if (s.Has(kSlotLastUptime)) last = base + s.value[kSlotLastUptime];
+    } else if (s.Has(kSlotFirstSec) || s.Has(kSlotLastSec)) {
+        if (s.Has(kSlotFirstSec)) first = s.value[kSlotFirstSec] * 1000;
+        if (s.Has(kSlotLastSec)) last = s.value[kSlotLastSec] * 1000;
+    } else if (s.Has(kSlotFirstDeltaUs) || s.Has(kSlotLastDeltaUs)) {
+        if (s.Has(kSlotFirstDeltaUs)) first = ctx.export_ms - s.value[kSlotFirstDeltaUs] / 1000;
+        if (s.Has(kSlotLastDeltaUs)) last = ctx.export_ms - s.value[kSlotLastDeltaUs] / 1000;
+    } else if (first == 0 && last == 0) {
+        // NOTE: nfdump 1.7 maps none of #154..#157 and stores 1970 (B16); we decode them.
+        if (s.Has(kSlotFirstNs)) first = NtpToUnixMs(s.value[kSlotFirstNs]);
+        if (s.Has(kSlotLastNs)) last = NtpToUnixMs(s.value[kSlotLastNs]);
+        if (s.Has(kSlotFirstUs)) first = NtpToUnixMs(s.value[kSlotFirstUs]);
+        if (s.Has(kSlotLastUs)) last = NtpToUnixMs(s.value[kSlotLastUs]);
+    }
+    if (first != 0 && last == 0 && s.Has(kSlotDurationMs)) last = first + s.value[kSlotDurationMs];
+
+    // NOTE: a template with a start but no end time (B13) gets end = start instead of the
+    // epoch, so durations are 0 rather than hugely negative.
+    const uint64_t end_slots = (uint64_t{1} << kSlotLastUptime) | (uint64_t{1} << kSlotLastSec) |
+                               (uint64_t{1} << kSlotLastMs) | (uint64_t{1} << kSlotLastUs) |
+                               (uint64_t{1} << kSlotLastNs) | (uint64_t{1} << kSlotLastDeltaUs) |
+                               (uint64_t{1} << kSlotDurationMs);
+    if (first != 0 && last == 0 && (s.seen & end_slots) == 0) last = first;
+    r->first_ms = first;
+    r->last_ms = last;
+}
+
+void ApplyIcmp(const Scratch& s, bool has_icmp_field, FlowRecord* r) {
+    if (r->proto != 1 && r->proto != 58) return;
+    if (s.Has(kSlotIcmpTypeCode)) {
+        r->dst_port = static_cast<uint16_t>(s.value[kSlotIcmpTypeCode]);
+    } else if (s.Has(kSlotIcmpType) || s.Has(kSlotIcmpCode)) {
+        r->dst_port = static_cast<uint16_t>((s.Get(kSlotIcmpType) & 0xff) << 8 |
+                                            (s.Get(kSlotIcmpCode) & 0xff));
+    } else if (!has_icmp_field && r->src_port != 0) {
+        // Some exporters put type/code into the source port, byte-swapped; nfcapd moves it
+        // (spec §3.2). When the template has a dedicated ICMP field this never applies.
+        r->dst_port = static_cast<uint16_t>((r->src_port >> 8) | (r->src_port << 8));
+        r->src_port = 0;
+    }
+    // Otherwise the exporter's destination port already holds type << 8 | code (B26: Cisco
+    // v9); unlike nfcapd 1.7.1 we keep it.
+}
+
+}  // namespace
+
+size_t DecoderState::KeyHash::operator()(const Key& k) const {
+    uint64_t h = k.hi * 0x9e3779b97f4a7c15ull;
+    h ^= k.lo + 0x7f4a7c159e3779b9ull + (h << 6) + (h >> 2);
+    h ^= (uint64_t{k.id} << 17) ^ (uint64_t{k.version} << 1) ^ (k.v6 ? 1 : 0);
+    return static_cast<size_t>(h * 0xff51afd7ed558ccdull);
+}
+
+ExporterState* DecoderState::FindOrAddExporter(const Endpoint& from, uint16_t version,
+                                               uint32_t id, uint64_t now_ms) {
+    const Key key{from.addr.hi, from.addr.lo, id, version, from.v6};
+    auto it = index_.find(key);
+    if (it != index_.end()) return exporters[it->second].get();
+    if (exporters.size() >= kMaxExporters) {
+        ++counters.errors[static_cast<size_t>(DecodeError::kExporterLimit)];
+        return nullptr;
+    }
+
+    auto ex = std::make_unique<ExporterState>();
+    ex->info.sysid = static_cast<uint16_t>(exporters.size() + 1);
+    ex->info.version = version;
+    ex->info.id = id;
+    ex->info.address = from;
+    ex->info.first_seen_ms = now_ms;
+    ExporterState* raw = ex.get();
+    index_.emplace(key, exporters.size());
+    exporters.push_back(std::move(ex));
+    events.push_back({DecoderEvent::Kind::kNewExporter, raw->info.sysid, 0});
+
+    // nfcapd -s N / -s -N become samplers of every exporter (spec §3.5).
+    const int32_t rate = options.default_sampling;
+    if (rate > 1) {
+        UpsertSampler(raw, kSamplerDefault, 0, 1, static_cast<uint32_t>(rate - 1));
+    } else if (rate < -1) {
+        UpsertSampler(raw, kSamplerForced, 0, 1, static_cast<uint32_t>(-(int64_t{rate}) - 1));
+    }
+    return raw;
+}
+
+void DecoderState::UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorithm,
+                                 uint32_t packet_interval, uint32_t space_interval) {
+    const SamplerInfo wanted{ex->info.sysid, id, algorithm, std::max(packet_interval, 1u),
+                             space_interval};
+    for (size_t index : ex->samplers) {
+        if (samplers[index].id != id) continue;
+        if (samplers[index] == wanted) return;
+        samplers[index] = wanted;
+        // One queued change per sampler is enough: the caller writes the current values.
+        const bool queued = std::any_of(events.begin(), events.end(), [&](const DecoderEvent& e) {
+            return e.kind != DecoderEvent::Kind::kNewExporter && e.sampler_index == index;
+        });
+        if (!queued) events.push_back({DecoderEvent::Kind::kSamplerChanged, wanted.exporter_sysid,
+                                       index});
+        return;
+    }
+    if (ex->samplers.size() >= kMaxSamplersPerExporter) {
+        ex->Count(DecodeError::kSamplerLimit);
+        return;
+    }
+    const size_t index = samplers.size();
+    samplers.push_back(wanted);
+    ex->samplers.push_back(index);
+    if (id == kSamplerGeneric) ex->generic_sampler = static_cast<int64_t>(index);
+    if (id == kSamplerDefault) ex->default_sampler = static_cast<int64_t>(index);
+    if (id == kSamplerForced) ex->forced_sampler = static_cast<int64_t>(index);
+    events.push_back({DecoderEvent::Kind::kNewSampler, wanted.exporter_sysid, index});
+}
+
+bool DecoderState::StoreTemplate(ExporterState* ex, CompiledTemplate&& t) {
+    auto it = ex->templates.find(t.id);
+    if (it != ex->templates.end()) {
+        it->second = std::move(t);
+        ++ex->info.counters.templates_learned;
+        return true;
+    }
+    if (ex->templates.size() >= kMaxTemplatesPerExporter || total_templates >= kMaxTemplatesTotal) {
+        ex->Count(DecodeError::kTemplateLimit);
+        return false;
+    }
+    ex->templates.emplace(t.id, std::move(t));
+    ++total_templates;
+    ++ex->info.counters.templates_learned;
+    return true;
+}
+
+void DecoderState::RemoveTemplate(ExporterState* ex, uint16_t id) {
+    if (ex->templates.erase(id) == 0) return;
+    --total_templates;
+    ++ex->info.counters.templates_withdrawn;
+}
+
+void DecoderState::RemoveAllTemplates(ExporterState* ex, bool options_templates) {
+    for (auto it = ex->templates.begin(); it != ex->templates.end();) {
+        if (it->second.is_options != options_templates) {
+            ++it;
+            continue;
+        }
+        it = ex->templates.erase(it);
+        --total_templates;
+        ++ex->info.counters.templates_withdrawn;
+    }
+}
+
+void DecoderState::Count(ExporterState* ex, DecodeError e) {
+    if (ex != nullptr) {
+        ex->Count(e);
+    } else {
+        ++counters.errors[static_cast<size_t>(e)];
+    }
+}
+
+void DecoderState::ProcessOptionRecord(ExporterState* ex) {
+    const Scratch& s = scratch_;
+    ++ex->info.counters.option_records;
+    if (s.Has(kSlotSysInitMs)) {
+        ex->has_sys_init = true;
+        ex->sys_init_ms = s.value[kSlotSysInitMs];
+    }
+
+    // Sampling (spec §3.3): #305/#306 give packet and space intervals directly; #50 (v9
+    // random interval) and #34 (samplingInterval) give N of "1 out of N".
+    uint32_t packet = 1;
+    uint32_t space = 0;
+    if (s.Has(kSlotPacketInterval) || s.Has(kSlotSpaceInterval)) {
+        packet = static_cast<uint32_t>(s.Get(kSlotPacketInterval));
+        space = static_cast<uint32_t>(s.Get(kSlotSpaceInterval));
+        if (packet == 0) packet = 1;
+    } else if (s.Has(kSlotSamplerRandom) || s.Has(kSlotSamplingInterval)) {
+        const uint64_t n = s.Has(kSlotSamplerRandom) ? s.value[kSlotSamplerRandom]
+                                                      : s.value[kSlotSamplingInterval];
+        if (n == 0) return;
+        space = static_cast<uint32_t>(std::min<uint64_t>(n, 0xffffffffu) - 1);
+    } else {
+        return;
+    }
+    const auto algorithm = static_cast<uint16_t>(s.Get(kSlotSamplingAlgorithm));
+    const int64_t id = s.Has(kSlotSamplerId) ? static_cast<int64_t>(s.value[kSlotSamplerId])
+                                             : kSamplerGeneric;
+    UpsertSampler(ex, id, algorithm, packet, space);
+}
+
+void DecoderState::FinishCommon(ExporterState* ex, const MessageContext& ctx, int64_t sampler_id,
+                                bool has_sampler_id, uint64_t inline_interval, FlowRecord* r) {
+    r->nfversion = ctx.nfversion;
+    r->exporter_sysid = ex->info.sysid;
+    r->received_ms = ctx.received_ms;
+    r->received_from = ex->info.address.addr;
+    r->Set(ex->info.address.v6 ? kExIpReceivedV6 : kExIpReceivedV4);
+
+    // Sampler precedence (spec §3.5): forced, the record's own sampler id, an interval in
+    // the record itself (B17, Huawei), the exporter's generic sampler, the -s default.
+    const SamplerInfo* sampler = nullptr;
+    uint64_t multiplier_num = 1;
+    uint64_t multiplier_den = 1;
+    if (ex->forced_sampler >= 0) {
+        sampler = &samplers[ex->forced_sampler];
+    } else {
+        if (has_sampler_id) {
+            for (size_t index : ex->samplers) {
+                if (samplers[index].id == sampler_id) {
+                    sampler = &samplers[index];
+                    break;
+                }
+            }
+        }
+        if (sampler == nullptr && inline_interval > 1) {
+            multiplier_num = inline_interval;
+        } else if (sampler == nullptr && ex->generic_sampler >= 0) {
+            sampler = &samplers[ex->generic_sampler];
+        } else if (sampler == nullptr && ex->default_sampler >= 0) {
+            sampler = &samplers[ex->default_sampler];
+        }
+    }
+    if (sampler != nullptr && sampler->space_interval > 0) {
+        multiplier_num = uint64_t{sampler->packet_interval} + sampler->space_interval;
+        multiplier_den = sampler->packet_interval;
+    }
+    if (multiplier_num != multiplier_den) {
+        r->packets = r->packets * multiplier_num / multiplier_den;
+        r->bytes = r->bytes * multiplier_num / multiplier_den;
+        r->out_packets = r->out_packets * multiplier_num / multiplier_den;
+        r->out_bytes = r->out_bytes * multiplier_num / multiplier_den;
+        r->flags |= kFlagSampled;
+    }
+    ++ex->info.counters.flows;
+    ++ex->info.interval.flows;
+}
+
+void DecoderState::FinishFlow(ExporterState* ex, const CompiledTemplate& t,
+                              const MessageContext& ctx, FlowRecord* r) {
+    const Scratch& s = scratch_;
+    r->present |= t.present;
+
+    // nfdump keeps one family per record: IPv4 when its addresses are non-zero.
+    if (t.both_families) {
+        if (r->src_addr.lo != 0 || r->dst_addr.lo != 0) {
+            r->Set(kExIpv4Flow);
+        } else {
+            r->src_addr = IpAddr{s.Get(kSlotSrc6Hi), s.Get(kSlotSrc6Lo)};
+            r->dst_addr = IpAddr{s.Get(kSlotDst6Hi), s.Get(kSlotDst6Lo)};
+            r->Set(kExIpv6Flow);
+        }
+    }
+
+    r->engine_type = static_cast<uint8_t>(s.Has(kSlotEngineType) ? s.value[kSlotEngineType]
+                                                                  : ctx.engine_type);
+    r->engine_id = static_cast<uint8_t>(s.Has(kSlotEngineId) ? s.value[kSlotEngineId]
+                                                              : ctx.engine_id);
+    ComputeTimes(s, ctx, *ex, r);
+    ApplyIcmp(s, t.has_icmp_field, r);
+
+    if (r->Has(kExLatency)) {
+        r->client_nw_delay_us += s.Get(kSlotClientDelaySec) * 1000000;
+        r->server_nw_delay_us += s.Get(kSlotServerDelaySec) * 1000000;
+        r->appl_latency_us += s.Get(kSlotApplLatencySec) * 1000000;
+    }
+
+    // NSEL/NEL events: the event time (#323) is the flow's time when no other is given;
+    // without it the event time is the start time.
+    if (s.Has(kSlotEventTimeMs)) {
+        const uint64_t event = s.value[kSlotEventTimeMs];
+        if (r->first_ms == 0) r->first_ms = event;
+        if (r->last_ms == 0) r->last_ms = event;
+    }
+    if (r->Has(kExNselCommon) || r->Has(kExNatCommon)) {
+        r->event_ms = s.Has(kSlotEventTimeMs) ? s.value[kSlotEventTimeMs] : r->first_ms;
+        r->flags |= kFlagEvent;
+    }
+
+    if (r->flows == 0) r->flows = 1;
+    if (r->Has(kExObservation) && r->observation_domain == 0) r->observation_domain = ctx.domain;
+
+    FinishCommon(ex, ctx, static_cast<int64_t>(s.Get(kSlotSamplerId)), s.Has(kSlotSamplerId),
+                 s.Get(kSlotSamplingInterval), r);
+}
+
+size_t DecoderState::DecodeDataSet(ExporterState* ex, const CompiledTemplate& t, ByteReader body,
+                                   const MessageContext& ctx, std::vector<FlowRecord>* out) {
+    size_t records = 0;
+    // Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1).
+    while (body.remaining() >= t.min_record_length) {
+        scratch_.seen = 0;
+        if (t.is_options) {
+            option_sink_.Clear();
+            if (!RunTemplate(t, &body, &option_sink_, &scratch_)) {
+                ex->Count(DecodeError::kRecordTruncated);
+                break;
+            }
+            ProcessOptionRecord(ex);
+            ++records;
+            continue;
+        }
+        FlowRecord& r = out->emplace_back();
+        if (!RunTemplate(t, &body, &r, &scratch_)) {
+            out->pop_back();
+            ex->Count(DecodeError::kRecordTruncated);
+            break;
+        }
+        FinishFlow(ex, t, ctx, &r);
+        ++records;
+    }
+    return records;
+}
+
+size_t DecoderState::ProcessDataSet(ExporterState* ex, uint16_t set_id, ByteReader body,
+                                    const MessageContext& ctx, std::vector<FlowRecord>* out,
+                                    bool* known) {
+    auto it = ex->templates.find(set_id);
+    *known = it != ex->templates.end();
+    if (!*known) {
+        HoldSet(ex, set_id, body, ctx);
+        return 0;
+    }
+    return DecodeDataSet(ex, it->second, body, ctx, out);
+}
+
+void DecoderState::HoldSet(ExporterState* ex, uint16_t template_id, ByteReader body,
+                           const MessageContext& ctx) {
+    ++ex->info.counters.no_template_sets;
+    if (!options.hold_early_data) return;
+    const size_t n = body.remaining();
+    if (n > kMaxHeldBytesPerExporter) {
+        ex->Count(DecodeError::kHeldDataDropped);
+        return;
+    }
+    // Oldest first out: a template that never comes must not pin memory.
+    while (!ex->held.empty() && (ex->held.size() >= kMaxHeldSetsPerExporter ||
+                                 ex->held_bytes + n > kMaxHeldBytesPerExporter ||
+                                 total_held_bytes + n > kMaxHeldBytesTotal)) {
+        ex->held_bytes -= ex->held.front().body.size();
+        total_held_bytes -= ex->held.front().body.size();
+        ex->held.pop_front();
+        ex->Count(DecodeError::kHeldDataDropped);
+    }
+    if (total_held_bytes + n > kMaxHeldBytesTotal) {
+        ex->Count(DecodeError::kHeldDataDropped);
+        return;
+    }
+    HeldSet& held = ex->held.emplace_back();
+    held.template_id = template_id;
+    held.context = ctx;
+    held.body.assign(body.current(), body.current() + n);
+    ex->held_bytes += n;
+    total_held_bytes += n;
+    ++ex->info.counters.held_sets;
+}
+
+void DecoderState::ReplayHeld(ExporterState* ex, std::vector<FlowRecord>* out) {
+    for (auto it = ex->held.begin(); it != ex->held.end();) {
+        auto t = ex->templates.find(it->template_id);
+        if (t == ex->templates.end()) {
+            ++it;
+            continue;
+        }
+        ByteReader body(it->body.data(), it->body.size());
+        DecodeDataSet(ex, t->second, body, it->context, out);
+        ++ex->info.counters.held_sets_decoded;
+        ex->held_bytes -= it->body.size();
+        total_held_bytes -= it->body.size();
+        it = ex->held.erase(it);
+    }
+}
+
+}  // namespace detail
+
+Decoder::Decoder(DecoderOptions options)
+    : state_(std::make_unique<detail::DecoderState>(options)) {}
+
+Decoder::~Decoder() = default;
+Decoder::Decoder(Decoder&&) noexcept = default;
+Decoder& Decoder::operator=(Decoder&&) noexcept = default;
+
+Status Decoder::Decode(const uint8_t* data, size_t len, const Endpoint& exporter, uint64_t now_ms,
+                       std::vector<FlowRecord>* out) {
+    detail::DecoderState& st = *state_;
+    ++st.counters.datagrams;
+    detail::ByteReader reader(data, data == nullptr ? 0 : len);
+    uint16_t version = 0;
+    if (!detail::ByteReader(reader).U16(&version)) {
+        ++st.counters.rejected;
+        st.Count(nullptr, DecodeError::kTruncatedHeader);
+        return Status::Truncated("datagram: " + std::to_string(len) + " bytes, no version");
+    }
+    switch (version) {
+        case 1:
+        case 5:
+        case 7:
+            return detail::DecodeNetflowV5(&st, reader, exporter, now_ms, out);
+        case 9:
+            return detail::DecodeNetflowV9(&st, reader, exporter, now_ms, out);
+        case 10:
+            return detail::DecodeIpfix(&st, reader, exporter, now_ms, out);
+        default:
+            ++st.counters.rejected;
+            st.Count(nullptr, DecodeError::kUnknownVersion);
+            return Status::Unsupported("datagram: unknown version " + std::to_string(version));
+    }
+}
+
+size_t Decoder::exporter_count() const { return state_->exporters.size(); }
+
+const ExporterInfo& Decoder::exporter(size_t index) const {
+    return state_->exporters[index]->info;
+}
+
+const ExporterInfo* Decoder::FindExporter(uint16_t sysid) const {
+    if (sysid == 0 || sysid > state_->exporters.size()) return nullptr;
+    return &state_->exporters[sysid - 1]->info;
+}
+
+size_t Decoder::sampler_count() const { return state_->samplers.size(); }
+
+const SamplerInfo& Decoder::sampler(size_t index) const { return state_->samplers[index]; }
+
+void Decoder::TakeEvents(std::vector<DecoderEvent>* out) {
+    out->insert(out->end(), state_->events.begin(), state_->events.end());
+    state_->events.clear();
+}
+
+void Decoder::ResetIntervalCounters() {
+    for (auto& ex : state_->exporters) ex->info.interval = IntervalCounters{};
+}
+
+const DecoderCounters& Decoder::counters() const { return state_->counters; }
+
+const DecoderOptions& Decoder::options() const { return state_->options; }
+
+}  // namespace flow::wire

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Templates of NetFlow v9 (RFC 3954 §5.2, §6.1) and IPFIX (RFC 7011 §3.4) compiled into flat
+// programs: one op per field that either skips bytes, stores an unsigned value into a fixed
+// offset of FlowRecord, stores it into a scratch slot for post-processing, or copies bytes.
+// Decoding a data record is then one loop over the ops with no lookups.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "flow/exporter_table.h"
+#include "flow/record.h"
+#include "wire/byte_reader.h"
+
+namespace flow::wire::detail {
+
+enum class Protocol : uint8_t { kV9, kIpfix };
+
+// Wire length that announces a variable-length field (RFC 7011 §7).
+inline constexpr uint16_t kVarLength = 0xffff;
+
+// Private enterprise number of RFC 5103 reverse information elements.
+inline constexpr uint32_t kPenReverse = 29305;
+
+// Values kept aside while a record is decoded, because they feed computations (times,
+// ICMP, sampling, engine ids) or compete with another field for the same target.
+enum Slot : uint8_t {
+    kSlotFirstUptime = 0,   // #22 FIRST_SWITCHED, ms of sysUptime
+    kSlotLastUptime,        // #21 LAST_SWITCHED
+    kSlotFirstSec,          // #150 flowStartSeconds
+    kSlotLastSec,           // #151 flowEndSeconds
+    kSlotFirstMs,           // #152 flowStartMilliseconds
+    kSlotLastMs,            // #153 flowEndMilliseconds
+    kSlotFirstUs,           // #154 flowStartMicroseconds, NTP format
+    kSlotLastUs,            // #155
+    kSlotFirstNs,           // #156 flowStartNanoseconds, NTP format
+    kSlotLastNs,            // #157
+    kSlotFirstDeltaUs,      // #158 flowStartDeltaMicroseconds (before export time)
+    kSlotLastDeltaUs,       // #159
+    kSlotSysInitMs,         // #160 systemInitTimeMilliseconds
+    kSlotDurationMs,        // #161 flowDurationMilliseconds
+    kSlotIcmpTypeCode,      // #32 / #139 type << 8 | code
+    kSlotIcmpType,          // #176 / #178
+    kSlotIcmpCode,          // #177 / #179
+    kSlotSamplerId,         // #48 / #302
+    kSlotSamplingInterval,  // #34 samplingInterval
+    kSlotSamplingAlgorithm, // #35 / #49 / #304
+    kSlotSamplerRandom,     // #50 FLOW_SAMPLER_RANDOM_INTERVAL
+    kSlotPacketInterval,    // #305 samplingPacketInterval
+    kSlotSpaceInterval,     // #306 samplingPacketSpace
+    kSlotEngineType,        // #38
+    kSlotEngineId,          // #39
+    kSlotEventTimeMs,       // #323 observationTimeMilliseconds (NSEL event time)
+    kSlotSrc6Hi,            // #27 when the template also carries #8 (family decided later)
+    kSlotSrc6Lo,
+    kSlotDst6Hi,            // #28 likewise
+    kSlotDst6Lo,
+    kSlotClientDelaySec,    // nprobe #57554, added to the µs field ×10^6
+    kSlotServerDelaySec,    // #57556
+    kSlotApplLatencySec,    // #57558
+    kSlotCount,
+};
+static_assert(kSlotCount <= 64, "scratch presence is a 64-bit mask");
+
+struct Scratch {
+    uint64_t value[kSlotCount];
+    uint64_t seen = 0;  // bit per Slot written by the current record
+
+    bool Has(Slot s) const { return (seen >> s) & 1u; }
+    uint64_t Get(Slot s) const { return Has(s) ? value[s] : 0; }
+};
+
+enum class OpKind : uint8_t {
+    kSkip,     // ignore `length` bytes (or a variable-length value)
+    kStore,    // unsigned big-endian value into FlowRecord at `dst`, `width` bytes wide
+    kScratch,  // unsigned big-endian value into Scratch slot `dst`
+    kBytes,    // raw bytes into a char array of FlowRecord at `dst`, at most `width` bytes;
+               // the count copied goes to the byte at `aux` unless aux == kNoAux
+};
+inline constexpr uint16_t kNoAux = 0xffff;
+
+struct FieldOp {
+    OpKind kind = OpKind::kSkip;
+    uint8_t width = 0;
+    uint16_t length = 0;  // wire length, kVarLength for a variable-length field
+    uint16_t dst = 0;
+    uint16_t aux = kNoAux;
+};
+
+// One field specifier as it appears on the wire.
+struct FieldSpec {
+    uint16_t id = 0;      // information element id without the enterprise bit
+    uint16_t length = 0;  // kVarLength for variable length (IPFIX, and some v9 exporters)
+    uint32_t pen = 0;     // enterprise number, 0 for IETF elements
+};
+
+struct CompiledTemplate {
+    uint16_t id = 0;
+    bool is_options = false;
+    uint16_t field_count = 0;
+    size_t min_record_length = 0;  // fixed bytes + 1 per variable-length field
+    bool variable = false;         // has a variable-length field
+    uint64_t present = 0;          // FlowRecord presence bits every record gets
+    bool both_families = false;    // carries IPv4 and IPv6 addresses (v6 go to scratch)
+    bool has_icmp_field = false;   // #32/#139/#176..#179 present: no src-port quirk
+    std::vector<FieldOp> ops;
+};
+
+// Compiles a data template. `fields` is in wire order. Fields that are not understood are
+// skipped by length. Returns false if the template can never yield a record (every field
+// has length 0), which is a template_invalid error.
+bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSpec> fields,
+                         CompiledTemplate* out);
+
+// Compiles an options template: the first `scope_count` fields are scope fields and are
+// skipped; of the rest only the sampling ids and #160 are kept (into scratch).
+bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size_t scope_count,
+                            CompiledTemplate* out);
+
+// Runs `t` over the next record of `r`, writing into `record` and `scratch` (whose `seen`
+// the caller resets). Returns false if a value runs past the end of `r`; the cursor is then
+// unspecified and the record incomplete.
+inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* record,
+                        Scratch* scratch);
+
+// --- implementation of the hot loop ---
+
+inline void StoreUnsigned(uint8_t* dst, uint8_t width, uint64_t v) {
+    switch (width) {
+        case 1: {
+            const auto x = static_cast<uint8_t>(v);
+            std::memcpy(dst, &x, 1);
+            break;
+        }
+        case 2: {
+            const auto x = static_cast<uint16_t>(v);
+            std::memcpy(dst, &x, 2);
+            break;
+        }
+        case 4: {
+            const auto x = static_cast<uint32_t>(v);
+            std::memcpy(dst, &x, 4);
+            break;
+        }
+        default:
+            std::memcpy(dst, &v, 8);
+            break;
+    }
+}
+
+inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* record,
+                        Scratch* scratch) {
+    auto* base = reinterpret_cast<uint8_t*>(record);
+    for (const FieldOp& op : t.ops) {
+        size_t len = op.length;
+        if (len == kVarLength && !r->VarLength(&len)) return false;
+        const uint8_t* p = nullptr;
+        if (!r->Bytes(len, &p)) return false;
+        switch (op.kind) {
+            case OpKind::kSkip:
+                break;
+            case OpKind::kStore: {
+                const size_t skip = len > 8 ? len - 8 : 0;
+                StoreUnsigned(base + op.dst, op.width, LoadBigEndian(p + skip, len - skip));
+                break;
+            }
+            case OpKind::kScratch: {
+                const size_t skip = len > 8 ? len - 8 : 0;
+                scratch->value[op.dst] = LoadBigEndian(p + skip, len - skip);
+                scratch->seen |= uint64_t{1} << op.dst;
+                break;
+            }
+            case OpKind::kBytes: {
+                const size_t n = len < op.width ? len : op.width;
+                std::memcpy(base + op.dst, p, n);
+                if (op.aux != kNoAux) base[op.aux] = static_cast<uint8_t>(n);
+                break;
+            }
+        }
+    }
+    return true;
+}
+
+}  // namespace flow::wire::detail
