@@ -16,18 +16,27 @@
 
 namespace flow::output {
 
-// Optional name tables a few tokens need (%inam %onam %ivrfnam %evrfnam %nbnam). A null
-// function pointer means "no table": the token prints what nfdump prints without one
-// (an empty string, `<no info>` for NBAR). The callbacks are called once per record that
-// prints such a token, must not retain the returned view past the next call, and must be
-// callable from the thread that prints.
+// How a name lookup ended.
+enum class NameStatus {
+    kNoTable,   // the exporter has no such table: nothing is printed
+    kNotFound,  // the table lacks the id: printed as nfdump's " <ingress not found>"
+    kFound,     // printed as " " + name (the name may be empty)
+};
+
+// Optional name tables from the files' metadata, used by %inam %onam %ivrfnam %evrfnam
+// %nbnam and by the raw format. A null function pointer means "no table". An id of 0 never
+// triggers a lookup (nfdump prints nothing for it). The callbacks are called once per record
+// that prints such a field, from the printing thread; a returned view must stay valid until
+// the next call.
 struct NameLookup {
     void* context = nullptr;
-    // Interface name of `ifindex` at exporter `sysid`; empty view when unknown.
-    std::string_view (*interface_name)(void* context, uint16_t sysid, uint32_t ifindex) = nullptr;
-    // VRF name of `vrf_id` at exporter `sysid`; empty view when unknown.
-    std::string_view (*vrf_name)(void* context, uint16_t sysid, uint32_t vrf_id) = nullptr;
-    // Application name of the NBAR id bytes `app`/`len`; empty view when unknown.
+    // Interface name of `ifindex` at exporter `sysid`.
+    NameStatus (*interface_name)(void* context, uint16_t sysid, uint32_t ifindex,
+                                 std::string_view* name) = nullptr;
+    // VRF name of `vrf_id` at exporter `sysid`.
+    NameStatus (*vrf_name)(void* context, uint16_t sysid, uint32_t vrf_id,
+                           std::string_view* name) = nullptr;
+    // Application name of the NBAR id bytes `app`/`len`; an empty view prints "<no info>".
     std::string_view (*nbar_name)(void* context, const uint8_t* app, size_t len) = nullptr;
 };
 

@@ -322,8 +322,8 @@ private:
     double DurationSeconds() const {
         return static_cast<double>(rec_.last_ms - rec_.first_ms) / 1000.0;
     }
-    void Name(std::string_view (*fn)(void*, uint16_t, uint32_t), uint32_t id) {
-        if (fn != nullptr) Put(out_, fn(opts_.names.context, rec_.exporter_sysid, id));
+    void Name(NameStatus (*fn)(void*, uint16_t, uint32_t, std::string_view*), uint32_t id) {
+        AppendName(out_, fn, opts_, rec_.exporter_sysid, id);
     }
 
     Buffer& out_;
@@ -505,10 +505,10 @@ void LineWriter::Write(const FmtFormat::Op& op) {
             PutUint(out_, r.end_reason, 3);
             break;
         case kSvln:
-            PutUint(out_, r.src_vlan, 5);
+            PutUint(out_, static_cast<uint16_t>(r.src_vlan), 5);
             break;
         case kDvln:
-            PutUint(out_, r.dst_vlan, 5);
+            PutUint(out_, static_cast<uint16_t>(r.dst_vlan), 5);
             break;
         case kIsmc:
             Mac(r.in_src_mac);

@@ -201,7 +201,7 @@ size_t FormatDuration(uint64_t ms, char* out) {
 
 size_t FormatLocalTime(uint64_t ms, bool with_ms, char sep, char* out) {
     size_t n = FormatSecondsCached(static_cast<int64_t>(ms / 1000), out);
-    out[10] = sep;
+    out[n - 9] = sep;  // before "HH:MM:SS"; years past 9999 make the date longer
     if (!with_ms) return n;
     uint64_t frac = ms % 1000;
     out[n] = '.';

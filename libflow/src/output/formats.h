@@ -70,6 +70,11 @@ void AppendPipe(Buffer& out, const FlowRecord& rec);
 // One raw record block (blank line, "Flow Record: ", one line per field).
 void AppendRaw(Buffer& out, const FlowRecord& rec, const RecordContext& ctx);
 
+// Appends what nfdump prints after an interface or VRF id: nothing, " <ingress not found>"
+// or " " + name (see NameLookup).
+void AppendName(Buffer& out, NameStatus (*lookup)(void*, uint16_t, uint32_t, std::string_view*),
+                const OutputOptions& options, uint16_t sysid, uint32_t id);
+
 // Text of the summary line of a listing, the averages computed as nfdump does.
 struct Averages {
     uint64_t bps = 0;

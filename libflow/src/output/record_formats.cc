@@ -61,6 +61,24 @@ std::string_view FwEventName(uint8_t event) {
     return event < 6 ? kNames[event] : "UNKNOW";
 }
 
+// Extended firewall event names; empty for ids printed as numbers.
+std::string_view FwXeventName(uint16_t xevent) {
+    switch (xevent) {
+        case 0:
+            return "Ignore";
+        case 1001:
+            return "I-ACL";
+        case 1002:
+            return "E-ACL";
+        case 1003:
+            return "Adap";
+        case 1004:
+            return "No Syn";
+        default:
+            return "";
+    }
+}
+
 std::string_view NatEventShortName(uint8_t event) {
     static constexpr std::string_view kNames[] = {"INVALID", "ADD", "DELETE"};
     return event < 3 ? kNames[event] : "UNKNOW";
@@ -101,7 +119,44 @@ IpAddr Masked(const IpAddr& addr, uint8_t mask, bool v6) {
     return IpAddr{addr.hi & (~0ull << ((64u - mask) & 63u)), 0};
 }
 
+// IPFIX flowEndReason texts of the raw format. TODO: 3 and 5 were not seen in nfdump 1.7.1
+// output; their texts follow IANA's registry.
+std::string_view EndReasonName(uint8_t reason) {
+    switch (reason) {
+        case 1:
+            return "idle timeout";
+        case 2:
+            return "active timeout";
+        case 3:
+            return "end of Flow detected";
+        case 4:
+            return "forced end";
+        case 5:
+            return "lack of resources";
+        default:
+            return "";
+    }
+}
+
 }  // namespace
+
+void AppendName(Buffer& out, NameStatus (*lookup)(void*, uint16_t, uint32_t, std::string_view*),
+                const OutputOptions& options, uint16_t sysid, uint32_t id) {
+    if (lookup == nullptr || id == 0) return;
+    std::string_view name;
+    switch (lookup(options.names.context, sysid, id, &name)) {
+        case NameStatus::kNoTable:
+            return;
+        case NameStatus::kNotFound:
+            // NOTE: nfdump 1.7.1 says "ingress" for every lookup, egress and VRFs included.
+            Put(out, " <ingress not found>");
+            return;
+        case NameStatus::kFound:
+            PutChar(out, ' ');
+            Put(out, name);
+            return;
+    }
+}
 
 // ---- csv -------------------------------------------------------------------------------
 
@@ -143,9 +198,10 @@ void AppendCsv(Buffer& out, const FlowRecord& r) {
     // we print the BGP next hop.
     PutIp(out, r.bgp_next_hop, r.Has(kExBgpNextHopV6));
     PutChar(out, ',');
-    PutUint(out, r.src_vlan);
+    // nfdump 1.7.1 keeps VLAN ids in 16 bits (sFlow's 0xffffffff prints as 65535).
+    PutUint(out, static_cast<uint16_t>(r.src_vlan));
     PutChar(out, ',');
-    PutUint(out, r.dst_vlan);
+    PutUint(out, static_cast<uint16_t>(r.dst_vlan));
     for (uint64_t mac : {r.in_src_mac, r.out_dst_mac, r.in_dst_mac, r.out_src_mac}) {
         PutChar(out, ',');
         PutMac(out, mac);
@@ -270,6 +326,14 @@ public:
         char text[kTextSize];
         Text(key, std::string_view(text, FormatLocalTime(ms, true, 'T', text)));
     }
+    // Event times print "<unknown>.0" when zero, unlike the flow times.
+    void EventTime(std::string_view key, uint64_t ms) {
+        if (ms == 0) {
+            Text(key, "<unknown>.0");
+        } else {
+            Time(key, ms);
+        }
+    }
 
 private:
     void Key(std::string_view key) {
@@ -284,6 +348,16 @@ private:
     bool compact_;
     int pairs_ = 0;
 };
+
+// src_net / dst_net as nfdump 1.7.1's json prints them: empty when both masks are 0; IPv4
+// properly masked (mask 0 gives 0.0.0.0); IPv6 the full address for mask 0 and otherwise the
+// upper 64 bits whatever the mask is.
+size_t JsonNet(const IpAddr& addr, uint8_t mask, const FlowRecord& r, char* out) {
+    if (r.src_mask == 0 && r.dst_mask == 0) return 0;
+    if (r.IsV6()) return FormatIp(mask == 0 ? addr : IpAddr{addr.hi, 0}, true, out);
+    uint64_t bits = mask >= 32 ? 0xffffffffull : ~0ull << (32 - mask);
+    return FormatIp(IpAddr::V4(static_cast<uint32_t>(addr.v4() & bits)), false, out);
+}
 
 }  // namespace
 
@@ -328,11 +402,10 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.Number("output_snmp", r.output);
         j.Number("src_mask", r.src_mask);
         j.Number("dst_mask", r.dst_mask);
-        // An empty string for mask 0, the masked address otherwise.
         char text[kTextSize];
-        size_t n = r.src_mask ? FormatIp(Masked(r.src_addr, r.src_mask, v6), v6, text) : 0;
+        size_t n = JsonNet(r.src_addr, r.src_mask, r, text);
         j.Text("src_net", std::string_view(text, n));
-        n = r.dst_mask ? FormatIp(Masked(r.dst_addr, r.dst_mask, v6), v6, text) : 0;
+        n = JsonNet(r.dst_addr, r.dst_mask, r, text);
         j.Text("dst_net", std::string_view(text, n));
         j.Number("fwd_status", r.fwd_status);
         j.Number("direction", r.dir);
@@ -344,8 +417,8 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.Number("aggr_flows", r.flows);
     }
     if (r.Has(kExVlan)) {
-        j.Number("src_vlan", r.src_vlan);
-        j.Number("dst_vlan", r.dst_vlan);
+        j.Number("src_vlan", static_cast<uint16_t>(r.src_vlan));
+        j.Number("dst_vlan", static_cast<uint16_t>(r.dst_vlan));
     }
     if (r.Has(kExAsRouting)) {
         j.Number("src_as", r.src_as);
@@ -392,7 +465,7 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.QuotedNumber("event_id", r.fw_event);
         j.Text("event", FwEventName(r.fw_event));
         j.QuotedNumber("xevent_id", r.fw_xevent);
-        j.Time("t_event", r.event_ms);
+        j.EventTime("t_event", r.event_ms);
     }
     if (r.Has(kExNatXlateIpv4)) {
         j.Ip("src4_xlt_ip", r.xlate_src, false);
@@ -427,7 +500,7 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.Text("nat_event", NatEventLongName(r.nat_event));
         j.QuotedNumber("ingress_vrf", r.ingress_vrf);
         j.QuotedNumber("egress_vrf", r.egress_vrf);
-        j.Time("t_event", r.event_ms);
+        j.EventTime("t_event", r.event_ms);
     }
     if (r.Has(kExNatPortBlock)) {
         j.Number("pblock_start", r.block_start);
@@ -435,12 +508,17 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.Number("pblock_step", r.block_step);
         j.Number("pblock_size", r.block_size);
     }
+    if (r.Has(kExObservation)) {
+        // NOTE: the key's spelling is nfdump 1.7.1's.
+        j.Number("observationDoaminID", r.observation_domain);
+        j.Number("observationPointID", r.observation_point);
+    }
     if (r.Has(kExVrf)) {
         j.QuotedNumber("ingress_vrf", r.ingress_vrf);
         j.QuotedNumber("egress_vrf", r.egress_vrf);
     }
-    // Elements 1.7.1's json does not print: sampler info, NBAR, payload, tunnels,
-    // observation, inmon, pf, layer 2, flow id, Nokia NAT, IP info.
+    // Elements 1.7.1's json does not print: sampler info, NBAR, payload, tunnels, inmon, pf,
+    // layer 2, flow id, Nokia NAT, IP info.
     j.Escaped("label", ctx.label.empty() ? "<none>" : ctx.label);
     j.Close();
 }
@@ -616,12 +694,12 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.Hex2("tcp flags", r.tcp_flags, std::string_view(flags, sizeof(flags)));
         w.End();
         if (IsIcmp(r)) {
-            char text[16];
-            size_t n = UintText(r.dst_port >> 8, text);
-            text[n++] = '.';
-            n += UintText(r.dst_port & 0xff, text + n);
-            w.Line("ICMP", std::string_view(text, n));
-            Put(out, "  type.code");
+            // "%14u.%-2u type.code"
+            w.Label("ICMP");
+            PutUint(out, r.dst_port >> 8, 14);
+            PutChar(out, '.');
+            PutUint(out, r.dst_port & 0xff, 2, true);
+            Put(out, " type.code");
             w.End();
         } else {
             w.Number("src port", r.src_port);
@@ -649,9 +727,17 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.End();
     }
     if (r.Has(kExFlowMisc)) {
-        w.Number("input", r.input);
+        const OutputOptions& opts = *ctx.options;
+        // Interfaces are "%8u" after 10 spaces (wider values push the line).
+        w.Label("input");
+        PutSpaces(out, 8);
+        PutUint(out, r.input, 8);
+        AppendName(out, opts.names.interface_name, opts, r.exporter_sysid, r.input);
         w.End();
-        w.Number("output", r.output);
+        w.Label("output");
+        PutSpaces(out, 8);
+        PutUint(out, r.output, 8);
+        AppendName(out, opts.names.interface_name, opts, r.exporter_sysid, r.output);
         w.End();
         for (int k = 0; k < 2; ++k) {
             uint8_t mask = k == 0 ? r.src_mask : r.dst_mask;
@@ -668,13 +754,14 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         }
         w.Number("fwd status", r.fwd_status);
         w.End();
+        // NOTE: nfdump 1.7.1 prints the source ToS on this line (a bug); we print dst ToS.
         w.Number("dst tos", r.dst_tos);
         w.End();
         w.Number("direction", r.dir);
         w.End();
         w.Hex2("biFlow Dir", r.biflow_dir, "");
         w.End();
-        w.Hex2("end reason", r.end_reason, "");
+        w.Hex2("end reason", r.end_reason, EndReasonName(r.end_reason));
         w.End();
     }
     if (r.Has(kExCntFlow)) {
@@ -686,15 +773,20 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.End();
     }
     if (r.Has(kExVlan)) {
-        w.Number("src vlan", r.src_vlan);
+        w.Number("src vlan", static_cast<uint16_t>(r.src_vlan));
         w.End();
-        w.Number("dst vlan", r.dst_vlan);
+        w.Number("dst vlan", static_cast<uint16_t>(r.dst_vlan));
         w.End();
     }
     if (r.Has(kExAsRouting)) {
-        w.Number("src as", r.src_as);
+        // 1.7.1 prints AS numbers 5 wide after 13 spaces, not right-aligned in 16.
+        w.Label("src as");
+        PutSpaces(out, 11);
+        PutUint(out, r.src_as, 5);
         w.End();
-        w.Number("dst as", r.dst_as);
+        w.Label("dst as");
+        PutSpaces(out, 11);
+        PutUint(out, r.dst_as, 5);
         w.End();
     }
     if (r.Has(kExBgpNextHopV4) || r.Has(kExBgpNextHopV6)) {
@@ -758,7 +850,12 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.End();
         w.Number("fw ext event", r.fw_xevent);
         Put(out, ": ");
-        PutUint(out, r.fw_xevent);
+        std::string_view xname = FwXeventName(r.fw_xevent);
+        if (xname.empty()) {
+            PutUint(out, r.fw_xevent);
+        } else {
+            Put(out, xname);
+        }
         w.End();
         w.Time("Event time", r.event_ms);
         w.End();
@@ -839,9 +936,12 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.End();
     }
     if (r.Has(kExVrf)) {
+        const OutputOptions& opts = *ctx.options;
         w.Number("ingress VRF", r.ingress_vrf);
+        AppendName(out, opts.names.vrf_name, opts, r.exporter_sysid, r.ingress_vrf);
         w.End();
         w.Number("egress VRF", r.egress_vrf);
+        AppendName(out, opts.names.vrf_name, opts, r.exporter_sysid, r.egress_vrf);
         w.End();
     }
     // Sampler info, layer 2, IP info, flow id, tunnels, payload: nfdump 1.7.1 prints
