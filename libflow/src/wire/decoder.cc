@@ -37,15 +37,18 @@ uint64_t UptimeToUnixMs(const MessageContext& ctx, uint64_t stamp) {
 
 void ComputeTimes(const Scratch& s, const MessageContext& ctx, const ExporterState& ex,
                   FlowRecord* r) {
-    uint64_t first = s.Get(kSlotFirstMs);
-    uint64_t last = s.Get(kSlotLastMs);
+    // Candidates in nfcapd's order of precedence; absolute milliseconds (#152/#153) are
+    // copied as they are and win over every derived value of the same end.
+    uint64_t first = 0;
+    uint64_t last = 0;
     const bool uptime = s.Has(kSlotFirstUptime) || s.Has(kSlotLastUptime);
     if (uptime && ctx.protocol == Protocol::kV9) {
         if (s.Has(kSlotFirstUptime)) first = UptimeToUnixMs(ctx, s.value[kSlotFirstUptime]);
         if (s.Has(kSlotLastUptime)) last = UptimeToUnixMs(ctx, s.value[kSlotLastUptime]);
     } else if (uptime && (s.Has(kSlotSysInitMs) || ex.has_sys_init)) {
         // IPFIX carries uptime stamps relative to systemInitTimeMilliseconds (#160), either
-        // in the record itself or learned from option data.
+        // in the record itself or learned from option data. NOTE: nfcapd 1.7.1 swaps first
+        // and last here; 1.7.8 and we do not.
         const uint64_t base = s.Has(kSlotSysInitMs) ? s.value[kSlotSysInitMs] : ex.sys_init_ms;
         if (s.Has(kSlotFirstUptime)) first = base + s.value[kSlotFirstUptime];
         if (s.Has(kSlotLastUptime)) last = base + s.value[kSlotLastUptime];
@@ -55,13 +58,15 @@ void ComputeTimes(const Scratch& s, const MessageContext& ctx, const ExporterSta
     } else if (s.Has(kSlotFirstDeltaUs) || s.Has(kSlotLastDeltaUs)) {
         if (s.Has(kSlotFirstDeltaUs)) first = ctx.export_ms - s.value[kSlotFirstDeltaUs] / 1000;
         if (s.Has(kSlotLastDeltaUs)) last = ctx.export_ms - s.value[kSlotLastDeltaUs] / 1000;
-    } else if (first == 0 && last == 0) {
+    } else {
         // NOTE: nfdump 1.7 maps none of #154..#157 and stores 1970 (B16); we decode them.
         if (s.Has(kSlotFirstNs)) first = NtpToUnixMs(s.value[kSlotFirstNs]);
         if (s.Has(kSlotLastNs)) last = NtpToUnixMs(s.value[kSlotLastNs]);
         if (s.Has(kSlotFirstUs)) first = NtpToUnixMs(s.value[kSlotFirstUs]);
         if (s.Has(kSlotLastUs)) last = NtpToUnixMs(s.value[kSlotLastUs]);
     }
+    if (s.Has(kSlotFirstMs)) first = s.value[kSlotFirstMs];
+    if (s.Has(kSlotLastMs)) last = s.value[kSlotLastMs];
     if (first != 0 && last == 0 && s.Has(kSlotDurationMs)) last = first + s.value[kSlotDurationMs];
 
     // NOTE: a template with a start but no end time (B13) gets end = start instead of the
@@ -297,6 +302,26 @@ void DecoderState::FinishFlow(ExporterState* ex, const CompiledTemplate& t,
         }
     }
 
+    // Next hops sent in both families: the non-zero one, IPv4 when both are zero.
+    if (t.both_next_hops) {
+        if (r->ip_next_hop.lo != 0 ||
+            (s.Get(kSlotIpNextHop6Hi) == 0 && s.Get(kSlotIpNextHop6Lo) == 0)) {
+            r->Set(kExIpNextHopV4);
+        } else {
+            r->ip_next_hop = IpAddr{s.value[kSlotIpNextHop6Hi], s.Get(kSlotIpNextHop6Lo)};
+            r->Set(kExIpNextHopV6);
+        }
+    }
+    if (t.both_bgp_next_hops) {
+        if (r->bgp_next_hop.lo != 0 ||
+            (s.Get(kSlotBgpNextHop6Hi) == 0 && s.Get(kSlotBgpNextHop6Lo) == 0)) {
+            r->Set(kExBgpNextHopV4);
+        } else {
+            r->bgp_next_hop = IpAddr{s.value[kSlotBgpNextHop6Hi], s.Get(kSlotBgpNextHop6Lo)};
+            r->Set(kExBgpNextHopV6);
+        }
+    }
+
     r->engine_type = static_cast<uint8_t>(s.Has(kSlotEngineType) ? s.value[kSlotEngineType]
                                                                   : ctx.engine_type);
     r->engine_id = static_cast<uint8_t>(s.Has(kSlotEngineId) ? s.value[kSlotEngineId]
@@ -346,7 +371,7 @@ size_t DecoderState::DecodeDataSet(ExporterState* ex, const CompiledTemplate& t,
             continue;
         }
         FlowRecord& r = out->emplace_back();
-        if (!RunTemplate(t, &body, &r, &scratch_)) {
+        if (!RunTemplate(t, &body, &r, &scratch_, &ex->templates)) {
             out->pop_back();
             ex->Count(DecodeError::kRecordTruncated);
             break;

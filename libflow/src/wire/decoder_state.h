@@ -41,7 +41,7 @@ struct HeldSet {
 
 struct ExporterState {
     ExporterInfo info;
-    std::unordered_map<uint16_t, CompiledTemplate> templates;
+    TemplateMap templates;
     std::vector<size_t> samplers;  // indices into DecoderState::samplers
     int64_t generic_sampler = -1;  // index of this exporter's id -1 sampler, or -1
     int64_t default_sampler = -1;  // id -2

@@ -222,6 +222,8 @@ Target MapV9(uint16_t id) {
         case 233:
         case 40005:
             return UInt(kExNselCommon, offsetof(FlowRecord, fw_event), 1);
+        case 243:  // dot1qVlanId: 1.7.1 has no EXlayer2 and stores it as the source VLAN
+            return UInt(kExVlan, offsetof(FlowRecord, src_vlan), 4);
         case 281:
             return Ip6(kExNatXlateIpv6, offsetof(FlowRecord, xlate_src));
         case 282:
@@ -355,6 +357,10 @@ private:
     CompiledTemplate* t_;
 };
 
+bool IsListField(Protocol protocol, const FieldSpec& f) {
+    return protocol == Protocol::kIpfix && f.pen == 0 && (f.id == 292 || f.id == 293);
+}
+
 bool IsIcmpField(const FieldSpec& f) {
     return f.pen == 0 && (f.id == 32 || f.id == 139 || (f.id >= 176 && f.id <= 179));
 }
@@ -369,19 +375,37 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
 
     // An exporter that sends both address families in one template gets its IPv6 addresses
     // parked in scratch; which family the record keeps is decided per record.
-    bool has_v4 = false;
-    bool has_v6 = false;
+    uint64_t v4_elements = 0;
+    uint64_t v6_elements = 0;
     for (const FieldSpec& f : fields) {
         const Target tg = Lookup(protocol, f);
-        has_v4 |= tg.element == kExIpv4Flow && f.length == 4;
-        has_v6 |= tg.element == kExIpv6Flow && f.length == 16;
+        if (tg.kind == TargetKind::kIpv4 && f.length == 4) v4_elements |= uint64_t{1} << tg.element;
+        if (tg.kind == TargetKind::kIpv6 && f.length == 16) v6_elements |= uint64_t{1} << tg.element;
         t.has_icmp_field |= IsIcmpField(f);
     }
-    t.both_families = has_v4 && has_v6;
+    auto both = [&](ElementId v4, ElementId v6) {
+        return ((v4_elements >> v4) & 1u) != 0 && ((v6_elements >> v6) & 1u) != 0;
+    };
+    t.both_families = both(kExIpv4Flow, kExIpv6Flow);
+    t.both_next_hops = both(kExIpNextHopV4, kExIpNextHopV6);
+    t.both_bgp_next_hops = both(kExBgpNextHopV4, kExBgpNextHopV6);
+    // Elements whose family is decided per record; their presence bits are set then.
+    uint64_t deferred = 0;
+    if (t.both_families) deferred |= (uint64_t{1} << kExIpv4Flow) | (uint64_t{1} << kExIpv6Flow);
+    if (t.both_next_hops) {
+        deferred |= (uint64_t{1} << kExIpNextHopV4) | (uint64_t{1} << kExIpNextHopV6);
+    }
+    if (t.both_bgp_next_hops) {
+        deferred |= (uint64_t{1} << kExBgpNextHopV4) | (uint64_t{1} << kExBgpNextHopV6);
+    }
 
     OpBuilder ops(&t);
     for (const FieldSpec& f : fields) {
         const Target tg = Lookup(protocol, f);
+        if (IsListField(protocol, f)) {
+            ops.Add(OpKind::kSubList, f.length, f.id == 293 ? 1 : 0, 0);
+            continue;
+        }
         bool used = true;
         switch (tg.kind) {
             case TargetKind::kNone:
@@ -406,11 +430,14 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
             case TargetKind::kIpv6:
                 if (f.length != 16) {
                     used = false;
-                } else if (t.both_families && tg.element == kExIpv6Flow) {
-                    const bool src = tg.offset == offsetof(FlowRecord, src_addr);
-                    ops.Add(OpKind::kScratch, 8, src ? kSlotSrc6Hi : kSlotDst6Hi, 8);
-                    ops.Add(OpKind::kScratch, 8, src ? kSlotSrc6Lo : kSlotDst6Lo, 8);
-                    continue;  // the family's presence bit is set per record
+                } else if ((deferred >> tg.element) & 1u) {
+                    // Parked in scratch; FinishFlow picks the family per record.
+                    Slot hi = kSlotSrc6Hi;
+                    if (tg.offset == offsetof(FlowRecord, dst_addr)) hi = kSlotDst6Hi;
+                    if (tg.element == kExIpNextHopV6) hi = kSlotIpNextHop6Hi;
+                    if (tg.element == kExBgpNextHopV6) hi = kSlotBgpNextHop6Hi;
+                    ops.Add(OpKind::kScratch, 8, hi, 8);
+                    ops.Add(OpKind::kScratch, 8, static_cast<uint16_t>(hi + 1), 8);
                 } else {
                     ops.Add(OpKind::kStore, 8, tg.offset + offsetof(IpAddr, hi), 8);
                     ops.Add(OpKind::kStore, 8, tg.offset + offsetof(IpAddr, lo), 8);
@@ -432,13 +459,43 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
             ops.Skip(f.length);
             continue;
         }
-        if (tg.element != 0 && !(t.both_families && tg.element == kExIpv4Flow)) {
+        if (tg.element != 0 && ((deferred >> tg.element) & 1u) == 0) {
             t.present |= uint64_t{1} << tg.element;
         }
     }
     if (t.min_record_length == 0) return false;
     *out = std::move(t);
     return true;
+}
+
+void RunList(bool multi, const uint8_t* p, size_t len, FlowRecord* record, Scratch* scratch,
+              const TemplateMap* templates, int depth) {
+    // RFC 6313 §4.5.2/§4.5.3: a semantic byte, then (multi) repeated template id + length +
+    // records, or (single) one template id followed by its records.
+    ByteReader r(p, len);
+    uint8_t semantic = 0;
+    if (!r.U8(&semantic)) return;
+    while (!r.empty()) {
+        uint16_t id = 0;
+        ByteReader records;
+        if (multi) {
+            uint16_t length = 0;
+            if (!r.U16(&id) || !r.U16(&length) || length < 4 || !r.Sub(length - 4u, &records)) {
+                return;
+            }
+        } else {
+            if (!r.U16(&id)) return;
+            records = r;
+            (void)r.Skip(r.remaining());
+        }
+        auto it = templates->find(id);
+        if (it == templates->end() || it->second.is_options) continue;
+        const CompiledTemplate& t = it->second;
+        while (records.remaining() >= t.min_record_length) {
+            if (!RunTemplate(t, &records, record, scratch, templates, depth)) break;
+            record->present |= t.present;
+        }
+    }
 }
 
 bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size_t scope_count,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "flow/exporter_table.h"
@@ -58,6 +59,10 @@ enum Slot : uint8_t {
     kSlotSrc6Lo,
     kSlotDst6Hi,            // #28 likewise
     kSlotDst6Lo,
+    kSlotIpNextHop6Hi,      // #62 when the template also carries #15
+    kSlotIpNextHop6Lo,
+    kSlotBgpNextHop6Hi,     // #63 when the template also carries #18
+    kSlotBgpNextHop6Lo,
     kSlotClientDelaySec,    // nprobe #57554, added to the µs field ×10^6
     kSlotServerDelaySec,    // #57556
     kSlotApplLatencySec,    // #57558
@@ -79,6 +84,8 @@ enum class OpKind : uint8_t {
     kScratch,  // unsigned big-endian value into Scratch slot `dst`
     kBytes,    // raw bytes into a char array of FlowRecord at `dst`, at most `width` bytes;
                // the count copied goes to the byte at `aux` unless aux == kNoAux
+    kSubList,  // RFC 6313 subTemplateList (#292, `dst` 0) or subTemplateMultiList (#293,
+               // `dst` 1): records of other templates decoded into the same FlowRecord
 };
 inline constexpr uint16_t kNoAux = 0xffff;
 
@@ -105,9 +112,17 @@ struct CompiledTemplate {
     bool variable = false;         // has a variable-length field
     uint64_t present = 0;          // FlowRecord presence bits every record gets
     bool both_families = false;    // carries IPv4 and IPv6 addresses (v6 go to scratch)
+    bool both_next_hops = false;   // likewise #15 and #62
+    bool both_bgp_next_hops = false;  // likewise #18 and #63
     bool has_icmp_field = false;   // #32/#139/#176..#179 present: no src-port quirk
     std::vector<FieldOp> ops;
 };
+
+struct CompiledTemplate;
+using TemplateMap = std::unordered_map<uint16_t, CompiledTemplate>;
+
+// How deep structured data may nest (RFC 6313 lists inside lists).
+inline constexpr int kMaxListDepth = 3;
 
 // Compiles a data template. `fields` is in wire order. Fields that are not understood are
 // skipped by length. Returns false if the template can never yield a record (every field
@@ -123,8 +138,15 @@ bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size
 // Runs `t` over the next record of `r`, writing into `record` and `scratch` (whose `seen`
 // the caller resets). Returns false if a value runs past the end of `r`; the cursor is then
 // unspecified and the record incomplete.
+// `templates` resolves RFC 6313 lists (nullptr: lists are skipped); `depth` counts nesting.
 inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* record,
-                        Scratch* scratch);
+                        Scratch* scratch, const TemplateMap* templates = nullptr, int depth = 0);
+
+// Decodes the content of a subTemplateList (`multi` false) or subTemplateMultiList into
+// `record`. Malformed list content is ignored (the enclosing record stays valid, as the
+// list's length already delimited it).
+void RunList(bool multi, const uint8_t* p, size_t len, FlowRecord* record, Scratch* scratch,
+             const TemplateMap* templates, int depth);
 
 // --- implementation of the hot loop ---
 
@@ -152,7 +174,7 @@ inline void StoreUnsigned(uint8_t* dst, uint8_t width, uint64_t v) {
 }
 
 inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* record,
-                        Scratch* scratch) {
+                        Scratch* scratch, const TemplateMap* templates, int depth) {
     auto* base = reinterpret_cast<uint8_t*>(record);
     for (const FieldOp& op : t.ops) {
         size_t len = op.length;
@@ -179,6 +201,11 @@ inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* re
                 if (op.aux != kNoAux) base[op.aux] = static_cast<uint8_t>(n);
                 break;
             }
+            case OpKind::kSubList:
+                if (templates != nullptr && depth < kMaxListDepth) {
+                    RunList(op.dst != 0, p, len, record, scratch, templates, depth + 1);
+                }
+                break;
         }
     }
     return true;
