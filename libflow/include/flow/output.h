@@ -134,7 +134,12 @@ public:
 
     // Prints one record. `label` is the filter label of the record (%lbl, json "label");
     // empty means none. Requires: Begin() was called. No allocation in steady state.
+    // %cnt and the raw "RecordCount" show the number of records printed so far.
     void Print(const FlowRecord& rec, std::string_view label = {});
+
+    // Same, with the record's 1-based position among all records read (nfdump's %cnt and raw
+    // "RecordCount" count records read, filtered ones included): pass RunInfo::processed.
+    void Print(const FlowRecord& rec, uint64_t record_number, std::string_view label = {});
 
     // Ends the listing: `No matching flows` when run.passed == 0 (even when quiet), json `]`,
     // then the summary block unless quiet or the format has none (json, ndjson, pipe).

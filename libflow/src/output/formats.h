@@ -19,7 +19,7 @@ namespace flow::output::detail {
 // What a record writer may need besides the record.
 struct RecordContext {
     const OutputOptions* options = nullptr;
-    uint64_t count = 0;        // 1-based number of this record in the listing (%cnt)
+    uint64_t count = 0;        // 1-based number of this record among those read (%cnt)
     std::string_view label;    // filter label, empty for none
 };
 

@@ -194,11 +194,15 @@ void Printer::Begin() {
 }
 
 void Printer::Print(const FlowRecord& rec, std::string_view label) {
+    Print(rec, impl_->count + 1, label);
+}
+
+void Printer::Print(const FlowRecord& rec, uint64_t record_number, std::string_view label) {
     Impl& p = *impl_;
     ++p.count;
     detail::RecordContext ctx;
     ctx.options = &p.options;
-    ctx.count = p.count;
+    ctx.count = record_number;
     ctx.label = label;
     switch (p.kind) {
         case FormatKind::kFmt:
