@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The expiry run: lock and read `.nfstat`, rescan, decide with nfexpire's rules, remove the
+// oldest files and emptied sub-directories, and write the corrected `.nfstat`. The rules
+// are in nffile-format.md 4.5/4.6; boundary cases were checked against nfexpire 1.7.1.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "flow/expire.h"
+
+namespace flow {
+
+namespace {
+
+using u128 = unsigned __int128;
+
+constexpr char kStatFileName[] = ".nfstat";
+// `.nfstat` is a few hundred bytes; anything much larger is not one.
+constexpr size_t kMaxStatFileBytes = 64 * 1024;
+
+std::string Errno(int err) { return std::strerror(err); }
+
+// An open, locked `.nfstat`. The lock is an open-file-description lock: it conflicts with
+// the classic fcntl locks of nfexpire and nfcapd, and unlike those it also keeps two threads
+// of one process apart. Closing the descriptor releases it.
+class LockedStatFile {
+public:
+    LockedStatFile() = default;
+    LockedStatFile(const LockedStatFile&) = delete;
+    LockedStatFile& operator=(const LockedStatFile&) = delete;
+    ~LockedStatFile() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    // Opens `<dir>/.nfstat`, creating it when `writable`, locks it (a read lock when not
+    // writable) and reads it. Waits for the lock until `deadline_s` (0 = for ever).
+    Status Open(const std::string& dir, bool writable, int64_t deadline_s) {
+        path_ = dir + "/" + kStatFileName;
+        fd_ = ::open(path_.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+        existed_ = fd_ >= 0;
+        if (fd_ < 0 && errno == ENOENT && writable) {
+            fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        }
+        if (fd_ < 0) {
+            if (errno == ENOENT && !writable) return Status::Ok();  // dry run, no file
+            return Status::IoError("open() '" + path_ + "': " + Errno(errno));
+        }
+        struct stat st;
+        if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+            return Status::IoError("'" + path_ + "' is not a regular file");
+        }
+        Status s = Lock(writable, deadline_s);
+        if (!s.ok()) return s;
+        return ReadAll();
+    }
+
+    bool existed() const { return existed_; }
+    const std::string& text() const { return text_; }
+    const std::string& path() const { return path_; }
+
+    // Rewrites the file in place (other processes lock this very inode, so it cannot be
+    // replaced by a rename). The new text is written before the old tail is cut off, so an
+    // interruption never leaves an empty or half-written record, only a stale tail that
+    // ParseStatFile ignores.
+    Status Write(const std::string& text) {
+        size_t done = 0;
+        while (done < text.size()) {
+            ssize_t n = ::pwrite(fd_, text.data() + done, text.size() - done,
+                                 static_cast<off_t>(done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return Status::IoError("write() '" + path_ + "': " + Errno(errno));
+            done += static_cast<size_t>(n);
+        }
+        if (::ftruncate(fd_, static_cast<off_t>(text.size())) != 0 || ::fsync(fd_) != 0) {
+            return Status::IoError("write() '" + path_ + "': " + Errno(errno));
+        }
+        return Status::Ok();
+    }
+
+private:
+    Status Lock(bool writable, int64_t deadline_s) {
+        struct flock fl = {};
+        fl.l_type = writable ? F_WRLCK : F_RDLCK;
+        fl.l_whence = SEEK_SET;
+        for (;;) {
+            int cmd = deadline_s > 0 ? F_OFD_SETLK : F_OFD_SETLKW;
+            if (::fcntl(fd_, cmd, &fl) == 0) return Status::Ok();
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EACCES) {
+                return Status::IoError("fcntl() lock '" + path_ + "': " + Errno(errno));
+            }
+            if (::time(nullptr) >= deadline_s) {
+                return Status::IoError("deadline: '" + path_ + "' stayed locked");
+            }
+            ::usleep(50 * 1000);
+        }
+    }
+
+    Status ReadAll() {
+        char buf[4096];
+        off_t off = 0;
+        for (;;) {
+            ssize_t n = ::pread(fd_, buf, sizeof(buf), off);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return Status::IoError("read() '" + path_ + "': " + Errno(errno));
+            if (n == 0) return Status::Ok();
+            text_.append(buf, static_cast<size_t>(n));
+            off += n;
+            if (text_.size() > kMaxStatFileBytes) {
+                return Status::IoError("'" + path_ + "' is too large for a stat file");
+            }
+        }
+    }
+
+    int fd_ = -1;
+    bool existed_ = false;
+    std::string path_;
+    std::string text_;
+};
+
+// Everything known about one directory during a run.
+struct DirState {
+    DirectoryOutcome outcome;
+    LockedStatFile stat_file;
+    DirStat stored;  // as read (limits included)
+    FlowDirectoryScan scan;
+    std::vector<bool> removed;  // parallel to scan.files: gone after this run
+};
+
+// A flow file in the merged, oldest-first order of all directories of a run.
+struct Candidate {
+    size_t dir;
+    size_t file;
+};
+
+uint32_t EffectiveWatermark(uint32_t stored, uint32_t fallback) {
+    return stored == 0 ? fallback : stored;
+}
+
+// Recomputes counters of `st` from the files that remain; `now_s` stands in for first and
+// last when none does, and the status asks the next reader for a rescan then (as nfexpire).
+void FillCounters(const DirState& d, int64_t now_s, DirStat* st) {
+    st->size_bytes = 0;
+    st->num_files = 0;
+    bool any = false;
+    for (size_t i = 0; i < d.scan.files.size(); ++i) {
+        if (d.removed[i]) continue;
+        const FlowFileEntry& f = d.scan.files[i];
+        st->size_bytes += f.disk_bytes;
+        ++st->num_files;
+        st->first_s = any ? std::min(st->first_s, f.time_s) : f.time_s;
+        st->last_s = any ? std::max(st->last_s, f.time_s) : f.time_s;
+        any = true;
+    }
+    if (!any) st->first_s = st->last_s = now_s;
+    st->status = static_cast<uint32_t>(any ? StatFileStatus::kOk : StatFileStatus::kForceRebuild);
+}
+
+std::string ParentDir(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+// Removes the sub-directories of `base` that held removed files and are empty now, deepest
+// first. `keep` holds directories never to remove. A directory that is not empty (or is a
+// symlink, or is gone) is simply left; only unexpected errors become warnings.
+void RemoveEmptiedDirs(const std::string& base, const std::set<std::string>& touched,
+                       const std::set<std::string>& keep, std::vector<std::string>* warnings) {
+    std::set<std::string> dirs;
+    for (const std::string& d : touched) {
+        for (std::string p = d; p.size() > base.size() && p.compare(0, base.size(), base) == 0;
+             p = ParentDir(p)) {
+            dirs.insert(p);
+        }
+    }
+    std::vector<std::string> order(dirs.begin(), dirs.end());
+    std::sort(order.begin(), order.end(), [](const std::string& a, const std::string& b) {
+        return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+    });
+    for (const std::string& d : order) {
+        if (keep.count(d)) continue;
+        if (::rmdir(d.c_str()) == 0) continue;
+        int err = errno;
+        if (err == ENOTEMPTY || err == EEXIST || err == ENOENT || err == ENOTDIR) continue;
+        warnings->push_back("cannot remove directory '" + d + "': " + Errno(err));
+    }
+}
+
+struct RunSpec {
+    bool profile = false;
+    ExpireLimits profile_limits;  // the request's limits, profile mode only
+};
+
+bool IsDirectory(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::string> RealDirectory(const std::string& dir) {
+    char* real = ::realpath(dir.c_str(), nullptr);
+    if (real == nullptr) {
+        int err = errno;
+        std::string msg = "Data directory '" + dir + "': " + Errno(err);
+        return err == ENOENT ? Status::NotFound(msg) : Status::IoError(msg);
+    }
+    std::string out(real);
+    std::free(real);
+    if (!IsDirectory(out)) return Status::NotFound("No such directory: " + out);
+    return out;
+}
+
+Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireRequest& req,
+                         const RunSpec& spec) {
+    const int64_t started = ::time(nullptr);
+    const int64_t now = req.now_s != 0 ? req.now_s : started;
+    const int64_t deadline = req.max_runtime_s ? started + req.max_runtime_s : 0;
+    ExpireReport report;
+
+    // Lock every `.nfstat` first (in name order, so two runs cannot deadlock), then scan:
+    // no collector or other expirer may change the counters between scan and decision.
+    std::vector<std::unique_ptr<DirState>> states;
+    for (const std::string& dir : dirs) {
+        auto d = std::make_unique<DirState>();
+        d->outcome.dir = dir;
+        Status s = d->stat_file.Open(dir, !req.dry_run, deadline);
+        if (!s.ok()) {
+            if (s.message().rfind("deadline", 0) == 0) {
+                report.timed_out = true;
+                report.warnings.push_back(s.message());
+                return report;
+            }
+            return s;
+        }
+        ParsedStatFile parsed = ParseStatFile(d->stat_file.text());
+        d->stored = parsed.stat;
+        if (!d->stat_file.existed()) {
+            d->outcome.origin = StatOrigin::kMissing;
+        } else if (parsed.needs_rebuild) {
+            d->outcome.origin = StatOrigin::kRebuildRequested;
+        }
+        for (const std::string& p : parsed.problems) {
+            report.warnings.push_back("'" + d->stat_file.path() + "': " + p);
+        }
+        states.push_back(std::move(d));
+    }
+
+    for (auto& d : states) {
+        Result<FlowDirectoryScan> scan = ScanFlowDirectory(d->outcome.dir, deadline);
+        if (!scan.ok()) {
+            if (scan.status().message().rfind("deadline", 0) == 0) {
+                // Without a complete scan nothing is known for sure: remove nothing.
+                report.timed_out = true;
+                report.warnings.push_back(scan.status().message());
+                return report;
+            }
+            return scan.status();
+        }
+        d->scan = std::move(scan).value();
+        d->removed.assign(d->scan.files.size(), false);
+        for (const std::string& p : d->scan.problems) report.warnings.push_back(p);
+
+        const DirStat& old = d->stored;
+        d->outcome.stat_was_stale =
+            d->outcome.origin == StatOrigin::kLoaded &&
+            (old.size_bytes != d->scan.size_bytes || old.num_files != d->scan.files.size() ||
+             (!d->scan.files.empty() &&
+              (old.first_s != d->scan.first_s || old.last_s != d->scan.last_s)));
+    }
+
+    // The limits of each directory after this run, and the limits the decision uses.
+    for (auto& d : states) {
+        ExpireLimits& lim = d->outcome.stat.limits;
+        lim = d->stored.limits;
+        if (spec.profile) continue;  // a profile's limits live in NfSen, not in `.nfstat`
+        bool store_all = req.mode == ExpireMode::kUpdate || req.mode == ExpireMode::kExpire;
+        bool store_watermark = store_all || req.mode == ExpireMode::kRescan;
+        if (store_all && req.max_size_bytes) lim.max_size_bytes = *req.max_size_bytes;
+        if (store_all && req.max_lifetime_s) lim.max_lifetime_s = *req.max_lifetime_s;
+        if (store_watermark && req.watermark_pct) lim.watermark_pct = *req.watermark_pct;
+        // nfexpire -e stores the watermark it used.
+        if (req.mode == ExpireMode::kExpire) {
+            lim.watermark_pct = EffectiveWatermark(lim.watermark_pct, kDefaultWatermarkPct);
+        }
+    }
+    ExpireLimits limits = spec.profile ? spec.profile_limits : states[0]->outcome.stat.limits;
+    limits.watermark_pct = EffectiveWatermark(
+        limits.watermark_pct, spec.profile ? kProfileWatermarkPct : kDefaultWatermarkPct);
+
+    // Oldest first over all directories. Sorting by the time in the name (the walk order
+    // breaks ties) keeps this right when layouts were mixed, e.g. flat files left in the
+    // base directory after a change to -S 1, where nfexpire's walk would reach them last.
+    std::vector<Candidate> order;
+    uint64_t total_bytes = 0;
+    int64_t old_first = 0;
+    bool any = false;
+    for (size_t di = 0; di < states.size(); ++di) {
+        const FlowDirectoryScan& scan = states[di]->scan;
+        for (size_t fi = 0; fi < scan.files.size(); ++fi) order.push_back({di, fi});
+        total_bytes += scan.size_bytes;
+        if (!scan.files.empty()) {
+            old_first = any ? std::min(old_first, scan.first_s) : scan.first_s;
+            any = true;
+        }
+    }
+    auto file_of = [&](const Candidate& c) -> const FlowFileEntry& {
+        return states[c.dir]->scan.files[c.file];
+    };
+    std::stable_sort(order.begin(), order.end(), [&](const Candidate& a, const Candidate& b) {
+        return file_of(a).time_s < file_of(b).time_s;
+    });
+
+    if (req.mode == ExpireMode::kExpire && !order.empty()) {
+        std::vector<FlowFileEntry> sorted;
+        sorted.reserve(order.size());
+        for (const Candidate& c : order) sorted.push_back(file_of(c));
+        size_t count = CountFilesToExpire(sorted, total_bytes, limits, limits.watermark_pct, now);
+
+        std::vector<std::set<std::string>> touched(states.size());
+        for (size_t i = 0; i < count; ++i) {
+            if (deadline > 0 && ::time(nullptr) >= deadline) {
+                report.timed_out = true;
+                break;
+            }
+            const Candidate& c = order[i];
+            const FlowFileEntry& f = file_of(c);
+            if (req.dry_run) {
+                states[c.dir]->removed[c.file] = true;
+                report.expired_paths.push_back(f.path);
+                ++report.files_expired;
+                report.bytes_expired += f.disk_bytes;
+                continue;
+            }
+            if (::unlink(f.path.c_str()) == 0) {
+                states[c.dir]->removed[c.file] = true;
+                touched[c.dir].insert(ParentDir(f.path));
+                report.expired_paths.push_back(f.path);
+                ++report.files_expired;
+                report.bytes_expired += f.disk_bytes;
+            } else if (errno == ENOENT) {
+                // Somebody else removed it meanwhile: it is gone, which is all we wanted.
+                states[c.dir]->removed[c.file] = true;
+                touched[c.dir].insert(ParentDir(f.path));
+            } else {
+                report.warnings.push_back("cannot remove '" + f.path + "': " + Errno(errno));
+            }
+        }
+
+        if (!req.dry_run) {
+            for (size_t di = 0; di < states.size(); ++di) {
+                // The newest file's directories are where a collector writes next.
+                std::set<std::string> keep;
+                const FlowDirectoryScan& scan = states[di]->scan;
+                const FlowFileEntry* newest = nullptr;
+                for (const FlowFileEntry& f : scan.files) {
+                    if (newest == nullptr || f.time_s >= newest->time_s) newest = &f;
+                }
+                if (newest != nullptr) {
+                    for (std::string p = ParentDir(newest->path); p.size() > scan.dir.size();
+                         p = ParentDir(p)) {
+                        keep.insert(p);
+                    }
+                }
+                RemoveEmptiedDirs(scan.dir, touched[di], keep, &report.warnings);
+            }
+        }
+    }
+
+    // New counters, the report's totals, and `.nfstat` on disk.
+    DirStat& total = report.total;
+    bool total_any = false;
+    for (auto& d : states) {
+        FillCounters(*d, now, &d->outcome.stat);
+        const DirStat& st = d->outcome.stat;
+        total.size_bytes += st.size_bytes;
+        total.num_files += st.num_files;
+        if (st.num_files > 0) {
+            total.first_s = total_any ? std::min(total.first_s, st.first_s) : st.first_s;
+            total.last_s = total_any ? std::max(total.last_s, st.last_s) : st.last_s;
+            total_any = true;
+        }
+    }
+    if (!total_any) total.first_s = total.last_s = now;
+    total.status =
+        static_cast<uint32_t>(total_any ? StatFileStatus::kOk : StatFileStatus::kForceRebuild);
+    total.limits = spec.profile ? limits : states[0]->outcome.stat.limits;
+    if (spec.profile) total.limits.watermark_pct = limits.watermark_pct;
+    if (req.mode == ExpireMode::kExpire) {
+        report.expired_range_s = any ? total.first_s - old_first : 0;
+    }
+
+    for (auto& d : states) {
+        if (!req.dry_run) {
+            Status s = d->stat_file.Write(FormatStatFile(d->outcome.stat));
+            if (!s.ok()) return s;
+        }
+        report.dirs.push_back(d->outcome);
+    }
+    return report;
+}
+
+}  // namespace
+
+size_t CountFilesToExpire(const std::vector<FlowFileEntry>& oldest_first, uint64_t total_bytes,
+                          const ExpireLimits& limits, uint32_t watermark_pct, int64_t now_s) {
+    if (oldest_first.empty()) return 0;
+    const u128 wm = watermark_pct;
+
+    // Size: starts at the limit itself, stops at the watermark below it (nfexpire 1.7.1:
+    // total == limit already expires; total == limit * wm / 100 is low enough).
+    bool size_pass = limits.max_size_bytes > 0 && total_bytes >= limits.max_size_bytes;
+    const u128 size_goal_x100 = u128{limits.max_size_bytes} * wm;
+
+    // Age: starts when the oldest file is at least the lifetime old; then every file at
+    // least lifetime * wm / 100 old goes (compared exactly, in hundredths of seconds).
+    const bool age_pass = limits.max_lifetime_s > 0 &&
+                          now_s - oldest_first.front().time_s >=
+                              static_cast<int64_t>(std::min<uint64_t>(limits.max_lifetime_s,
+                                                                      INT64_MAX));
+    const u128 age_goal_x100 = u128{limits.max_lifetime_s} * wm;
+
+    size_t n = 0;
+    u128 size = total_bytes;
+    while (n < oldest_first.size()) {
+        const FlowFileEntry& f = oldest_first[n];
+        if (size_pass && size * 100 > size_goal_x100) {
+            size -= std::min<u128>(size, f.disk_bytes);
+            ++n;
+            continue;
+        }
+        size_pass = false;
+        int64_t age = now_s - f.time_s;
+        if (age_pass && age >= 0 && u128{static_cast<uint64_t>(age)} * 100 >= age_goal_x100) {
+            ++n;
+            continue;
+        }
+        break;
+    }
+    return n;
+}
+
+Result<ExpireReport> ExpireDirectory(const std::string& dir, const ExpireRequest& request) {
+    Result<std::string> real = RealDirectory(dir);
+    if (!real.ok()) return real.status();
+    return Run({*real}, request, RunSpec{});
+}
+
+Result<ExpireReport> ExpireProfile(const std::string& profile_dir, const ExpireRequest& request) {
+    if (request.mode == ExpireMode::kUpdate) {
+        return Status::InvalidArgument("-u is not supported for a profile (-p)");
+    }
+    Result<std::string> real = RealDirectory(profile_dir);
+    if (!real.ok()) return real.status();
+
+    DIR* d = ::opendir(real->c_str());
+    if (d == nullptr) return Status::IoError("opendir() '" + *real + "': " + Errno(errno));
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d)) {
+        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+
+    // Channels are directories; a second link to the same one is counted once.
+    std::vector<std::string> channels;
+    std::set<std::pair<dev_t, ino_t>> seen;
+    for (const std::string& name : names) {
+        std::string path = *real + "/" + name;
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+        if (!seen.insert({st.st_dev, st.st_ino}).second) continue;
+        channels.push_back(path);
+    }
+    if (channels.empty()) {
+        return Status::NotFound("No channel directories in profile '" + *real + "'");
+    }
+
+    RunSpec spec;
+    spec.profile = true;
+    if (request.max_size_bytes) spec.profile_limits.max_size_bytes = *request.max_size_bytes;
+    if (request.max_lifetime_s) spec.profile_limits.max_lifetime_s = *request.max_lifetime_s;
+    if (request.watermark_pct) spec.profile_limits.watermark_pct = *request.watermark_pct;
+    return Run(channels, request, spec);
+}
+
+}  // namespace flow
