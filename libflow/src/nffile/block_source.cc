@@ -128,6 +128,7 @@ Result<bool> BlockSource::Next(Block* block) {
         block->type = type;
         block->offset = pos_;
         block->size = size;
+        block->stored_size = stored;
         pos_ = payload_at + stored;
         return true;
     }

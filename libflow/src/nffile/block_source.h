@@ -29,6 +29,7 @@ struct Block {
     uint16_t type = 0;         // kBlockV1 or kBlockV3; other types are skipped by the source
     uint64_t offset = 0;       // file offset of the block header
     size_t size = 0;           // decompressed payload bytes in `data`
+    size_t stored_size = 0;    // payload bytes as stored in the file (compressed)
     std::unique_ptr<uint8_t[]> data;
 };
 

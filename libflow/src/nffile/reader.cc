@@ -287,6 +287,7 @@ Result<bool> NfFileReader::Impl::NextBlock() {
     rec_index_ = 0;
     block_number_ = block_->number;
     ++counters_.blocks;
+    counters_.bytes_read += block_->stored_size;
     return true;
 }
 
