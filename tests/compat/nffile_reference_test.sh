@@ -15,6 +15,29 @@ declare -A KNOWN=()
 # and aggregation.
 implemented=" csv line long extended info salvaged-csv "
 
+# The reference to hold flowdump's output against. nfdump 1.7.1 cannot read ZSTD files nor
+# the blocks of unclosed files, where flowkit reads everything (docs/compatibility.md); there
+# the expected text comes from the same flows in another file or from another version:
+#  - X-zstd: 1.7.1's output for X-none, the same flows uncompressed;
+#  - nfcapd.current.nf171: the csv 1.7.1 printed for a copy whose header was repaired;
+#  - nfcapd.current.nf1625: the csv 1.6.25 printed (1.6.25 reads unclosed files; its csv is
+#    byte-identical to 1.7.1's for every closed layout 1 file).
+# Prints nothing when no reference exists for that case.
+reference_for() {
+    local source=$1 case=$2 output=$3
+    case "$source" in
+        *-zstd)
+            local plain=${source%-zstd}-none
+            [ -f "$gen/$plain" ] || plain=nf178-none
+            echo "$plain.1.7.1.$case.txt" ;;
+        nfcapd.current.nf171)
+            [ "$case" = csv ] && echo "nfcapd.current.nf171.1.7.1.salvaged-csv.txt" ;;
+        nfcapd.current.nf1625)
+            [ "$case" = csv ] && echo "nfcapd.current.nf1625.1.6.25.csv.txt" ;;
+        *) echo "$output" ;;
+    esac
+}
+
 pass=0 failed=0 notrun=0 known=0
 while IFS=$'\t' read -r output source version case command status lines stderr_file; do
     [ "$output" = output ] && continue
@@ -23,19 +46,25 @@ while IFS=$'\t' read -r output source version case command status lines stderr_f
         notrun=$((notrun + 1))
         continue
     fi
+    [ "$case" = salvaged-csv ] && continue  # used as the reference of the unclosed file
+    ref=$(reference_for "$source" "$case" "$output")
+    if [ -z "$ref" ]; then
+        notrun=$((notrun + 1))
+        continue
+    fi
     args=${command#nfdump }
     # shellcheck disable=SC2086
     (cd "$gen" && "$FLOWDUMP" $args) >"$WORK/out" 2>"$WORK/err" || true
-    if diff -q "$WORK/out" "$gen/$output" >/dev/null; then
+    if diff -q "$WORK/out" "$gen/$ref" >/dev/null; then
         pass=$((pass + 1))
     elif [ -n "${KNOWN[$output]:-}" ]; then
         known=$((known + 1))
         echo "known $output: ${KNOWN[$output]}"
     else
         failed=$((failed + 1))
-        echo "FAIL $output ($command)"
-        diff "$WORK/out" "$gen/$output" | head -8
+        echo "FAIL $output ($command; expected $ref)"
+        diff "$WORK/out" "$gen/$ref" | head -8 || true
     fi
 done <"$gen/MANIFEST.tsv"
-echo "reference outputs: $pass passed, $failed failed, $known known deviations, $notrun not run (feature not built)"
+echo "reference outputs: $pass passed, $failed failed, $known known deviations, $notrun not run (feature not built or no reference)"
 [ "$failed" -eq 0 ]

@@ -5,7 +5,7 @@ set -euo pipefail
 
 export TZ=UTC
 FLOWKIT_SOURCE_DIR=${FLOWKIT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-FLOWKIT_BIN=${FLOWKIT_BIN:-$FLOWKIT_SOURCE_DIR/build}
+FLOWKIT_BIN=$(cd "${FLOWKIT_BIN:-$FLOWKIT_SOURCE_DIR/build}" && pwd)
 FLOWKIT_SEND=${FLOWKIT_SEND:-$FLOWKIT_BIN/tests/flowsend}
 FLOWDUMP=$FLOWKIT_BIN/flowdump
 FLOWCAPD=$FLOWKIT_BIN/flowcapd
