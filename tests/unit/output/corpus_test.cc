@@ -102,16 +102,27 @@ std::string Explain(const std::string& ours, const std::string& ref, bool csv) {
     if (ref.rfind("1970-01-01 00:00:00", 0) == 0 && ours.rfind("1970", 0) != 0) {
         return "event-time";
     }
-    // Our csv prints the real BGP next hop where 1.7.1 prints the IP next hop (IPv6 case).
     if (csv) {
         std::vector<std::string> a = SplitFields(ours);
         std::vector<std::string> b = SplitFields(ref);
+        const size_t kNh = 23;
         const size_t kNhb = 24;
-        if (a.size() == 48 && b.size() == 48 && a[kNhb] != b[kNhb] &&
-            a[kNhb].find(':') != std::string::npos) {
-            a[kNhb] = b[kNhb];
-            if (a == b) return "csv-nhb";
-        }
+        if (a.size() != 48 || b.size() != 48) return "";
+        bool nh_differs = a[kNh] != b[kNh];
+        bool nhb_differs = a[kNhb] != b[kNhb];
+        a[kNh] = b[kNh];
+        a[kNhb] = b[kNhb];
+        if (a != b) return "";
+        // Records with both an IPv4 and an IPv6 next-hop element: the reader keeps the IPv4
+        // one ("0.0.0.0"), 1.7.1 shows the IPv6 one ("::").
+        bool dual_nh = SplitFields(ours)[kNh] == "0.0.0.0" && b[kNh] == "::";
+        if (nh_differs && !dual_nh) return "";
+        if (!nhb_differs) return "dual-next-hop";
+        // Our csv prints the real BGP next hop where 1.7.1 prints the IP next hop (IPv6
+        // case); or the same dual-element choice as above.
+        const std::string nhb = SplitFields(ours)[kNhb];
+        if (nhb.find(':') != std::string::npos) return "csv-nhb";
+        if (nhb == "0.0.0.0" && b[kNhb] == "::") return "dual-next-hop";
     }
     return "";
 }
