@@ -92,6 +92,17 @@ inline void StoreLe(uint8_t* p, T v) {
     std::memcpy(p, &v, sizeof(T));
 }
 
+// The few values nfdump 1.7 keeps in network byte order (NSEL ACL ids).
+inline uint32_t Load32Be(const uint8_t* p) {
+    return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+inline void Store32Be(uint8_t* p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+}
+
 inline void Store8(uint8_t* p, uint8_t v) { *p = v; }
 inline void Store16(uint8_t* p, uint16_t v) { StoreLe<uint16_t>(p, v); }
 inline void Store32(uint8_t* p, uint32_t v) { StoreLe<uint32_t>(p, v); }

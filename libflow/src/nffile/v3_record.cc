@@ -70,6 +70,32 @@ void StoreV6(uint8_t* p, const IpAddr& a) {
     Store64(p + 8, a.lo);
 }
 
+// A record may carry an address element in both families (some exporters send both).
+// The rule nfdump 1.7.8 applies to the flow addresses, used for every such pair: IPv4 wins
+// unless it is empty. Returns whether the element just read (`src`,
+// `dst`, of the family opposite to `other`) is kept; `other` is then dropped.
+bool TakePair(FlowRecord* r, ElementId other, const IpAddr& src, const IpAddr& dst, IpAddr* cur_src,
+              IpAddr* cur_dst) {
+    if (r->Has(other)) {
+        const bool incoming_v4 = other == kExBgpNextHopV6 || other == kExIpNextHopV6 ||
+                                 other == kExIpReceivedV6 || other == kExNatXlateIpv6 ||
+                                 other == kExTunIpv6;
+        const bool incoming_empty = src.IsZero() && dst.IsZero();
+        const bool current_empty = cur_src->IsZero() && cur_dst->IsZero();  // the IPv4 one
+        const bool take = incoming_v4 ? !incoming_empty : current_empty;
+        if (!take) return false;
+        r->Unset(other);
+    }
+    *cur_src = src;
+    *cur_dst = dst;
+    return true;
+}
+
+bool TakeAddress(FlowRecord* r, ElementId other, const IpAddr& value, IpAddr* cur) {
+    IpAddr no_dst;
+    return TakePair(r, other, value, IpAddr(), cur, &no_dst);
+}
+
 }  // namespace
 
 Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
@@ -174,22 +200,28 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 r.dst_as = Load32(e + 4);
                 break;
             case kExBgpNextHopV4:
-                r.bgp_next_hop = IpAddr::V4(Load32(e));
+                if (!TakeAddress(&r, kExBgpNextHopV6, IpAddr::V4(Load32(e)), &r.bgp_next_hop)) {
+                    continue;
+                }
                 break;
             case kExBgpNextHopV6:
-                r.bgp_next_hop = LoadV6(e);
+                if (!TakeAddress(&r, kExBgpNextHopV4, LoadV6(e), &r.bgp_next_hop)) continue;
                 break;
             case kExIpNextHopV4:
-                r.ip_next_hop = IpAddr::V4(Load32(e));
+                if (!TakeAddress(&r, kExIpNextHopV6, IpAddr::V4(Load32(e)), &r.ip_next_hop)) {
+                    continue;
+                }
                 break;
             case kExIpNextHopV6:
-                r.ip_next_hop = LoadV6(e);
+                if (!TakeAddress(&r, kExIpNextHopV4, LoadV6(e), &r.ip_next_hop)) continue;
                 break;
             case kExIpReceivedV4:
-                r.received_from = IpAddr::V4(Load32(e));
+                if (!TakeAddress(&r, kExIpReceivedV6, IpAddr::V4(Load32(e)), &r.received_from)) {
+                    continue;
+                }
                 break;
             case kExIpReceivedV6:
-                r.received_from = LoadV6(e);
+                if (!TakeAddress(&r, kExIpReceivedV4, LoadV6(e), &r.received_from)) continue;
                 break;
             case kExMplsLabel:
                 for (int k = 0; k < 10; ++k) r.mpls[k] = Load32(e + 4 * k);
@@ -225,20 +257,26 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 r.fw_event = e[14];
                 break;
             case kExNatXlateIpv4:
-                r.xlate_src = IpAddr::V4(Load32(e));
-                r.xlate_dst = IpAddr::V4(Load32(e + 4));
+                if (!TakePair(&r, kExNatXlateIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
+                              &r.xlate_src, &r.xlate_dst)) {
+                    continue;
+                }
                 break;
             case kExNatXlateIpv6:
-                r.xlate_src = LoadV6(e);
-                r.xlate_dst = LoadV6(e + 16);
+                if (!TakePair(&r, kExNatXlateIpv4, LoadV6(e), LoadV6(e + 16), &r.xlate_src,
+                              &r.xlate_dst)) {
+                    continue;
+                }
                 break;
             case kExNatXlatePort:
                 r.xlate_src_port = Load16(e);
                 r.xlate_dst_port = Load16(e + 2);
                 break;
             case kExNselAcl:
-                for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32(e + 4 * k);
-                for (int k = 0; k < 3; ++k) r.egress_acl[k] = Load32(e + 12 + 4 * k);
+                // NOTE: nfcapd 1.7 copies the ACL ids in network order and nfdump prints
+                // them so; every other V3 number is in host order.
+                for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32Be(e + 4 * k);
+                for (int k = 0; k < 3; ++k) r.egress_acl[k] = Load32Be(e + 12 + 4 * k);
                 break;
             case kExNselUser:
                 std::memcpy(r.username, e, kUserNameBytes);
@@ -273,13 +311,16 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 break;
             }
             case kExTunIpv4:
-                r.tun_src = IpAddr::V4(Load32(e));
-                r.tun_dst = IpAddr::V4(Load32(e + 4));
+                if (!TakePair(&r, kExTunIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
+                              &r.tun_src, &r.tun_dst)) {
+                    continue;
+                }
                 r.tun_proto = Load32(e + 8);
                 break;
             case kExTunIpv6:
-                r.tun_src = LoadV6(e);
-                r.tun_dst = LoadV6(e + 16);
+                if (!TakePair(&r, kExTunIpv4, LoadV6(e), LoadV6(e + 16), &r.tun_src, &r.tun_dst)) {
+                    continue;
+                }
                 r.tun_proto = Load32(e + 32);
                 break;
             case kExObservation:
@@ -555,8 +596,8 @@ void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
             Store16(e + 2, r.xlate_dst_port);
             break;
         case kExNselAcl:
-            for (int k = 0; k < 3; ++k) Store32(e + 4 * k, r.ingress_acl[k]);
-            for (int k = 0; k < 3; ++k) Store32(e + 12 + 4 * k, r.egress_acl[k]);
+            for (int k = 0; k < 3; ++k) Store32Be(e + 4 * k, r.ingress_acl[k]);
+            for (int k = 0; k < 3; ++k) Store32Be(e + 12 + 4 * k, r.egress_acl[k]);
             break;
         case kExNselUser:
             std::memcpy(e, r.username, kUserNameBytes);

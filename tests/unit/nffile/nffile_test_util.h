@@ -260,6 +260,308 @@ inline std::vector<std::string> CsvColumns(const FlowRecord& r) {
     return c;
 }
 
+// Every field of `r` as text, for exact comparisons of whole records.
+inline std::string AllFields(const FlowRecord& r) {
+    std::string s;
+    auto add = [&](const char* name, uint64_t v) {
+        s += name;
+        s += '=';
+        s += std::to_string(v);
+        s += ' ';
+    };
+    auto addr = [&](const char* name, const IpAddr& a) {
+        add(name, a.hi);
+        add(name, a.lo);
+    };
+    add("present", r.present);
+    add("engine_type", r.engine_type);
+    add("engine_id", r.engine_id);
+    add("sysid", r.exporter_sysid);
+    add("flags", r.flags);
+    add("nfversion", r.nfversion);
+    add("first", r.first_ms);
+    add("last", r.last_ms);
+    add("received", r.received_ms);
+    add("packets", r.packets);
+    add("bytes", r.bytes);
+    add("sport", r.src_port);
+    add("dport", r.dst_port);
+    add("proto", r.proto);
+    add("tcp_flags", r.tcp_flags);
+    add("fwd", r.fwd_status);
+    add("stos", r.src_tos);
+    addr("src", r.src_addr);
+    addr("dst", r.dst_addr);
+    add("input", r.input);
+    add("output", r.output);
+    add("smask", r.src_mask);
+    add("dmask", r.dst_mask);
+    add("dir", r.dir);
+    add("dtos", r.dst_tos);
+    add("biflow", r.biflow_dir);
+    add("end_reason", r.end_reason);
+    add("rev_flags", r.rev_tcp_flags);
+    add("flows", r.flows);
+    add("out_packets", r.out_packets);
+    add("out_bytes", r.out_bytes);
+    add("svlan", r.src_vlan);
+    add("dvlan", r.dst_vlan);
+    add("sas", r.src_as);
+    add("das", r.dst_as);
+    add("next_as", r.next_as);
+    add("prev_as", r.prev_as);
+    addr("bgp_nh", r.bgp_next_hop);
+    addr("ip_nh", r.ip_next_hop);
+    addr("router", r.received_from);
+    for (uint32_t m : r.mpls) add("mpls", m);
+    add("in_src_mac", r.in_src_mac);
+    add("out_dst_mac", r.out_dst_mac);
+    add("in_dst_mac", r.in_dst_mac);
+    add("out_src_mac", r.out_src_mac);
+    add("cl", r.client_nw_delay_us);
+    add("sl", r.server_nw_delay_us);
+    add("al", r.appl_latency_us);
+    add("selector", static_cast<uint64_t>(r.selector_id));
+    add("event_ms", r.event_ms);
+    add("conn_id", r.conn_id);
+    add("fw_xevent", r.fw_xevent);
+    add("fw_event", r.fw_event);
+    add("nat_event", r.nat_event);
+    add("nat_pool", r.nat_pool_id);
+    addr("xsrc", r.xlate_src);
+    addr("xdst", r.xlate_dst);
+    add("xsport", r.xlate_src_port);
+    add("xdport", r.xlate_dst_port);
+    for (uint32_t a : r.ingress_acl) add("iacl", a);
+    for (uint32_t a : r.egress_acl) add("eacl", a);
+    s += "user=";
+    s += r.username;
+    s += ' ';
+    add("bstart", r.block_start);
+    add("bend", r.block_end);
+    add("bstep", r.block_step);
+    add("bsize", r.block_size);
+    addr("tsrc", r.tun_src);
+    addr("tdst", r.tun_dst);
+    add("tproto", r.tun_proto);
+    add("obs_point", r.observation_point);
+    add("obs_domain", r.observation_domain);
+    add("evrf", r.egress_vrf);
+    add("ivrf", r.ingress_vrf);
+    add("vlan_id", r.vlan_id);
+    add("cvlan", r.customer_vlan_id);
+    add("post_vlan", r.post_vlan_id);
+    add("post_cvlan", r.post_customer_vlan_id);
+    add("phys_in", r.phys_ingress);
+    add("phys_out", r.phys_egress);
+    add("vxlan", r.vxlan);
+    add("ether_type", r.ether_type);
+    add("ip_version", r.ip_version);
+    add("flow_id", r.flow_id);
+    add("frag", r.fragment_flags);
+    add("min_ttl", r.min_ttl);
+    add("max_ttl", r.max_ttl);
+    add("nbar_len", r.nbar_len);
+    for (int i = 0; i < r.nbar_len && i < 8; ++i) add("nbar", r.nbar_app[i]);
+    return s;
+}
+
+// Deterministic records that exercise many elements: IPv4 and IPv6, MPLS, MACs, NAT, NSEL,
+// latency, layer 2, tunnels. Record `i` is the same on every call.
+inline FlowRecord MakeRecord(uint32_t i) {
+    FlowRecord r;
+    const bool v6 = i % 3 == 1;
+    r.Set(kExGenericFlow);
+    r.engine_type = static_cast<uint8_t>(i % 4);
+    r.engine_id = static_cast<uint8_t>(i % 7);
+    r.exporter_sysid = static_cast<uint16_t>(1 + i % 3);
+    r.nfversion = i % 2 == 0 ? 9 : 10;
+    r.first_ms = 1796374800000ULL + i * 1000ULL + i % 1000;
+    r.last_ms = r.first_ms + (i % 5) * 1500;
+    r.received_ms = r.last_ms + 250;
+    r.packets = 1 + i % 100;
+    r.bytes = r.packets * (40 + i % 1400);
+    const uint8_t protos[] = {6, 17, 1, 58, 47};
+    r.proto = protos[i % 5];
+    if (r.proto == 1 || r.proto == 58) {
+        r.dst_port = static_cast<uint16_t>((8 << 8) | (i % 3));
+    } else {
+        r.src_port = static_cast<uint16_t>(1024 + i);
+        r.dst_port = static_cast<uint16_t>(i % 2 ? 443 : 53);
+    }
+    r.tcp_flags = r.proto == 6 ? static_cast<uint8_t>(0x12 | (i & 1)) : 0;
+    r.src_tos = static_cast<uint8_t>(i % 64);
+    if (v6) {
+        r.Set(kExIpv6Flow);
+        r.src_addr = IpAddr{0x20010db800000000ULL | i, 0x1000 + i};
+        r.dst_addr = IpAddr{0x2a00145040070000ULL, 0x200e + i};
+    } else {
+        r.Set(kExIpv4Flow);
+        r.src_addr = IpAddr::V4(0x0a000000u + i);
+        r.dst_addr = IpAddr::V4(0xc0a80000u + (i % 65536));
+    }
+    if (i % 2 == 0) {
+        r.Set(kExFlowMisc);
+        r.input = i % 17;
+        r.output = i % 23;
+        r.src_mask = v6 ? 64 : 24;
+        r.dst_mask = v6 ? 48 : 16;
+        r.dir = static_cast<uint8_t>(i & 1);
+        r.dst_tos = 3;
+        r.biflow_dir = static_cast<uint8_t>(i % 3);
+        r.end_reason = static_cast<uint8_t>(i % 5);
+    }
+    if (i % 4 == 0) {
+        r.Set(kExCntFlow);
+        r.flows = 1;
+        r.out_packets = i % 9;
+        r.out_bytes = (i % 9) * 60;
+    }
+    if (i % 5 == 0) {
+        r.Set(kExVlan);
+        r.src_vlan = 100 + i % 4000;
+        r.dst_vlan = 200;
+    }
+    if (i % 2 == 1) {
+        r.Set(kExAsRouting);
+        r.src_as = 65000 + i % 100;
+        r.dst_as = 4200000000u + i;
+    }
+    if (i % 7 == 0) {
+        if (v6) {
+            r.Set(kExBgpNextHopV6);
+            r.bgp_next_hop = IpAddr{0xfe80000000000000ULL, i};
+            r.Set(kExIpNextHopV6);
+            r.ip_next_hop = IpAddr{0xfe80000000000000ULL, 0x100 + i};
+        } else {
+            r.Set(kExBgpNextHopV4);
+            r.bgp_next_hop = IpAddr::V4(0xac100001u + i);
+            r.Set(kExIpNextHopV4);
+            r.ip_next_hop = IpAddr::V4(0xac100101u);
+        }
+    }
+    if (i % 11 == 0) {
+        r.Set(kExMplsLabel);
+        for (int k = 0; k < 10; ++k) {
+            r.mpls[k] = ((16000u + i + k) << 4) | ((k % 8) << 1) | (k == 9 ? 1 : 0);
+        }
+    }
+    if (i % 6 == 0) {
+        r.Set(kExMacAddr);
+        r.in_src_mac = 0x001122334400ULL + i % 256;
+        r.out_dst_mac = 0x66778899aabbULL;
+        r.in_dst_mac = 0x020000000001ULL;
+        r.out_src_mac = 0xfeedbeef0000ULL + i % 4096;
+    }
+    if (i % 13 == 0) {
+        r.Set(kExAsAdjacent);
+        r.next_as = 64512;
+        r.prev_as = 64513 + i % 10;
+    }
+    if (i % 17 == 0) {
+        r.Set(kExLatency);
+        r.client_nw_delay_us = 1500 + i;
+        r.server_nw_delay_us = 20000;
+        r.appl_latency_us = 3;
+    }
+    if (i % 19 == 0) {
+        r.Set(kExSamplerInfo);
+        r.selector_id = 5 + i % 3;
+        r.flags |= kFlagSampled;
+    }
+    if (i % 23 == 0) {
+        r.flags |= kFlagEvent;
+        r.Set(kExNselCommon);
+        r.event_ms = r.first_ms + 5;
+        r.conn_id = 777 + i;
+        r.fw_event = 2;
+        r.fw_xevent = 1001;
+        r.Set(kExNselAcl);
+        r.ingress_acl[0] = 1;
+        r.ingress_acl[2] = 3;
+        r.egress_acl[1] = 5;
+        r.Set(kExNselUser);
+        std::snprintf(r.username, sizeof(r.username), "user-%u", i);
+    }
+    if (i % 29 == 0) {
+        r.Set(kExNatCommon);
+        r.event_ms = r.first_ms + 7;
+        r.nat_event = 1;
+        r.nat_pool_id = 42;
+        r.Set(kExNatXlatePort);
+        r.xlate_src_port = 30000;
+        r.xlate_dst_port = 80;
+        if (v6) {
+            r.Set(kExNatXlateIpv6);
+            r.xlate_src = IpAddr{0x2001067c12340000ULL, i};
+            r.xlate_dst = IpAddr{0x2001067c12350000ULL, 2};
+        } else {
+            r.Set(kExNatXlateIpv4);
+            r.xlate_src = IpAddr::V4(0xc6336401u);
+            r.xlate_dst = IpAddr::V4(0x08080808u);
+        }
+        r.Set(kExNatPortBlock);
+        r.block_start = 1024;
+        r.block_end = 2047;
+        r.block_step = 1;
+        r.block_size = 1024;
+    }
+    if (i % 31 == 0) {
+        r.Set(kExNbarApp);
+        r.nbar_len = 4;
+        r.nbar_app[0] = 3;
+        r.nbar_app[3] = static_cast<uint8_t>(i);
+    }
+    if (i % 37 == 0) {
+        if (v6) {
+            r.Set(kExTunIpv6);
+            r.tun_src = IpAddr{0x2001000000000000ULL, 1};
+            r.tun_dst = IpAddr{0x2001000000000000ULL, 2};
+        } else {
+            r.Set(kExTunIpv4);
+            r.tun_src = IpAddr::V4(0x01020304u);
+            r.tun_dst = IpAddr::V4(0x05060708u);
+        }
+        r.tun_proto = 47;
+    }
+    if (i % 41 == 0) {
+        r.Set(kExObservation);
+        r.observation_point = 0x1122334455ULL;
+        r.observation_domain = 9;
+        r.Set(kExVrf);
+        r.egress_vrf = 10;
+        r.ingress_vrf = 11;
+    }
+    if (i % 43 == 0) {
+        r.Set(kExLayer2);
+        r.vlan_id = 10;
+        r.customer_vlan_id = 20;
+        r.post_vlan_id = 30;
+        r.post_customer_vlan_id = 40;
+        r.phys_ingress = 5;
+        r.phys_egress = 6;
+        r.vxlan = 4096;
+        r.ether_type = v6 ? 0x86dd : 0x0800;
+        r.ip_version = v6 ? 6 : 4;
+        r.Set(kExFlowId);
+        r.flow_id = 0xabcdef0123ULL + i;
+        r.Set(kExIpInfo);
+        r.fragment_flags = 0x40;
+        r.min_ttl = 12;
+        r.max_ttl = 64;
+    }
+    if (i % 9 != 8) {
+        if (i % 10 == 3) {
+            r.Set(kExIpReceivedV6);
+            r.received_from = IpAddr{0xfd00000000000000ULL, 1};
+        } else {
+            r.Set(kExIpReceivedV4);
+            r.received_from = IpAddr::V4(0x7f000001u + r.exporter_sysid);
+        }
+    }
+    return r;
+}
+
 inline std::vector<std::string> SplitCsv(const std::string& line) {
     std::vector<std::string> out;
     size_t start = 0;
