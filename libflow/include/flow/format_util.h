@@ -23,6 +23,10 @@ inline constexpr size_t kTextSize = 64;
 // free form of the Summary line ("40", "5.9 M"). With `plain` (-N) always the integer.
 size_t FormatCounter(uint64_t value, bool plain, bool fixed, char* out);
 
+// `value` / 1000 with three decimals, exactly as printf's "%.3f" of value / 1000.0 prints
+// it (durations in seconds, latencies in ms from microseconds).
+size_t FormatThousandths(uint64_t value, char* out);
+
 // Duration of `ms` milliseconds as nfdump 1.7.1's %td: "    HH:MM:SS.mmm" (16 chars) under
 // one day, "%2dd HH:MM:SS.mmm" from one day on.
 size_t FormatDuration(uint64_t ms, char* out);

@@ -302,10 +302,10 @@ private:
         size_t n = FormatLocalTime(ms, true, ' ', text);
         Put(out_, std::string_view(text, n));
     }
-    void Fixed3(double v, int width) {
+    // "%*.3f" of value / 1000.0.
+    void Fixed3(uint64_t value, size_t width) {
         char text[kTextSize];
-        auto r = fmt::format_to_n(text, sizeof(text), "{:{}.3f}", v, width);
-        Put(out_, std::string_view(text, r.size));
+        PutRight(out_, std::string_view(text, FormatThousandths(value, text)), width);
     }
     void Mpls(uint32_t v) {
         PutUint(out_, v >> 4, 8);
@@ -318,6 +318,8 @@ private:
         char text[kTextSize];
         Put(out_, std::string_view(text, FormatMac(mac, text)));
     }
+    // Duration in ms, unsigned: last before first wraps, as in nfdump.
+    uint64_t DurationMs() const { return rec_.last_ms - rec_.first_ms; }
     // Duration in seconds as a double, from the unsigned (possibly wrapped) difference.
     double DurationSeconds() const {
         return static_cast<double>(rec_.last_ms - rec_.first_ms) / 1000.0;
@@ -359,14 +361,14 @@ void LineWriter::Write(const FmtFormat::Op& op) {
             break;
         case kTd:
             if (opts_.plain_numbers) {
-                Fixed3(DurationSeconds(), 16);
+                Fixed3(DurationMs(), 16);
             } else {
                 char text[kTextSize];
                 Put(out_, std::string_view(text, FormatDuration(r.last_ms - r.first_ms, text)));
             }
             break;
         case kTds:
-            Fixed3(DurationSeconds(), 16);
+            Fixed3(DurationMs(), 16);
             break;
         case kPr:
             if (opts_.plain_numbers) {
@@ -659,13 +661,13 @@ void LineWriter::Write(const FmtFormat::Op& op) {
             Name(opts_.names.vrf_name, r.egress_vrf);
             break;
         case kCl:
-            Fixed3(static_cast<double>(r.client_nw_delay_us) / 1000.0, 9);
+            Fixed3(r.client_nw_delay_us, 9);
             break;
         case kSl:
-            Fixed3(static_cast<double>(r.server_nw_delay_us) / 1000.0, 9);
+            Fixed3(r.server_nw_delay_us, 9);
             break;
         case kAl:
-            Fixed3(static_cast<double>(r.appl_latency_us) / 1000.0, 9);
+            Fixed3(r.appl_latency_us, 9);
             break;
         case kNfc:
             PutUint(out_, r.conn_id, 10);

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <time.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -128,6 +130,36 @@ int32_t MulWrap(int32_t a, int32_t b) {
     return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
 }
 
+// "%*.1f" of f / unit as printf prints it, for an integer-valued f >= unit, without printf:
+// the rounding digit comes from integer arithmetic; exact ties of the decimal quotient
+// are settled by the side of the tie the double quotient lies on (printf rounds the binary
+// value, ties to even).
+size_t FormatTenths(double f, double unit, int width, char* out) {
+    if (f >= 9007199254740992.0) {  // 2^53: integers no longer exact; rare, ask printf
+        int n = std::snprintf(out, kTextSize, "%*.1f", width, f / unit);
+        return n > 0 ? static_cast<size_t>(n) : 0;
+    }
+    double step = unit / 10;
+    double rem = std::fmod(f, step);
+    auto tenths = static_cast<uint64_t>((f - rem) / step);
+    double half = step / 2;
+    if (rem > half) {
+        ++tenths;
+    } else if (rem == half) {
+        double q = f / unit;
+        double err = std::fma(q, unit, -f);  // exact: sign of q - f/unit
+        if (err > 0 || (err == 0 && (tenths & 1))) ++tenths;
+    }
+    char digits[24];
+    size_t n = PutUint(tenths / 10, digits);
+    digits[n++] = '.';
+    digits[n++] = static_cast<char>('0' + tenths % 10);
+    size_t pad = static_cast<size_t>(width) > n ? static_cast<size_t>(width) - n : 0;
+    std::memset(out, ' ', pad);
+    std::memcpy(out + pad, digits, n);
+    return pad + n;
+}
+
 }  // namespace
 
 size_t FormatCounter(uint64_t value, bool plain, bool fixed, char* out) {
@@ -147,23 +179,35 @@ size_t FormatCounter(uint64_t value, bool plain, bool fixed, char* out) {
         return 4;
     }
 
-    double scaled = 0;
+    double unit_size = kMega;
     char unit = 'M';
     if (f >= kTera) {
-        scaled = f / kTera;
+        unit_size = kTera;
         unit = 'T';
     } else if (f >= kGiga) {
-        scaled = f / kGiga;
+        unit_size = kGiga;
         unit = 'G';
-    } else {
-        scaled = f / kMega;
     }
-    auto r = fixed ? fmt::format_to_n(out, kTextSize - 3, "{:5.1f}", scaled)
-                   : fmt::format_to_n(out, kTextSize - 3, "{:.1f}", scaled);
-    char* p = out + r.size;
-    *p++ = ' ';
-    *p++ = unit;
-    return static_cast<size_t>(p - out);
+    size_t n = FormatTenths(f, unit_size, fixed ? 5 : 0, out);
+    out[n++] = ' ';
+    out[n++] = unit;
+    return n;
+}
+
+size_t FormatThousandths(uint64_t value, char* out) {
+    // Below 1e15 the double value / 1000.0 is within 0.0002 of the exact quotient, so
+    // printf's rounding to three decimals gives the exact digits; above, ask printf.
+    if (value >= 1000000000000000ull) {
+        int n = std::snprintf(out, kTextSize, "%.3f", static_cast<double>(value) / 1000.0);
+        return n > 0 ? static_cast<size_t>(n) : 0;
+    }
+    size_t n = PutUint(value / 1000, out);
+    uint64_t frac = value % 1000;
+    out[n] = '.';
+    out[n + 1] = static_cast<char>('0' + frac / 100);
+    out[n + 2] = static_cast<char>('0' + frac / 10 % 10);
+    out[n + 3] = static_cast<char>('0' + frac % 10);
+    return n + 4;
 }
 
 size_t FormatDuration(uint64_t ms, char* out) {

@@ -36,18 +36,45 @@ void PutFlags(Buffer& out, uint8_t flags) {
     Put(out, std::string_view(text, sizeof(text)));
 }
 
-void PutMpls(Buffer& out, uint32_t v) {
-    PutUint(out, v >> 4);
-    PutChar(out, '-');
-    PutUint(out, (v >> 1) & 7);
-    PutChar(out, '-');
-    PutUint(out, v & 1);
+// "label-exp-bottom" of one MPLS stack entry into `out` (at least 32 bytes).
+size_t MplsText(uint32_t v, char* out) {
+    size_t n = UintText(v >> 4, out);
+    out[n++] = '-';
+    n += UintText((v >> 1) & 7, out + n);
+    out[n++] = '-';
+    n += UintText(v & 1, out + n);
+    return n;
 }
 
-void PutFixed3(Buffer& out, double v, int width) {
+void PutMpls(Buffer& out, uint32_t v) {
+    char text[32];
+    Put(out, std::string_view(text, MplsText(v, text)));
+}
+
+// "0x%x/0x%x/0x%x" of three ACL ids into `out` (at least 40 bytes).
+size_t AclText(const uint32_t* acl, char* out) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (int i = 0; i < 3; ++i) {
+        if (i) out[n++] = '/';
+        out[n++] = '0';
+        out[n++] = 'x';
+        char tmp[8];
+        size_t k = 0;
+        uint32_t v = acl[i];
+        do {
+            tmp[k++] = kHex[v & 0xf];
+            v >>= 4;
+        } while (v != 0);
+        while (k > 0) out[n++] = tmp[--k];
+    }
+    return n;
+}
+
+// "%*.3f" of value / 1000.0.
+void PutFixed3(Buffer& out, uint64_t value, size_t width) {
     char text[kTextSize];
-    auto r = fmt::format_to_n(text, sizeof(text), "{:{}.3f}", v, width);
-    Put(out, std::string_view(text, r.size));
+    PutRight(out, std::string_view(text, FormatThousandths(value, text)), width);
 }
 
 std::string_view Username(const FlowRecord& rec) {
@@ -171,7 +198,7 @@ void AppendCsv(Buffer& out, const FlowRecord& r) {
     PutChar(out, ',');
     PutTime(out, r.last_ms, false, ' ');
     PutChar(out, ',');
-    PutFixed3(out, static_cast<double>(r.last_ms - r.first_ms) / 1000.0, 0);
+    PutFixed3(out, r.last_ms - r.first_ms, 0);
     PutChar(out, ',');
     PutIp(out, r.src_addr, r.IsV6());
     PutChar(out, ',');
@@ -212,7 +239,7 @@ void AppendCsv(Buffer& out, const FlowRecord& r) {
     }
     for (uint64_t us : {r.client_nw_delay_us, r.server_nw_delay_us, r.appl_latency_us}) {
         PutChar(out, ',');
-        PutFixed3(out, static_cast<double>(us) / 1000.0, 9);
+        PutFixed3(out, us, 9);
     }
     PutChar(out, ',');
     PutIp(out, r.received_from, r.Has(kExIpReceivedV6));
@@ -435,11 +462,8 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
                                                      "mpls_5", "mpls_6", "mpls_7", "mpls_8",
                                                      "mpls_9", "mpls_10"};
         for (int i = 0; i < 10; ++i) {
-            char text[40];
-            Buffer tmp;
-            PutMpls(tmp, r.mpls[i]);
-            std::memcpy(text, tmp.data(), tmp.size());
-            j.Text(kKeys[i], std::string_view(text, tmp.size()));
+            char text[32];
+            j.Text(kKeys[i], std::string_view(text, MplsText(r.mpls[i], text)));
         }
     }
     if (r.Has(kExMacAddr)) {
@@ -480,16 +504,9 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.QuotedNumber("dst_xlt_port", r.xlate_dst_port);
     }
     if (r.Has(kExNselAcl)) {
-        for (int k = 0; k < 2; ++k) {
-            const uint32_t* acl = k == 0 ? r.ingress_acl : r.egress_acl;
-            Buffer tmp;
-            for (int i = 0; i < 3; ++i) {
-                if (i) PutChar(tmp, '/');
-                Put(tmp, "0x");
-                PutHex(tmp, acl[i]);
-            }
-            j.Text(k == 0 ? "ingress_acl" : "egress_acl", std::string_view(tmp.data(), tmp.size()));
-        }
+        char text[40];
+        j.Text("ingress_acl", std::string_view(text, AclText(r.ingress_acl, text)));
+        j.Text("egress_acl", std::string_view(text, AclText(r.egress_acl, text)));
     }
     if (r.Has(kExNselUser)) {
         std::string_view name = Username(r);
@@ -637,20 +654,29 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
     w.Number("RecordCount", ctx.count);
     w.End();
 
-    const char* type = "FLOW";
-    char version[8] = "";
+    std::string_view type = "FLOW";
+    char note[64];
+    size_t nn = 0;
+    auto add = [&](std::string_view part) {
+        std::memcpy(note + nn, part.data(), part.size());
+        nn += part.size();
+    };
     if (r.flags & kFlagEvent) {
         type = "EVENT";
+        add(type);
     } else if (r.nfversion != 0) {
         type = (r.nfversion & 0x80) ? "SFLOW" : (r.nfversion & 0x40) ? "PCAP" : "NETFLOW";
+        add(type);
+        add(" v");
         unsigned v = (r.nfversion & 0xc0) ? (r.nfversion & 0x0f) : r.nfversion;
-        fmt::format_to_n(version, sizeof(version) - 1, " v{}", v);
+        nn += UintText(v, note + nn);
+    } else {
+        add(type);
     }
-    char flags_note[64];
-    auto fn = fmt::format_to_n(flags_note, sizeof(flags_note) - 1, "{}{}{}, {}", type, version,
-                               (r.flags & kFlagAnon) ? " Anonymized" : "",
-                               (r.flags & kFlagSampled) ? "Sampled" : "Unsampled");
-    w.Hex2("Flags", r.flags, std::string_view(flags_note, fn.size));
+    if (r.flags & kFlagAnon) add(" Anonymized");
+    add(", ");
+    add((r.flags & kFlagSampled) ? "Sampled" : "Unsampled");
+    w.Hex2("Flags", r.flags, std::string_view(note, nn));
     w.End();
 
     uint32_t count = 0;
@@ -808,9 +834,8 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
             label[9] = i + 1 >= 10 ? '1' : ' ';
             label[10] = static_cast<char>('0' + (i + 1) % 10);
             label[11] = '\0';
-            Buffer tmp;
-            PutMpls(tmp, r.mpls[i]);
-            w.Line(std::string_view(label, 11), std::string_view(tmp.data(), tmp.size()));
+            char text[32];
+            w.Line(std::string_view(label, 11), std::string_view(text, MplsText(r.mpls[i], text)));
             w.End();
         }
     }
@@ -875,13 +900,9 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
     }
     if (r.Has(kExNselAcl)) {
         for (int k = 0; k < 2; ++k) {
-            const uint32_t* acl = k == 0 ? r.ingress_acl : r.egress_acl;
+            char text[40];
             Put(out, k == 0 ? "  Ingress ACL  =       " : "  Egress ACL   =       ");
-            for (int i = 0; i < 3; ++i) {
-                if (i) PutChar(out, '/');
-                Put(out, "0x");
-                PutHex(out, acl[i]);
-            }
+            Put(out, std::string_view(text, AclText(k == 0 ? r.ingress_acl : r.egress_acl, text)));
             w.End();
         }
     }

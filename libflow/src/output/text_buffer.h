@@ -1,18 +1,63 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Append helpers over fmt::memory_buffer for the record printers: padded strings and
-// integers written by hand, so one printed line costs no allocation once the buffer has
-// grown, and no printf parsing.
+// The growable output buffer of the record printers and append helpers over it: padded
+// strings and integers written by hand, so a printed line costs no allocation once the
+// buffer has grown, and no printf parsing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace flow::output::detail {
 
-using Buffer = fmt::memory_buffer;
+// A char buffer that only grows. Appends check the capacity once and copy; the buffer is
+// reused for the whole listing (the Printer flushes and clears it in large chunks).
+class Buffer {
+public:
+    using value_type = char;  // for std::back_inserter
+
+    explicit Buffer(size_t capacity = 64 * 1024)
+        : data_(new char[capacity]), capacity_(capacity) {}
+    Buffer(Buffer&&) noexcept = default;
+    Buffer& operator=(Buffer&&) noexcept = default;
+
+    size_t size() const { return size_; }
+    const char* data() const { return data_.get(); }
+    char* data() { return data_.get(); }
+    void clear() { size_ = 0; }
+
+    void push_back(char c) {
+        if (size_ == capacity_) Grow(1);
+        data_[size_++] = c;
+    }
+    void append(const char* begin, const char* end) {
+        size_t n = static_cast<size_t>(end - begin);
+        if (capacity_ - size_ < n) Grow(n);
+        std::memcpy(data_.get() + size_, begin, n);
+        size_ += n;
+    }
+    // Grows or shrinks the used size; new bytes are uninitialised.
+    void resize(size_t n) {
+        if (n > capacity_) Grow(n - size_);
+        size_ = n;
+    }
+
+private:
+    void Grow(size_t extra) {
+        size_t want = capacity_ * 2;
+        if (want < size_ + extra) want = size_ + extra;
+        std::unique_ptr<char[]> bigger(new char[want]);
+        std::memcpy(bigger.get(), data_.get(), size_);
+        data_ = std::move(bigger);
+        capacity_ = want;
+    }
+
+    std::unique_ptr<char[]> data_;
+    size_t capacity_ = 0;
+    size_t size_ = 0;
+};
 
 inline void Put(Buffer& b, std::string_view s) { b.append(s.data(), s.data() + s.size()); }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <cstdio>
 #include <string>
 #include <tuple>
 
@@ -380,4 +381,57 @@ TEST_CASE("csv prints the BGP next hop in its column", "[output]") {
     printer->Print(r);
     REQUIRE(printer->Flush().ok());
     CHECK(out.find(",2001:db8:1::1,2001:db8::99,") != std::string::npos);
+}
+
+TEST_CASE("scaled counters round exactly like printf, ties included", "[output]") {
+    // nfdump formats scaled values with printf("%5.1f", value / 1eN); our integer path must
+    // agree for every value, in particular at the .x5 ties where the binary quotient decides.
+    auto check = [](uint64_t v) {
+        double f = static_cast<double>(v);
+        double unit = f >= 1e12 ? 1e12 : f >= 1e9 ? 1e9 : 1e6;
+        char unit_char = f >= 1e12 ? 'T' : f >= 1e9 ? 'G' : 'M';
+        char expected[64];
+        std::snprintf(expected, sizeof(expected), "%5.1f %c", f / unit, unit_char);
+        CAPTURE(v);
+        CHECK(Counter(v, false, true) == expected);
+    };
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 20000; ++i) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        uint64_t base = 1000000ull << (seed % 44);  // 1e6 .. ~1.7e19
+        uint64_t v = base + (seed >> 20) % base;
+        check(v);
+        // the decimal ties of each unit, and their neighbours
+        const uint64_t steps[] = {100000ull, 100000000ull, 100000000000ull};
+        for (uint64_t step : steps) {
+            uint64_t tie = (v / step) * step + step / 2;
+            if (tie >= 1000000) {
+                check(tie);
+                check(tie - 1);
+                check(tie + 1);
+            }
+        }
+    }
+    check(UINT64_MAX);
+}
+
+TEST_CASE("thousandths print exactly like printf %.3f of value / 1000.0", "[output]") {
+    auto check = [](uint64_t v) {
+        char expected[64];
+        std::snprintf(expected, sizeof(expected), "%.3f", static_cast<double>(v) / 1000.0);
+        char text[flow::output::kTextSize];
+        CAPTURE(v);
+        CHECK(std::string(text, flow::output::FormatThousandths(v, text)) == expected);
+    };
+    const uint64_t edges[] = {0,      1,        999,     1000, 1500, 60000, 86399999,
+                              999999999999999ull, 1000000000000000ull, 0ull - 61000ull,
+                              UINT64_MAX};
+    for (uint64_t v : edges) {
+        check(v);
+    }
+    uint64_t seed = 12345;
+    for (int i = 0; i < 20000; ++i) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        check(seed >> (seed % 64));
+    }
 }
