@@ -55,8 +55,8 @@ enum class FormatKind { kFmt, kRaw, kCsv, kJson, kNdjson, kPipe, kNull };
 
 // Totals over the records that passed the filter, kept the way nfdump 1.7.1 keeps them for
 // the "Summary:" line: flows += the record's flow count (aggregated records count all their
-// flows), bytes and packets add the in and the out counters, first/last are the min start
-// and max end in ms. Add() is a handful of adds and compares: call it once per passed
+// flows; a count of 0, as some 1.6 files store, counts as 1), bytes and packets add the in
+// and the out counters, first/last are the min start and max end in ms. Add() is a handful of adds and compares: call it once per passed
 // (and, with aggregation, once per printed) record. Plain data, thread-compatible.
 struct Summary {
     uint64_t flows = 0;
@@ -66,7 +66,7 @@ struct Summary {
     uint64_t last_ms = 0;
 
     void Add(const FlowRecord& rec) {
-        flows += rec.flows;
+        flows += rec.flows != 0 ? rec.flows : 1;
         bytes += rec.bytes + rec.out_bytes;
         packets += rec.packets + rec.out_packets;
         if (rec.first_ms < first_ms) first_ms = rec.first_ms;

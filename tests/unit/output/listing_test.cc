@@ -408,3 +408,42 @@ TEST_CASE("RunTimer measures real elapsed time", "[output]") {
     std::string summary = flow::output::FormatSummary(Summary{}, run, false, false);
     CHECK(summary.find("flows/second: ") != std::string::npos);
 }
+
+TEST_CASE("Summary counts in and out counters, aggregated flows, and 0 flows as 1",
+          "[output]") {
+    Summary s;
+    FlowRecord a = SampleRecord(0);  // 10 pkts, 5200 B, 09:15:00.000 - 09:15:01.500
+    a.out_packets = 8;
+    a.out_bytes = 12000;
+    a.flows = 2;
+    s.Add(a);
+    FlowRecord b = SampleRecord(10);  // 120 pkts, 96000 B, 09:15:06 - 09:17:05
+    b.flows = 0;                      // 1.6 files store 0 for unaggregated flows
+    s.Add(b);
+    CHECK(s.flows == 3);
+    CHECK(s.packets == 138);
+    CHECK(s.bytes == 113200);
+    CHECK(s.first_ms == kBaseMs);
+    CHECK(s.last_ms == kBaseMs + 125000);
+
+    Summary other;
+    other.Add(SampleRecord(1));
+    s.Merge(other);
+    CHECK(s.flows == 4);
+    CHECK(s.bytes == 125200);
+    CHECK(s.first_ms == kBaseMs);
+
+    RunInfo run = SampleRun(16, 3);
+    // 125200 B * 8 / 125 s = 8012 bps; 146 pkts / 125 s = 1 pps; 125200 / 146 = 857 bpp
+    CHECK(flow::output::FormatSummary(s, run, false, false)
+              .rfind("Summary: total flows: 4, total bytes: 125200, total packets: 146, avg "
+                     "bps: 8012, avg pps: 1, avg bpp: 857\nTime window: 2024-07-11 09:15:00 - "
+                     "2024-07-11 09:17:05\nTotal flows processed: 16, passed: 3, Blocks "
+                     "skipped: 0, Bytes read: 2768\nSys: ",
+                     0) == 0);
+    CHECK(flow::output::FormatSummary(s, run, false, true) ==
+          "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n4,125200,146,8012,1,857\n");
+    run.window_first_s = 0;
+    CHECK(flow::output::FormatSummary(s, run, false, false).find(
+              "\nTime window: Time Window unknown\n") != std::string::npos);
+}
