@@ -253,7 +253,7 @@ TEST_CASE("IPFIX selector id samplers with packet and space intervals", "[wire][
 TEST_CASE("IPFIX time encodings give epoch milliseconds", "[wire][ipfix][time]") {
     struct Case {
         const char* name;
-        std::initializer_list<Field> time_fields;
+        std::vector<Field> time_fields;
         std::vector<uint64_t> values;
         uint64_t first;
         uint64_t last;
