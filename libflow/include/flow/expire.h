@@ -18,6 +18,8 @@ namespace flow {
 // profile of several channel directories (NfSen).
 constexpr uint32_t kDefaultWatermarkPct = 95;
 constexpr uint32_t kProfileWatermarkPct = 98;
+// An empty sub-directory modified this recently is left alone by expiry.
+constexpr int64_t kFreshDirectorySeconds = 60;
 
 // The `status` values stored in `.nfstat`. Written to disk: do not renumber.
 enum class StatFileStatus : uint32_t {
@@ -87,6 +89,13 @@ struct FlowDirectoryScan {
     uint64_t size_bytes = 0;
     int64_t first_s = 0;  // smallest time_s, 0 when there are no files
     int64_t last_s = 0;   // largest time_s
+    // The sub-directories entered, deepest first (children before their parent), with
+    // their modification time when the scan saw them.
+    struct SubDirectory {
+        std::string path;
+        int64_t mtime_s = 0;
+    };
+    std::vector<SubDirectory> subdirs;
     // Sub-directories that could not be read (their files are missing from the totals).
     std::vector<std::string> problems;
 };
@@ -175,8 +184,9 @@ struct ExpireReport {
 // compatible with nfexpire and nfcapd), rescans the directory, applies the mode and rewrites
 // `.nfstat` in place. The scan always decides, never the stored counters, so a stale or
 // damaged `.nfstat` can make nothing go that should stay; it is corrected instead. In kExpire
-// mode, sub-directories emptied by the removals are removed too (never `dir` itself, and never
-// the directories holding the newest file, where a collector may be about to write).
+// mode, entered sub-directories that are empty afterwards are removed too, deepest first;
+// never `dir` itself, and never one changed less than kFreshDirectorySeconds before the scan
+// (a collector may have just made it for the file it is about to move there).
 // Fails (removing nothing) when `dir` is not a directory, the lock cannot be had, or
 // `.nfstat` cannot be written; errors carry the path and strerror text. Removal failures are
 // warnings. Thread-safe; concurrent runs on one directory, in one process or several, are

@@ -167,33 +167,18 @@ void FillCounters(const DirState& d, int64_t now_s, DirStat* st) {
     st->status = static_cast<uint32_t>(any ? StatFileStatus::kOk : StatFileStatus::kForceRebuild);
 }
 
-std::string ParentDir(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
-// Removes the sub-directories of `base` that held removed files and are empty now, deepest
-// first. `keep` holds directories never to remove. A directory that is not empty (or is a
-// symlink, or is gone) is simply left; only unexpected errors become warnings.
-void RemoveEmptiedDirs(const std::string& base, const std::set<std::string>& touched,
-                       const std::set<std::string>& keep, std::vector<std::string>* warnings) {
-    std::set<std::string> dirs;
-    for (const std::string& d : touched) {
-        for (std::string p = d; p.size() > base.size() && p.compare(0, base.size(), base) == 0;
-             p = ParentDir(p)) {
-            dirs.insert(p);
-        }
-    }
-    std::vector<std::string> order(dirs.begin(), dirs.end());
-    std::sort(order.begin(), order.end(), [](const std::string& a, const std::string& b) {
-        return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
-    });
-    for (const std::string& d : order) {
-        if (keep.count(d)) continue;
-        if (::rmdir(d.c_str()) == 0) continue;
+// Removes the entered sub-directories that are empty now, deepest first, as nfexpire does
+// after expiring. One that was modified shortly before the scan is left: a collector may
+// have made it for the file it is about to rename into it. Non-empty directories, symlinks
+// and directories gone meanwhile are simply left; other errors become warnings.
+void RemoveEmptyDirs(const FlowDirectoryScan& scan, int64_t scan_time_s,
+                     std::vector<std::string>* warnings) {
+    for (const FlowDirectoryScan::SubDirectory& d : scan.subdirs) {
+        if (d.mtime_s > scan_time_s - kFreshDirectorySeconds) continue;
+        if (::rmdir(d.path.c_str()) == 0) continue;
         int err = errno;
         if (err == ENOTEMPTY || err == EEXIST || err == ENOENT || err == ENOTDIR) continue;
-        warnings->push_back("cannot remove directory '" + d + "': " + Errno(err));
+        warnings->push_back("cannot remove directory '" + d.path + "': " + Errno(err));
     }
 }
 
@@ -326,7 +311,6 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
         for (const Candidate& c : order) sorted.push_back(file_of(c));
         size_t count = CountFilesToExpire(sorted, total_bytes, limits, limits.watermark_pct, now);
 
-        std::vector<std::set<std::string>> touched(states.size());
         for (size_t i = 0; i < count; ++i) {
             if (deadline > 0 && ::time(nullptr) >= deadline) {
                 report.timed_out = true;
@@ -343,37 +327,19 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
             }
             if (::unlink(f.path.c_str()) == 0) {
                 states[c.dir]->removed[c.file] = true;
-                touched[c.dir].insert(ParentDir(f.path));
                 report.expired_paths.push_back(f.path);
                 ++report.files_expired;
                 report.bytes_expired += f.disk_bytes;
             } else if (errno == ENOENT) {
                 // Somebody else removed it meanwhile: it is gone, which is all we wanted.
                 states[c.dir]->removed[c.file] = true;
-                touched[c.dir].insert(ParentDir(f.path));
             } else {
                 report.warnings.push_back("cannot remove '" + f.path + "': " + Errno(errno));
             }
         }
-
-        if (!req.dry_run) {
-            for (size_t di = 0; di < states.size(); ++di) {
-                // The newest file's directories are where a collector writes next.
-                std::set<std::string> keep;
-                const FlowDirectoryScan& scan = states[di]->scan;
-                const FlowFileEntry* newest = nullptr;
-                for (const FlowFileEntry& f : scan.files) {
-                    if (newest == nullptr || f.time_s >= newest->time_s) newest = &f;
-                }
-                if (newest != nullptr) {
-                    for (std::string p = ParentDir(newest->path); p.size() > scan.dir.size();
-                         p = ParentDir(p)) {
-                        keep.insert(p);
-                    }
-                }
-                RemoveEmptiedDirs(scan.dir, touched[di], keep, &report.warnings);
-            }
-        }
+    }
+    if (req.mode == ExpireMode::kExpire && !req.dry_run) {
+        for (auto& d : states) RemoveEmptyDirs(d->scan, started, &report.warnings);
     }
 
     // New counters, the report's totals, and `.nfstat` on disk.

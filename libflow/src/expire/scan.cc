@@ -90,6 +90,8 @@ private:
             if (depth + 1 > kMaxDepth || !FirstVisit(st)) return;
             int err = 0;
             Walk(path, depth + 1, &err);
+            // Added after its children: the list ends up deepest first.
+            out_->subdirs.push_back({path, static_cast<int64_t>(st.st_mtime)});
             return;
         }
         // A symlinked file is somebody else's data, and unlinking it would free nothing.
