@@ -18,7 +18,8 @@ implemented=" csv line long extended info salvaged-csv "
 # The reference to hold flowdump's output against. nfdump 1.7.1 cannot read ZSTD files nor
 # the blocks of unclosed files, where flowkit reads everything (docs/compatibility.md); there
 # the expected text comes from the same flows in another file or from another version:
-#  - X-zstd: 1.7.1's output for X-none, the same flows uncompressed;
+#  - X-zstd: 1.7.1's output for X-none, the same flows uncompressed from another collector
+#    run, so the csv receive-time column (the last) is left out of that comparison;
 #  - nfcapd.current.nf171: the csv 1.7.1 printed for a copy whose header was repaired;
 #  - nfcapd.current.nf1625: the csv 1.6.25 printed (1.6.25 reads unclosed files; its csv is
 #    byte-identical to 1.7.1's for every closed layout 1 file).
@@ -26,6 +27,7 @@ implemented=" csv line long extended info salvaged-csv "
 reference_for() {
     local source=$1 case=$2 output=$3
     case "$source" in
+        sf*-zstd) ;;  # sFlow times are receive times: another run's file differs
         *-zstd)
             local plain=${source%-zstd}-none
             [ -f "$gen/$plain" ] || plain=nf178-none
@@ -55,7 +57,13 @@ while IFS=$'\t' read -r output source version case command status lines stderr_f
     args=${command#nfdump }
     # shellcheck disable=SC2086
     (cd "$gen" && "$FLOWDUMP" $args) >"$WORK/out" 2>"$WORK/err" || true
-    if diff -q "$WORK/out" "$gen/$ref" >/dev/null; then
+    if [ "$ref" != "$output" ] && [ "$case" = csv ]; then
+        sed -i 's/,[^,]*$//' "$WORK/out"
+        sed 's/,[^,]*$//' "$gen/$ref" >"$WORK/ref"
+    else
+        cp "$gen/$ref" "$WORK/ref"
+    fi
+    if diff -q "$WORK/out" "$WORK/ref" >/dev/null; then
         pass=$((pass + 1))
     elif [ -n "${KNOWN[$output]:-}" ]; then
         known=$((known + 1))
@@ -63,7 +71,7 @@ while IFS=$'\t' read -r output source version case command status lines stderr_f
     else
         failed=$((failed + 1))
         echo "FAIL $output ($command; expected $ref)"
-        diff "$WORK/out" "$gen/$ref" | head -8 || true
+        diff "$WORK/out" "$WORK/ref" | head -8 || true
     fi
 done <"$gen/MANIFEST.tsv"
 echo "reference outputs: $pass passed, $failed failed, $known known deviations, $notrun not run (feature not built or no reference)"
