@@ -56,8 +56,9 @@ enum class FormatKind { kFmt, kRaw, kCsv, kJson, kNdjson, kPipe, kNull };
 // Totals over the records that passed the filter, kept the way nfdump 1.7.1 keeps them for
 // the "Summary:" line: flows += the record's flow count (aggregated records count all their
 // flows; a count of 0, as some 1.6 files store, counts as 1), bytes and packets add the in
-// and the out counters, first/last are the min start and max end in ms. Add() is a handful of adds and compares: call it once per passed
-// (and, with aggregation, once per printed) record. Plain data, thread-compatible.
+// and the out counters, first/last are the min start and max end in ms. Add() is a handful
+// of adds and compares: call it once per passed (with aggregation, once per printed) record.
+// Plain data, thread-compatible.
 struct Summary {
     uint64_t flows = 0;
     uint64_t bytes = 0;
@@ -173,7 +174,6 @@ Result<Printer> CreatePrinter(std::string_view format, const OutputOptions& opti
 // "Time window:" line, the "Total flows processed:" line and the timing line, each ending
 // in '\n'. With `csv` it is the three-line csv block ("Summary", column names, values).
 // For callers that print their own tables (statistics) before it.
-std::string FormatSummary(const Summary& summary, const RunInfo& run, bool plain_numbers,
-                          bool csv);
+std::string FormatSummary(const Summary& summary, const RunInfo& run, bool plain_numbers, bool csv);
 
 }  // namespace flow::output

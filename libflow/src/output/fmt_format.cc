@@ -2,10 +2,10 @@
 // The fmt: output format of nfdump 1.7.1: token table (name, header text, value layout), the
 // compiler that turns a format string into token operations, and the per-record writer.
 // Value layouts follow what Debian's nfdump 1.7.1 prints (docs: spec/nfdump-cli.md 3.3-3.7).
+#include <fmt/format.h>
+
 #include <cctype>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "flow/format_util.h"
 #include "output/formats.h"
@@ -16,17 +16,112 @@ namespace {
 
 enum Token : uint16_t {
     kLiteral = 0,
-    kTs, kTe, kTr, kTsr, kTer, kTrr, kTd, kTds, kPr,
-    kSa, kDa, kSap, kDap, kSn, kDn, kSp, kDp, kIt, kIc,
-    kNh, kNhb, kRa, kSas, kDas, kNas, kPas, kIn, kOut, kInam, kOnam,
-    kPkt, kIpkt, kOpkt, kByt, kIbyt, kObyt, kFl, kFlg, kTos, kStos, kDtos, kDir,
-    kSmk, kDmk, kFwd, kBfd, kEnd, kSvln, kDvln, kIsmc, kOdmc, kIdmc, kOsmc,
-    kMpls, kMplsAll, kBps, kPps, kBpp, kEng, kExp, kNfv, kCnt, kLbl,
-    kSc, kDc, kGsa, kGda, kGsap, kGdap, kSloc, kDloc, kNewline, kIpl, kOpl,
-    kNbid, kNbnam, kJa3, kSni, kOdid, kOpid, kIvrf, kEvrf, kIvrfnam, kEvrfnam,
-    kCl, kSl, kAl, kNfc, kTevt, kEvt, kXevt, kSgt, kMsec, kIacl, kEacl,
-    kXsa, kXda, kXsp, kXdp, kXsap, kXdap, kUname,
-    kPbstart, kPbend, kPbstep, kPbsize,
+    kTs,
+    kTe,
+    kTr,
+    kTsr,
+    kTer,
+    kTrr,
+    kTd,
+    kTds,
+    kPr,
+    kSa,
+    kDa,
+    kSap,
+    kDap,
+    kSn,
+    kDn,
+    kSp,
+    kDp,
+    kIt,
+    kIc,
+    kNh,
+    kNhb,
+    kRa,
+    kSas,
+    kDas,
+    kNas,
+    kPas,
+    kIn,
+    kOut,
+    kInam,
+    kOnam,
+    kPkt,
+    kIpkt,
+    kOpkt,
+    kByt,
+    kIbyt,
+    kObyt,
+    kFl,
+    kFlg,
+    kTos,
+    kStos,
+    kDtos,
+    kDir,
+    kSmk,
+    kDmk,
+    kFwd,
+    kBfd,
+    kEnd,
+    kSvln,
+    kDvln,
+    kIsmc,
+    kOdmc,
+    kIdmc,
+    kOsmc,
+    kMpls,
+    kMplsAll,
+    kBps,
+    kPps,
+    kBpp,
+    kEng,
+    kExp,
+    kNfv,
+    kCnt,
+    kLbl,
+    kSc,
+    kDc,
+    kGsa,
+    kGda,
+    kGsap,
+    kGdap,
+    kSloc,
+    kDloc,
+    kNewline,
+    kIpl,
+    kOpl,
+    kNbid,
+    kNbnam,
+    kJa3,
+    kSni,
+    kOdid,
+    kOpid,
+    kIvrf,
+    kEvrf,
+    kIvrfnam,
+    kEvrfnam,
+    kCl,
+    kSl,
+    kAl,
+    kNfc,
+    kTevt,
+    kEvt,
+    kXevt,
+    kSgt,
+    kMsec,
+    kIacl,
+    kEacl,
+    kXsa,
+    kXda,
+    kXsp,
+    kXdp,
+    kXsap,
+    kXdap,
+    kUname,
+    kPbstart,
+    kPbend,
+    kPbstep,
+    kPbsize,
 };
 
 struct TokenDef {
@@ -753,9 +848,9 @@ void LineWriter::Write(const FmtFormat::Op& op) {
             Port(XlateV6(r) ? '.' : ':', r.xlate_dst_port);
             break;
         case kUname:
-            Put(out_, r.username[0] ? std::string_view(r.username, strnlen(r.username,
-                                                                           sizeof(r.username)))
-                                    : std::string_view("<empty>"));
+            Put(out_, r.username[0]
+                          ? std::string_view(r.username, strnlen(r.username, sizeof(r.username)))
+                          : std::string_view("<empty>"));
             break;
         case kPbstart:
             PutUint(out_, r.block_start, 7);

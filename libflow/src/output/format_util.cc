@@ -5,13 +5,12 @@
 #include "flow/format_util.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <time.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace flow::output {
 
@@ -255,9 +254,7 @@ size_t FormatLocalTime(uint64_t ms, bool with_ms, char sep, char* out) {
     return n + 4;
 }
 
-size_t FormatLocalSeconds(int64_t seconds, char* out) {
-    return FormatSecondsCached(seconds, out);
-}
+size_t FormatLocalSeconds(int64_t seconds, char* out) { return FormatSecondsCached(seconds, out); }
 
 size_t FormatIp(const IpAddr& addr, bool v6, char* out) {
     if (!v6) {

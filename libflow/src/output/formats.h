@@ -19,8 +19,8 @@ namespace flow::output::detail {
 // What a record writer may need besides the record.
 struct RecordContext {
     const OutputOptions* options = nullptr;
-    uint64_t count = 0;        // 1-based number of this record among those read (%cnt)
-    std::string_view label;    // filter label, empty for none
+    uint64_t count = 0;      // 1-based number of this record among those read (%cnt)
+    std::string_view label;  // filter label, empty for none
 };
 
 // The predefined fmt formats of nfdump 1.7.1, for format selection and %name expansion.
@@ -41,9 +41,9 @@ public:
     void Append(Buffer& out, const FlowRecord& rec, const RecordContext& ctx) const;
 
     struct Op {
-        uint16_t token = 0;     // token id; 0 = literal text
-        uint16_t arg = 0;       // token argument (MPLS label index)
-        uint32_t lit_off = 0;   // literal: offset into literals_
+        uint16_t token = 0;    // token id; 0 = literal text
+        uint16_t arg = 0;      // token argument (MPLS label index)
+        uint32_t lit_off = 0;  // literal: offset into literals_
         uint32_t lit_len = 0;
     };
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Printer: format selection, the buffered writer around the record layouts, the end of a
 // listing ("No matching flows", json brackets) and the summary block of nfdump 1.7.1.
-#include "flow/output.h"
-
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -11,9 +10,8 @@
 #include <cstring>
 #include <optional>
 
-#include <fmt/format.h>
-
 #include "flow/format_util.h"
+#include "flow/output.h"
 #include "output/formats.h"
 
 namespace flow::output {
@@ -39,8 +37,8 @@ double MonotonicSeconds() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-void AppendSummary(detail::Buffer& out, const Summary& summary, const RunInfo& run,
-                   bool plain, bool csv) {
+void AppendSummary(detail::Buffer& out, const Summary& summary, const RunInfo& run, bool plain,
+                   bool csv) {
     using detail::Put;
     using detail::PutUint;
     if (csv) {
@@ -68,11 +66,11 @@ void AppendSummary(detail::Buffer& out, const Summary& summary, const RunInfo& r
     if (run.window_first_s == 0) {
         Put(out, "Time Window unknown");
     } else {
-        Put(out, std::string_view(text, FormatLocalSeconds(
-                                            static_cast<int64_t>(run.window_first_s), text)));
+        Put(out, std::string_view(
+                     text, FormatLocalSeconds(static_cast<int64_t>(run.window_first_s), text)));
         Put(out, " - ");
-        Put(out, std::string_view(text, FormatLocalSeconds(
-                                            static_cast<int64_t>(run.window_last_s), text)));
+        Put(out, std::string_view(
+                     text, FormatLocalSeconds(static_cast<int64_t>(run.window_last_s), text)));
     }
     Put(out, "\nTotal flows processed: ");
     PutUint(out, run.processed);
@@ -243,8 +241,7 @@ Status Printer::Finish(const Summary& summary, const RunInfo& run) {
     bool has_summary = p.kind == FormatKind::kFmt || p.kind == FormatKind::kRaw ||
                        p.kind == FormatKind::kNull || p.kind == FormatKind::kCsv;
     if (has_summary && !p.options.quiet) {
-        AppendSummary(p.buf, summary, run, p.options.plain_numbers,
-                      p.kind == FormatKind::kCsv);
+        AppendSummary(p.buf, summary, run, p.options.plain_numbers, p.kind == FormatKind::kCsv);
     }
     return p.Flush();
 }

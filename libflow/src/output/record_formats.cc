@@ -2,9 +2,9 @@
 // The fixed (non-fmt) record layouts of nfdump 1.7.1: the legacy 48-column csv, the pipe
 // format, json (pretty, and one-line for ndjson) and the raw element dump. Field order and
 // text forms follow what Debian's nfdump 1.7.1 prints (spec/nfdump-cli.md 3.8).
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "flow/format_util.h"
 #include "output/formats.h"
@@ -286,9 +286,9 @@ void AppendPipe(Buffer& out, const FlowRecord& r) {
     PutChar(out, '|');
     PutUint(out, r.src_port);
     words(r.dst_addr);
-    for (uint64_t v : {uint64_t{r.dst_port}, uint64_t{r.src_as}, uint64_t{r.dst_as},
-                       uint64_t{r.input}, uint64_t{r.output}, uint64_t{r.tcp_flags},
-                       uint64_t{r.src_tos}, r.packets, r.bytes}) {
+    for (uint64_t v :
+         {uint64_t{r.dst_port}, uint64_t{r.src_as}, uint64_t{r.dst_as}, uint64_t{r.input},
+          uint64_t{r.output}, uint64_t{r.tcp_flags}, uint64_t{r.src_tos}, r.packets, r.bytes}) {
         PutChar(out, '|');
         PutUint(out, v);
     }
@@ -840,8 +840,8 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         }
     }
     if (r.Has(kExMacAddr)) {
-        static constexpr std::string_view kLabels[] = {"in src mac", "out dst mac",
-                                                       "in dst mac", "out src mac"};
+        static constexpr std::string_view kLabels[] = {"in src mac", "out dst mac", "in dst mac",
+                                                       "out src mac"};
         const uint64_t macs[] = {r.in_src_mac, r.out_dst_mac, r.in_dst_mac, r.out_src_mac};
         for (int i = 0; i < 4; ++i) {
             Put(out, "  ");
@@ -975,8 +975,7 @@ Averages ComputeAverages(const Summary& s) {
     Averages a;
     if (s.last_ms == 0 || s.first_ms == UINT64_MAX) return a;
     // nfdump: duration in double seconds; all three averages only when it is positive.
-    double duration = (static_cast<double>(s.last_ms) - static_cast<double>(s.first_ms)) /
-                      1000.0;
+    double duration = (static_cast<double>(s.last_ms) - static_cast<double>(s.first_ms)) / 1000.0;
     if (duration <= 0) return a;
     a.bps = static_cast<uint64_t>(static_cast<double>(s.bytes << 3) / duration);
     a.pps = static_cast<uint64_t>(static_cast<double>(s.packets) / duration);

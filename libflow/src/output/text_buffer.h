@@ -18,8 +18,7 @@ class Buffer {
 public:
     using value_type = char;  // for std::back_inserter
 
-    explicit Buffer(size_t capacity = 64 * 1024)
-        : data_(new char[capacity]), capacity_(capacity) {}
+    explicit Buffer(size_t capacity = 64 * 1024) : data_(new char[capacity]), capacity_(capacity) {}
     Buffer(Buffer&&) noexcept = default;
     Buffer& operator=(Buffer&&) noexcept = default;
 

@@ -7,13 +7,12 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "flow/nffile.h"
 #include "flow/output.h"
@@ -164,7 +163,7 @@ TEST_CASE("record lines of real nfdump files match nfdump 1.7.1's output", "[out
         WARN("corpus not found at " << kDir << ", skipped");
         return;
     }
-    const char* files[] = {"nf171-none", "nf171-lz4", "nf178-none", "nd178-lzo",
+    const char* files[] = {"nf171-none", "nf171-lz4", "nf178-none",   "nd178-lzo",
                            "sf171-none", "sf171-lzo", "sf171-v6agent"};
     for (const char* file : files) {
         for (const char* format : {"line", "long", "extended", "csv"}) {

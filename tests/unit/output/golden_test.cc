@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "flow/nffile.h"
 #include "flow/output.h"
@@ -172,16 +171,15 @@ TEST_CASE("json, pipe, raw and fmt tokens match nfdump 1.7.1 goldens for corpus 
         flow::output::OutputOptions options;
         options.long_v6 = true;
         options.tag_addresses = true;
-        CompareGolden(PrintRouters(nf171, raw_routers, "fmt:%sa|%dap|%sn|%nh|%nhb|%ra|%xsap",
-                                   options),
-                      "nf171.tokens6.txt");
+        CompareGolden(
+            PrintRouters(nf171, raw_routers, "fmt:%sa|%dap|%sn|%nh|%nhb|%ra|%xsap", options),
+            "nf171.tokens6.txt");
     }
     SECTION("sFlow files") {
         std::vector<flow::FlowRecord> sf = ReadAll(kCorpus + "sf171-none");
         CompareGolden(PrintAll(sf, "json"), "sf171.json.txt");
         CompareGolden(PrintAll(sf, "raw"), "sf171.raw.txt");
         CompareGolden(PrintAll(sf, kTokens), "sf171.tokens.txt");
-        CompareGolden(PrintAll(ReadAll(kCorpus + "sf171-v6agent"), "raw"),
-                      "sf171-v6agent.raw.txt");
+        CompareGolden(PrintAll(ReadAll(kCorpus + "sf171-v6agent"), "raw"), "sf171-v6agent.raw.txt");
     }
 }

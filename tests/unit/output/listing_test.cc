@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <catch2/catch.hpp>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "flow/output.h"
 #include "unit/output/sample_records.h"
@@ -205,8 +204,7 @@ TEST_CASE("biline listing of bidirectional aggregates counts in and out in the s
           "Total flows processed: 6, passed: 6, Blocks skipped: 0, Bytes read: 2768\n");
 }
 
-TEST_CASE("an empty result prints the header, No matching flows and a zero summary",
-          "[output]") {
+TEST_CASE("an empty result prints the header, No matching flows and a zero summary", "[output]") {
     std::string text = Listing("line", {}, SampleRun(16, 0));
     CHECK(WithoutLastLine(text) ==
           "Date first seen             Duration     Proto      Src IP Addr:Port          Dst IP "
@@ -409,8 +407,7 @@ TEST_CASE("RunTimer measures real elapsed time", "[output]") {
     CHECK(summary.find("flows/second: ") != std::string::npos);
 }
 
-TEST_CASE("Summary counts in and out counters, aggregated flows, and 0 flows as 1",
-          "[output]") {
+TEST_CASE("Summary counts in and out counters, aggregated flows, and 0 flows as 1", "[output]") {
     Summary s;
     FlowRecord a = SampleRecord(0);  // 10 pkts, 5200 B, 09:15:00.000 - 09:15:01.500
     a.out_packets = 8;
@@ -444,6 +441,6 @@ TEST_CASE("Summary counts in and out counters, aggregated flows, and 0 flows as 
     CHECK(flow::output::FormatSummary(s, run, false, true) ==
           "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n4,125200,146,8012,1,857\n");
     run.window_first_s = 0;
-    CHECK(flow::output::FormatSummary(s, run, false, false).find(
-              "\nTime window: Time Window unknown\n") != std::string::npos);
+    CHECK(flow::output::FormatSummary(s, run, false, false)
+              .find("\nTime window: Time Window unknown\n") != std::string::npos);
 }

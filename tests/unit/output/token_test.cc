@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <string>
 #include <tuple>
-
-#include <catch2/catch.hpp>
 
 #include "flow/format_util.h"
 #include "flow/output.h"
@@ -189,9 +188,9 @@ TEST_CASE("-6 prints full addresses 39 wide and widens the address headers", "[o
     CHECK(Line("fmt:%sa|%sap", r, wide) ==
           " 2001:db8:abcd:1234:5678:9abc:def0:1234| 2001:db8:abcd:1234:5678:9abc:def0:1234.44444");
     CHECK(Line("fmt:%sa|", r) == "2001:db..f0:1234|");
-    CHECK(Header("fmt:%sa|%xsa|%dap", wide) ==
-          std::string(23, ' ') + "     Src IP Addr    X-late Src IP " + std::string(23, ' ') +
-              "     Dst IP Addr:Port ");
+    CHECK(Header("fmt:%sa|%xsa|%dap", wide) == std::string(23, ' ') +
+                                                   "     Src IP Addr    X-late Src IP " +
+                                                   std::string(23, ' ') + "     Dst IP Addr:Port ");
     // A format name ending in 6 selects the same.
     CHECK(Header("line6") == Header("line", wide));
     CHECK(Line("extended6", r) == Line("extended", r, wide));
@@ -199,8 +198,7 @@ TEST_CASE("-6 prints full addresses 39 wide and widens the address headers", "[o
 
 TEST_CASE("headers: token texts, literals become spaces, %<format> expands", "[output]") {
     CHECK(Header("fmt:%ts %td %pr") == "Date first seen             Duration     Proto");
-    CHECK(Header("fmt:x %ts%sa y") ==
-          "  Date first seen             Src IP Addr  ");
+    CHECK(Header("fmt:x %ts%sa y") == "  Date first seen             Src IP Addr  ");
     CHECK(Header("fmt:%sa,%da") == "     Src IP Addr      Dst IP Addr");
     CHECK(Header("fmt:%tsr|%ter|%trr") ==
           "Date first seen (raw)     Date last seen (raw)      Date flow received (raw)  ");
@@ -300,8 +298,7 @@ TEST_CASE("token values of the fmt format", "[output]") {
     }
     SECTION("name tables") {
         OutputOptions named;
-        named.names.interface_name = [](void*, uint16_t, uint32_t ifindex,
-                                        std::string_view* name) {
+        named.names.interface_name = [](void*, uint16_t, uint32_t ifindex, std::string_view* name) {
             if (ifindex == 1) {
                 *name = "TenGigE0_6_1_0";
                 return flow::output::NameStatus::kFound;
@@ -318,8 +315,7 @@ TEST_CASE("token values of the fmt format", "[output]") {
     }
 }
 
-TEST_CASE("the nsel format on an ordinary flow shows INVALID/Ignore and empty xlate",
-          "[output]") {
+TEST_CASE("the nsel format on an ordinary flow shows INVALID/Ignore and empty xlate", "[output]") {
     CHECK(Line("nsel", SampleRecord(0)) ==
           "1970-01-01 00:00:00.000 INVALID  Ignore TCP       192.168.1.10:51234 ->         "
           "10.0.0.1:80             0.0.0.0:0     ->          0.0.0.0:0         5200        0");
@@ -333,9 +329,9 @@ TEST_CASE("format selection and parse errors use nfdump's messages", "[output]")
     CHECK(CreateError("fmt:%%sa") == "Output format parse error at: %%sa");
 
     std::string out;
-    for (const char* good : {"raw", "line", "LONG", "extended", "biline", "bilong", "pipe",
-                             "csv", "json", "ndjson", "null", "nsel", "nel", "gline", "glong",
-                             "line6", "csv6", "fmt:%ts", "%sa %da", "fmt: "}) {
+    for (const char* good : {"raw",   "line",  "LONG",   "extended", "biline",  "bilong", "pipe",
+                             "csv",   "json",  "ndjson", "null",     "nsel",    "nel",    "gline",
+                             "glong", "line6", "csv6",   "fmt:%ts",  "%sa %da", "fmt: "}) {
         CAPTURE(good);
         CHECK(CreatePrinter(good, OutputOptions{}, &out).ok());
     }
@@ -423,8 +419,16 @@ TEST_CASE("thousandths print exactly like printf %.3f of value / 1000.0", "[outp
         CAPTURE(v);
         CHECK(std::string(text, flow::output::FormatThousandths(v, text)) == expected);
     };
-    const uint64_t edges[] = {0,      1,        999,     1000, 1500, 60000, 86399999,
-                              999999999999999ull, 1000000000000000ull, 0ull - 61000ull,
+    const uint64_t edges[] = {0,
+                              1,
+                              999,
+                              1000,
+                              1500,
+                              60000,
+                              86399999,
+                              999999999999999ull,
+                              1000000000000000ull,
+                              0ull - 61000ull,
                               UINT64_MAX};
     for (uint64_t v : edges) {
         check(v);
