@@ -280,6 +280,8 @@ Result<Selection> SelectFormat(std::string_view format, const OutputOptions& opt
             sel.options.long_v6 = true;
             name.pop_back();
         }
+        // TODO: nfdump.conf's fmt.<name> formats (-C) are not looked up; only the built-in
+        // names below exist, so a config-defined name is an unknown output mode.
         std::string_view predefined = detail::PredefinedFormat(name);
         if (!predefined.empty()) {
             fmt_text = predefined;
