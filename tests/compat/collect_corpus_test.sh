@@ -23,8 +23,8 @@ groups=$(awk -F'\t' '!/^#/ && ($2 ~ /^(netflow5|netflow9|ipfix)\//) {print $1}' 
 failures=0
 checked=0
 for g in $groups; do
-    mapfile -t files < <(awk -F'\t' -v g="$g" '$1 == g {print ENVIRON["CORPUS"] "/" $2}' \
-        CORPUS="$CORPUS" "$CORPUS/groups.tsv")
+    mapfile -t files < <(awk -F'\t' -v g="$g" -v c="$CORPUS" '$1 == g {print c "/" $2}' \
+        "$CORPUS/groups.tsv")
     d1=$WORK/$g/flowcapd
     d2=$WORK/$g/nfcapd
     p1=$(free_port)
