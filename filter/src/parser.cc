@@ -7,6 +7,14 @@
 
 namespace flow::filter::detail {
 
+bool HasControl(std::string_view s) {
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) return true;
+    }
+    return false;
+}
+
 std::string Lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) {
@@ -182,6 +190,7 @@ std::string Parser::ParseLabelName() {
     if (tok.text.empty() || tok.text.size() > 16) {
         Fail(tok, "flow label '" + tok.text + "' must be 1 to 16 characters");
     }
+    if (HasControl(tok.text)) Fail(tok, "flow label '" + tok.text + "' has control characters");
     return Next().text;
 }
 
@@ -355,7 +364,24 @@ void Parser::Fail(const Token& at, const std::string& message) const {
     std::string where;
     if (!options_.source_name.empty()) where = "file '" + options_.source_name + "' ";
     where += "line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ": ";
-    throw CompileError{where + message};
+    // Messages are one line of readable text whatever the input held: control characters
+    // (newlines inside quotes, raw bytes) are escaped and huge tokens are cut in the middle.
+    std::string text;
+    for (char c : message) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            static const char kHex[] = "0123456789abcdef";
+            text +=
+                c == '\n' ? std::string("\\n") : std::string("\\x") + kHex[u >> 4] + kHex[u & 15];
+        } else {
+            text += c;
+        }
+    }
+    constexpr size_t kMaxMessage = 600;
+    if (text.size() > kMaxMessage) {
+        text = text.substr(0, kMaxMessage / 2) + " ... " + text.substr(text.size() - 250);
+    }
+    throw CompileError{where + text};
 }
 
 void Parser::Unexpected(const Token& at, const std::string& expected) const {

@@ -62,6 +62,7 @@ private:
 
     // Primitives (primitives.cc).
     std::unique_ptr<Node> ParsePrimitive();
+    std::unique_ptr<Node> ParsePrimitiveInner();
     std::unique_ptr<Node> ParseKeyword(Dir dir, const Token& dir_tok, const Token& kw);
     Dir ParseDir();
     std::unique_ptr<Node> ParseAddress(Dir dir, const Token& dir_tok, uint16_t src_off,
@@ -123,11 +124,15 @@ private:
     const CompileOptions& options_;
     Tables& tables_;
     // The last primitive's qualifier and keyword, for tcpdump's `port 80 or 443`.
+    int primitive_depth_ = 0;  // primitives being parsed inside one another
     bool have_last_ = false;
     Dir last_dir_ = Dir::kNone;
     Token last_dir_tok_;
     Token last_kw_;
 };
+
+// True if `s` holds ASCII control characters (newline, tab, NUL...).
+bool HasControl(std::string_view s);
 
 // Lower-cases ASCII letters.
 std::string Lower(std::string_view s);

@@ -266,6 +266,18 @@ bool LooksLikeValue(const Token& tok) {
     return a.kind == AddrKind::kV6 || a.kind == AddrKind::kV6Part;
 }
 
+// Keywords whose value tcpdump lets a bare value repeat: `port 80 or 443`, `host a or b`.
+bool Repeatable(const Token& kw) {
+    static const char* const kWords[] = {"host",  "ip",    "net",   "port",     "proto", "as",
+                                         "if",    "vlan",  "mask",  "tos",      "xip",   "nip",
+                                         "xport", "nport", "tunip", "portrange"};
+    std::string k = Lower(kw.text);
+    for (const char* w : kWords) {
+        if (k == w) return true;
+    }
+    return false;
+}
+
 #define FLOW_ADDR(m) static_cast<uint16_t>(offsetof(::flow::FlowRecord, m))
 
 }  // namespace
@@ -328,7 +340,21 @@ std::unique_ptr<Node> Parser::BySide(Dir dir, const Token& dir_tok, const Token&
 
 std::unique_ptr<Node> Parser::ParsePrimitive() {
     const Token& first = Peek();
+    // A primitive may contain one more (`tcp port 80`); more than a few is a parser bug
+    // or hostile input, and must not recurse without bound.
+    if (primitive_depth_ >= 4) Unexpected(first, "'and' or 'or' between primitives");
+    ++primitive_depth_;
+    std::unique_ptr<Node> node = ParsePrimitiveInner();
+    --primitive_depth_;
+    return node;
+}
+
+std::unique_ptr<Node> Parser::ParsePrimitiveInner() {
+    const Token& first = Peek();
     if (first.kind != Tok::kWord) {
+        Unexpected(first, "a filter primitive such as 'proto tcp' or 'port 80'");
+    }
+    if (PeekWord("and") || PeekWord("or")) {
         Unexpected(first, "a filter primitive such as 'proto tcp' or 'port 80'");
     }
     Token dir_tok = first;
@@ -346,7 +372,7 @@ std::unique_ptr<Node> Parser::ParsePrimitive() {
             return ParseAddress(dir, dir_tok, FLOW_ADDR(src_addr), FLOW_ADDR(dst_addr), "src_addr",
                                 "dst_addr", false);
         }
-        if (dir == Dir::kNone && have_last_) {
+        if (dir == Dir::kNone && have_last_ && Repeatable(last_kw_)) {
             return ParseKeyword(last_dir_, last_dir_tok_, last_kw_);
         }
         Fail(kw, "a value " + Describe(kw) + " cannot start a primitive; write e.g. 'host " +
@@ -1025,7 +1051,7 @@ std::unique_ptr<Node> Parser::ParseProto(const Token& kw, FieldRef field) {
     return FieldTest(field, Cmp::kEq, number);
 }
 
-std::unique_ptr<Node> Parser::ParseBareProto([[maybe_unused]] const Token& kw, uint8_t proto) {
+std::unique_ptr<Node> Parser::ParseBareProto(const Token& kw, uint8_t proto) {
     if (proto == kProtoIcmp && (PeekWord("type") || PeekWord("code"))) {
         Token sub = Next();
         return ParseIcmp(sub, Lower(sub.text) == "type");
@@ -1033,6 +1059,12 @@ std::unique_ptr<Node> Parser::ParseBareProto([[maybe_unused]] const Token& kw, u
     std::unique_ptr<Node> node = ProtoIs(proto);
     // tcpdump: `tcp port 80`, `udp src port 53`: the protocol qualifies what follows.
     if (!AtExprEnd() && Peek().kind == Tok::kWord && !PeekWord("not")) {
+        std::string next = Lower(Peek().text);
+        for (const auto& bare : kBareProtos) {
+            // `tcp udp ...` means nothing, and would recurse once per word.
+            if (next == bare.name)
+                Unexpected(Peek(), "a primitive or 'and'/'or' after '" + kw.text + "'");
+        }
         return And(std::move(node), ParsePrimitive());
     }
     return node;
@@ -1191,6 +1223,7 @@ std::unique_ptr<Node> Parser::ParseIdent(const Token& kw) {
     }
     Next();
     if (value.text.empty()) Fail(value, "empty ident");
+    if (HasControl(value.text)) Fail(value, "ident '" + value.text + "' has control characters");
     Test t;
     t.kind = TestKind::kIdent;
     auto it = std::find(tables_.idents.begin(), tables_.idents.end(), value.text);
