@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -143,6 +144,10 @@ struct ExpireRequest {
     bool dry_run = false;
     // The current time in UNIX seconds; 0 = the clock.
     int64_t now_s = 0;
+    // Called with each file's path just before it is removed (not in a dry run), for
+    // logging. Runs with the `.nfstat` lock held; must not start another run on the same
+    // directory.
+    std::function<void(const std::string& path)> on_remove;
     // Stop removing files once this many seconds have passed (0 = no bound). The bound also
     // covers waiting for the `.nfstat` lock and the scan; a scan that does not finish in time
     // removes nothing.

@@ -325,6 +325,7 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
                 report.bytes_expired += f.disk_bytes;
                 continue;
             }
+            if (req.on_remove) req.on_remove(f.path);
             if (::unlink(f.path.c_str()) == 0) {
                 states[c.dir]->removed[c.file] = true;
                 report.expired_paths.push_back(f.path);
