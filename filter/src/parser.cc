@@ -385,6 +385,9 @@ void Parser::Fail(const Token& at, const std::string& message) const {
 }
 
 void Parser::Unexpected(const Token& at, const std::string& expected) const {
+    if (at.kind == Tok::kBad && at.text == "@") {
+        Fail(at, "'@include' is expanded only in filter files (ReadFilterFile, -f)");
+    }
     if (at.kind == Tok::kBad) {
         if (!at.text.empty() && (at.text[0] == '\'' || at.text[0] == '"')) {
             Fail(at, "unterminated quoted string");

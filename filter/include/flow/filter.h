@@ -101,4 +101,12 @@ private:
     std::vector<uint8_t> ident_results_;
 };
 
+// Reads a filter file for nfdump's `-f`: its text with every line of the form
+// `@include <path>` replaced by the contents of that file (includes nest up to 10 deep; a
+// relative path is taken from the current directory, as nfdump does). The result goes to
+// Compile() with CompileOptions::source_name set to `path`. Errors: IoError naming the file
+// and the strerror text when a file cannot be read; InvalidArgument when includes nest
+// deeper than 10 or an `@include` line names no file.
+Result<std::string> ReadFilterFile(const std::string& path);
+
 }  // namespace flow::filter

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The language around the primitives: precedence, comments, error messages and positions,
 // nesting limits, tcpdump forms, flow labels, the compiled program and its optimisations.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 
 #include "unit/filter/test_util.h"
@@ -243,4 +247,40 @@ TEST_CASE("flow labels name the labelled branch that decided a match", "[filter]
     label = "unset";
     CHECK(nested.Match(MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 80), MatchContext{}, &label));
     CHECK(label.empty());
+}
+
+TEST_CASE("filter files expand @include lines and report unreadable files", "[filter]") {
+    std::string dir = "/tmp/flowkit-filter-files-" + std::to_string(getpid());
+    REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir + "/" + name) << text;
+    };
+    write("inner.txt", "# web ports\nport in [80 443]\n");
+    write("outer.txt", "proto tcp and (\n  @include " + dir + "/inner.txt\n)\n");
+    write("loop.txt", "@include " + dir + "/loop.txt\n");
+    write("empty.txt", "@include\n");
+
+    Result<std::string> text = ReadFilterFile(dir + "/outer.txt");
+    REQUIRE(text.ok());
+    CHECK_THAT(text.value(), Catch::Contains("port in [80 443]"));
+    CompileOptions options;
+    options.source_name = dir + "/outer.txt";
+    Filter f = MustCompile(text.value(), options);
+    CHECK(f.Match(MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 443)));
+    CHECK_FALSE(f.Match(MakeFlow("10.0.0.1", "10.0.0.2", 17, 1, 443)));
+
+    Result<std::string> missing = ReadFilterFile(dir + "/nope.txt");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.status().code() == StatusCode::kIoError);
+    CHECK_THAT(missing.status().message(), Catch::Contains("No such file or directory"));
+    Result<std::string> loop = ReadFilterFile(dir + "/loop.txt");
+    REQUIRE_FALSE(loop.ok());
+    CHECK_THAT(loop.status().message(), Catch::Contains("nested deeper than 10"));
+    CHECK_FALSE(ReadFilterFile(dir + "/empty.txt").ok());
+    CHECK_THAT(ErrorOf("@include x"), Catch::Contains("only in filter files"));
+
+    for (const char* name : {"inner.txt", "outer.txt", "loop.txt", "empty.txt"}) {
+        unlink((dir + "/" + name).c_str());
+    }
+    rmdir(dir.c_str());
 }

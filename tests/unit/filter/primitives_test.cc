@@ -252,6 +252,10 @@ TEST_CASE("interfaces, AS numbers, masks and VLANs", "[filter]") {
     CHECK(Matches("vlan 20", r));
     CHECK(Matches("src vlan 10", r));
     CHECK_FALSE(Matches("dst vlan 10", r));
+    CHECK(Matches("if in [2 3]", r));
+    CHECK(Matches("vlan > 15", r));
+    CHECK_FALSE(Matches("src vlan > 15", r));
+    CHECK(Matches("mask in [8 9]", r));
     CHECK_THAT(ErrorOf("vlan 70000"), Catch::Contains("out of range 0..65535"));
     CHECK_THAT(ErrorOf("src if 3"), Catch::Contains("qualifier 'src' is not allowed"));
 }
@@ -408,6 +412,7 @@ TEST_CASE("NSEL and NAT primitives", "[filter]") {
     CHECK(Matches("ingress ace 12", r));
     CHECK(Matches("ingress xace 13", r));
     CHECK(Matches("egress acl 21", r));
+    CHECK_FALSE(Matches("egress ace 21", r));
     CHECK(Matches("ingress vrf 5", r));
     CHECK(Matches("egress vrf 6", r));
     CHECK(Matches("nat event add", r));
