@@ -360,13 +360,16 @@ size_t DecoderState::DecodeDataSet(ExporterState* ex, const CompiledTemplate& t,
     // Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1).
     while (body.remaining() >= t.min_record_length) {
         scratch_.seen = 0;
-        if (t.is_options) {
+        // NOTE: like nfcapd, a data template in which no field is understood yields no
+        // flows (there would be nothing but the exporter to store); its records are still
+        // walked so IPFIX sequence numbers stay right.
+        if (t.is_options || !t.yields_flows) {
             option_sink_.Clear();
             if (!RunTemplate(t, &body, &option_sink_, &scratch_)) {
                 ex->Count(DecodeError::kRecordTruncated);
                 break;
             }
-            ProcessOptionRecord(ex);
+            if (t.is_options) ProcessOptionRecord(ex);
             ++records;
             continue;
         }

@@ -464,6 +464,7 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
         }
     }
     if (t.min_record_length == 0) return false;
+    t.yields_flows = t.present != 0 || deferred != 0;
     *out = std::move(t);
     return true;
 }

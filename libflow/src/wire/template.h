@@ -115,6 +115,7 @@ struct CompiledTemplate {
     bool both_next_hops = false;   // likewise #15 and #62
     bool both_bgp_next_hops = false;  // likewise #18 and #63
     bool has_icmp_field = false;   // #32/#139/#176..#179 present: no src-port quirk
+    bool yields_flows = false;     // a data template with at least one understood field
     std::vector<FieldOp> ops;
 };
 

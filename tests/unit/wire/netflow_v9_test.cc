@@ -442,3 +442,19 @@ TEST_CASE("v9 flowset framing errors are counted and stop the packet", "[wire][v
         CHECK(d.exporter(0).counters.error(DecodeError::kTemplateTooManyFields) == 1);
     }
 }
+
+TEST_CASE("v9 template without any understood field yields no flows", "[wire][v9][templates]") {
+    // nfcapd ignores such templates: a record would carry nothing but the exporter.
+    Decoder d;
+    Writer w = V9Header(1000, 1700000000, 1, 0);
+    V9Template(&w, 256, {{84, 8}, {41, 4}});  // sampler name, total packets exported
+    const size_t set = w.BeginSet(256);
+    w.Text("sampler1").U32(9).Text("sampler2").U32(10);
+    w.EndSet(set);
+    flow::Status st;
+    auto out = Decode(&d, w, &st);
+    CHECK(st.ok());
+    CHECK(out.empty());
+    CHECK(d.exporter(0).counters.no_template_sets == 0);
+    CHECK(d.exporter(0).counters.flows == 0);
+}
