@@ -91,6 +91,7 @@ private:
     std::unique_ptr<Node> ParseMpls(const Token& kw);
     std::unique_ptr<Node> ParseIdent(const Token& kw);
     std::unique_ptr<Node> ParseComputed(const Token& kw, TestKind kind);
+    std::unique_ptr<Node> ParseSeen(const Token& kw, bool first);
     std::unique_ptr<Node> ParseFwdStat(const Token& kw);
     std::unique_ptr<Node> ParseFlowDir(const Token& kw);
     std::unique_ptr<Node> ParseAsaEvent(const Token& kw);

@@ -3,7 +3,10 @@
 // cost nothing to accept, and the tcpdump forms listed in docs/filter.md. Each primitive
 // checks its value and turns into Tests on FlowRecord fields.
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <utility>
 
@@ -689,8 +692,27 @@ std::unique_ptr<Node> Parser::ParseKeyword(Dir dir, const Token& dir_tok, const 
                      "' tests packet length, which flows do not have; "
                      "use 'bpp' (bytes per packet) or 'bytes' instead");
     }
-    // TODO: the 1.7.5+ primitives `first seen`, `last seen`, `ttl`, `min ttl`, `max ttl`
-    // and `etherType` are not implemented yet.
+    if (k == "first" || k == "last") {
+        // 1.7.5+: `first seen > 2024-07-11T09:15:00[.mmm]`, in local time as nfdump reads it.
+        none_only();
+        ExpectWordIs("seen", kw);
+        return ParseSeen(kw, k == "first");
+    }
+    if (k == "ttl" || k == "min" || k == "max") {
+        // 1.7.5+: `min ttl`, `max ttl`; plain `ttl` matches either.
+        none_only();
+        if (k != "ttl") ExpectWordIs("ttl", kw);
+        FieldRef min = FLOW_FILTER_FIELD(min_ttl, "min_ttl");
+        FieldRef max = FLOW_FILTER_FIELD(max_ttl, "max_ttl");
+        if (k == "min") return ParseNumeric(Dir::kNone, dir_tok, kw, min, {}, 255, true);
+        if (k == "max") return ParseNumeric(Dir::kNone, dir_tok, kw, max, {}, 255, true);
+        return ParseNumeric(Dir::kSrcOrDst, dir_tok, kw, min, max, 255, true);
+    }
+    if (k == "ethertype") {
+        none_only();
+        return ParseNumeric(Dir::kNone, dir_tok, kw, FLOW_FILTER_FIELD(ether_type, "ether_type"),
+                            {}, 65535, true);
+    }
     if (dir != Dir::kNone) {
         Fail(kw, "unknown primitive " + Describe(kw) + " after '" + dir_tok.text + "'");
     }
@@ -1230,6 +1252,49 @@ std::unique_ptr<Node> Parser::ParseIdent(const Token& kw) {
     t.list = static_cast<uint32_t>(it - tables_.idents.begin());
     if (it == tables_.idents.end()) tables_.idents.push_back(value.text);
     return Node::Leaf(t);
+}
+
+std::unique_ptr<Node> Parser::ParseSeen(const Token& kw, bool first) {
+    Cmp cmp = Cmp::kEq;
+    AcceptCmp(&cmp);
+    const Token& value = ExpectWord(kw, "a time such as 2024-07-11T09:15:00");
+    int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0, ms = 0;
+    char sep = 0;
+    int used = 0;
+    int n = std::sscanf(value.text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d%n", &year, &mon, &day, &sep,
+                        &hour, &min, &sec, &used);
+    bool ok = n == 7 && (sep == 'T' || sep == 't');
+    std::string rest = ok ? value.text.substr(static_cast<size_t>(used)) : "";
+    if (ok && !rest.empty()) {
+        // Optional milliseconds: exactly ".mmm".
+        ok = rest.size() == 4 && rest[0] == '.' &&
+             std::isdigit(static_cast<unsigned char>(rest[1])) &&
+             std::isdigit(static_cast<unsigned char>(rest[2])) &&
+             std::isdigit(static_cast<unsigned char>(rest[3]));
+        if (ok) ms = std::stoi(rest.substr(1));
+    }
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    ok = ok && mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hour <= 23 && min <= 59 &&
+         sec <= 60 && year >= 1970;
+    std::time_t t = ok ? std::mktime(&tm) : -1;
+    if (t < 0) {
+        Fail(value, "invalid time '" + value.text + "' (expected YYYY-MM-DDThh:mm:ss[.mmm], " +
+                        "local time)");
+    }
+    Test test;
+    test.kind = TestKind::kField;
+    test.field =
+        first ? FLOW_FILTER_FIELD(first_ms, "first_ms") : FLOW_FILTER_FIELD(last_ms, "last_ms");
+    test.cmp = cmp;
+    test.value = static_cast<uint64_t>(t) * 1000 + static_cast<uint64_t>(ms);
+    return Node::Leaf(test);
 }
 
 std::unique_ptr<Node> Parser::ParseComputed(const Token& kw, TestKind kind) {

@@ -2,6 +2,8 @@
 // One test per primitive family of the filter language, each with records it must and must
 // not match.
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "unit/filter/test_util.h"
@@ -452,4 +454,40 @@ TEST_CASE("latency, observation, tunnel, sampling and address family", "[filter]
     CHECK(Matches("inet6", MakeFlow("::1", "::2", 6, 1, 2)));
     CHECK(Matches("any", r));
     CHECK_FALSE(Matches("flowlabel foo", r));
+}
+
+// B29: ISO-8601 time literals, millisecond precision, inclusive with >=.
+TEST_CASE("first seen and last seen compare local-time literals to the millisecond", "[filter]") {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    const uint64_t base = 1743439527000ull;  // 2025-03-31 16:45:27 UTC
+    auto at = [&](int64_t offset_ms) {
+        FlowRecord r = MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 2);
+        r.first_ms = static_cast<uint64_t>(static_cast<int64_t>(base) + offset_ms);
+        r.last_ms = r.first_ms + 500;
+        return r;
+    };
+    const char* window = "first seen > 2025-03-31T16:45:27 and first seen < 2025-03-31T16:45:30";
+    CHECK_FALSE(Matches(window, at(-100)));  // 16:45:26.900
+    CHECK(Matches(window, at(1)));           // 16:45:27.001
+    CHECK(Matches(window, at(2999)));        // 16:45:29.999
+    CHECK_FALSE(Matches(window, at(3000)));  // 16:45:30.000
+    CHECK(Matches("first seen >= 2025-03-31T16:45:27.001", at(1)));
+    CHECK_FALSE(Matches("first seen >= 2025-03-31T16:45:27.001", at(0)));
+    CHECK(Matches("last seen 2025-03-31T16:45:27.501", at(1)));
+    CHECK_THAT(ErrorOf("first seen > 2025-13-01T00:00:00"), Catch::Contains("invalid time"));
+    CHECK_THAT(ErrorOf("first seen > 2025-03-31"), Catch::Contains("invalid time"));
+}
+
+TEST_CASE("ttl and etherType from the IP info and layer 2 elements", "[filter]") {
+    FlowRecord r = MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 2);
+    r.min_ttl = 60;
+    r.max_ttl = 64;
+    r.ether_type = 0x0800;
+    CHECK(Matches("min ttl 60", r));
+    CHECK(Matches("max ttl > 63", r));
+    CHECK(Matches("ttl 64", r));
+    CHECK_FALSE(Matches("ttl 61", r));
+    CHECK(Matches("etherType 0x800", r));
+    CHECK_FALSE(Matches("ethertype 0x86dd", r));
 }
