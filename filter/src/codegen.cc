@@ -73,11 +73,10 @@ private:
                                                 : Op::kField64;
                 break;
             case TestKind::kFlagsAll:
+                // nfdump evaluates a flags test under `not` as "any of them set" before
+                // inverting, so `not flags AF` means neither A nor F.
                 in.op = negated ? Op::kFlagsAny : Op::kFlagsAll;
-                if (negated)
-                    text = "tcp_flags has any of " + Hex(test.value);
-                else
-                    text = "tcp_flags has all of " + Hex(test.value);
+                if (negated) text = std::string(test.field.name) + " has any of " + Hex(test.value);
                 break;
             case TestKind::kIp:
                 in.op = Op::kIp;
