@@ -116,17 +116,28 @@ std::optional<int> ParseArgs(int argc, char** argv, Options* opt) {
     int c;
     while ((c = ::getopt_long(argc, argv, "e:hl:L:T:Ypr:s:t:u:w:", kLong, nullptr)) != -1) {
         switch (c) {
-            case 'h': return Usage(0);
-            case 'l': case 'L': case 'e': case 'r': case 'u':
+            case 'h':
+                return Usage(0);
+            case 'l':
+            case 'L':
+            case 'e':
+            case 'r':
+            case 'u':
                 if (opt->mode_letter != 0) {
                     return Fail("Only one option allowed out of -l -e -r -u or -p");
                 }
                 opt->mode_letter = static_cast<char>(c);
                 opt->dir = optarg;
                 break;
-            case 'p': opt->profile = true; break;
-            case 'Y': opt->one_line = true; break;
-            case kDryRun: opt->dry_run = true; break;
+            case 'p':
+                opt->profile = true;
+                break;
+            case 'Y':
+                opt->one_line = true;
+                break;
+            case kDryRun:
+                opt->dry_run = true;
+                break;
             case 's': {
                 flow::Result<uint64_t> v = flow::ParseExpireSize(optarg);
                 if (!v.ok()) return Fail(v.status().message());
@@ -163,10 +174,19 @@ std::optional<int> ParseArgs(int argc, char** argv, Options* opt) {
 int Run(const Options& opt) {
     flow::ExpireRequest req;
     switch (opt.mode_letter) {
-        case 'l': case 'L': req.mode = flow::ExpireMode::kList; break;
-        case 'r': req.mode = flow::ExpireMode::kRescan; break;
-        case 'u': req.mode = flow::ExpireMode::kUpdate; break;
-        default: req.mode = flow::ExpireMode::kExpire; break;
+        case 'l':
+        case 'L':
+            req.mode = flow::ExpireMode::kList;
+            break;
+        case 'r':
+            req.mode = flow::ExpireMode::kRescan;
+            break;
+        case 'u':
+            req.mode = flow::ExpireMode::kUpdate;
+            break;
+        default:
+            req.mode = flow::ExpireMode::kExpire;
+            break;
     }
     req.max_size_bytes = opt.max_size_bytes;
     req.max_lifetime_s = opt.max_lifetime_s;
@@ -174,8 +194,8 @@ int Run(const Options& opt) {
     req.max_runtime_s = opt.max_runtime_s;
     req.dry_run = opt.dry_run;
 
-    flow::Result<flow::ExpireReport> result = opt.profile ? flow::ExpireProfile(opt.dir, req)
-                                                          : flow::ExpireDirectory(opt.dir, req);
+    flow::Result<flow::ExpireReport> result =
+        opt.profile ? flow::ExpireProfile(opt.dir, req) : flow::ExpireDirectory(opt.dir, req);
     if (!result.ok()) {
         const flow::Status& s = result.status();
         if (s.message().rfind("Data directory ", 0) == 0) {
@@ -228,7 +248,8 @@ int Run(const Options& opt) {
         if (w.rfind("deadline", 0) == 0) continue;
         std::fprintf(stderr, "flowexpire: %s\n", w.c_str());
     }
-    if (report.timed_out) std::fprintf(stderr, "Maximum execution time reached! Interrupt expire.\n");
+    if (report.timed_out)
+        std::fprintf(stderr, "Maximum execution time reached! Interrupt expire.\n");
     std::fputs(out.c_str(), stdout);
     return std::fflush(stdout) == 0 ? 0 : kExitError;
 }

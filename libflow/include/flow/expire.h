@@ -177,7 +177,7 @@ struct ExpireReport {
     DirStat total;
     uint64_t files_expired = 0;
     uint64_t bytes_expired = 0;
-    int64_t expired_range_s = 0;  // new oldest time minus old oldest time
+    int64_t expired_range_s = 0;             // new oldest time minus old oldest time
     std::vector<std::string> expired_paths;  // removed files (dry run: files to remove)
     bool timed_out = false;                  // max_runtime_s ended the run early
     // Things the caller should log: unreadable sub-directories, files that could not be

@@ -2,6 +2,8 @@
 // The expiry run: lock and read `.nfstat`, rescan, decide with nfexpire's rules, remove the
 // oldest files and emptied sub-directories, and write the corrected `.nfstat`. The rules
 // are in nffile-format.md 4.5/4.6; boundary cases were checked against nfexpire 1.7.1.
+#include "flow/expire.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,8 +18,6 @@
 #include <memory>
 #include <set>
 #include <utility>
-
-#include "flow/expire.h"
 
 namespace flow {
 
@@ -76,8 +76,8 @@ public:
     Status Write(const std::string& text) {
         size_t done = 0;
         while (done < text.size()) {
-            ssize_t n = ::pwrite(fd_, text.data() + done, text.size() - done,
-                                 static_cast<off_t>(done));
+            ssize_t n =
+                ::pwrite(fd_, text.data() + done, text.size() - done, static_cast<off_t>(done));
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) return Status::IoError("write() '" + path_ + "': " + Errno(errno));
             done += static_cast<size_t>(n);
@@ -390,10 +390,9 @@ size_t CountFilesToExpire(const std::vector<FlowFileEntry>& oldest_first, uint64
 
     // Age: starts when the oldest file is at least the lifetime old; then every file at
     // least lifetime * wm / 100 old goes (compared exactly, in hundredths of seconds).
-    const bool age_pass = limits.max_lifetime_s > 0 &&
-                          now_s - oldest_first.front().time_s >=
-                              static_cast<int64_t>(std::min<uint64_t>(limits.max_lifetime_s,
-                                                                      INT64_MAX));
+    const bool age_pass = limits.max_lifetime_s > 0 && now_s - oldest_first.front().time_s >=
+                                                           static_cast<int64_t>(std::min<uint64_t>(
+                                                               limits.max_lifetime_s, INT64_MAX));
     const u128 age_goal_x100 = u128{limits.max_lifetime_s} * wm;
 
     size_t n = 0;

@@ -37,8 +37,8 @@ public:
             if (depth == 0) return false;
             // A sub-directory that went away since we saw it is no problem; one we may not
             // read leaves its files out of the totals, which makes us remove less, not more.
-            if (*err != ENOENT) out_->problems.push_back("cannot read '" + dir + "': " +
-                                                         Errno(*err));
+            if (*err != ENOENT)
+                out_->problems.push_back("cannot read '" + dir + "': " + Errno(*err));
             return true;
         }
         for (const std::string& name : names) {

@@ -82,9 +82,8 @@ std::string FormatExpireAge(uint64_t seconds) {
 }
 
 std::string FormatStatBlock(const DirStat& stat) {
-    uint64_t lifetime = stat.last_s > stat.first_s
-                            ? static_cast<uint64_t>(stat.last_s - stat.first_s)
-                            : 0;
+    uint64_t lifetime =
+        stat.last_s > stat.first_s ? static_cast<uint64_t>(stat.last_s - stat.first_s) : 0;
     std::string out;
     out += "First:     " + LocalTimeText(stat.first_s) + "\n";
     out += "Last:      " + LocalTimeText(stat.last_s) + "\n";
@@ -101,7 +100,7 @@ std::string FormatStatBlock(const DirStat& stat) {
            "\n";
     out += Printf("Watermark: %u%%\n", stat.limits.watermark_pct);
     out += stat.status == static_cast<uint32_t>(StatFileStatus::kOk) ? "Status:    OK\n"
-                                                                      : "Status:    Force rebuild\n";
+                                                                     : "Status:    Force rebuild\n";
     return out;
 }
 
@@ -109,8 +108,7 @@ std::string FormatExpiredBlock(const ExpireReport& report) {
     std::string out;
     out += Printf("Expired files:      %" PRIu64 "\n", report.files_expired);
     out += "Expired file size:  " + FormatExpireSize(report.bytes_expired) + "\n";
-    uint64_t range = report.expired_range_s > 0 ? static_cast<uint64_t>(report.expired_range_s)
-                                                : 0;
+    uint64_t range = report.expired_range_s > 0 ? static_cast<uint64_t>(report.expired_range_s) : 0;
     out += "Expired time range: " + FormatExpireAge(range) + "\n\n";
     return out;
 }
@@ -170,20 +168,33 @@ ParsedStatFile ParseStatFile(std::string_view text) {
         }
         seen |= 1u << index;
         switch (index) {
-            case 0: first = v; break;
-            case 1: last = v; break;
-            case 2: st.size_bytes = v; break;
-            case 3: st.limits.max_size_bytes = v; break;
-            case 4: st.num_files = v; break;
-            case 5: st.limits.max_lifetime_s = v; break;
-            case 6: st.limits.watermark_pct = v > 0xffffffffu ? 0xffffffffu
-                                                                : static_cast<uint32_t>(v);
+            case 0:
+                first = v;
                 break;
-            case 7: st.status = v > 0xffffffffu ? 0xffffffffu : static_cast<uint32_t>(v); break;
+            case 1:
+                last = v;
+                break;
+            case 2:
+                st.size_bytes = v;
+                break;
+            case 3:
+                st.limits.max_size_bytes = v;
+                break;
+            case 4:
+                st.num_files = v;
+                break;
+            case 5:
+                st.limits.max_lifetime_s = v;
+                break;
+            case 6:
+                st.limits.watermark_pct = v > 0xffffffffu ? 0xffffffffu : static_cast<uint32_t>(v);
+                break;
+            case 7:
+                st.status = v > 0xffffffffu ? 0xffffffffu : static_cast<uint32_t>(v);
+                break;
         }
     }
-    st.first_s = first > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
-                                                           : static_cast<int64_t>(first);
+    st.first_s = first > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(first);
     st.last_s = last > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(last);
 
     // nfdump's sanity rules (nffile-format.md 4.5), plus a stored request to rebuild.
@@ -230,22 +241,36 @@ Result<uint64_t> ParseExpireSize(std::string_view text) {
     u128 factor = 1;
     if (i < text.size()) {
         switch (text[i]) {
-            case 'b': case 'B': factor = 1; break;
-            case 'k': case 'K': factor = u128{1} << 10; break;
-            case 'm': case 'M': factor = u128{1} << 20; break;
-            case 'g': case 'G': factor = u128{1} << 30; break;
-            case 't': case 'T': factor = u128{1} << 40; break;
+            case 'b':
+            case 'B':
+                factor = 1;
+                break;
+            case 'k':
+            case 'K':
+                factor = u128{1} << 10;
+                break;
+            case 'm':
+            case 'M':
+                factor = u128{1} << 20;
+                break;
+            case 'g':
+            case 'G':
+                factor = u128{1} << 30;
+                break;
+            case 't':
+            case 'T':
+                factor = u128{1} << 40;
+                break;
             default:
                 return Status::InvalidArgument("Garbage character(s) '" +
-                                               std::string(text.substr(i)) + "' in '" + arg +
-                                               "'");
+                                               std::string(text.substr(i)) + "' in '" + arg + "'");
         }
         ++i;
         // "100MB": a byte suffix after a multiplier (but not after 'b' itself).
         if (factor != 1 && i < text.size() && (text[i] == 'B' || text[i] == 'b')) ++i;
         if (i < text.size()) {
-            return Status::InvalidArgument("Garbage character(s) '" +
-                                           std::string(text.substr(i)) + "' in '" + arg + "'");
+            return Status::InvalidArgument("Garbage character(s) '" + std::string(text.substr(i)) +
+                                           "' in '" + arg + "'");
         }
     }
 
@@ -281,16 +306,16 @@ Result<uint64_t> ParseExpireLifetime(std::string_view text) {
         // A bare number at the end counts as hours.
         char letter = i < text.size() ? text[i] : 'H';
         if (i == start) {
-            return Status::InvalidArgument("Missing number before '" +
-                                           std::string(text.substr(i)) + "'");
+            return Status::InvalidArgument("Missing number before '" + std::string(text.substr(i)) +
+                                           "'");
         }
         Unit* unit = nullptr;
         for (Unit& u : units) {
             if (u.letter == letter) unit = &u;
         }
         if (unit == nullptr) {
-            return Status::InvalidArgument("Unknown time unit '" +
-                                           std::string(text.substr(start)) + "'");
+            return Status::InvalidArgument("Unknown time unit '" + std::string(text.substr(start)) +
+                                           "'");
         }
         if (unit->seen) {
             return Status::InvalidArgument(std::string("Ambiguous ") + unit->name + " " +

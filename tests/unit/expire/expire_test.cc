@@ -2,7 +2,7 @@
 // Expiry on generated data directories: the scan (flat and every -S layout, foreign files),
 // nfexpire's decision rules at their boundaries (values observed with nfexpire 1.7.1), the
 // run modes, `.nfstat` handling, locking, dry runs and the runtime bound.
-#include <catch2/catch.hpp>
+#include "flow/expire.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "flow/expire.h"
 
 namespace fs = std::filesystem;
 using Catch::Generators::table;
@@ -89,8 +88,8 @@ public:
     // A flow file for time `t` in the -S sub-directory `layout` (strftime, "" = flat).
     std::string AddFlow(int64_t t, const std::string& layout = "", size_t bytes = 1000,
                         bool seconds = false) {
-        std::string rel = (layout.empty() ? "" : Strftime(t, layout.c_str()) + "/") +
-                          FlowName(t, seconds);
+        std::string rel =
+            (layout.empty() ? "" : Strftime(t, layout.c_str()) + "/") + FlowName(t, seconds);
         Write(rel, bytes);
         return rel;
     }
@@ -201,8 +200,8 @@ TEST_CASE("flow file names are read as local time", "[expire]") {
 
 TEST_CASE("the scan finds flow files in every -S layout and nothing else", "[expire]") {
     TzGuard tz("UTC");
-    const char* layout = GENERATE("", "%Y/%m/%d", "%Y/%m/%d/%H", "%Y/%W/%u", "%Y/%W/%u/%H",
-                                  "%Y/%j", "%Y/%j/%H", "%Y-%m-%d", "%Y-%m-%d/%H");
+    const char* layout = GENERATE("", "%Y/%m/%d", "%Y/%m/%d/%H", "%Y/%W/%u", "%Y/%W/%u/%H", "%Y/%j",
+                                  "%Y/%j/%H", "%Y-%m-%d", "%Y-%m-%d/%H");
     CAPTURE(layout);
     Tree t;
     // Every 3 hours across the end of November.
@@ -233,12 +232,11 @@ TEST_CASE("the scan finds flow files in every -S layout and nothing else", "[exp
     CHECK(scan->problems.empty());
 }
 
-TEST_CASE("the scan enters digit directories only and follows directory links once",
-          "[expire]") {
+TEST_CASE("the scan enters digit directories only and follows directory links once", "[expire]") {
     TzGuard tz("UTC");
     Tree t;
     t.AddFlow(kNoon - 3600, "2026/12/10");
-    t.Write("9x/" + FlowName(kNoon - 7200));  // starts with a digit: entered
+    t.Write("9x/" + FlowName(kNoon - 7200));               // starts with a digit: entered
     fs::create_directory_symlink(t / "2026", t / "2027");  // a second way to the same files
     fs::create_directory_symlink(t.dir(), t / "2026/12/10/0loop");
 
@@ -267,7 +265,7 @@ TEST_CASE("size limit: expiry starts at the limit and stops at the watermark", "
         {10, 40960, 100, 0},  // ... unless the watermark is the limit itself
         {11, 40960, 90, 2},   // stops when total == limit * 90 %
         {10, 40959, 90, 2},
-        {19, 81920, 90, 0},   // below the limit nothing happens, watermark or not
+        {19, 81920, 90, 0},  // below the limit nothing happens, watermark or not
         {20, 81920, 90, 2},
         {25, 81920, 50, 15},
         {25, 81921, 50, 15},
@@ -282,8 +280,7 @@ TEST_CASE("size limit: expiry starts at the limit and stops at the watermark", "
     CHECK(flow::CountFilesToExpire(v, Total(v), limits, watermark, kNoon) == removed);
 }
 
-TEST_CASE("age limit: ages are exact to the second and the watermark scales them",
-          "[expire]") {
+TEST_CASE("age limit: ages are exact to the second and the watermark scales them", "[expire]") {
     const int64_t t1000 = kNoon - 7200;  // 10:00
     // {first file, step, count, lifetime, watermark, now, removed}, observed with nfexpire.
     auto [first, step, count, life, wm, now, removed] =
@@ -293,7 +290,7 @@ TEST_CASE("age limit: ages are exact to the second and the watermark scales them
             {t1000 + 60 * 60, 60, 5, 3600, 100, kNoon, 1},
             {t1000 + 60 * 60, 60, 5, 3600, 100, kNoon - 1, 0},  // oldest too young: no pass
             {t1000 + 58 * 60, 60, 5, 3600, 100, kNoon + 30, 3},
-            {t1000, 300, 24, 6000, 50, kNoon, 15},       // 100 min at 50 %: 50 min
+            {t1000, 300, 24, 6000, 50, kNoon, 15},         // 100 min at 50 %: 50 min
             {t1000 + 1200, 300, 24, 6000, 50, kNoon, 11},  // oldest exactly 100 min old
             {t1000 + 1140, 300, 24, 6000, 50, kNoon, 11},
             {t1000 + 1800, 300, 18, 6000, 50, kNoon, 0},  // oldest 90 min: below the limit
@@ -331,8 +328,7 @@ TEST_CASE("size pass first, then the age pass goes on with the following files",
 
 TEST_CASE("a future file is never old enough", "[expire]") {
     std::vector<flow::FlowFileEntry> v = {Entry(kNoon - 10 * 86400), Entry(kNoon + 86400)};
-    CHECK(flow::CountFilesToExpire(v, Total(v), flow::ExpireLimits{0, 3600, 100}, 100, kNoon) ==
-          1);
+    CHECK(flow::CountFilesToExpire(v, Total(v), flow::ExpireLimits{0, 3600, 100}, 100, kNoon) == 1);
 }
 
 TEST_CASE("expire by size removes the oldest files of a flat directory", "[expire]") {
@@ -377,8 +373,7 @@ TEST_CASE("expire by size removes the oldest files of a flat directory", "[expir
     CHECK_FALSE(r->dirs[0].stat_was_stale);
 }
 
-TEST_CASE("expire by age works in every layout and removes emptied directories",
-          "[expire]") {
+TEST_CASE("expire by age works in every layout and removes emptied directories", "[expire]") {
     TzGuard tz("UTC");
     const char* layout = GENERATE("%Y/%m/%d", "%Y/%m/%d/%H", "%Y/%W/%u", "%Y/%W/%u/%H", "%Y/%j",
                                   "%Y/%j/%H", "%Y-%m-%d", "%Y-%m-%d/%H");
@@ -419,8 +414,8 @@ TEST_CASE("names decide, not modification times", "[expire]") {
     std::vector<std::string> flows = t.AddSeries(kNoon - 10 * 86400, 86400, 10);
     // The newest names get ancient mtimes, the oldest keep today's.
     for (size_t i = 5; i < flows.size(); ++i) {
-        fs::last_write_time(t / flows[i], fs::file_time_type::clock::now() - std::chrono::hours(
-                                                                                 24 * 3650));
+        fs::last_write_time(t / flows[i],
+                            fs::file_time_type::clock::now() - std::chrono::hours(24 * 3650));
     }
     flow::ExpireRequest req = ExpireAt(kNoon);
     req.max_lifetime_s = 5 * 86400;
@@ -796,8 +791,7 @@ TEST_CASE("a profile expires the globally oldest file first", "[expire]") {
     CHECK(st.stat.limits.max_size_bytes == 0);
 
     req.mode = flow::ExpireMode::kUpdate;
-    CHECK(flow::ExpireProfile(t.dir(), req).status().code() ==
-          flow::StatusCode::kInvalidArgument);
+    CHECK(flow::ExpireProfile(t.dir(), req).status().code() == flow::StatusCode::kInvalidArgument);
     Tree empty;
     CHECK(flow::ExpireProfile(empty.dir(), ExpireAt(kNoon)).status().code() ==
           flow::StatusCode::kNotFound);

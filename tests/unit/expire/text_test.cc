@@ -2,7 +2,6 @@
 // nfexpire's -s and -t arguments, its number formats and the .nfstat text, with the values
 // and error texts nfexpire 1.7.1 gives for the same input.
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <string>
 #include <tuple>
@@ -136,8 +135,7 @@ TEST_CASE("sizes and ages print with nfexpire's units", "[expire]") {
     CHECK(flow::FormatExpireSize(1048576) == "1048576 = 1.0 MB");
     CHECK(flow::FormatExpireSize(1073741824) == "1073741824 = 1.0 GB");
     CHECK(flow::FormatExpireSize(1099511627776) == "1099511627776 = 1.0 TB");
-    CHECK(flow::FormatExpireSize(1152921504606846976ULL) ==
-          "1152921504606846976 = 1048576.0 TB");
+    CHECK(flow::FormatExpireSize(1152921504606846976ULL) == "1152921504606846976 = 1048576.0 TB");
 
     CHECK(flow::FormatExpireAge(0) == "0 sec");
     CHECK(flow::FormatExpireAge(59) == "59 sec");
@@ -174,8 +172,7 @@ TEST_CASE("the statistics block matches nfexpire -l", "[expire]") {
     st.limits = {};
     st.status = 3;
     std::string block = flow::FormatStatBlock(st);
-    CHECK(block.find("Max Size:  <none>\nMax Life:  <none>\nWatermark: 0%\n") !=
-          std::string::npos);
+    CHECK(block.find("Max Size:  <none>\nMax Life:  <none>\nWatermark: 0%\n") != std::string::npos);
     CHECK(block.find("Status:    Force rebuild\n") != std::string::npos);
 
     flow::ExpireReport report;
