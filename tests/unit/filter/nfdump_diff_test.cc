@@ -323,10 +323,12 @@ private:
             case 36:
                 return Dq() + "xport " + Cmp() + Port();
             case 37: {
-                // TODO: `ingress acl|ace|xace` are left out: NfFileWriter stores EXnselAcl ids
-                // little-endian while nfdump 1.7.1 reads them byte-swapped (reported).
-                const char* const d[] = {"src or dst ", "src and dst "};
-                return std::string(rng_.Pick(d)) + "tos " + Cmp() + Num(200);
+                if (rng_.Chance(50)) {
+                    const char* const d[] = {"src or dst ", "src and dst "};
+                    return std::string(rng_.Pick(d)) + "tos " + Cmp() + Num(200);
+                }
+                const char* const k[] = {"acl", "ace", "xace"};
+                return std::string("ingress ") + rng_.Pick(k) + " " + Cmp() + Num(3);
             }
             case 38: {
                 const char* const d[] = {"", "src ", "dst "};
