@@ -125,6 +125,7 @@ private:
     const CompileOptions& options_;
     Tables& tables_;
     // The last primitive's qualifier and keyword, for tcpdump's `port 80 or 443`.
+    Token cur_kw_;             // keyword of the primitive being parsed, for messages
     int primitive_depth_ = 0;  // primitives being parsed inside one another
     bool have_last_ = false;
     Dir last_dir_ = Dir::kNone;

@@ -372,6 +372,7 @@ std::unique_ptr<Node> Parser::ParsePrimitiveInner() {
         // after and/or repeats the previous primitive: `port 80 or 443`.
         if (dir == Dir::kSrc || dir == Dir::kDst || dir == Dir::kSrcOrDst ||
             dir == Dir::kSrcAndDst) {
+            cur_kw_ = dir_tok;
             return ParseAddress(dir, dir_tok, FLOW_ADDR(src_addr), FLOW_ADDR(dst_addr), "src_addr",
                                 "dst_addr", false);
         }
@@ -392,6 +393,7 @@ std::unique_ptr<Node> Parser::ParsePrimitiveInner() {
 
 // `kw` has been consumed; the parser stands at what follows it.
 std::unique_ptr<Node> Parser::ParseKeyword(Dir dir, const Token& dir_tok, const Token& kw) {
+    cur_kw_ = kw;
     const std::string k = Lower(kw.text);
     auto none_only = [&] {
         if (dir != Dir::kNone) BadDir(dir_tok, kw, "none");
@@ -722,7 +724,7 @@ std::unique_ptr<Node> Parser::ParseKeyword(Dir dir, const Token& dir_tok, const 
 std::unique_ptr<Node> Parser::ParseAddress(Dir dir, const Token& dir_tok, uint16_t src_off,
                                            uint16_t dst_off, const char* src_name,
                                            const char* dst_name, bool allow_names) {
-    const Token kw = tokens_[pos_ == 0 ? 0 : pos_ - 1];
+    const Token kw = cur_kw_;
     if (PeekWord("in") && Peek(1).kind == Tok::kLBracket) {
         Next();
         std::vector<IpNet> list = ParseIpList(kw);
@@ -819,7 +821,7 @@ IpNet Parser::ParseNetBits(const Token& value, const ParsedAddr& a) {
 std::unique_ptr<Node> Parser::ParseNet(Dir dir, const Token& dir_tok, uint16_t src_off,
                                        uint16_t dst_off, const char* src_name,
                                        const char* dst_name) {
-    const Token kw = tokens_[pos_ - 1];
+    const Token kw = cur_kw_;
     if (PeekWord("in") && Peek(1).kind == Tok::kLBracket) {
         return ParseAddress(dir, dir_tok, src_off, dst_off, src_name, dst_name, false);
     }
@@ -952,7 +954,7 @@ std::vector<uint64_t> Parser::ParseNumberList(const Token& kw, uint64_t max) {
 }
 
 std::unique_ptr<Node> Parser::ParsePort(Dir dir, const Token& dir_tok, FieldRef src, FieldRef dst) {
-    const Token kw = tokens_[pos_ - 1];
+    const Token kw = cur_kw_;
     if (PeekWord("in") && PeekWord("pblock", 1)) {
         Next();
         Next();
