@@ -29,6 +29,10 @@ bool IsNameChar(char c) {
            c == '.' || c == '_';
 }
 
+// Dotted decimal with one to four parts. Fewer than four parts are padded with zero parts at
+// the right ("192.168" = 192.168.0.0), as nfdump does for networks; callers that need a full
+// address reject kV4Part with "incomplete IP address". Leading zeros are decimal, not octal
+// (inet_aton would read "010" as 8).
 ParsedAddr ParseV4(std::string_view word) {
     ParsedAddr out;
     uint32_t value = 0;
@@ -86,6 +90,8 @@ ParsedAddr ParseV6(std::string_view word) {
 
 }  // namespace
 
+// Only digits and dots is an IPv4 attempt; a colon makes it IPv6; a letter first makes it a
+// host name. Everything else is invalid, so a typo never turns into a DNS query.
 ParsedAddr ParseAddressWord(std::string_view word) {
     if (AllOf(word, IsDigitOrDot)) return ParseV4(word);
     if (word.find(':') != std::string_view::npos) {
@@ -110,6 +116,8 @@ IpAddr PrefixMask(int bits) {
     return mask;
 }
 
+// SOCK_STREAM only de-duplicates the answer (one entry per address instead of one per
+// socket type); no socket is opened.
 bool ResolveHost(const std::string& name, std::vector<ParsedAddr>* out, std::string* error) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;

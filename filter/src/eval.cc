@@ -86,6 +86,8 @@ bool InList(const std::vector<uint64_t>& list, uint64_t v) {
 
 constexpr uint32_t kMplsLabelMask = 0xfffff;
 
+// The first entry with the bottom-of-stack bit ends the stack. Without one the test fails
+// for every comparator (nfdump 1.7.1 compares a sentinel there, so `mpls eos > N` matched).
 bool MplsEos(const FlowRecord& rec, Cmp cmp, uint64_t value) {
     for (uint32_t entry : rec.mpls) {
         if (entry & 1) return Compare(cmp, (entry >> 4) & kMplsLabelMask, value);
@@ -93,6 +95,7 @@ bool MplsEos(const FlowRecord& rec, Cmp cmp, uint64_t value) {
     return false;
 }
 
+// An all-zero entry is an absent label (label 0 with its bottom-of-stack bit is non-zero).
 bool MplsAny(const FlowRecord& rec, uint64_t value) {
     for (uint32_t entry : rec.mpls) {
         if (entry == 0) return false;
@@ -102,6 +105,8 @@ bool MplsAny(const FlowRecord& rec, uint64_t value) {
     return false;
 }
 
+// Labels need one more register and a store per failed test; compiling the loop twice keeps
+// that out of the common, unlabelled case.
 template <bool kLabels>
 bool RunImpl(const Program& p, const FlowRecord& rec, uint64_t count, const uint8_t* idents,
              int32_t* label) {

@@ -48,7 +48,9 @@ private:
         }
     }
 
-    // Two-character operators are tried before their one-character prefixes.
+    // Two-character operators are tried before their one-character prefixes. A lone '&' or '|'
+    // becomes kBad so the parser can name the character; `!=` and `<>` are recognised only to
+    // be rejected with advice, as the language has no not-equal comparator.
     void Scan(Token& tok) {
         char c = text_[pos_];
         char next = pos_ + 1 < text_.size() ? text_[pos_ + 1] : '\0';

@@ -5,6 +5,18 @@
 
 #include <utility>
 
+// The grammar, in the order the functions below implement it:
+//
+//   filter    := [ or_expr ] END
+//   or_expr   := and_expr { ("or" | "||") and_expr }
+//   and_expr  := unary { ("and" | "&&") unary }
+//   unary     := ("not" | "!") unary | primary
+//   primary   := "(" or_expr ")" [ "%" LABEL ] | "%" LABEL primary | primitive
+//   primitive := [ qualifier ] keyword ...        (primitives.cc)
+//
+// nfdump's yacc grammar gives the same precedence with %left/%prec declarations; here it
+// falls out of which function calls which.
+
 namespace flow::filter::detail {
 
 bool HasControl(std::string_view s) {
@@ -23,6 +35,8 @@ std::string Lower(std::string_view s) {
     return out;
 }
 
+// nfdump's scanner accepts the scale letter on any number, so `port 1k` is port 1000; the
+// range checks of each primitive then apply to the scaled value.
 bool ParseNumber(std::string_view word, uint64_t* out, std::string* why) {
     if (word.empty()) {
         *why = "empty number";
@@ -291,6 +305,8 @@ void Parser::Expect(Tok kind, const char* what) {
     Next();
 }
 
+// True where a primitive may end: tcpdump forms like a bare `ip` or `tcp` use it to decide
+// whether more words belong to them.
 bool Parser::AtExprEnd() const {
     const Token& tok = Peek();
     return tok.kind == Tok::kEnd || tok.kind == Tok::kRParen || tok.kind == Tok::kAndAnd ||
@@ -346,6 +362,8 @@ bool Parser::AcceptCmp(Cmp* cmp) {
     return true;
 }
 
+// Every numeric value goes through here, so the "out of range" wording is the same for all
+// primitives and always names both the value and the allowed range.
 uint64_t Parser::ParseValue(const Token& tok, uint64_t max, const char* what) {
     if (tok.kind != Tok::kWord) Unexpected(tok, std::string("a number for ") + what);
     uint64_t v = 0;

@@ -293,6 +293,9 @@ int ProtoNumber(std::string_view name) {
     return -1;
 }
 
+// `src or dst` / `src and dst` are qualifiers only when the third word is the other side;
+// otherwise `src` stands alone and `or` belongs to the expression. `next` followed by `ip`
+// or `hop` is the next-hop primitive, not the `next as` qualifier.
 Dir Parser::ParseDir() {
     auto is_or = [&](size_t a) { return PeekWord("or", a) || Peek(a).kind == Tok::kOrOr; };
     auto is_and = [&](size_t a) { return PeekWord("and", a) || Peek(a).kind == Tok::kAndAnd; };
@@ -818,6 +821,8 @@ IpNet Parser::ParseNetBits(const Token& value, const ParsedAddr& a) {
     return MakeNet(a.addr, v4 ? 96 + bits : bits, !v4);
 }
 
+// nfdump's net forms (a/bits, a mask) plus tcpdump's (`a mask m`, classful `net 10`). The
+// address is masked here, so `net 192.168.1.5/24` and `net 192.168.1.0/24` compile alike.
 std::unique_ptr<Node> Parser::ParseNet(Dir dir, const Token& dir_tok, uint16_t src_off,
                                        uint16_t dst_off, const char* src_name,
                                        const char* dst_name) {
@@ -886,6 +891,8 @@ std::unique_ptr<Node> Parser::ParseSingleAddress(const Token& kw, uint16_t off, 
     return IpTest(off, name, MakeNet(a.addr, 128, a.kind == AddrKind::kV6));
 }
 
+// `[` entries `]` with spaces and/or single commas between entries (B28: `a/32, b/24`).
+// A leading, doubled or trailing comma is an error rather than an empty entry.
 std::vector<IpNet> Parser::ParseIpList(const Token& kw) {
     Expect(Tok::kLBracket, "'[' to start the address list");
     std::vector<IpNet> list;
@@ -953,6 +960,8 @@ std::vector<uint64_t> Parser::ParseNumberList(const Token& kw, uint64_t max) {
     return list;
 }
 
+// Also used for xport/nport. Order matters: `in pblock` and `in [` before comparators, and a
+// dash or a comma after the value selects tcpdump's range and list forms.
 std::unique_ptr<Node> Parser::ParsePort(Dir dir, const Token& dir_tok, FieldRef src, FieldRef dst) {
     const Token kw = cur_kw_;
     if (PeekWord("in") && PeekWord("pblock", 1)) {
@@ -1104,6 +1113,9 @@ std::unique_ptr<Node> Parser::ParseIcmp(const Token& kw, bool type) {
     return And(Or(ProtoIs(kProtoIcmp), ProtoIs(kProtoIcmp6)), FieldTest(f, cmp, v));
 }
 
+// `flags` takes letters (a mask test) or a number (a plain compare). Both imply TCP, so the
+// tree is `proto == 6 and <test>`; code generation turns the letter test into "none set"
+// under an odd number of `not`s, as nfdump evaluates it.
 std::unique_ptr<Node> Parser::ParseFlags(const Token& kw) {
     FieldRef field = FLOW_FILTER_FIELD(tcp_flags, "tcp_flags");
     Cmp cmp = Cmp::kEq;
@@ -1158,6 +1170,8 @@ std::unique_ptr<Node> Parser::ParseFlags(const Token& kw) {
     return And(ProtoIs(kProtoTcp), Node::Leaf(t));
 }
 
+// The four MAC fields of NetFlow v9 (IN_SRC 56, OUT_DST 57, IN_DST 80, OUT_SRC 81): `in` and
+// `out` pick the observation side, `src` and `dst` the address role, both together one field.
 std::unique_ptr<Node> Parser::ParseMac(Dir dir, const Token& dir_tok, const Token& kw) {
     const Token& value = ExpectWord(kw, "a MAC address");
     uint64_t mac = 0;
