@@ -65,9 +65,9 @@ Result<bool> BlockSource::Next(Block* block) {
             return false;
         }
         if (pos_ == range_.limit) {
-            if (range_.exact_count && count_ < range_.max_blocks) {
+            if (count_ < range_.min_blocks) {
                 return Fail(
-                    Status::Truncated("header announces " + std::to_string(range_.max_blocks) +
+                    Status::Truncated("header announces " + std::to_string(range_.min_blocks) +
                                       " data blocks, only " + std::to_string(count_) + " present"));
             }
             done_ = true;

@@ -37,11 +37,11 @@ struct Block {
 struct BlockRange {
     std::string path;  // for messages
     Codec codec = Codec::kNone;
-    int layout = 2;            // layout 1 files: type-3 blocks are 1.6 histograms, skipped
-    uint64_t start = 0;        // offset of the first block header
-    uint64_t limit = 0;        // blocks must end at or before this offset
-    uint32_t max_blocks = 0;   // stop after this many blocks (0: read until `limit`)
-    bool exact_count = false;  // reaching `limit` before `max_blocks` blocks is an error
+    int layout = 2;           // layout 1 files: type-3 blocks are 1.6 histograms, skipped
+    uint64_t start = 0;       // offset of the first block header
+    uint64_t limit = 0;       // blocks must end at or before this offset
+    uint32_t max_blocks = 0;  // stop after this many blocks (0: read until `limit`)
+    uint32_t min_blocks = 0;  // reaching `limit` with fewer blocks is an error (Truncated)
 };
 
 // Reads blocks sequentially from an open file descriptor. Not thread-safe; owns `fd`.

@@ -187,9 +187,11 @@ Status NfFileReader::Impl::OpenV1(int fd, const uint8_t* head, size_t head_len) 
     // stat record's initial first_seen 0x7fffffff.
     info_.closed = info_.num_blocks != 0 || first_s != 0x7fffffffu;
 
-    // nfdump 1.6 ignores NumBlocks and reads to the end of the file; so do we.
+    // nfdump 1.6 ignores NumBlocks and reads to the end of the file; so do we, but fewer
+    // blocks than the header announces mean the file was cut.
     range_.start = kHeaderV1Size + kStatV1Size;
     range_.limit = info_.file_size;
+    range_.min_blocks = info_.num_blocks;
     return Status::Ok();
 }
 
@@ -219,7 +221,7 @@ Status NfFileReader::Impl::OpenV2(int fd, const uint8_t* head) {
     if (info_.closed) {
         // nfdump 1.7 reads exactly NumBlocks blocks; fewer before the appendix is damage.
         range_.max_blocks = info_.num_blocks;
-        range_.exact_count = true;
+        range_.min_blocks = info_.num_blocks;
         if (info_.num_blocks == 0) range_.limit = range_.start;
     }
     if (appendix_usable && info_.appendix_blocks > 0) ReadAppendix(fd);
