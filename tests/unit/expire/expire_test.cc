@@ -809,3 +809,37 @@ TEST_CASE("expiring a missing directory or a plain file fails cleanly", "[expire
     CHECK(r.status().message() == "No such directory: " + (t / "plain"));
     CHECK(t.Files() == std::vector<std::string>{"plain"});
 }
+
+// B37: local-time names repeat an hour when daylight saving time ends. Expiry must still
+// take files in name order and never skip an older name for a younger one.
+TEST_CASE("names across the end of daylight saving time expire in name order", "[expire]") {
+    TzGuard tz("Europe/Berlin");
+    Tree t;
+    // 2026-10-24 22:00 UTC (00:00 CEST) to 2026-10-25 03:55 UTC every 5 minutes; the names
+    // of 00:00-00:55 UTC (02:xx CEST) and 01:00-01:55 UTC (02:xx CET) coincide, and a
+    // collector merges such slots into one file.
+    const int64_t start = 1792879200;
+    std::vector<std::string> names;
+    for (int64_t ts = start; ts < start + 6 * 3600; ts += 300) {
+        std::string n = FlowName(ts);
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+        t.Write(n);
+    }
+    REQUIRE(names.size() == 60);  // 72 slots, 12 names shared
+    REQUIRE(std::is_sorted(names.begin(), names.end()));
+    t.AgeDirectories();
+
+    flow::ExpireRequest req = ExpireAt(start + 6 * 3600);  // 05:00 CET
+    req.max_lifetime_s = 3 * 3600;
+    req.watermark_pct = 100;
+    flow::Result<flow::ExpireReport> r = flow::ExpireDirectory(t.dir(), req);
+    REQUIRE(r.ok());
+    std::vector<std::string> left = t.Files();
+    // What is left is a tail of the names: nothing younger went before something older.
+    REQUIRE_FALSE(left.empty());
+    CHECK(left == Tail(names, left.size()));
+    // 00:00-01:55 CEST are unambiguous and older than 3 h; 03:00 CET and later are not.
+    CHECK(std::find(left.begin(), left.end(), "nfcapd.202610250155") == left.end());
+    CHECK(std::find(left.begin(), left.end(), "nfcapd.202610250300") != left.end());
+    CHECK(r->files_expired == names.size() - left.size());
+}
