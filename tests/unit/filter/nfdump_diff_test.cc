@@ -59,6 +59,7 @@ FlowRecord RandomRecord(Rng& rng, int index) {
     r.nfversion = rng.Chance(70) ? 9 : 10;
     r.engine_type = static_cast<uint8_t>(rng.Below(3));
     r.engine_id = static_cast<uint8_t>(rng.Below(3));
+    r.exporter_sysid = static_cast<uint16_t>(1 + rng.Below(3));
     r.Set(flow::kExGenericFlow);
     r.first_ms = kBaseMs + rng.Below(600000);
     const uint64_t durations[] = {0, 1, 999, 1500, 60000, 123456};
@@ -295,6 +296,7 @@ private:
                 return std::string(rng_.Pick(k)) + Cmp() + Num(3);
             }
             case 27:
+                if (rng_.Chance(50)) return "sysid " + std::to_string(1 + rng_.Below(3));
                 return "nfversion " + std::string(rng_.Chance(50) ? "9" : "10");
             case 28:
                 return rng_.Chance(50)
