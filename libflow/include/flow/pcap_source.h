@@ -17,8 +17,8 @@ namespace flow::wire {
 // One UDP datagram of a capture. `payload` points into the reader's buffer and is valid
 // until the next Next() call or the reader's destruction.
 struct UdpDatagram {
-    Endpoint source;          // sender address and UDP source port
-    Endpoint destination;     // receiver address and UDP destination port
+    Endpoint source;       // sender address and UDP source port
+    Endpoint destination;  // receiver address and UDP destination port
     const uint8_t* payload = nullptr;
     size_t length = 0;
     uint64_t timestamp_ms = 0;  // capture time, UNIX epoch ms
@@ -26,13 +26,13 @@ struct UdpDatagram {
 
 // What the reader saw and skipped, for a summary line.
 struct PcapCounters {
-    uint64_t frames = 0;           // every frame read
-    uint64_t datagrams = 0;        // UDP datagrams yielded
-    uint64_t not_ip = 0;           // link payload is not IPv4/IPv6 (ARP, LLDP, ...)
-    uint64_t not_udp = 0;          // IP but another protocol (TCP, ICMP, ...)
-    uint64_t fragments = 0;        // IPv4 fragments / IPv6 fragment header: skipped
-    uint64_t truncated = 0;        // frame cut short by the snap length or malformed headers
-    uint64_t unsupported_link = 0; // frames of a link type we do not parse
+    uint64_t frames = 0;            // every frame read
+    uint64_t datagrams = 0;         // UDP datagrams yielded
+    uint64_t not_ip = 0;            // link payload is not IPv4/IPv6 (ARP, LLDP, ...)
+    uint64_t not_udp = 0;           // IP but another protocol (TCP, ICMP, ...)
+    uint64_t fragments = 0;         // IPv4 fragments / IPv6 fragment header: skipped
+    uint64_t truncated = 0;         // frame cut short by the snap length or malformed headers
+    uint64_t unsupported_link = 0;  // frames of a link type we do not parse
 };
 
 // Supported link types: Ethernet (with 802.1Q/802.1ad tags), Linux cooked SLL and SLL2, raw

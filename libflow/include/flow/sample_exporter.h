@@ -12,14 +12,14 @@ namespace flow::wire {
 
 struct SampleOptions {
     uint64_t seed = 1;
-    uint16_t version = 9;             // 5, 9 or 10
-    size_t flows = 300;               // flows in total over all datagrams
+    uint16_t version = 9;                     // 5, 9 or 10
+    size_t flows = 300;                       // flows in total over all datagrams
     uint64_t export_time_ms = 1700000000000;  // export time of the first datagram
-    uint32_t uptime_ms = 3600000;     // exporter uptime at the first datagram (v5/v9)
-    uint32_t source_id = 1;           // v9 source id / IPFIX observation domain / v5 engine id
-    uint32_t sampling_interval = 0;   // > 1: announce 1-out-of-N sampling (v5 header, v9/IPFIX
-                                      // option template + data)
-    double ipv6_share = 0.25;         // fraction of IPv6 flows (v9 and IPFIX only)
+    uint32_t uptime_ms = 3600000;             // exporter uptime at the first datagram (v5/v9)
+    uint32_t source_id = 1;          // v9 source id / IPFIX observation domain / v5 engine id
+    uint32_t sampling_interval = 0;  // > 1: announce 1-out-of-N sampling (v5 header, v9/IPFIX
+                                     // option template + data)
+    double ipv6_share = 0.25;        // fraction of IPv6 flows (v9 and IPFIX only)
 };
 
 // One datagram of the generated stream.

@@ -18,15 +18,15 @@ namespace flow::wire {
 
 // Limits that keep a hostile or broken sender from growing our memory without bound. Data
 // beyond a limit is dropped and counted (DecodeError ids in brackets).
-inline constexpr size_t kMaxExporters = 8192;             // [exporter_limit_reached]
-inline constexpr size_t kMaxTemplatesPerExporter = 512;   // [template_limit_reached]
-inline constexpr size_t kMaxTemplatesTotal = 32768;       // [template_limit_reached]
-inline constexpr size_t kMaxFieldsPerTemplate = 256;      // [template_too_many_fields]
-inline constexpr size_t kMaxSamplersPerExporter = 64;     // [sampler_limit_reached]
-inline constexpr size_t kMaxHeldSetsPerExporter = 16;     // [held_data_dropped]
-inline constexpr size_t kMaxHeldBytesPerExporter = 65536; // [held_data_dropped]
-inline constexpr size_t kMaxHeldBytesTotal = 16u << 20;   // [held_data_dropped]
-inline constexpr size_t kMaxV5Records = 30;               // Cisco's per-datagram maximum
+inline constexpr size_t kMaxExporters = 8192;              // [exporter_limit_reached]
+inline constexpr size_t kMaxTemplatesPerExporter = 512;    // [template_limit_reached]
+inline constexpr size_t kMaxTemplatesTotal = 32768;        // [template_limit_reached]
+inline constexpr size_t kMaxFieldsPerTemplate = 256;       // [template_too_many_fields]
+inline constexpr size_t kMaxSamplersPerExporter = 64;      // [sampler_limit_reached]
+inline constexpr size_t kMaxHeldSetsPerExporter = 16;      // [held_data_dropped]
+inline constexpr size_t kMaxHeldBytesPerExporter = 65536;  // [held_data_dropped]
+inline constexpr size_t kMaxHeldBytesTotal = 16u << 20;    // [held_data_dropped]
+inline constexpr size_t kMaxV5Records = 30;                // Cisco's per-datagram maximum
 inline constexpr size_t kMaxV1Records = 24;
 
 struct DecoderOptions {
@@ -42,8 +42,8 @@ struct DecoderOptions {
 // Counters for datagrams that could not be tied to an exporter (header too short, unknown
 // version, exporter table full).
 struct DecoderCounters {
-    uint64_t datagrams = 0;   // every call of Decode
-    uint64_t rejected = 0;    // datagrams dropped before an exporter was known
+    uint64_t datagrams = 0;  // every call of Decode
+    uint64_t rejected = 0;   // datagrams dropped before an exporter was known
     std::array<uint64_t, kDecodeErrorCount> errors{};
 
     uint64_t error(DecodeError e) const { return errors[static_cast<size_t>(e)]; }

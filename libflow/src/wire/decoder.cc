@@ -2,12 +2,11 @@
 // flow::wire::Decoder and the state shared by all versions: version dispatch, the exporter
 // table (nffile-format §3.1), samplers (§3.5), held early data and the post-processing that
 // turns a template's raw values into a record as nfcapd 1.7 stores it (§3.3/§3.4).
-#include "flow/wire.h"
-
 #include <algorithm>
 #include <string>
 #include <utility>
 
+#include "flow/wire.h"
 #include "wire/decoder_state.h"
 
 namespace flow::wire {
@@ -106,8 +105,8 @@ size_t DecoderState::KeyHash::operator()(const Key& k) const {
     return static_cast<size_t>(h * 0xff51afd7ed558ccdull);
 }
 
-ExporterState* DecoderState::FindOrAddExporter(const Endpoint& from, uint16_t version,
-                                               uint32_t id, uint64_t now_ms) {
+ExporterState* DecoderState::FindOrAddExporter(const Endpoint& from, uint16_t version, uint32_t id,
+                                               uint64_t now_ms) {
     const Key key{from.addr.hi, from.addr.lo, id, version, from.v6};
     auto it = index_.find(key);
     if (it != index_.end()) return exporters[it->second].get();
@@ -149,8 +148,8 @@ void DecoderState::UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorit
         const bool queued = std::any_of(events.begin(), events.end(), [&](const DecoderEvent& e) {
             return e.kind != DecoderEvent::Kind::kNewExporter && e.sampler_index == index;
         });
-        if (!queued) events.push_back({DecoderEvent::Kind::kSamplerChanged, wanted.exporter_sysid,
-                                       index});
+        if (!queued)
+            events.push_back({DecoderEvent::Kind::kSamplerChanged, wanted.exporter_sysid, index});
         return;
     }
     if (ex->samplers.size() >= kMaxSamplersPerExporter) {
@@ -227,15 +226,15 @@ void DecoderState::ProcessOptionRecord(ExporterState* ex) {
         if (packet == 0) packet = 1;
     } else if (s.Has(kSlotSamplerRandom) || s.Has(kSlotSamplingInterval)) {
         const uint64_t n = s.Has(kSlotSamplerRandom) ? s.value[kSlotSamplerRandom]
-                                                      : s.value[kSlotSamplingInterval];
+                                                     : s.value[kSlotSamplingInterval];
         if (n == 0) return;
         space = static_cast<uint32_t>(std::min<uint64_t>(n, 0xffffffffu) - 1);
     } else {
         return;
     }
     const auto algorithm = static_cast<uint16_t>(s.Get(kSlotSamplingAlgorithm));
-    const int64_t id = s.Has(kSlotSamplerId) ? static_cast<int64_t>(s.value[kSlotSamplerId])
-                                             : kSamplerGeneric;
+    const int64_t id =
+        s.Has(kSlotSamplerId) ? static_cast<int64_t>(s.value[kSlotSamplerId]) : kSamplerGeneric;
     UpsertSampler(ex, id, algorithm, packet, space);
 }
 
@@ -322,10 +321,10 @@ void DecoderState::FinishFlow(ExporterState* ex, const CompiledTemplate& t,
         }
     }
 
-    r->engine_type = static_cast<uint8_t>(s.Has(kSlotEngineType) ? s.value[kSlotEngineType]
-                                                                  : ctx.engine_type);
-    r->engine_id = static_cast<uint8_t>(s.Has(kSlotEngineId) ? s.value[kSlotEngineId]
-                                                              : ctx.engine_id);
+    r->engine_type =
+        static_cast<uint8_t>(s.Has(kSlotEngineType) ? s.value[kSlotEngineType] : ctx.engine_type);
+    r->engine_id =
+        static_cast<uint8_t>(s.Has(kSlotEngineId) ? s.value[kSlotEngineId] : ctx.engine_id);
     ComputeTimes(s, ctx, *ex, r);
     ApplyIcmp(s, t.has_icmp_field, r);
 
@@ -482,9 +481,7 @@ Status Decoder::Decode(const uint8_t* data, size_t len, const Endpoint& exporter
 
 size_t Decoder::exporter_count() const { return state_->exporters.size(); }
 
-const ExporterInfo& Decoder::exporter(size_t index) const {
-    return state_->exporters[index]->info;
-}
+const ExporterInfo& Decoder::exporter(size_t index) const { return state_->exporters[index]->info; }
 
 const ExporterInfo* Decoder::FindExporter(uint16_t sysid) const {
     if (sysid == 0 || sysid > state_->exporters.size()) return nullptr;

@@ -23,12 +23,12 @@ namespace flow::wire::detail {
 // Header facts of one message that records decoded from it need.
 struct MessageContext {
     Protocol protocol = Protocol::kV9;
-    uint8_t nfversion = 0;      // stored in FlowRecord::nfversion
-    uint8_t engine_type = 0;    // defaults when the record has no #38/#39
+    uint8_t nfversion = 0;    // stored in FlowRecord::nfversion
+    uint8_t engine_type = 0;  // defaults when the record has no #38/#39
     uint8_t engine_id = 0;
-    uint32_t domain = 0;        // v9 source id / IPFIX observation domain
-    uint32_t uptime_ms = 0;     // v9 sysUptime
-    uint64_t export_ms = 0;     // header export time (unix_secs * 1000)
+    uint32_t domain = 0;     // v9 source id / IPFIX observation domain
+    uint32_t uptime_ms = 0;  // v9 sysUptime
+    uint64_t export_ms = 0;  // header export time (unix_secs * 1000)
     uint64_t received_ms = 0;
 };
 
@@ -47,10 +47,10 @@ struct ExporterState {
     int64_t default_sampler = -1;  // id -2
     int64_t forced_sampler = -1;   // id -3
 
-    bool sequence_valid = false;   // false until the first message synchronises
-    uint32_t next_sequence = 0;    // sequence number the next message should carry
+    bool sequence_valid = false;  // false until the first message synchronises
+    uint32_t next_sequence = 0;   // sequence number the next message should carry
 
-    bool has_sys_init = false;     // #160 learned from option data (IPFIX time base)
+    bool has_sys_init = false;  // #160 learned from option data (IPFIX time base)
     uint64_t sys_init_ms = 0;
 
     std::deque<HeldSet> held;
@@ -69,8 +69,8 @@ public:
                                      uint64_t now_ms);
 
     // Creates or updates sampler `id` of `ex`; queues the matching event on a change.
-    void UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorithm,
-                       uint32_t packet_interval, uint32_t space_interval);
+    void UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorithm, uint32_t packet_interval,
+                       uint32_t space_interval);
 
     // Stores a compiled template for `ex`, replacing one with the same id. Returns false
     // (and counts template_limit_reached) if a limit would be exceeded.

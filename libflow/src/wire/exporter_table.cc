@@ -48,8 +48,8 @@ Result<Endpoint> Endpoint::FromSockaddr(const void* sockaddr, size_t len) {
         std::memcpy(&sin6, sockaddr, sizeof sin6);
         return V6(sin6.sin6_addr.s6_addr, ntohs(sin6.sin6_port));
     }
-    return Status::InvalidArgument("sockaddr: family " + std::to_string(family) +
-                                   " with length " + std::to_string(len) + " not supported");
+    return Status::InvalidArgument("sockaddr: family " + std::to_string(family) + " with length " +
+                                   std::to_string(len) + " not supported");
 }
 
 std::string Endpoint::ToString() const {

@@ -171,7 +171,8 @@ Status DecodeIpfix(DecoderState* st, ByteReader data, const Endpoint& from, uint
             ex->Count(DecodeError::kReservedSetId);
         } else {
             bool known = false;
-            records += static_cast<uint32_t>(st->ProcessDataSet(ex, set_id, body, ctx, out, &known));
+            records +=
+                static_cast<uint32_t>(st->ProcessDataSet(ex, set_id, body, ctx, out, &known));
             uncounted |= !known;
         }
     }

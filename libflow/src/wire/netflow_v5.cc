@@ -127,12 +127,13 @@ Status DecodeNetflowV5(DecoderState* st, ByteReader data, const Endpoint& from, 
     if (!ReadHeader(&data, &first)) {
         ++st->counters.rejected;
         st->Count(nullptr, DecodeError::kTruncatedHeader);
-        return Status::Truncated("netflow v" + std::to_string(first.version) + ": header needs " +
-                                 std::to_string(first.version == 1 ? kV1HeaderLength
-                                                                   : kV5HeaderLength) +
-                                 " bytes, datagram has " + std::to_string(data.size()));
+        return Status::Truncated(
+            "netflow v" + std::to_string(first.version) + ": header needs " +
+            std::to_string(first.version == 1 ? kV1HeaderLength : kV5HeaderLength) +
+            " bytes, datagram has " + std::to_string(data.size()));
     }
-    const uint32_t id = first.version == 1 ? 0 : (uint32_t{first.engine_type} << 8) | first.engine_id;
+    const uint32_t id =
+        first.version == 1 ? 0 : (uint32_t{first.engine_type} << 8) | first.engine_id;
     ExporterState* ex = st->FindOrAddExporter(from, first.version, id, now_ms);
     if (ex == nullptr) {
         ++st->counters.rejected;
@@ -160,11 +161,10 @@ Status DecodeNetflowV5(DecoderState* st, ByteReader data, const Endpoint& from, 
         ByteReader records;
         if (!data.Sub(h.count * record_length, &records)) {
             ex->Count(DecodeError::kRecordsTruncated);
-            return Status::Truncated("netflow v" + std::to_string(h.version) + ": count " +
-                                     std::to_string(h.count) + " needs " +
-                                     std::to_string(h.count * record_length) +
-                                     " bytes of records, " + std::to_string(data.remaining()) +
-                                     " left");
+            return Status::Truncated(
+                "netflow v" + std::to_string(h.version) + ": count " + std::to_string(h.count) +
+                " needs " + std::to_string(h.count * record_length) + " bytes of records, " +
+                std::to_string(data.remaining()) + " left");
         }
 
         // Sequence (spec §3.2): the next header continues from this one's sequence plus its

@@ -18,11 +18,11 @@ namespace {
 using detail::ByteReader;
 
 // Link types as libpcap reports them (pcap_datalink: DLT_* values).
-constexpr int kLinkNull = 0;       // BSD loopback, 4-byte host-order family
+constexpr int kLinkNull = 0;  // BSD loopback, 4-byte host-order family
 constexpr int kLinkEthernet = 1;
-constexpr int kLinkRaw = 12;       // DLT_RAW on Linux (LINKTYPE_RAW 101 in files)
+constexpr int kLinkRaw = 12;  // DLT_RAW on Linux (LINKTYPE_RAW 101 in files)
 constexpr int kLinkRawOpenBsd = 14;
-constexpr int kLinkLoop = 108;     // OpenBSD loopback, network-order family
+constexpr int kLinkLoop = 108;  // OpenBSD loopback, network-order family
 constexpr int kLinkSll = 113;
 constexpr int kLinkIpv4 = 228;
 constexpr int kLinkIpv6 = 229;
@@ -109,9 +109,8 @@ Outcome ParseIpUdp(ByteReader r, UdpDatagram* out, ByteReader* udp) {
         }
         // A zero payload length is a jumbogram; we take what was captured.
         ByteReader payload;
-        const size_t avail = payload_length == 0 || payload_length > r.remaining()
-                                 ? r.remaining()
-                                 : payload_length;
+        const size_t avail =
+            payload_length == 0 || payload_length > r.remaining() ? r.remaining() : payload_length;
         (void)r.Sub(avail, &payload);
         for (int i = 0; i < kMaxIpv6ExtensionHeaders; ++i) {
             if (next == 44) return Outcome::kFragment;

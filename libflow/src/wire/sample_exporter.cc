@@ -28,9 +28,9 @@ struct Service {
 
 // A plausible mix: web, DNS, NTP, SSH, mail, QUIC, ICMP echo.
 constexpr Service kServices[] = {
-    {6, 443, 60, 1500}, {6, 443, 60, 1500}, {6, 80, 60, 1500}, {17, 53, 60, 300},
-    {17, 123, 76, 76},  {6, 22, 52, 400},   {6, 25, 60, 1500}, {17, 443, 80, 1350},
-    {1, 0x0800, 84, 84},
+    {6, 443, 60, 1500}, {6, 443, 60, 1500},  {6, 80, 60, 1500},
+    {17, 53, 60, 300},  {17, 123, 76, 76},   {6, 22, 52, 400},
+    {6, 25, 60, 1500},  {17, 443, 80, 1350}, {1, 0x0800, 84, 84},
 };
 
 struct SampleFlow {
@@ -184,8 +184,7 @@ void WriteTemplateFields(Out* o, bool v6, bool ipfix) {
     o->U16(v6 ? 62 : 15).U16(v6 ? 16 : 4);
 }
 
-constexpr size_t kTemplateFieldCount =
-    2 + std::size(kCommonHead) + 2 + std::size(kCommonTail) + 3;
+constexpr size_t kTemplateFieldCount = 2 + std::size(kCommonHead) + 2 + std::size(kCommonTail) + 3;
 
 size_t RecordLength(bool v6, bool ipfix) {
     const size_t addr = v6 ? 16 : 4;
@@ -321,8 +320,8 @@ std::vector<SampleDatagram> GenerateTemplated(const SampleOptions& opt, Model* m
         if (set != 0) o.Patch16(set + 2, o.size() - set);
         if (ipfix) {
             o.Patch16(2, o.size());
-            sequence += static_cast<uint32_t>(flows + (i % kTemplateRepeat == 0 &&
-                                                           opt.sampling_interval > 1));
+            sequence += static_cast<uint32_t>(
+                flows + (i % kTemplateRepeat == 0 && opt.sampling_interval > 1));
         } else {
             o.Patch16(2, records + flows);
             ++sequence;

@@ -49,8 +49,8 @@ constexpr Target ToSlot(Slot slot, ElementId e = static_cast<ElementId>(0)) {
 // Field types both NetFlow v9 and IPFIX give the same meaning.
 Target MapCommon(uint16_t id) {
     switch (id) {
-        case 1:    // IN_BYTES / octetDeltaCount
-        case 85:   // octetTotalCount
+        case 1:   // IN_BYTES / octetDeltaCount
+        case 85:  // octetTotalCount
             return UInt(kExGenericFlow, offsetof(FlowRecord, bytes), 8);
         case 2:    // IN_PKTS / packetDeltaCount
         case 86:   // packetTotalCount
@@ -345,8 +345,7 @@ public:
         t_->ops.push_back({OpKind::kSkip, 0, length, 0, kNoAux});
     }
 
-    void Add(OpKind kind, uint16_t length, uint16_t dst, uint8_t width,
-             uint16_t aux = kNoAux) {
+    void Add(OpKind kind, uint16_t length, uint16_t dst, uint8_t width, uint16_t aux = kNoAux) {
         if (length == 0) return;
         t_->min_record_length += length == kVarLength ? 1 : length;
         if (length == kVarLength) t_->variable = true;
@@ -380,7 +379,8 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
     for (const FieldSpec& f : fields) {
         const Target tg = Lookup(protocol, f);
         if (tg.kind == TargetKind::kIpv4 && f.length == 4) v4_elements |= uint64_t{1} << tg.element;
-        if (tg.kind == TargetKind::kIpv6 && f.length == 16) v6_elements |= uint64_t{1} << tg.element;
+        if (tg.kind == TargetKind::kIpv6 && f.length == 16)
+            v6_elements |= uint64_t{1} << tg.element;
         t.has_icmp_field |= IsIcmpField(f);
     }
     auto both = [&](ElementId v4, ElementId v6) {
@@ -470,7 +470,7 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
 }
 
 void RunList(bool multi, const uint8_t* p, size_t len, FlowRecord* record, Scratch* scratch,
-              const TemplateMap* templates, int depth) {
+             const TemplateMap* templates, int depth) {
     // RFC 6313 §4.5.2/§4.5.3: a semantic byte, then (multi) repeated template id + length +
     // records, or (single) one template id followed by its records.
     ByteReader r(p, len);

@@ -29,43 +29,43 @@ inline constexpr uint32_t kPenReverse = 29305;
 // Values kept aside while a record is decoded, because they feed computations (times,
 // ICMP, sampling, engine ids) or compete with another field for the same target.
 enum Slot : uint8_t {
-    kSlotFirstUptime = 0,   // #22 FIRST_SWITCHED, ms of sysUptime
-    kSlotLastUptime,        // #21 LAST_SWITCHED
-    kSlotFirstSec,          // #150 flowStartSeconds
-    kSlotLastSec,           // #151 flowEndSeconds
-    kSlotFirstMs,           // #152 flowStartMilliseconds
-    kSlotLastMs,            // #153 flowEndMilliseconds
-    kSlotFirstUs,           // #154 flowStartMicroseconds, NTP format
-    kSlotLastUs,            // #155
-    kSlotFirstNs,           // #156 flowStartNanoseconds, NTP format
-    kSlotLastNs,            // #157
-    kSlotFirstDeltaUs,      // #158 flowStartDeltaMicroseconds (before export time)
-    kSlotLastDeltaUs,       // #159
-    kSlotSysInitMs,         // #160 systemInitTimeMilliseconds
-    kSlotDurationMs,        // #161 flowDurationMilliseconds
-    kSlotIcmpTypeCode,      // #32 / #139 type << 8 | code
-    kSlotIcmpType,          // #176 / #178
-    kSlotIcmpCode,          // #177 / #179
-    kSlotSamplerId,         // #48 / #302
-    kSlotSamplingInterval,  // #34 samplingInterval
-    kSlotSamplingAlgorithm, // #35 / #49 / #304
-    kSlotSamplerRandom,     // #50 FLOW_SAMPLER_RANDOM_INTERVAL
-    kSlotPacketInterval,    // #305 samplingPacketInterval
-    kSlotSpaceInterval,     // #306 samplingPacketSpace
-    kSlotEngineType,        // #38
-    kSlotEngineId,          // #39
-    kSlotEventTimeMs,       // #323 observationTimeMilliseconds (NSEL event time)
-    kSlotSrc6Hi,            // #27 when the template also carries #8 (family decided later)
+    kSlotFirstUptime = 0,    // #22 FIRST_SWITCHED, ms of sysUptime
+    kSlotLastUptime,         // #21 LAST_SWITCHED
+    kSlotFirstSec,           // #150 flowStartSeconds
+    kSlotLastSec,            // #151 flowEndSeconds
+    kSlotFirstMs,            // #152 flowStartMilliseconds
+    kSlotLastMs,             // #153 flowEndMilliseconds
+    kSlotFirstUs,            // #154 flowStartMicroseconds, NTP format
+    kSlotLastUs,             // #155
+    kSlotFirstNs,            // #156 flowStartNanoseconds, NTP format
+    kSlotLastNs,             // #157
+    kSlotFirstDeltaUs,       // #158 flowStartDeltaMicroseconds (before export time)
+    kSlotLastDeltaUs,        // #159
+    kSlotSysInitMs,          // #160 systemInitTimeMilliseconds
+    kSlotDurationMs,         // #161 flowDurationMilliseconds
+    kSlotIcmpTypeCode,       // #32 / #139 type << 8 | code
+    kSlotIcmpType,           // #176 / #178
+    kSlotIcmpCode,           // #177 / #179
+    kSlotSamplerId,          // #48 / #302
+    kSlotSamplingInterval,   // #34 samplingInterval
+    kSlotSamplingAlgorithm,  // #35 / #49 / #304
+    kSlotSamplerRandom,      // #50 FLOW_SAMPLER_RANDOM_INTERVAL
+    kSlotPacketInterval,     // #305 samplingPacketInterval
+    kSlotSpaceInterval,      // #306 samplingPacketSpace
+    kSlotEngineType,         // #38
+    kSlotEngineId,           // #39
+    kSlotEventTimeMs,        // #323 observationTimeMilliseconds (NSEL event time)
+    kSlotSrc6Hi,             // #27 when the template also carries #8 (family decided later)
     kSlotSrc6Lo,
-    kSlotDst6Hi,            // #28 likewise
+    kSlotDst6Hi,  // #28 likewise
     kSlotDst6Lo,
-    kSlotIpNextHop6Hi,      // #62 when the template also carries #15
+    kSlotIpNextHop6Hi,  // #62 when the template also carries #15
     kSlotIpNextHop6Lo,
-    kSlotBgpNextHop6Hi,     // #63 when the template also carries #18
+    kSlotBgpNextHop6Hi,  // #63 when the template also carries #18
     kSlotBgpNextHop6Lo,
-    kSlotClientDelaySec,    // nprobe #57554, added to the µs field ×10^6
-    kSlotServerDelaySec,    // #57556
-    kSlotApplLatencySec,    // #57558
+    kSlotClientDelaySec,  // nprobe #57554, added to the µs field ×10^6
+    kSlotServerDelaySec,  // #57556
+    kSlotApplLatencySec,  // #57558
     kSlotCount,
 };
 static_assert(kSlotCount <= 64, "scratch presence is a 64-bit mask");
@@ -108,14 +108,14 @@ struct CompiledTemplate {
     uint16_t id = 0;
     bool is_options = false;
     uint16_t field_count = 0;
-    size_t min_record_length = 0;  // fixed bytes + 1 per variable-length field
-    bool variable = false;         // has a variable-length field
-    uint64_t present = 0;          // FlowRecord presence bits every record gets
-    bool both_families = false;    // carries IPv4 and IPv6 addresses (v6 go to scratch)
-    bool both_next_hops = false;   // likewise #15 and #62
+    size_t min_record_length = 0;     // fixed bytes + 1 per variable-length field
+    bool variable = false;            // has a variable-length field
+    uint64_t present = 0;             // FlowRecord presence bits every record gets
+    bool both_families = false;       // carries IPv4 and IPv6 addresses (v6 go to scratch)
+    bool both_next_hops = false;      // likewise #15 and #62
     bool both_bgp_next_hops = false;  // likewise #18 and #63
-    bool has_icmp_field = false;   // #32/#139/#176..#179 present: no src-port quirk
-    bool yields_flows = false;     // a data template with at least one understood field
+    bool has_icmp_field = false;      // #32/#139/#176..#179 present: no src-port quirk
+    bool yields_flows = false;        // a data template with at least one understood field
     std::vector<FieldOp> ops;
 };
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Tests of the bounds-checked big-endian reader every wire decoder reads through.
-#include <catch2/catch.hpp>
-
 #include "wire/byte_reader.h"
+
+#include <catch2/catch.hpp>
 
 using flow::wire::detail::ByteReader;
 
 TEST_CASE("ByteReader reads big-endian integers and advances", "[wire][bytes]") {
-    const uint8_t bytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
-                             0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+    const uint8_t bytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+                             0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
     ByteReader r(bytes, sizeof bytes);
     uint8_t a = 0;
     uint16_t b = 0;

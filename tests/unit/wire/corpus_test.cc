@@ -10,8 +10,8 @@
 // one exporter; the 200 KB ipfixcol2 file does not fit a datagram and is not covered.
 #include <arpa/inet.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -95,8 +95,7 @@ std::string Mac(uint64_t v) {
 }
 
 std::string Mpls(uint32_t v) {
-    return std::to_string(v >> 4) + "-" + std::to_string(v >> 1 & 7) + "-" +
-           std::to_string(v & 1);
+    return std::to_string(v >> 4) + "-" + std::to_string(v >> 1 & 7) + "-" + std::to_string(v & 1);
 }
 
 std::string Elements(const FlowRecord& r) {
@@ -111,8 +110,9 @@ std::string Elements(const FlowRecord& r) {
 
 std::string SortedElements(const std::string& list) {
     auto items = Split(list, ',');
-    std::sort(items.begin(), items.end(),
-              [](const std::string& a, const std::string& b) { return std::stoi(a) < std::stoi(b); });
+    std::sort(items.begin(), items.end(), [](const std::string& a, const std::string& b) {
+        return std::stoi(a) < std::stoi(b);
+    });
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
     return out;
@@ -132,7 +132,8 @@ std::string Ours(const FlowRecord& r, const std::string& key) {
     if (key == "tcp flags") return Hex2(r.tcp_flags);
     if (key == "src port") return std::to_string(r.src_port);
     if (key == "dst port") return std::to_string(r.dst_port);
-    if (key == "ICMP") return std::to_string(r.dst_port >> 8) + "." + std::to_string(r.dst_port & 0xff);
+    if (key == "ICMP")
+        return std::to_string(r.dst_port >> 8) + "." + std::to_string(r.dst_port & 0xff);
     if (key == "src tos") return std::to_string(r.src_tos);
     if (key == "dst tos") return std::to_string(r.dst_tos);
     if (key == "in packets") return std::to_string(r.packets);
@@ -254,8 +255,8 @@ bool KnownDivergence(const std::string& group, const Decoder& decoder, const Flo
     if ((key == "bgp next hop" || key == "ip next hop") && oracle.empty() && ours == "::") {
         return true;
     }
-    const bool counter = key == "in packets" || key == "in bytes" || key == "out packets" ||
-                         key == "out bytes";
+    const bool counter =
+        key == "in packets" || key == "in bytes" || key == "out packets" || key == "out bytes";
     if (counter && Diverges(group, "sampling")) {
         for (uint64_t m : Multipliers(decoder, r.exporter_sysid)) {
             if (std::stoull(oracle) * m == std::stoull(ours)) return true;
@@ -298,7 +299,9 @@ bool SameElements(const std::string& oracle, const std::string& ours) {
     auto has = [](const std::vector<int>& v, int id) {
         return std::find(v.begin(), v.end(), id) != v.end();
     };
-    auto drop = [](std::vector<int>* v, int id) { v->erase(std::remove(v->begin(), v->end(), id), v->end()); };
+    auto drop = [](std::vector<int>* v, int id) {
+        v->erase(std::remove(v->begin(), v->end(), id), v->end());
+    };
     for (auto [v4, v6] : {std::pair{2, 3}, std::pair{8, 9}, std::pair{10, 11}, std::pair{12, 13}}) {
         const bool pair_wanted = has(want, v4) && has(want, v6);
         const int have_count = has(have, v4) + has(have, v6);
@@ -415,7 +418,8 @@ TEST_CASE("Corpus captures decode to the records nfcapd 1.7.1 stores", "[wire][c
         const auto records = DecodeGroup(corpus, groups[group], &decoder);
         const auto result = CompareGroup(group, decoder, records, ReadOracle(fixture));
         std::string report;
-        for (size_t i = 0; i < result.mismatches.size() && i < (std::getenv("WIRE_VERBOSE") ? 1000u : 15u); ++i) {
+        for (size_t i = 0;
+             i < result.mismatches.size() && i < (std::getenv("WIRE_VERBOSE") ? 1000u : 15u); ++i) {
             report += result.mismatches[i] + "\n";
         }
         INFO(report);

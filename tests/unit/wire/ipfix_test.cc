@@ -47,12 +47,38 @@ void Data257(Writer* w, uint64_t bytes = 1500, uint64_t packets = 3) {
 TEST_CASE("IPFIX template and data decode with absolute millisecond times", "[wire][ipfix]") {
     Decoder d;
     Writer w = IpfixHeader(1700000000, 0, 6);
-    IpfixTemplate(&w, 300, {{27, 16}, {28, 16}, {7, 2}, {11, 2}, {4, 1}, {2, 8}, {1, 8},
-                            {152, 8}, {153, 8}, {10, 4}, {14, 4}, {62, 16}});
+    IpfixTemplate(&w, 300,
+                  {{27, 16},
+                   {28, 16},
+                   {7, 2},
+                   {11, 2},
+                   {4, 1},
+                   {2, 8},
+                   {1, 8},
+                   {152, 8},
+                   {153, 8},
+                   {10, 4},
+                   {14, 4},
+                   {62, 16}});
     const size_t set = w.BeginSet(300);
-    w.U32(0x20010db8).Zeros(11).U8(0x10).U32(0x20010db8).Zeros(11).U8(0x20).U16(51000).U16(443)
-        .U8(6).U64(10).U64(1000).U64(1699999990000ull).U64(1699999999500ull).U32(5).U32(6)
-        .U32(0x20010db8).Zeros(11).U8(1);
+    w.U32(0x20010db8)
+        .Zeros(11)
+        .U8(0x10)
+        .U32(0x20010db8)
+        .Zeros(11)
+        .U8(0x20)
+        .U16(51000)
+        .U16(443)
+        .U8(6)
+        .U64(10)
+        .U64(1000)
+        .U64(1699999990000ull)
+        .U64(1699999999500ull)
+        .U32(5)
+        .U32(6)
+        .U32(0x20010db8)
+        .Zeros(11)
+        .U8(1);
     w.EndSet(set);
     flow::Status st;
     auto out = Decode(&d, IpfixDone(w), &st);
@@ -153,8 +179,14 @@ TEST_CASE("IPFIX variable-length fields in both length forms", "[wire][ipfix][re
     IpfixTemplate(&w, 310, {{8, 4}, {12, 4}, {96, 65535}, {82, 65535}, {1, 8}});
     const size_t set = w.BeginSet(310);
     w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 2).U8(5).Text("https").U8(0).U64(1234);
-    w.Ip4(192, 0, 2, 3).Ip4(198, 51, 100, 4).U8(255).U16(300).Text(std::string(300, 'a'))
-        .U8(3).Text("et0").U64(99);
+    w.Ip4(192, 0, 2, 3)
+        .Ip4(198, 51, 100, 4)
+        .U8(255)
+        .U16(300)
+        .Text(std::string(300, 'a'))
+        .U8(3)
+        .Text("et0")
+        .U64(99);
     w.EndSet(set);
     flow::Status st;
     auto out = Decode(&d, IpfixDone(w), &st);
@@ -186,11 +218,30 @@ TEST_CASE("IPFIX RFC 5103 reverse counters become out counters", "[wire][ipfix][
     // B23 case 1.
     Decoder d;
     Writer w = IpfixHeader(1700000000, 0, 0);
-    IpfixTemplate(&w, 330, {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1}, {1, 8}, {2, 8},
-                            {1, 8, 29305}, {2, 8, 29305}, {152, 8}, {153, 8}});
+    IpfixTemplate(&w, 330,
+                  {{8, 4},
+                   {12, 4},
+                   {7, 2},
+                   {11, 2},
+                   {4, 1},
+                   {1, 8},
+                   {2, 8},
+                   {1, 8, 29305},
+                   {2, 8, 29305},
+                   {152, 8},
+                   {153, 8}});
     const size_t set = w.BeginSet(330);
-    w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U16(51000).U16(443).U8(6).U64(1000).U64(10)
-        .U64(5000).U64(8).U64(1700000000000ull).U64(1700000001000ull);
+    w.Ip4(192, 0, 2, 1)
+        .Ip4(198, 51, 100, 1)
+        .U16(51000)
+        .U16(443)
+        .U8(6)
+        .U64(1000)
+        .U64(10)
+        .U64(5000)
+        .U64(8)
+        .U64(1700000000000ull)
+        .U64(1700000001000ull);
     w.EndSet(set);
     auto out = Decode(&d, IpfixDone(w));
     REQUIRE(out.size() == 1);
@@ -201,7 +252,8 @@ TEST_CASE("IPFIX RFC 5103 reverse counters become out counters", "[wire][ipfix][
     CHECK(out[0].Has(flow::kExCntFlow));
 }
 
-TEST_CASE("IPFIX samplingInterval in options data scales later records", "[wire][ipfix][sampling]") {
+TEST_CASE("IPFIX samplingInterval in options data scales later records",
+          "[wire][ipfix][sampling]") {
     // B17 case 1 (nfdump #231/#237).
     Decoder d;
     Writer w = IpfixHeader(1700000000, 0, 0);
@@ -209,11 +261,18 @@ TEST_CASE("IPFIX samplingInterval in options data scales later records", "[wire]
     const size_t opt = w.BeginSet(512);
     w.U32(0).U32(1000).U8(2);
     w.EndSet(opt);
-    IpfixTemplate(&w, 513, {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1}, {2, 8}, {1, 8}, {152, 8},
-                            {153, 8}});
+    IpfixTemplate(&w, 513,
+                  {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1}, {2, 8}, {1, 8}, {152, 8}, {153, 8}});
     const size_t set = w.BeginSet(513);
-    w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U16(1).U16(2).U8(17).U64(3).U64(4500)
-        .U64(1700000000000ull).U64(1700000000000ull);
+    w.Ip4(192, 0, 2, 1)
+        .Ip4(198, 51, 100, 1)
+        .U16(1)
+        .U16(2)
+        .U8(17)
+        .U64(3)
+        .U64(4500)
+        .U64(1700000000000ull)
+        .U64(1700000000000ull);
     w.EndSet(set);
     auto out = Decode(&d, IpfixDone(w));
     REQUIRE(out.size() == 1);
@@ -260,17 +319,32 @@ TEST_CASE("IPFIX time encodings give epoch milliseconds", "[wire][ipfix][time]")
     };
     // Each: template 8(4) 12(4) <time fields> 1(8) 2(8).
     const std::vector<Case> cases = {
-        {"B13 seconds", {{150, 4}, {151, 4}}, {1700000000, 1700000060}, 1700000000000ull,
+        {"B13 seconds",
+         {{150, 4}, {151, 4}},
+         {1700000000, 1700000060},
+         1700000000000ull,
          1700000060000ull},
         {"B13 start only", {{150, 4}}, {1700000000}, 1700000000000ull, 1700000000000ull},
-        {"B16 NTP nanoseconds", {{156, 8}, {157, 8}}, {0xE8FE6F8080000000ull, 0xE8FE6F8400000000ull},
-         1700000000500ull, 1700000004000ull},
-        {"delta microseconds", {{158, 4}, {159, 4}}, {3000000, 1000000}, 1699999997000ull,
+        {"B16 NTP nanoseconds",
+         {{156, 8}, {157, 8}},
+         {0xE8FE6F8080000000ull, 0xE8FE6F8400000000ull},
+         1700000000500ull,
+         1700000004000ull},
+        {"delta microseconds",
+         {{158, 4}, {159, 4}},
+         {3000000, 1000000},
+         1699999997000ull,
          1699999999000ull},
-        {"start plus duration", {{152, 8}, {161, 4}}, {1699999990000ull, 2500}, 1699999990000ull,
+        {"start plus duration",
+         {{152, 8}, {161, 4}},
+         {1699999990000ull, 2500},
+         1699999990000ull,
          1699999992500ull},
-        {"uptime with init time", {{160, 8}, {22, 4}, {21, 4}}, {1699990000000ull, 5000, 7000},
-         1699990005000ull, 1699990007000ull},
+        {"uptime with init time",
+         {{160, 8}, {22, 4}, {21, 4}},
+         {1699990000000ull, 5000, 7000},
+         1699990005000ull,
+         1699990007000ull},
     };
     for (const Case& c : cases) {
         CAPTURE(c.name);
@@ -295,7 +369,8 @@ TEST_CASE("IPFIX time encodings give epoch milliseconds", "[wire][ipfix][time]")
     }
 }
 
-TEST_CASE("IPFIX uptime stamps use systemInitTime learned from options data", "[wire][ipfix][time]") {
+TEST_CASE("IPFIX uptime stamps use systemInitTime learned from options data",
+          "[wire][ipfix][time]") {
     Decoder d;
     Writer w = IpfixHeader(1700000000, 0, 0);
     IpfixOptionsTemplate(&w, 800, {{149, 4}}, {{160, 8}});

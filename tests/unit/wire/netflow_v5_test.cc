@@ -41,15 +41,39 @@ struct V5Record {
 Writer V5Header(uint16_t count, uint32_t uptime, uint32_t secs, uint32_t nsecs, uint32_t seq,
                 uint8_t engine_type = 1, uint8_t engine_id = 2, uint16_t sampling = 0) {
     Writer w;
-    w.U16(5).U16(count).U32(uptime).U32(secs).U32(nsecs).U32(seq).U8(engine_type).U8(engine_id)
+    w.U16(5)
+        .U16(count)
+        .U32(uptime)
+        .U32(secs)
+        .U32(nsecs)
+        .U32(seq)
+        .U8(engine_type)
+        .U8(engine_id)
         .U16(sampling);
     return w;
 }
 
 void AppendV5(Writer* w, const V5Record& r) {
-    w->U32(r.src).U32(r.dst).U32(r.nexthop).U16(r.input).U16(r.output).U32(r.packets)
-        .U32(r.bytes).U32(r.first).U32(r.last).U16(r.src_port).U16(r.dst_port).U8(0)
-        .U8(r.tcp_flags).U8(r.proto).U8(r.tos).U16(r.src_as).U16(r.dst_as).U8(24).U8(16).U16(0);
+    w->U32(r.src)
+        .U32(r.dst)
+        .U32(r.nexthop)
+        .U16(r.input)
+        .U16(r.output)
+        .U32(r.packets)
+        .U32(r.bytes)
+        .U32(r.first)
+        .U32(r.last)
+        .U16(r.src_port)
+        .U16(r.dst_port)
+        .U8(0)
+        .U8(r.tcp_flags)
+        .U8(r.proto)
+        .U8(r.tos)
+        .U16(r.src_as)
+        .U16(r.dst_as)
+        .U8(24)
+        .U8(16)
+        .U16(0);
 }
 
 std::vector<FlowRecord> DecodeOne(Decoder* d, const std::vector<uint8_t>& bytes,
@@ -302,8 +326,22 @@ TEST_CASE("v1 records decode with the v1 layout and no tolerance on wraps", "[wi
     Decoder d;
     Writer w;
     w.U16(1).U16(1).U32(100000).U32(1700000000).U32(0);
-    w.U32(0x0a000001).U32(0x0a000002).U32(0).U16(1).U16(2).U32(5).U32(500).U32(90000)
-        .U32(150000).U16(53).U16(33000).U16(0).U8(17).U8(0).U8(0).Zeros(7);
+    w.U32(0x0a000001)
+        .U32(0x0a000002)
+        .U32(0)
+        .U16(1)
+        .U16(2)
+        .U32(5)
+        .U32(500)
+        .U32(90000)
+        .U32(150000)
+        .U16(53)
+        .U16(33000)
+        .U16(0)
+        .U8(17)
+        .U8(0)
+        .U8(0)
+        .Zeros(7);
     auto out = DecodeOne(&d, w.bytes());
     REQUIRE(out.size() == 1);
     CHECK(out[0].nfversion == 1);

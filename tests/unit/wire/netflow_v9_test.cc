@@ -48,8 +48,20 @@ TEST_CASE("v9 template then data decodes with uptime-relative times", "[wire][v9
     Decoder d;
     // B10: LAST_SWITCHED 160 ms after the header's sysUptime is not 49.7 days earlier.
     Writer w = V9Header(66892000, 1664488348, 1, 0x0102);
-    V9Template(&w, 256, {{8, 4}, {12, 4}, {22, 4}, {21, 4}, {1, 4}, {2, 4}, {10, 2}, {14, 2},
-                         {16, 4}, {17, 4}, {15, 4}, {9, 1}, {13, 1}});
+    V9Template(&w, 256,
+               {{8, 4},
+                {12, 4},
+                {22, 4},
+                {21, 4},
+                {1, 4},
+                {2, 4},
+                {10, 2},
+                {14, 2},
+                {16, 4},
+                {17, 4},
+                {15, 4},
+                {9, 1},
+                {13, 1}});
     const size_t set = w.BeginSet(256);
     w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 2).U32(66884992).U32(66892160).U32(1500).U32(3);
     w.U16(7).U16(9).U32(64500).U32(64501).Ip4(192, 0, 2, 254).U8(24).U8(16);
@@ -276,8 +288,7 @@ TEST_CASE("v9 accepts 8-byte counters and times", "[wire][v9][regression]") {
     Writer w = V9Header(60000, 1700000000, 1, 0);
     V9Template(&w, 256, {{8, 4}, {12, 4}, {22, 8}, {21, 8}, {1, 8}, {2, 8}});
     const size_t set = w.BeginSet(256);
-    w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U64(50000).U64(59000).U64(5000000000ull)
-        .U64(4000000);
+    w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U64(50000).U64(59000).U64(5000000000ull).U64(4000000);
     w.EndSet(set);
     auto out = Decode(&d, w);
     REQUIRE(out.size() == 1);
@@ -291,11 +302,34 @@ TEST_CASE("v9 ASA NSEL counters and events", "[wire][v9][nsel]") {
     // B22: bytes only in 231/232, packets in 298/299.
     Decoder d;
     Writer w = V9Header(1000, 1700000000, 1, 0);
-    V9Template(&w, 263, {{148, 4}, {8, 4}, {7, 2}, {12, 4}, {11, 2}, {4, 1}, {233, 1},
-                         {33002, 2}, {323, 8}, {231, 4}, {232, 4}, {298, 4}, {299, 4}});
+    V9Template(&w, 263,
+               {{148, 4},
+                {8, 4},
+                {7, 2},
+                {12, 4},
+                {11, 2},
+                {4, 1},
+                {233, 1},
+                {33002, 2},
+                {323, 8},
+                {231, 4},
+                {232, 4},
+                {298, 4},
+                {299, 4}});
     const size_t set = w.BeginSet(263);
-    w.U32(77).Ip4(192, 0, 2, 50).U16(55182).Ip4(198, 51, 100, 60).U16(3128).U8(6).U8(2)
-        .U16(2032).U64(1700000050123ull).U32(2877).U32(4167).U32(21).U32(21);
+    w.U32(77)
+        .Ip4(192, 0, 2, 50)
+        .U16(55182)
+        .Ip4(198, 51, 100, 60)
+        .U16(3128)
+        .U8(6)
+        .U8(2)
+        .U16(2032)
+        .U64(1700000050123ull)
+        .U32(2877)
+        .U32(4167)
+        .U32(21)
+        .U32(21);
     w.EndSet(set);
     auto out = Decode(&d, w);
     REQUIRE(out.size() == 1);
@@ -320,7 +354,13 @@ TEST_CASE("v9 OUT_BYTES/OUT_PKTS and MPLS labels", "[wire][v9]") {
     Writer w = V9Header(1000, 1700000000, 1, 0);
     V9Template(&w, 256, {{8, 4}, {12, 4}, {1, 4}, {2, 4}, {23, 4}, {24, 4}, {70, 3}, {71, 3}});
     const size_t set = w.BeginSet(256);
-    w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U32(1000).U32(10).U32(5000).U32(8).U24(0x03e800)
+    w.Ip4(192, 0, 2, 1)
+        .Ip4(198, 51, 100, 1)
+        .U32(1000)
+        .U32(10)
+        .U32(5000)
+        .U32(8)
+        .U24(0x03e800)
         .U24(0x01f40b);
     w.EndSet(set);
     auto out = Decode(&d, w);
@@ -339,8 +379,16 @@ TEST_CASE("v9 IPv6 flows and dual-family templates keep one family", "[wire][v9]
     Writer w = V9Header(1000, 1700000000, 1, 0);
     V9Template(&w, 256, {{8, 4}, {12, 4}, {27, 16}, {28, 16}, {1, 4}, {2, 4}});
     const size_t set = w.BeginSet(256);
-    w.Ip4(0, 0, 0, 0).Ip4(0, 0, 0, 0).U32(0x20010db8).Zeros(11).U8(1).U32(0x20010db8).Zeros(11)
-        .U8(2).U32(100).U32(1);
+    w.Ip4(0, 0, 0, 0)
+        .Ip4(0, 0, 0, 0)
+        .U32(0x20010db8)
+        .Zeros(11)
+        .U8(1)
+        .U32(0x20010db8)
+        .Zeros(11)
+        .U8(2)
+        .U32(100)
+        .U32(1);
     w.Ip4(192, 0, 2, 1).Ip4(192, 0, 2, 2).Zeros(32).U32(200).U32(2);
     w.EndSet(set);
     auto out = Decode(&d, w);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // PcapUdpReader on captures written here (pcap and pcapng, every supported link type, VLAN
 // tags, IPv6 extension headers, fragments, non-UDP) and on corpus captures.
+#include "flow/pcap_source.h"
+
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -10,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "flow/pcap_source.h"
 #include "unit/wire/wire_builder.h"
 
 using flow::wire::PcapUdpReader;
@@ -46,7 +47,9 @@ std::vector<uint8_t> Ipv4(const std::vector<uint8_t>& l4, uint8_t proto, uint16_
 
 std::vector<uint8_t> Ipv6(const std::vector<uint8_t>& l4, bool with_hop_by_hop) {
     Writer w;
-    w.U32(0x60000000).U16(l4.size() + (with_hop_by_hop ? 8 : 0)).U8(with_hop_by_hop ? 0 : 17)
+    w.U32(0x60000000)
+        .U16(l4.size() + (with_hop_by_hop ? 8 : 0))
+        .U8(with_hop_by_hop ? 0 : 17)
         .U8(64);
     w.U32(0x20010db8).Zeros(11).U8(0x07).U32(0x20010db8).Zeros(11).U8(0x64);
     if (with_hop_by_hop) w.U8(17).U8(0).Zeros(6);
@@ -84,8 +87,8 @@ std::string WritePcap(const std::string& name, uint32_t link,
     const std::string path =
         (fs::temp_directory_path() / ("wire_pcap_" + std::to_string(getpid()) + "_" + name))
             .string();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                static_cast<std::streamsize>(b.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     return path;
 }
 
@@ -125,8 +128,8 @@ std::string WritePcapng(const std::string& name, uint16_t link,
     const std::string path =
         (fs::temp_directory_path() / ("wire_pcapng_" + std::to_string(getpid()) + "_" + name))
             .string();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                static_cast<std::streamsize>(b.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     return path;
 }
 
@@ -209,8 +212,8 @@ TEST_CASE("Pcap reader handles cooked, raw and loopback link types", "[wire][pca
 
 TEST_CASE("Pcap reader reads pcapng and refuses what is not a capture", "[wire][pcap]") {
     flow::wire::PcapCounters c;
-    auto payloads = ReadAll(
-        WritePcapng("ng", 1, {Ethernet(Ipv4(Udp(1, 2055, "ng"), 17), 0x0800)}), &c);
+    auto payloads =
+        ReadAll(WritePcapng("ng", 1, {Ethernet(Ipv4(Udp(1, 2055, "ng"), 17), 0x0800)}), &c);
     REQUIRE(payloads.size() == 1);
     CHECK(payloads[0] == "ng");
 

@@ -23,9 +23,26 @@ std::vector<uint8_t> ValidV5() {
     Writer w;
     w.U16(5).U16(2).U32(100000).U32(1700000000).U32(0).U32(1).U8(0).U8(0).U16(0x4064);
     for (int i = 0; i < 2; ++i) {
-        w.U32(0x0a000001).U32(0x0a000002).U32(0x0a0000fe).U16(1).U16(2).U32(3).U32(300)
-            .U32(90000).U32(95000).U16(1).U16(2).U8(0).U8(0x12).U8(6).U8(0).U16(1).U16(2)
-            .U8(8).U8(8).U16(0);
+        w.U32(0x0a000001)
+            .U32(0x0a000002)
+            .U32(0x0a0000fe)
+            .U16(1)
+            .U16(2)
+            .U32(3)
+            .U32(300)
+            .U32(90000)
+            .U32(95000)
+            .U16(1)
+            .U16(2)
+            .U8(0)
+            .U8(0x12)
+            .U8(6)
+            .U8(0)
+            .U16(1)
+            .U16(2)
+            .U8(8)
+            .U8(8)
+            .U16(0);
     }
     return w.bytes();
 }
@@ -36,12 +53,21 @@ std::vector<uint8_t> ValidV9() {
     const size_t opt = w.BeginSet(256);
     w.U32(0).U8(1).U32(10).Zeros(3);
     w.EndSet(opt);
-    wiretest::V9Template(&w, 260, {{8, 4}, {12, 4}, {22, 4}, {21, 4}, {1, 4}, {2, 4}, {48, 1},
-                                   {95, 4}, {40000, 20}});
+    wiretest::V9Template(
+        &w, 260,
+        {{8, 4}, {12, 4}, {22, 4}, {21, 4}, {1, 4}, {2, 4}, {48, 1}, {95, 4}, {40000, 20}});
     const size_t set = w.BeginSet(260);
     for (int i = 0; i < 3; ++i) {
-        w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U32(500).U32(900).U32(64).U32(1).U8(1)
-            .U32(0x0300000d).Text("alice").Zeros(15);
+        w.Ip4(192, 0, 2, 1)
+            .Ip4(198, 51, 100, 1)
+            .U32(500)
+            .U32(900)
+            .U32(64)
+            .U32(1)
+            .U8(1)
+            .U32(0x0300000d)
+            .Text("alice")
+            .Zeros(15);
     }
     w.EndSet(set);
     return w.bytes();
@@ -53,13 +79,22 @@ std::vector<uint8_t> ValidIpfix() {
     const size_t opt = w.BeginSet(256);
     w.U32(1).U32(100).U8(2);
     w.EndSet(opt);
-    wiretest::IpfixTemplate(&w, 257, {{27, 16}, {28, 16}, {96, 65535}, {1, 8, 29305}, {1, 8},
-                                      {152, 8}, {153, 8}, {293, 65535}});
+    wiretest::IpfixTemplate(
+        &w, 257,
+        {{27, 16}, {28, 16}, {96, 65535}, {1, 8, 29305}, {1, 8}, {152, 8}, {153, 8}, {293, 65535}});
     wiretest::IpfixTemplate(&w, 258, {{56, 6}});
     const size_t set = w.BeginSet(257);
     for (int i = 0; i < 2; ++i) {
-        w.U32(0x20010db8).Zeros(12).U32(0x20010db8).Zeros(12).U8(4).Text("http").U64(10).U64(20)
-            .U64(1700000000000ull).U64(1700000001000ull);
+        w.U32(0x20010db8)
+            .Zeros(12)
+            .U32(0x20010db8)
+            .Zeros(12)
+            .U8(4)
+            .Text("http")
+            .U64(10)
+            .U64(20)
+            .U64(1700000000000ull)
+            .U64(1700000001000ull);
         w.U8(1 + 4 + 6).U8(3).U16(258).U16(10).U48(0x0000aabbccddull);
     }
     w.EndSet(set);
@@ -117,7 +152,8 @@ TEST_CASE("Every single-byte change of a valid datagram is survived", "[wire][ro
     CAPTURE(name);
     std::vector<FlowRecord> out;
     for (size_t at = 0; at < valid.size(); ++at) {
-        for (uint8_t value : {uint8_t{0x00}, uint8_t{0xff}, static_cast<uint8_t>(valid[at] ^ 0x80)}) {
+        for (uint8_t value :
+             {uint8_t{0x00}, uint8_t{0xff}, static_cast<uint8_t>(valid[at] ^ 0x80)}) {
             Decoder d;
             Feed(&d, valid, &out);
             auto damaged = valid;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The sample traffic generator: deterministic per seed, and its datagrams decode without
 // errors into the promised number of plausible flows for every version.
+#include "flow/sample_exporter.h"
+
 #include <catch2/catch.hpp>
 #include <numeric>
 
-#include "flow/sample_exporter.h"
 #include "flow/wire.h"
 
 using flow::FlowRecord;
@@ -38,8 +39,8 @@ TEST_CASE("Sample traffic is deterministic per seed", "[wire][sample]") {
 }
 
 TEST_CASE("Sample traffic decodes cleanly into the requested flows", "[wire][sample]") {
-    auto [version, sampling] = GENERATE(table<uint16_t, uint32_t>({
-        {5, 0}, {9, 0}, {10, 0}, {5, 100}, {9, 100}, {10, 100}}));
+    auto [version, sampling] = GENERATE(
+        table<uint16_t, uint32_t>({{5, 0}, {9, 0}, {10, 0}, {5, 100}, {9, 100}, {10, 100}}));
     CAPTURE(version, sampling);
     SampleOptions opt;
     opt.version = version;
