@@ -136,6 +136,8 @@ Status DecodeNetflowV9(DecoderState* st, ByteReader data, const Endpoint& from, 
     ++ex->info.interval.packets;
 
     // The sequence counts export packets, template-only ones included (spec §3.3).
+    // TODO: a packet reordered by the network counts as a failure (as in nfcapd); a small
+    // reorder window would spare exporters behind ECMP paths the false alarm (B09 case 2).
     if (ex->sequence_valid && sequence != ex->next_sequence) {
         ++ex->info.counters.sequence_failures;
         ++ex->info.interval.sequence_failures;

@@ -499,6 +499,9 @@ void RunList(bool multi, const uint8_t* p, size_t len, FlowRecord* record, Scrat
     }
 }
 
+// TODO: option data naming NBAR applications (#95/#96/#94), interfaces (#10/#83) and VRFs
+// (#234/#236) is only counted (option_records); nfcapd turns it into array records of the
+// file, so flowdump cannot show those names for our files yet.
 bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size_t scope_count,
                             CompiledTemplate* out) {
     CompiledTemplate t;
