@@ -33,6 +33,8 @@ size_t FormatDuration(uint64_t ms, char* out);
 
 // `ms` since the UNIX epoch as local "YYYY-MM-DD HH:MM:SS" plus ".mmm" when `with_ms`.
 // `sep` is the character between date and time (' ' in text, 'T' in json).
+// NOTE: each thread caches the text of the last second it converted, so a change of TZ
+// after the first call is seen only from the next different second on.
 size_t FormatLocalTime(uint64_t ms, bool with_ms, char sep, char* out);
 
 // Epoch seconds as local "YYYY-MM-DD HH:MM:SS" (the Summary "Time window:" form).
