@@ -2,8 +2,6 @@
 // The fmt: output format of nfdump 1.7.1: token table (name, header text, value layout), the
 // compiler that turns a format string into token operations, and the per-record writer.
 // Value layouts follow what Debian's nfdump 1.7.1 prints (docs: spec/nfdump-cli.md 3.3-3.7).
-#include <fmt/format.h>
-
 #include <cctype>
 #include <cstring>
 

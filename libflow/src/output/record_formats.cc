@@ -2,8 +2,6 @@
 // The fixed (non-fmt) record layouts of nfdump 1.7.1: the legacy 48-column csv, the pipe
 // format, json (pretty, and one-line for ndjson) and the raw element dump. Field order and
 // text forms follow what Debian's nfdump 1.7.1 prints (spec/nfdump-cli.md 3.8).
-#include <fmt/format.h>
-
 #include <cstring>
 
 #include "flow/format_util.h"
