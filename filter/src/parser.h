@@ -98,7 +98,9 @@ private:
     std::unique_ptr<Node> ParseNatEvent(const Token& kw);
     std::unique_ptr<Node> ParseAcl(const Token& kw, bool ingress);
     std::unique_ptr<Node> ParsePblock(const Token& kw);
-    std::vector<IpNet> ParseIpList(const Token& kw);
+    std::vector<IpNet> ParseIpList(const Token& kw, bool allow_names);
+    void ParseAddressEntry(const Token& value, bool allow_names, std::vector<IpNet>* out);
+    IpNet ParseNetEntry(const Token& value);
     std::vector<uint64_t> ParseNumberList(const Token& kw, uint64_t max);
 
     // Builds src / dst / either / both trees from a per-side builder.

@@ -730,7 +730,7 @@ std::unique_ptr<Node> Parser::ParseAddress(Dir dir, const Token& dir_tok, uint16
     const Token kw = cur_kw_;
     if (PeekWord("in") && Peek(1).kind == Tok::kLBracket) {
         Next();
-        std::vector<IpNet> list = ParseIpList(kw);
+        std::vector<IpNet> list = ParseIpList(kw, allow_names);
         uint32_t index = static_cast<uint32_t>(tables_.ip_lists.size());
         tables_.ip_lists.push_back(std::move(list));
         return BySide(dir, dir_tok, kw, [&](int side) {
@@ -742,34 +742,12 @@ std::unique_ptr<Node> Parser::ParseAddress(Dir dir, const Token& dir_tok, uint16
             return Node::Leaf(t);
         });
     }
-    const Token& value = ExpectWord(kw, "an IP address");
     std::vector<IpNet> nets;
-    ParsedAddr a = ParseAddressWord(value.text);
-    if (Peek().kind == Tok::kSlash) {
-        // flowkit accepts `ip 10.0.0.0/8` as a network; nfdump wants `net` for that.
+    ParseAddressEntry(ExpectWord(kw, "an IP address"), allow_names, &nets);
+    // Console "basic" filters write lists with commas and no brackets: `ip a,b/24,c`.
+    while (Peek().kind == Tok::kComma) {
         Next();
-        nets.push_back(ParseNetBits(value, a));
-    } else {
-        switch (a.kind) {
-            case AddrKind::kV4:
-            case AddrKind::kV6:
-                nets.push_back(MakeNet(a.addr, 128, a.kind == AddrKind::kV6));
-                break;
-            case AddrKind::kV4Part:
-            case AddrKind::kV6Part:
-                Fail(value, "incomplete IP address '" + value.text + "'");
-            case AddrKind::kName:
-                if (!allow_names) {
-                    Fail(value, "invalid IP address '" + value.text +
-                                    "' (host names are not allowed here)");
-                }
-                for (const ParsedAddr& r : Resolve(value)) {
-                    nets.push_back(MakeNet(r.addr, 128, r.kind == AddrKind::kV6));
-                }
-                break;
-            case AddrKind::kInvalid:
-                Fail(value, "invalid IP address '" + value.text + "'");
-        }
+        ParseAddressEntry(ExpectWord(kw, "an IP address after ','"), allow_names, &nets);
     }
     return BySide(dir, dir_tok, kw, [&](int side) {
         std::vector<std::unique_ptr<Node>> kids;
@@ -778,6 +756,37 @@ std::unique_ptr<Node> Parser::ParseAddress(Dir dir, const Token& dir_tok, uint16
         }
         return AnyOf(std::move(kids));
     });
+}
+
+// One address (or host name, or `a/bits` network) whose word `value` was just consumed.
+void Parser::ParseAddressEntry(const Token& value, bool allow_names, std::vector<IpNet>* out) {
+    ParsedAddr a = ParseAddressWord(value.text);
+    if (Peek().kind == Tok::kSlash) {
+        // flowkit accepts `ip 10.0.0.0/8` as a network; nfdump wants `net` for that.
+        Next();
+        out->push_back(ParseNetBits(value, a));
+        return;
+    }
+    switch (a.kind) {
+        case AddrKind::kV4:
+        case AddrKind::kV6:
+            out->push_back(MakeNet(a.addr, 128, a.kind == AddrKind::kV6));
+            return;
+        case AddrKind::kV4Part:
+        case AddrKind::kV6Part:
+            Fail(value, "incomplete IP address '" + value.text + "'");
+        case AddrKind::kName:
+            if (!allow_names) {
+                Fail(value,
+                     "invalid IP address '" + value.text + "' (host names are not allowed here)");
+            }
+            for (const ParsedAddr& r : Resolve(value)) {
+                out->push_back(MakeNet(r.addr, 128, r.kind == AddrKind::kV6));
+            }
+            return;
+        case AddrKind::kInvalid:
+            Fail(value, "invalid IP address '" + value.text + "'");
+    }
 }
 
 std::vector<ParsedAddr> Parser::Resolve(const Token& name) {
@@ -830,34 +839,46 @@ std::unique_ptr<Node> Parser::ParseNet(Dir dir, const Token& dir_tok, uint16_t s
     if (PeekWord("in") && Peek(1).kind == Tok::kLBracket) {
         return ParseAddress(dir, dir_tok, src_off, dst_off, src_name, dst_name, false);
     }
-    const Token& value = ExpectWord(kw, "a network such as 10.0.0.0/8");
+    std::vector<IpNet> nets;
+    nets.push_back(ParseNetEntry(ExpectWord(kw, "a network such as 10.0.0.0/8")));
+    while (Peek().kind == Tok::kComma) {
+        Next();
+        nets.push_back(ParseNetEntry(ExpectWord(kw, "a network after ','")));
+    }
+    return BySide(dir, dir_tok, kw, [&](int side) {
+        std::vector<std::unique_ptr<Node>> kids;
+        for (const IpNet& net : nets) {
+            kids.push_back(IpTest(side ? dst_off : src_off, side ? dst_name : src_name, net));
+        }
+        return AnyOf(std::move(kids));
+    });
+}
+
+IpNet Parser::ParseNetEntry(const Token& value) {
     ParsedAddr a = ParseAddressWord(value.text);
     if (a.kind == AddrKind::kInvalid || a.kind == AddrKind::kName) {
         Fail(value, "invalid network address '" + value.text + "'");
     }
-    IpNet net;
     if (Peek().kind == Tok::kSlash) {
         Next();
-        net = ParseNetBits(value, a);
-    } else if (IsV4Kind(a.kind) &&
-               (PeekWord("mask") || (Peek().kind == Tok::kWord &&
-                                     ParseAddressWord(Peek().text).kind == AddrKind::kV4))) {
+        return ParseNetBits(value, a);
+    }
+    if (IsV4Kind(a.kind) &&
+        (PeekWord("mask") ||
+         (Peek().kind == Tok::kWord && ParseAddressWord(Peek().text).kind == AddrKind::kV4))) {
         // `net 192.168.1.0 255.255.255.0`, or tcpdump's `net 192.168.1.0 mask 255.255.255.0`.
         AcceptWord("mask");
-        net = ParseNetBits(value, a);
-    } else if (a.kind == AddrKind::kV6 || a.kind == AddrKind::kV6Part) {
+        return ParseNetBits(value, a);
+    }
+    if (a.kind == AddrKind::kV6 || a.kind == AddrKind::kV6Part) {
         if (Peek().kind == Tok::kWord && ParseAddressWord(Peek().text).kind == AddrKind::kV6) {
             Fail(Peek(), "netmask syntax is valid only for IPv4; write " + value.text + "/<bits>");
         }
         // Without a length the address is exact, or as long as the groups given.
-        net = MakeNet(a.addr, a.kind == AddrKind::kV6 ? 128 : 16 * CountGroups(value.text), true);
-    } else {
-        // tcpdump: `net 10` = 10.0.0.0/8, `net 192.168` = 192.168.0.0/16.
-        net = MakeNet(a.addr, 96 + 8 * a.v4_parts, false);
+        return MakeNet(a.addr, a.kind == AddrKind::kV6 ? 128 : 16 * CountGroups(value.text), true);
     }
-    return BySide(dir, dir_tok, kw, [&](int side) {
-        return IpTest(side ? dst_off : src_off, side ? dst_name : src_name, net);
-    });
+    // tcpdump: `net 10` = 10.0.0.0/8, `net 192.168` = 192.168.0.0/16.
+    return MakeNet(a.addr, 96 + 8 * a.v4_parts, false);
 }
 
 int Parser::CountGroups(const std::string& text) {
@@ -867,7 +888,7 @@ int Parser::CountGroups(const std::string& text) {
 std::unique_ptr<Node> Parser::ParseSingleAddress(const Token& kw, uint16_t off, const char* name) {
     if (PeekWord("in") && Peek(1).kind == Tok::kLBracket) {
         Next();
-        std::vector<IpNet> list = ParseIpList(kw);
+        std::vector<IpNet> list = ParseIpList(kw, false);
         Test t;
         t.kind = TestKind::kIpList;
         t.addr_offset = off;
@@ -893,7 +914,7 @@ std::unique_ptr<Node> Parser::ParseSingleAddress(const Token& kw, uint16_t off, 
 
 // `[` entries `]` with spaces and/or single commas between entries (B28: `a/32, b/24`).
 // A leading, doubled or trailing comma is an error rather than an empty entry.
-std::vector<IpNet> Parser::ParseIpList(const Token& kw) {
+std::vector<IpNet> Parser::ParseIpList(const Token& kw, bool allow_names) {
     Expect(Tok::kLBracket, "'[' to start the address list");
     std::vector<IpNet> list;
     bool need_entry = true;
@@ -914,22 +935,7 @@ std::vector<IpNet> Parser::ParseIpList(const Token& kw) {
         if (tok.kind != Tok::kWord) {
             Unexpected(tok, "an address, a network, ',' or ']'");
         }
-        const Token& value = Next();
-        ParsedAddr a = ParseAddressWord(value.text);
-        if (Peek().kind == Tok::kSlash) {
-            Next();
-            list.push_back(ParseNetBits(value, a));
-        } else if (a.kind == AddrKind::kV4 || a.kind == AddrKind::kV6) {
-            list.push_back(MakeNet(a.addr, 128, a.kind == AddrKind::kV6));
-        } else if (a.kind == AddrKind::kName) {
-            for (const ParsedAddr& r : Resolve(value)) {
-                list.push_back(MakeNet(r.addr, 128, r.kind == AddrKind::kV6));
-            }
-        } else if (a.kind == AddrKind::kV4Part || a.kind == AddrKind::kV6Part) {
-            Fail(value, "incomplete IP address '" + value.text + "'");
-        } else {
-            Fail(value, "invalid IP address '" + value.text + "'");
-        }
+        ParseAddressEntry(Next(), allow_names, &list);
         need_entry = false;
     }
 }

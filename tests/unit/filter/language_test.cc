@@ -223,6 +223,14 @@ TEST_CASE("tcpdump forms nfdump rejects are accepted with tcpdump's meaning", "[
     CHECK(Matches("icmp and icmp type 8", ping));
     CHECK(Matches("net 192.0.2.0 mask 255.255.255.0", dns));
     CHECK(Matches("ether src 00:00:00:00:00:00", dns));
+    // Comma lists without brackets, as console "basic" filter fields hold them.
+    CHECK(Matches("dst ip 192.0.2.1,192.0.2.53", dns));
+    CHECK(Matches("dst ip 192.0.2.1, 192.0.2.0/24", dns));
+    CHECK_FALSE(Matches("src ip 192.0.2.1,192.0.2.53", dns));
+    CHECK(Matches("net 172.16.0.0/12,192.0.2.0/24", dns));
+    CHECK_FALSE(Matches("dst net 172.16.0.0/12, 10.0.0.0/8", dns));
+    CHECK(Matches("src port 1,2,40000", dns));
+    CHECK_THAT(ErrorOf("ip 192.0.2.1,"), Catch::Contains("expected an IP address after ','"));
 }
 
 TEST_CASE("flow labels name the labelled branch that decided a match", "[filter]") {
