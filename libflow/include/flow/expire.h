@@ -76,9 +76,10 @@ Result<int64_t> FlowFileNameTime(std::string_view name);
 
 // One flow file found by ScanFlowDirectory.
 struct FlowFileEntry {
-    std::string path;         // the directory given to the scan, '/', the relative path
-    int64_t time_s = 0;       // FlowFileNameTime of its name
-    uint64_t disk_bytes = 0;  // 512 * st_blocks
+    std::string path;          // the directory given to the scan, '/', the relative path
+    int64_t time_s = 0;        // FlowFileNameTime of its name
+    bool has_seconds = false;  // the name has 14 digits (collector interval below a minute)
+    uint64_t disk_bytes = 0;   // 512 * st_blocks
 };
 
 // The flow files of one data directory.
@@ -117,7 +118,8 @@ Result<FlowDirectoryScan> ScanFlowDirectory(const std::string& dir, int64_t dead
 // `now_s` the current time. The rules of nfexpire 1.7.1:
 //  - size: when total >= max size, the oldest files go while total > max size * watermark.
 //  - age: when now - oldest >= max lifetime, after the size pass the following files go
-//    while their age (now - name time) >= max lifetime * watermark.
+//    while their age (now - name time) is at least L = max lifetime * watermark / 100
+//    (rounded down) for a 12-digit name, or more than L for a 14-digit name.
 // Removal is always a prefix of `oldest_first`. Pure function.
 size_t CountFilesToExpire(const std::vector<FlowFileEntry>& oldest_first, uint64_t total_bytes,
                           const ExpireLimits& limits, uint32_t watermark_pct, int64_t now_s);

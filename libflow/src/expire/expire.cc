@@ -388,12 +388,15 @@ size_t CountFilesToExpire(const std::vector<FlowFileEntry>& oldest_first, uint64
     bool size_pass = limits.max_size_bytes > 0 && total_bytes >= limits.max_size_bytes;
     const u128 size_goal_x100 = u128{limits.max_size_bytes} * wm;
 
-    // Age: starts when the oldest file is at least the lifetime old; then every file at
-    // least lifetime * wm / 100 old goes (compared exactly, in hundredths of seconds).
+    // Age: starts when the oldest file is at least the lifetime old. Then files go while
+    // they are older than `age_limit` = lifetime * wm / 100, rounded down. nfexpire compares
+    // each name with the 14-digit time string of now - age_limit: a 12-digit name equal to
+    // its first 12 digits sorts before it (so an age of exactly age_limit, or a few seconds
+    // less, is old enough), a 14-digit name must be strictly older.
     const bool age_pass = limits.max_lifetime_s > 0 && now_s - oldest_first.front().time_s >=
                                                            static_cast<int64_t>(std::min<uint64_t>(
                                                                limits.max_lifetime_s, INT64_MAX));
-    const u128 age_goal_x100 = u128{limits.max_lifetime_s} * wm;
+    const u128 age_limit = u128{limits.max_lifetime_s} * wm / 100;
 
     size_t n = 0;
     u128 size = total_bytes;
@@ -405,10 +408,13 @@ size_t CountFilesToExpire(const std::vector<FlowFileEntry>& oldest_first, uint64
             continue;
         }
         size_pass = false;
-        int64_t age = now_s - f.time_s;
-        if (age_pass && age >= 0 && u128{static_cast<uint64_t>(age)} * 100 >= age_goal_x100) {
-            ++n;
-            continue;
+        const int64_t age = now_s - f.time_s;
+        if (age_pass && age >= 0) {
+            const u128 a = static_cast<uint64_t>(age);
+            if (f.has_seconds ? a > age_limit : a >= age_limit) {
+                ++n;
+                continue;
+            }
         }
         break;
     }

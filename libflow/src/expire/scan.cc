@@ -102,6 +102,7 @@ private:
         FlowFileEntry entry;
         entry.path = std::move(path);
         entry.time_s = *t;
+        entry.has_seconds = name.size() == 21;
         entry.disk_bytes = 512ULL * static_cast<uint64_t>(st.st_blocks);
         out_->files.push_back(std::move(entry));
         if ((out_->files.size() & 1023) == 0) Expired();

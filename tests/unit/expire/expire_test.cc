@@ -149,12 +149,16 @@ std::vector<std::string> Tail(const std::vector<std::string>& v, size_t n) {
     return std::vector<std::string>(v.end() - static_cast<long>(n), v.end());
 }
 
-flow::FlowFileEntry Entry(int64_t t, uint64_t bytes = 4096) {
+flow::FlowFileEntry Entry(int64_t t, uint64_t bytes = 4096, bool seconds = false) {
     flow::FlowFileEntry e;
     e.time_s = t;
     e.disk_bytes = bytes;
+    e.has_seconds = seconds;
     return e;
 }
+
+// A file with a 14-digit name, `age` seconds before kNoon.
+flow::FlowFileEntry Entry14(int64_t age) { return Entry(kNoon - age, 4096, true); }
 
 std::vector<flow::FlowFileEntry> Series(int64_t start, int64_t step, int count,
                                         uint64_t bytes = 4096) {
@@ -303,12 +307,22 @@ TEST_CASE("age limit: ages are exact to the second and the watermark scales them
     CHECK(flow::CountFilesToExpire(v, Total(v), limits, wm, now) == removed);
 }
 
-TEST_CASE("age limit with a fractional watermark rounds the age up", "[expire]") {
-    // 7 min at 33 % = 138.6 s: ages 500 and 139 go, 138 and 137 stay (nfexpire 1.7.1).
-    std::vector<flow::FlowFileEntry> v = {Entry(kNoon - 500), Entry(kNoon - 139),
-                                          Entry(kNoon - 138), Entry(kNoon - 137)};
-    flow::ExpireLimits limits{0, 420, 33};
+TEST_CASE("age limit: a 12-digit name needs L seconds, a 14-digit name more", "[expire]") {
+    // Observed with nfexpire 1.7.1, which compares names with the 14-digit time string of
+    // now - L, L = lifetime * watermark / 100 rounded down.
+    flow::ExpireLimits limits{0, 420, 33};  // 7 min at 33 %: 138.6 s, L = 138
+    std::vector<flow::FlowFileEntry> v = {Entry14(500), Entry14(139), Entry14(138), Entry14(137)};
     CHECK(flow::CountFilesToExpire(v, Total(v), limits, 33, kNoon) == 2);
+    // At 12:02:18 the name 12:00 is 138 s old: enough for a 12-digit name.
+    const int64_t now = kNoon + 138;
+    v = {Entry(now - 498), Entry(now - 138), Entry(now - 18)};
+    CHECK(flow::CountFilesToExpire(v, Total(v), limits, 33, now) == 2);
+
+    limits = {0, 3600, 50};  // L = 1800; the pass starts at exactly one hour
+    v = {Entry14(3600), Entry14(2000), Entry14(1800), Entry14(100)};
+    CHECK(flow::CountFilesToExpire(v, Total(v), limits, 50, kNoon) == 2);
+    v = {Entry14(3599), Entry14(2000), Entry14(1800), Entry14(100)};
+    CHECK(flow::CountFilesToExpire(v, Total(v), limits, 50, kNoon) == 0);
 }
 
 TEST_CASE("size pass first, then the age pass goes on with the following files", "[expire]") {
