@@ -112,7 +112,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                         return 1;
                     }
                 } else {
-                    printer->Print(rec);
+                    printer->Print(rec, run.processed);
                 }
                 if (opt.limit != 0 && run.passed >= opt.limit) {
                     stop = true;
