@@ -376,6 +376,12 @@ std::set<int> RunNfdump(const std::string& file, const std::string& filter, std:
     return out;
 }
 
+// Removes the file when the test ends, also when a REQUIRE aborts it.
+struct FileGuard {
+    std::string path;
+    ~FileGuard() { unlink(path.c_str()); }
+};
+
 std::string Describe(const std::set<int>& s) {
     std::string text;
     for (int i : s) text += std::to_string(i) + " ";
@@ -400,6 +406,7 @@ TEST_CASE("random filters select the same records as nfdump 1.7.1", "[filter][nf
     std::vector<FlowRecord> records;
     for (int i = 0; i < kRecords; ++i) records.push_back(RandomRecord(rng, i));
     std::string file = "/tmp/flowkit-filter-diff-" + std::to_string(getpid()) + ".nf";
+    FileGuard guard{file};
     {
         auto writer = flow::NfFileWriter::Create(file, flow::Codec::kNone, kIdent);
         REQUIRE(writer.ok());
@@ -433,7 +440,6 @@ TEST_CASE("random filters select the same records as nfdump 1.7.1", "[filter][nf
         CHECK(ours == theirs);
         ++compared;
     }
-    unlink(file.c_str());
     CHECK(compared == rounds);
 }
 
@@ -476,6 +482,7 @@ TEST_CASE("flowkit-only forms match their nfdump equivalents as nfdump runs them
     std::vector<FlowRecord> records;
     for (int i = 0; i < kRecords; ++i) records.push_back(RandomRecord(rng, i));
     std::string file = "/tmp/flowkit-filter-pairs-" + std::to_string(getpid()) + ".nf";
+    FileGuard guard{file};
     {
         auto writer = flow::NfFileWriter::Create(file, flow::Codec::kNone, kIdent);
         REQUIRE(writer.ok());
@@ -498,5 +505,4 @@ TEST_CASE("flowkit-only forms match their nfdump equivalents as nfdump runs them
         CHECK(ours == theirs);
         CHECK_FALSE(theirs.empty());  // the pair must say something about this data
     }
-    unlink(file.c_str());
 }
