@@ -23,6 +23,13 @@ enum class Decoded {
     kCorrupt,  // the record is impossible; `*error` says why
 };
 
+// Resets `r` to FlowRecord's absent values with one copy from a constant; the decoders use
+// it instead of FlowRecord::Clear(), which builds a temporary first.
+inline void ResetRecord(FlowRecord* r) {
+    static const FlowRecord kEmpty;
+    *r = kEmpty;
+}
+
 // Largest V3 record EncodeV3() produces.
 inline constexpr size_t kMaxV3RecordSize = 1024;
 

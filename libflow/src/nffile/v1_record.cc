@@ -91,7 +91,7 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
     }
 
     FlowRecord& r = *out;
-    r.Clear();
+    ResetRecord(&r);
     const uint8_t flags = p[4];
     if (v0) {
         r.exporter_sysid = p[5];

@@ -91,7 +91,11 @@ bool TakePair(FlowRecord* r, ElementId other, const IpAddr& src, const IpAddr& d
     return true;
 }
 
-bool TakeAddress(FlowRecord* r, ElementId other, const IpAddr& value, IpAddr* cur) {
+inline bool TakeAddress(FlowRecord* r, ElementId other, const IpAddr& value, IpAddr* cur) {
+    if (!r->Has(other)) {  // the common case: one family only
+        *cur = value;
+        return true;
+    }
     IpAddr no_dst;
     return TakePair(r, other, value, IpAddr(), cur, &no_dst);
 }
@@ -105,7 +109,7 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
         return Decoded::kCorrupt;
     }
     FlowRecord& r = *out;
-    r.Clear();
+    ResetRecord(&r);
     const uint16_t num_elements = Load16(p + 4);
     r.engine_type = p[6];
     r.engine_id = p[7];
