@@ -8,8 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -97,16 +95,13 @@ int main(int argc, char** argv) {
                 }
                 break;
             case 'f': {
-                std::ifstream in(optarg);
-                if (!in) {
-                    std::fprintf(stderr, "Can not open filter file '%s': %s\n", optarg,
-                                 std::strerror(errno));
+                auto text = flow::filter::ReadFilterFile(optarg);
+                if (!text.ok()) {
+                    std::fprintf(stderr, "%s\n", text.status().message().c_str());
                     return 254;
                 }
-                std::stringstream ss;
-                ss << in.rdbuf();
                 opt.filter_file = optarg;
-                if (opt.filter_text.empty()) opt.filter_text = ss.str();
+                if (opt.filter_text.empty()) opt.filter_text = *text;
                 break;
             }
             case 'h': std::fputs(kUsage, stdout); return 0;

@@ -64,7 +64,7 @@ void AppendSummary(detail::Buffer& out, const Summary& summary, const RunInfo& r
     counter(avg.bpp);
     Put(out, "\nTime window: ");
     if (run.window_first_s == 0) {
-        Put(out, "Time Window unknown");
+        Put(out, "<unknown>");
     } else {
         Put(out, std::string_view(
                      text, FormatLocalSeconds(static_cast<int64_t>(run.window_first_s), text)));

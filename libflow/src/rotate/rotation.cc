@@ -134,9 +134,10 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     }
     writer_->SetSequenceFailures(sequence_failures);
     if (writer_->stat().num_flows == 0) {
-        // An idle slot still gets a file; its time window is the slot start.
+        // An idle slot still gets a file; its time window is the slot (nfcapd 1.7.1 does so).
         StatRecord stat = writer_->stat();
-        stat.first_ms = stat.last_ms = slot_start_s_ * 1000;
+        stat.first_ms = slot_start_s_ * 1000;
+        stat.last_ms = (slot_start_s_ + options_.interval_s) * 1000;
         writer_->SetStat(stat);
     }
     Status s = writer_->Close();
