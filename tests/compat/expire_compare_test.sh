@@ -114,6 +114,17 @@ flat80() { mk "$1" "" $((HOUR - 80 * 3600)) 3600 80; age_dirs "$1"; }
 months() { mk "$1" "%Y/%m/%d" $((HOUR - 40 * 86400)) 21600 160; age_dirs "$1"; }
 # Every 30 s for two hours up to now, 15 s off: 14-digit names, ages never whole minutes.
 seconds() { mk "$1" "" $((NOW - 7200 + 15)) 30 240; age_dirs "$1"; }
+# 14-digit names 3700, 1801, 1800, 1799 and 100 s old at the start of the coming second:
+# at -t 1H -w 50 the 1800 s one sits exactly on the limit (nfexpire keeps it).
+boundary14() {
+    local t a name
+    t=$(date +%s)
+    while [ "$(date +%s)" = "$t" ]; do sleep 0.01; done
+    for a in 3700 1801 1800 1799 100; do
+        printf -v name '%(%Y%m%d%H%M%S)T' $((t + 1 - a))
+        printf 'x' >"$1/nfcapd.$name"
+    done
+}
 layout() { mk "$1" "$LAYOUT" $((HOUR - 96 * 3600)) 3600 96; age_dirs "$1"; }
 
 # Things that must survive any expiry: foreign files, a collector's current file, flow
@@ -157,6 +168,7 @@ compare "size and age together" months 1 -e @D@ -s 300k -t 20d -w 80
 compare "everything older than the limit" months 1 -e @D@ -t 2H
 compare "14-digit names" seconds 1 -e @D@ -t 1H -w 50
 compare "14-digit names, size" seconds 1 -e @D@ -s 200k
+compare "14-digit name exactly at the age limit" boundary14 1 -e @D@ -t 1H -w 50
 for LAYOUT in "%Y/%m/%d" "%Y/%m/%d/%H" "%Y/%W/%u" "%Y/%W/%u/%H" "%Y/%j" "%Y/%j/%H" \
     "%Y-%m-%d" "%Y-%m-%d/%H"; do
     compare "layout $LAYOUT" layout 1 -e @D@ -s 500k -t 3d -w 75
