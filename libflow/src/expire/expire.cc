@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -361,7 +361,6 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
     total.status =
         static_cast<uint32_t>(total_any ? StatFileStatus::kOk : StatFileStatus::kForceRebuild);
     total.limits = spec.profile ? limits : states[0]->outcome.stat.limits;
-    if (spec.profile) total.limits.watermark_pct = limits.watermark_pct;
     if (req.mode == ExpireMode::kExpire) {
         report.expired_range_s = any ? total.first_s - old_first : 0;
     }
