@@ -19,12 +19,13 @@ void FileError(const std::string& path, const flow::Status& s) {
     std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), s.ToString().c_str());
 }
 
-// Widens [first, last] (seconds) by a file's stat record.
+// Widens [first, last] (seconds) by a file's stat record, as nfdump does: a file whose
+// flows carry no time contributes a first of 0. `*first_s` starts at UINT64_MAX.
 void WidenWindow(const flow::FileInfo& info, uint64_t* first_s, uint64_t* last_s) {
-    if (!info.has_stat || info.stat.first_ms == 0) return;
+    if (!info.has_stat) return;
     uint64_t f = info.stat.first_ms / 1000;
     uint64_t l = info.stat.last_ms / 1000;
-    if (*first_s == 0 || f < *first_s) *first_s = f;
+    if (f < *first_s) *first_s = f;
     if (l > *last_s) *last_s = l;
 }
 
@@ -47,6 +48,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     std::unique_ptr<flow::NfFileWriter> writer;
     flow::output::Summary summary;
     flow::output::RunInfo run;
+    run.window_first_s = UINT64_MAX;
     flow::FlowRecord rec;
     flow::filter::Filter f = filter;
     bool match_all = f.matches_all();
@@ -124,7 +126,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         run.bytes_read += r.counters().bytes_read;
     }
 
-    if (window) {
+    if (run.window_first_s == UINT64_MAX) run.window_first_s = run.window_last_s = 0;
+    if (window && run.window_last_s != 0) {
         if (run.window_first_s < window->start_ms / 1000) run.window_first_s = window->start_ms / 1000;
         if (window->end_ms != UINT64_MAX && run.window_last_s > window->end_ms / 1000) {
             run.window_last_s = window->end_ms / 1000;

@@ -106,7 +106,8 @@ struct RunInfo {
     uint64_t blocks_skipped = 0;  // data blocks skipped
     uint64_t bytes_read = 0;      // sum of the data block sizes read
     // "Time window:" from the stat records of the opened files (epoch seconds, clipped to -t
-    // by the caller). A zero start prints "<unknown>", as nfdump does.
+    // by the caller). A zero end prints "<unknown>", a zero start with a
+    // known end "Time Window unknown", as nfdump 1.7.1 does.
     uint64_t window_first_s = 0;
     uint64_t window_last_s = 0;
     Timing timing;

@@ -63,8 +63,12 @@ void AppendSummary(detail::Buffer& out, const Summary& summary, const RunInfo& r
     Put(out, ", avg bpp: ");
     counter(avg.bpp);
     Put(out, "\nTime window: ");
-    if (run.window_first_s == 0) {
+    // nfdump 1.7.1 has two texts: no time at all, and a known end without a start (files
+    // whose flows carry no time).
+    if (run.window_last_s == 0) {
         Put(out, "<unknown>");
+    } else if (run.window_first_s == 0) {
+        Put(out, "Time Window unknown");
     } else {
         Put(out, std::string_view(
                      text, FormatLocalSeconds(static_cast<int64_t>(run.window_first_s), text)));

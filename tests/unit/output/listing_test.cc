@@ -440,7 +440,12 @@ TEST_CASE("Summary counts in and out counters, aggregated flows, and 0 flows as 
                      0) == 0);
     CHECK(flow::output::FormatSummary(s, run, false, true) ==
           "Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n4,125200,146,8012,1,857\n");
+    // Files whose flows carry no time: nfdump 1.7.1 knows an end but no start.
     run.window_first_s = 0;
+    CHECK(flow::output::FormatSummary(s, run, false, false)
+              .find("\nTime window: Time Window unknown\n") != std::string::npos);
+    // No stat time at all (no file, or not an nfdump file).
+    run.window_last_s = 0;
     CHECK(flow::output::FormatSummary(s, run, false, false)
               .find("\nTime window: <unknown>\n") != std::string::npos);
 }
