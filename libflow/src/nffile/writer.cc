@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -23,8 +24,11 @@ using namespace nffile;
 namespace {
 
 inline constexpr uint32_t kMinBlockBytes = 4096;
+// Records are at most 65535 bytes (u16 size): the buffer keeps that much beyond the block
+// size so that a record larger than a small block still fits into an empty one.
+inline constexpr uint32_t kRecordSlack = 0xFFFF;
 // Room left for the block header inside nfdump's 5 MiB read buffer.
-inline constexpr uint32_t kMaxBlockBytes = kMaxBlockPayload - 16;
+inline constexpr uint32_t kMaxBlockBytes = kMaxBlockPayload - 16 - kRecordSlack;
 inline constexpr size_t kMaxStatsPerRecord = (0xFFFF - 8) / kExporterStatEntrySize;
 
 struct HeaderV2 {
@@ -164,9 +168,10 @@ Status NfFileWriter::Impl::Create(std::string_view ident) {
     ident_ = std::string(ident);
     stat_.first_ms = StatRecord::kUnsetFirstMs;
     block_bytes_ = std::clamp(options_.block_bytes, kMinBlockBytes, kMaxBlockBytes);
-    buffer_.reset(new uint8_t[kBlockHeaderSize + block_bytes_]);
+    buffer_.reset(new uint8_t[kBlockHeaderSize + block_bytes_ + kRecordSlack]);
     if (codec_.codec() != Codec::kNone) {
-        compressed_.resize(kBlockHeaderSize + codec_.MaxCompressedSize(block_bytes_));
+        compressed_.resize(kBlockHeaderSize +
+                           codec_.MaxCompressedSize(block_bytes_ + kRecordSlack));
     }
 
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -185,7 +190,8 @@ Status NfFileWriter::Impl::Create(std::string_view ident) {
 
 Status NfFileWriter::Impl::Reserve(size_t len) {
     if (closed_) return Status::InvalidArgument(path_ + ": writer already closed");
-    if (used_ + len > block_bytes_) return Flush();
+    assert(len <= kRecordSlack);
+    if (used_ > 0 && used_ + len > block_bytes_) return Flush();
     return Status::Ok();
 }
 

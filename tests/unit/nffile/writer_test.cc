@@ -302,3 +302,53 @@ TEST_CASE("ChangeIdent rewrites the header ident of a layout 1 file in place",
     CHECK(after.records.size() == before.records.size());
     CHECK(after.info.stat == before.info.stat);
 }
+
+TEST_CASE("A record larger than a small block still goes into a block of its own",
+          "[nffile][writer][regression]") {
+    // Guards the block buffer against records above the block size (exporter stats records
+    // reach 64 KiB; blocks may be configured down to 4 KiB).
+    const std::string path = ScratchDir() + "/big-record";
+    WriterOptions options;
+    options.block_bytes = 4096;
+    auto w = NfFileWriter::Create(path, Codec::kLz4, "big", options);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Append(MakeRecord(1)).ok());
+    std::vector<ExporterStats> stats;
+    for (uint32_t i = 1; i <= 2700; ++i) stats.push_back({i, i % 3, i * 10ULL, i * 100ULL});
+    REQUIRE((*w)->AddExporterStats(stats).ok());
+    stats.resize(2731);
+    CHECK((*w)->AddExporterStats(stats).code() == StatusCode::kInvalidArgument);
+    REQUIRE((*w)->Append(MakeRecord(2)).ok());
+    REQUIRE((*w)->Close().ok());
+
+    ReadOutcome out = ReadWholeFile(path);
+    REQUIRE(out.status.ok());
+    CHECK(out.info.num_blocks == 3);
+    REQUIRE(out.records.size() == 2);
+    CHECK(AllFields(out.records[1]) == AllFields(MakeRecord(2)));
+    REQUIRE(out.exporters.size() == 2700);
+    CHECK(out.exporters[2699].sysid == 2700);
+    CHECK(out.exporters[2699].flows == 270000);
+    CHECK(out.exporters[2699].sequence_failures == 0);
+}
+
+TEST_CASE("LZ4-HC and zstd levels write files that read back equal", "[nffile][writer]") {
+    for (Codec codec : {Codec::kLz4, Codec::kZstd}) {
+        CAPTURE(CodecName(codec));
+        WriterOptions options;
+        options.level = 9;
+        const std::string path =
+            WriteSample(codec, 2000, std::string("level-") + CodecName(codec), options);
+        ReadOutcome out = ReadWholeFile(path);
+        REQUIRE(out.status.ok());
+        REQUIRE(out.records.size() == 2000);
+        CHECK(AllFields(out.records[1999]) == AllFields(MakeRecord(1999)));
+        CHECK(out.info.stat == ExpectedStat(2000));
+    }
+}
+
+TEST_CASE("ParseCodec accepts nfdump's names and CodecName inverts it", "[nffile][writer]") {
+    for (Codec c : kAllCodecs) CHECK(*ParseCodec(CodecName(c)) == c);
+    CHECK(*ParseCodec("BZIP2") == Codec::kBz2);
+    CHECK(ParseCodec("gzip").status().code() == StatusCode::kInvalidArgument);
+}
