@@ -3,6 +3,8 @@
 // and error texts nfexpire 1.7.1 gives for the same input.
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
+#include <ctime>
 #include <string>
 #include <tuple>
 
@@ -156,6 +158,8 @@ TEST_CASE("the statistics block matches nfexpire -l", "[expire]") {
     st.size_bytes = 28672;
     st.num_files = 6;
     st.limits = {10240, 172800, 80};
+    const char* old_tz = std::getenv("TZ");
+    const std::string saved_tz = old_tz ? old_tz : "";
     ::setenv("TZ", "UTC", 1);
     ::tzset();
     CHECK(flow::FormatStatBlock(st) ==
@@ -183,6 +187,13 @@ TEST_CASE("the statistics block matches nfexpire -l", "[expire]") {
           "Expired files:      5\n"
           "Expired file size:  24576 = 24.0 KB\n"
           "Expired time range: 10 sec\n\n");
+
+    if (old_tz) {
+        ::setenv("TZ", saved_tz.c_str(), 1);
+    } else {
+        ::unsetenv("TZ");
+    }
+    ::tzset();
 }
 
 TEST_CASE(".nfstat text round-trips in nfdump's key order", "[expire]") {
