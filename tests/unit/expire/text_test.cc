@@ -278,3 +278,30 @@ TEST_CASE(".nfstat duplicate keys: the first one wins", "[expire][regression]") 
     CHECK(p.stat.limits.max_size_bytes == 100);
     CHECK(p.problems.size() == 1);
 }
+
+// Any damage to a record gives either a record that passes nfdump's sanity rules or a
+// request to rebuild; never a crash, never a watermark above 100.
+TEST_CASE(".nfstat prefixes and byte flips are handled", "[expire]") {
+    const std::string good =
+        "first=1796374800\nlast=1796396400\nsize=8192\nmaxsize=1048576\nnumfiles=2\n"
+        "lifetime=172800\nwatermark=95\nstatus=0\n";
+    auto check = [](const std::string& text) {
+        flow::ParsedStatFile p = flow::ParseStatFile(text);
+        CHECK(p.stat.limits.watermark_pct <= 100);
+        if (!p.needs_rebuild) {
+            CHECK(p.stat.first_s > 0);
+            CHECK(p.stat.first_s <= p.stat.last_s);
+            CHECK(p.stat.status == 0);
+        }
+    };
+    for (size_t n = 0; n <= good.size(); ++n) check(good.substr(0, n));
+    for (size_t i = 0; i < good.size(); ++i) {
+        for (char c : {'\0', '=', '\n', '9', 'x', '#', ' ', '\xff'}) {
+            std::string bad = good;
+            bad[i] = c;
+            check(bad);
+        }
+    }
+    CHECK_FALSE(flow::ParseStatFile(good).needs_rebuild);
+    CHECK(flow::ParseStatFile(good.substr(0, good.find("last="))).needs_rebuild);
+}
