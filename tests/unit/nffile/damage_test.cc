@@ -245,3 +245,34 @@ TEST_CASE("Truncated and damaged corpus files of both layouts never crash the re
         }
     }
 }
+
+TEST_CASE(
+    "A prefetching reader reports damage like the synchronous one and can be dropped "
+    "mid-file",
+    "[nffile][damage]") {
+    const Sample s = MakeSample(Codec::kLz4, "prefetch-src");
+    const std::string path = ScratchDir() + "/prefetch-cut";
+    const size_t cut = (s.block_start[2] + s.block_end[2]) / 2;
+    Spit(path, s.bytes, cut);
+
+    for (int depth : {2, 4}) {
+        CAPTURE(depth);
+        ReaderOptions options;
+        options.prefetch_blocks = depth;
+        ReadOutcome ahead = ReadWholeFile(path, options);
+        REQUIRE(ahead.open_status.ok());
+        CHECK(ahead.status.code() == StatusCode::kTruncated);
+        CHECK_THAT(ahead.status.message(), Catch::Contains("block 3"));
+        CHECK(ahead.records.size() == FlowsBefore(s, cut));
+
+        // Dropped after one block while the thread may be blocked on a full ring.
+        Spit(path, s.bytes, s.bytes.size());
+        auto r = NfFileReader::Open(path, options);
+        REQUIRE(r.ok());
+        REQUIRE((*r)->NextBlock().value());
+        FlowRecord rec;
+        CHECK((*r)->NextRecord(&rec));
+        r->reset();  // destroys the reader; must not hang or crash
+        Spit(path, s.bytes, cut);
+    }
+}
