@@ -33,9 +33,8 @@ stop_collector fk
 files=$(ls "$dir" | grep -cE '^nfcapd\.[0-9]{12}$') || true
 [ "$files" -ge 1 ] || fail "no rotated file in $dir: $(ls "$dir")"
 
+# csv with -q prints no header line, as nfdump 1.7.1
 stored=$("$FLOWDUMP" -R "$dir" -q -o csv | grep -vc '^No matching' || true)
-# csv -q still prints its header line
-stored=$((stored - 1))
 [ "$stored" -eq "$expected" ] || fail "stored $stored flows, sent $expected"
 grep -q "Bad Packets: [1-9]" "$WORK/fk.log" || fail "garbage was not counted: $(cat "$WORK/fk.log")"
 
@@ -46,6 +45,6 @@ echo "$info" | grep -qx "Ident: sample" || fail "-I ident: $info"
 # Every stored flow is also read by Debian's nfdump, with the same count.
 if command -v nfdump >/dev/null; then
     n=$(nfdump -R "$dir" -q -o csv | grep -vc '^No matching' || true)
-    [ $((n - 1)) -eq "$expected" ] || fail "nfdump reads $((n - 1)) flows, expected $expected"
+    [ "$n" -eq "$expected" ] || fail "nfdump reads $n flows, expected $expected"
 fi
 echo "ok: $expected flows stored and read back; garbage counted"

@@ -45,7 +45,7 @@ TEST_CASE("skip rules for directory walks") {
     CHECK_FALSE(flow::IsFlowFileName("nfcapd.20261204151a"));
 }
 
-TEST_CASE("-R forms select by name") {
+TEST_CASE("selection: -R forms select by name") {
     TempTree t;
     for (const char* n : {"nfcapd.202612041500", "nfcapd.202612041505", "nfcapd.202612041510",
                           "nfcapd.202612041515", "nfcapd.current.99", ".nfstat"}) {
@@ -86,7 +86,7 @@ TEST_CASE("-R forms select by name") {
     CHECK_FALSE(flow::ExpandSelection(bad).ok());
 }
 
-TEST_CASE("-R range across sub-directories, with and without the last file's sub-directory") {
+TEST_CASE("selection: -R range across sub-directories, with and without the last file's sub-directory") {
     TempTree t;
     for (const char* n : {"2026/12/03/nfcapd.202612032355", "2026/12/04/nfcapd.202612040000",
                           "2026/12/04/nfcapd.202612040005", "2026/12/05/nfcapd.202612050000"}) {
@@ -108,7 +108,7 @@ TEST_CASE("-R range across sub-directories, with and without the last file's sub
     CHECK(r->size() == 3);
 }
 
-TEST_CASE("-M applies -r and -R in each directory") {
+TEST_CASE("selection: -M applies -r and -R in each directory") {
     TempTree t;
     t.Touch("a/nfcapd.202612041500");
     t.Touch("b/nfcapd.202612041500");
@@ -137,7 +137,7 @@ TEST_CASE("-M applies -r and -R in each directory") {
     CHECK(r.status().message().find("Not a directory") == 0);
 }
 
-TEST_CASE("-t windows") {
+TEST_CASE("selection: -t windows") {
     setenv("TZ", "UTC", 1);
     tzset();
     auto w = flow::ParseTimeWindow("2026/12/04.15:10-2026/12/04.15:20:30");
