@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -23,11 +25,19 @@ enum class Decoded {
     kCorrupt,  // the record is impossible; `*error` says why
 };
 
-// Resets `r` to FlowRecord's absent values with one copy from a constant; the decoders use
-// it instead of FlowRecord::Clear(), which builds a temporary first.
+// Resets `r` to FlowRecord's absent values by copying a constant empty record in 64-byte
+// pieces: faster than FlowRecord::Clear() (temporary plus copy) or a plain assignment (which
+// GCC turns into `rep movs`). FlowRecord is trivially copyable, so a byte copy is valid.
 inline void ResetRecord(FlowRecord* r) {
+    static_assert(std::is_trivially_copyable_v<FlowRecord>);
+    static_assert(sizeof(FlowRecord) >= 64);
     static const FlowRecord kEmpty;
-    *r = kEmpty;
+    constexpr size_t n = sizeof(FlowRecord);
+    auto* dst = reinterpret_cast<unsigned char*>(r);
+    const auto* src = reinterpret_cast<const unsigned char*>(&kEmpty);
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) std::memcpy(dst + i, src + i, 64);
+    std::memcpy(dst + (n - 64), src + (n - 64), 64);  // the tail, overlapping
 }
 
 // Largest V3 record EncodeV3() produces.
