@@ -20,6 +20,9 @@
 #include <cstring>
 #include <ctime>
 
+#include <thread>
+
+#include "flow/expire.h"
 #include "flow/pcap_source.h"
 
 namespace flowcapd {
@@ -101,10 +104,61 @@ void Launch(const Config& config, const std::string& final_path, uint64_t slot_s
     if (pid < 0) Log(LOG_ERR, std::string("-x: fork failed: ") + std::strerror(errno));
 }
 
+// Runs expiry (-e) off the receive thread: it scans the whole tree and holds the .nfstat
+// lock meanwhile. One run at a time; a rotation during a run just asks for another.
+class Expirer {
+public:
+    explicit Expirer(const std::string& dir) : dir_(dir) {}
+    ~Expirer() { Wait(); }
+
+    void Request() {
+        if (running_) {
+            again_ = true;
+            return;
+        }
+        Wait();
+        running_ = true;
+        worker_ = std::thread([this] {
+            do {
+                again_ = false;
+                Run();
+            } while (again_);
+            running_ = false;
+        });
+    }
+
+    void Wait() {
+        if (worker_.joinable()) worker_.join();
+    }
+
+private:
+    void Run() {
+        Log(LOG_INFO, "Run expire on '" + dir_ + "'");
+        auto report = flow::ExpireDirectory(dir_);
+        if (!report.ok()) {
+            Log(LOG_ERR, "expire: " + report.status().message());
+            return;
+        }
+        for (const std::string& w : report->warnings) Log(LOG_WARNING, "expire: " + w);
+        if (report->files_expired == 0) {
+            Log(LOG_INFO, "expire completed - nothing to expire.");
+        } else {
+            Log(LOG_INFO, "expire completed: " + std::to_string(report->files_expired) +
+                              " files, " + std::to_string(report->bytes_expired) + " bytes removed");
+        }
+    }
+
+    std::string dir_;
+    std::thread worker_;
+    std::atomic<bool> running_{false};
+    std::atomic<bool> again_{false};
+};
+
 // Decoder + writer + the bookkeeping between them.
 class Sink {
 public:
-    explicit Sink(const Config& config) : config_(config), decoder_(config.decoder) {}
+    explicit Sink(const Config& config)
+        : config_(config), decoder_(config.decoder), expirer_(config.rotation.dir) {}
 
     flow::Status Start(uint64_t now_s) {
         auto w = flow::RotatingWriter::Open(config_.rotation, now_s);
@@ -148,6 +202,8 @@ public:
             return 1;
         }
         Launch(config_, path, slot);
+        if (config_.expire) expirer_.Request();
+        expirer_.Wait();
         return 0;
     }
 
@@ -218,6 +274,7 @@ private:
         }
         write_error_logged_ = false;
         Launch(config_, path, slot);
+        if (config_.expire) expirer_.Request();
     }
 
     // Logs the first write failure of a run of failures, not one line per flow.
@@ -240,6 +297,7 @@ private:
     std::unique_ptr<flow::RotatingWriter> writer_;
     std::vector<flow::FlowRecord> flows_;
     std::vector<flow::wire::DecoderEvent> events_;
+    Expirer expirer_;
     uint64_t bad_packets_ = 0;
     uint64_t write_errors_ = 0;
     bool write_error_logged_ = false;

@@ -28,6 +28,7 @@ struct Config {
     bool print_records = false;  // -E
     std::string user, group;     // -u, -g
     std::string exec_command;    // -x
+    bool expire = false;         // -e: expire by the directory's .nfstat limits after rotation
 };
 
 // Set by the signal handlers; the loops poll them.

@@ -34,6 +34,7 @@ const char kUsage[] =
     "-P pidfile\tset the PID file\n"
     "-s rate\t\tset default sampling rate (default 1); -rate forces it\n"
     "-x process\tlaunch process after a new file becomes available\n"
+    "-e\t\tExpire data at each cycle (limits from the directory's .nfstat).\n"
     "-z\t\tLZO compress flows in output file (-z=lzo|lz4|bz2|zstd[:level])\n"
     "-y\t\tLZ4 compress flows in output file.\n"
     "-j\t\tBZ2 compress flows in output file.\n"
@@ -171,9 +172,10 @@ int main(int argc, char** argv) {
                 break;
             case 'Z': config.rotation.zone_suffix = true; break;
             case 'r': break;  // sequence errors are always counted and reported
-            // TODO: -C config file, -e auto-expire, -J multicast, -M dynamic sources,
-            // -n static sources, -R repeaters, -m/-i metrics are not implemented yet.
-            case 'C': case 'e': case 'J': case 'M': case 'n': case 'R': case 'm': case 'i':
+            case 'e': config.expire = true; break;
+            // TODO: -C config file, -J multicast, -M dynamic sources, -n static sources,
+            // -R repeaters, -m/-i metrics are not implemented yet.
+            case 'C': case 'J': case 'M': case 'n': case 'R': case 'm': case 'i':
                 return Fail(std::string("flowcapd: option -") + static_cast<char>(opt) +
                             " is not supported yet");
             default:
@@ -197,6 +199,9 @@ int main(int argc, char** argv) {
         return Fail(std::string("No valid directory: ") + dir);
     }
     config.rotation.dir = real;
+    if (config.expire && config.rotation.zone_suffix) {
+        return Fail("ERROR, -Z timezone extension breaks expire -e");
+    }
 
     struct sigaction sa {};
     sa.sa_handler = OnSignal;
