@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# The whole test suite: installs dependencies, builds, and runs every test through ctest.
-# Corpus and nfdump comparison tests skip cleanly when ../shared/corpus or nfdump is absent.
+# The whole test suite: installs dependencies, builds, runs the unit tests once more in a
+# build with AddressSanitizer and UndefinedBehaviorSanitizer (decoders, file reader damage
+# sweeps, filter compiler), then every test through ctest. Corpus and nfdump comparison tests
+# skip cleanly when ../shared/corpus or nfdump is absent. FLOWKIT_NO_SANITIZE=1 skips the
+# sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 export TZ=UTC
+
+if [ -z "${FLOWKIT_NO_SANITIZE:-}" ]; then
+    asan=${FLOWKIT_ASAN_BUILD_DIR:-build-asan}
+    if [ ! -f "$asan/CMakeCache.txt" ]; then
+        cmake -S . -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOWKIT_SANITIZE=ON \
+            >/dev/null
+    fi
+    cmake --build "$asan" -j "$(nproc)" --target unit_tests
+    echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        "$asan/tests/unit_tests"
+fi
+
 ctest --test-dir "${FLOWKIT_BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"
