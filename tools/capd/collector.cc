@@ -180,7 +180,10 @@ public:
         WriteEvents();
         for (const flow::FlowRecord& rec : flows_) {
             flow::Status a = writer_->Append(rec);
-            if (!a.ok()) WriteError(a);
+            if (!a.ok()) {
+                ++lost_flows_;
+                WriteError(a);
+            }
         }
         if (config_.print_records) {
             for (const flow::FlowRecord& rec : flows_) PrintRecord(rec);
@@ -188,7 +191,16 @@ public:
     }
 
     void Tick(uint64_t now_s) {
-        if (writer_ && writer_->Due(now_s)) Rotate(now_s);
+        if (!writer_) return;
+        if (writer_->Due(now_s)) Rotate(now_s);
+        if (!writer_->has_current()) {
+            // The last file could not be created (full disk, read-only directory): keep
+            // receiving and counting, and try again every tick.
+            if (writer_->Reopen(now_s).ok()) {
+                Log(LOG_INFO, "writing again to " + writer_->current_path());
+                write_error_logged_ = false;
+            }
+        }
     }
 
     int Shutdown() {
@@ -257,8 +269,11 @@ private:
                           std::to_string(st.num_packets) + ", Bytes: " +
                           std::to_string(st.num_bytes) + ", Sequence Errors: " +
                           std::to_string(IntervalSequenceFailures()) + ", Bad Packets: " +
-                          std::to_string(bad_packets_));
+                          std::to_string(bad_packets_) +
+                          (lost_flows_ ? ", Flows not stored: " + std::to_string(lost_flows_)
+                                       : std::string()));
         bad_packets_ = 0;
+        lost_flows_ = 0;
     }
 
     void Rotate(uint64_t now_s) {
@@ -299,6 +314,7 @@ private:
     std::vector<flow::wire::DecoderEvent> events_;
     Expirer expirer_;
     uint64_t bad_packets_ = 0;
+    uint64_t lost_flows_ = 0;  // flows that could not be written in this interval
     uint64_t write_errors_ = 0;
     bool write_error_logged_ = false;
 };

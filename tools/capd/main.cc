@@ -138,7 +138,12 @@ int main(int argc, char** argv) {
             case 'w':
                 dir = optarg;
                 break;
-            case 'p': config.port = optarg; break;
+            case 'p':
+                if (!ParseInt(optarg, 1, 65535, &v)) {
+                    return Fail(std::string("Invalid port '") + optarg + "': expected 1..65535");
+                }
+                config.port = optarg;
+                break;
             case 'P': config.pid_file = optarg; break;
             case 's':
                 if (!ParseInt(optarg, -10000000, 10000000, &v) || v == 0) {
@@ -151,9 +156,10 @@ int main(int argc, char** argv) {
                 config.rotation.subdir_layout = static_cast<int>(v);
                 break;
             case 't':
-                if (!ParseInt(optarg, 0, 86400 * 7, &v) || v < 2) {
-                    return Fail("time interval <= 2s not allowed");
+                if (!ParseInt(optarg, 0, 86400 * 7, &v)) {
+                    return Fail(std::string("Invalid interval '") + optarg + "': seconds 2..604800");
                 }
+                if (v < 2) return Fail("time interval < 2s not allowed");
                 config.rotation.interval_s = static_cast<uint32_t>(v);
                 break;
             case 'T': std::printf("Option -T no longer supported and ignored\n"); break;

@@ -58,8 +58,17 @@ public:
     // Registers a sampler (keyed by exporter sysid and id) and writes its record.
     Status AddSampler(const SamplerInfo& sampler);
 
-    // Appends one flow to the current file.
-    Status Append(const FlowRecord& rec) { return writer_->Append(rec); }
+    // Appends one flow to the current file. IoError when there is no current file (its
+    // creation failed, e.g. on a full disk); Reopen() tries again.
+    Status Append(const FlowRecord& rec) {
+        if (!writer_) return Status::IoError("no current file in " + options_.dir);
+        return writer_->Append(rec);
+    }
+
+    // When the current file could not be created, tries again for the slot of `now_s`.
+    // OK when a current file exists afterwards.
+    Status Reopen(uint64_t now_s);
+    bool has_current() const { return writer_ != nullptr; }
 
     // True when `now_s` lies beyond the current slot.
     bool Due(uint64_t now_s) const { return now_s >= slot_start_s_ + options_.interval_s; }
@@ -80,7 +89,8 @@ public:
 
     uint64_t slot_start() const { return slot_start_s_; }
     const std::string& current_path() const { return current_path_; }
-    const StatRecord& stat() const { return writer_->stat(); }
+    // The stat record of the current file (an empty one when there is none).
+    const StatRecord& stat() const { return writer_ ? writer_->stat() : empty_stat_; }
 
 private:
     explicit RotatingWriter(const RotationOptions& options);
@@ -94,6 +104,7 @@ private:
     std::unique_ptr<NfFileWriter> writer_;
     std::vector<ExporterInfo> exporters_;
     std::vector<SamplerInfo> samplers_;
+    StatRecord empty_stat_;
 };
 
 // Merges the closed file `src` into `dst`, which exists: the result holds dst's records

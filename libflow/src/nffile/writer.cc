@@ -145,6 +145,10 @@ public:
     Status AppendRaw(const uint8_t* p, size_t len);
     Status Flush();
     Status Close();
+    // Writes the appendix and the final header (after the last block was flushed).
+    Status CloseWithAppendix();
+    // Truncates the file to `offset` and moves the write position there.
+    void RewindTo(uint64_t offset);
 
     std::string path_;
     WriterOptions options_;
@@ -232,7 +236,12 @@ Status NfFileWriter::Impl::Flush() {
     Store16(out + 8, kBlockV3);
     Store16(out + 10, 0);
     Status s = WriteAll(fd_, out, kBlockHeaderSize + stored, path_);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+        // A full disk or a failing device: cut the partial block off so the file stays a
+        // sequence of complete blocks, and keep the records buffered for the next attempt.
+        RewindTo(pos_);
+        return s;
+    }
     pos_ += kBlockHeaderSize + stored;
     ++blocks_;
     used_ = 0;
@@ -242,16 +251,35 @@ Status NfFileWriter::Impl::Flush() {
 
 Status NfFileWriter::Impl::Close() {
     if (closed_) return Status::Ok();
-    Status s = Flush();
+    // When the last block cannot be written, the blocks already on disk are still closed
+    // properly below if the appendix fits; the error is returned either way.
+    Status flushed = Flush();
     closed_ = true;
-    if (!s.ok()) return s;
+    Status s = CloseWithAppendix();
+    return flushed.ok() ? s : flushed;
+}
 
+void NfFileWriter::Impl::RewindTo(uint64_t offset) {
+    if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0) {
+        // Nothing more can be done; the reader stops at the incomplete block.
+    }
+    ::lseek(fd_, static_cast<off_t>(offset), SEEK_SET);
+}
+
+Status NfFileWriter::Impl::CloseWithAppendix() {
+    Status s;
     StatRecord stat = stat_;
     FinishStat(&stat);
     Result<std::vector<uint8_t>> appendix = BuildAppendix(codec_, ident_, stat);
     if (!appendix.ok()) return Status::Malformed(path_ + ": " + appendix.status().message());
     s = WriteAll(fd_, appendix->data(), appendix->size(), path_);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+        // Leave an unclosed file of complete blocks, which flowdump reads to its end.
+        RewindTo(pos_);
+        ::close(fd_);
+        fd_ = -1;
+        return s;
+    }
 
     header_.appendix_blocks = 1;
     header_.appendix_offset = pos_;
@@ -260,7 +288,11 @@ Status NfFileWriter::Impl::Close() {
     uint8_t h[kHeaderV2Size];
     EncodeHeaderV2(header_, h);
     s = PwriteAll(fd_, h, sizeof(h), 0, path_);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+        ::close(fd_);
+        fd_ = -1;
+        return s;
+    }
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) return Status::IoError(path_ + ": close: " + std::strerror(errno));

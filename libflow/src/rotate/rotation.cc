@@ -102,6 +102,11 @@ Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
     return Status::Ok();
 }
 
+Status RotatingWriter::Reopen(uint64_t now_s) {
+    if (writer_) return Status::Ok();
+    return OpenCurrent(SlotStart(now_s, options_.interval_s));
+}
+
 Status RotatingWriter::AddExporter(const ExporterInfo& exporter) {
     bool known = false;
     for (ExporterInfo& e : exporters_) {
@@ -111,7 +116,7 @@ Status RotatingWriter::AddExporter(const ExporterInfo& exporter) {
         }
     }
     if (!known) exporters_.push_back(exporter);
-    return writer_->AddExporter(exporter);
+    return writer_ ? writer_->AddExporter(exporter) : Status::Ok();
 }
 
 Status RotatingWriter::AddSampler(const SamplerInfo& sampler) {
@@ -123,15 +128,16 @@ Status RotatingWriter::AddSampler(const SamplerInfo& sampler) {
         }
     }
     if (!known) samplers_.push_back(sampler);
-    return writer_->AddSampler(sampler);
+    return writer_ ? writer_->AddSampler(sampler) : Status::Ok();
 }
 
 Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
                                     uint64_t sequence_failures, std::string* path_out) {
-    if (!stats.empty()) {
-        Status s = writer_->AddExporterStats(stats);
-        if (!s.ok()) return s;
-    }
+    if (!writer_) return Status::IoError("no current file in " + options_.dir);
+    // A failure here (full disk) must not stop the file from getting its final name: the
+    // next current file would otherwise replace it. Its complete blocks stay readable.
+    Status first_error;
+    if (!stats.empty()) first_error = writer_->AddExporterStats(stats);
     writer_->SetSequenceFailures(sequence_failures);
     if (writer_->stat().num_flows == 0) {
         // An idle slot still gets a file; its time window is the slot (nfcapd 1.7.1 does so).
@@ -142,7 +148,7 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     }
     Status s = writer_->Close();
     writer_.reset();
-    if (!s.ok()) return s;
+    if (first_error.ok()) first_error = s;
 
     std::string rel = SlotFileName(slot_start_s_, options_.interval_s, options_.subdir_layout,
                                    options_.zone_suffix);
@@ -153,12 +159,19 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     }
     if (Exists(final_path)) {
         s = MergeInto(current_path_, final_path, options_.codec);
-        if (!s.ok()) return s;
+        if (!s.ok()) {
+            // Keep both: the new data under a name of its own beside the existing file.
+            final_path += ".1";
+            if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
+                return Status::IoError(Errno("rename to", final_path));
+            }
+            if (first_error.ok()) first_error = s;
+        }
     } else if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
         return Status::IoError(Errno("rename to", final_path));
     }
     if (path_out != nullptr) *path_out = final_path;
-    return Status::Ok();
+    return first_error;
 }
 
 Status RotatingWriter::Rotate(uint64_t now_s, const std::vector<ExporterStats>& stats,
