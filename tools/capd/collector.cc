@@ -164,6 +164,9 @@ public:
         auto w = flow::RotatingWriter::Open(config_.rotation, now_s);
         if (!w.ok()) return w.status();
         writer_ = std::move(w.value());
+        for (const std::string& line : writer_->recovered()) {
+            Log(LOG_INFO, "Recovered the current file of a stopped collector: " + line);
+        }
         return flow::Status::Ok();
     }
     bool started() const { return writer_ != nullptr; }

@@ -44,7 +44,8 @@ inline uint64_t SlotStart(uint64_t now_s, uint32_t interval_s) {
 // A file always starts with an exporter record for every exporter registered so far and
 // their samplers, so each file is self-describing. When the final name already exists (a
 // restart inside the same slot, or a repeated local hour at a DST change) the new flows are
-// merged into it instead of replacing it: nothing stored earlier is lost.
+// merged into it instead of replacing it: nothing stored earlier is lost. At Open(), current
+// files of collectors that are no longer running are given their final names too.
 class RotatingWriter {
 public:
     // Checks the directory and opens the first current file for the slot holding `now_s`.
@@ -87,6 +88,11 @@ public:
     Status Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
                  std::string* path_out = nullptr);
 
+    // Current files left by collectors that died (SIGKILL, power loss) found at Open():
+    // each was renamed (or merged) to the final name of the slot it was last written in.
+    // One line per file, for the log.
+    const std::vector<std::string>& recovered() const { return recovered_; }
+
     uint64_t slot_start() const { return slot_start_s_; }
     const std::string& current_path() const { return current_path_; }
     // The stat record of the current file (an empty one when there is none).
@@ -95,6 +101,7 @@ public:
 private:
     explicit RotatingWriter(const RotationOptions& options);
     Status OpenCurrent(uint64_t slot_start_s);
+    void RecoverOrphans();
     Status CloseCurrent(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
                         std::string* path_out);
 
@@ -105,6 +112,7 @@ private:
     std::vector<ExporterInfo> exporters_;
     std::vector<SamplerInfo> samplers_;
     StatRecord empty_stat_;
+    std::vector<std::string> recovered_;
 };
 
 // Merges the closed file `src` into `dst`, which exists: the result holds dst's records

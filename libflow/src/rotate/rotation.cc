@@ -3,10 +3,13 @@
 // existing file of the same slot instead of replacing it.
 #include "flow/rotation.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -78,9 +81,43 @@ Result<std::unique_ptr<RotatingWriter>> RotatingWriter::Open(const RotationOptio
     if (w->options_.current_name.empty()) {
         w->options_.current_name = "nfcapd.current." + std::to_string(::getpid());
     }
+    w->RecoverOrphans();
     Status s = w->OpenCurrent(SlotStart(now_s, options.interval_s));
     if (!s.ok()) return s;
     return w;
+}
+
+void RotatingWriter::RecoverOrphans() {
+    DIR* d = ::opendir(options_.dir.c_str());
+    if (d == nullptr) return;
+    std::vector<std::string> orphans;
+    while (struct dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name.rfind("nfcapd.current.", 0) != 0 || name == options_.current_name) continue;
+        std::string pid_text = name.substr(15);
+        if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) {
+            continue;  // not a pid: another collector's naming scheme
+        }
+        long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+        if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;
+        orphans.push_back(name);
+    }
+    ::closedir(d);
+    for (const std::string& name : orphans) {
+        std::string path = options_.dir + "/" + name;
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) continue;
+        // The slot is the one the file was last written in; complete blocks are kept.
+        uint64_t slot = SlotStart(static_cast<uint64_t>(st.st_mtime), options_.interval_s);
+        std::string final_path = options_.dir + "/" +
+                                 SlotFileName(slot, options_.interval_s, 0, options_.zone_suffix);
+        Status s = Exists(final_path) ? MergeInto(path, final_path, options_.codec)
+                   : ::rename(path.c_str(), final_path.c_str()) == 0
+                       ? Status::Ok()
+                       : Status::IoError(Errno("rename to", final_path));
+        recovered_.push_back(s.ok() ? name + " -> " + final_path
+                                    : name + ": not recovered: " + s.message());
+    }
 }
 
 Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
