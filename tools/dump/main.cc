@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flow/filter.h"
@@ -36,6 +37,10 @@ const char kUsage[] =
     "-T\t\tmark IP addresses with a 0x01 byte\n"
     "-w <file>\twrite the passed records to a file\n"
     "-z, -y, -j\tcompress -w output with LZO, LZ4, BZ2; -z=lzo|lz4|bz2|zstd[:level]\n"
+    "-s <stat>[:p][/order]\tTop-N statistics of an element: srcip, dstip, ip, srcport,\n"
+    "\t\tdstport, port, proto, srcas, dstas, as, inif, outif, if, router, ...;\n"
+    "\t\torders flows, packets, bytes, pps, bps, bpp (and i/o variants)\n"
+    "-n <num>\trows per statistics table (default 10, 0 = all)\n"
     "-I\t\tprint the statistics of the selected files\n"
     "-v <file>\tverify a file\n"
     "-i <ident>\tchange the ident of the -r file\n"
@@ -53,7 +58,7 @@ bool ParseCount(const char* text, uint64_t* out) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -a/-A/-b/-B aggregation, -s statistics, -O ordering, -n, -l/-L, -m, -E, -x,
+    // TODO: -a/-A/-b/-B aggregation, -s record, -O ordering, -l/-L, -m, -E, -x,
     // -g, -J, -C, -G, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
@@ -118,6 +123,15 @@ int main(int argc, char** argv) {
                 break;
             case 'M': opt.selection.multi_dirs = optarg; any_input = true; break;
             case 'N': opt.output.plain_numbers = true; break;
+            case 'n': {
+                uint64_t n = 0;
+                if (!ParseCount(optarg, &n)) {
+                    std::fprintf(stderr, "Option -n needs a number\n");
+                    return 1;
+                }
+                opt.top_n = static_cast<size_t>(n);
+                break;
+            }
             case 'o': opt.format = optarg; break;
             case 'q': opt.output.quiet = true; break;
             case 'r':
@@ -143,6 +157,19 @@ int main(int argc, char** argv) {
                 opt.selection.range = optarg;
                 any_input = true;
                 break;
+            case 's': {
+                if (std::strncmp(optarg, "record", 6) == 0 &&
+                    (optarg[6] == '\0' || optarg[6] == '/')) {
+                    return NotYet('s');  // TODO: -s record (flow record statistics)
+                }
+                auto spec = flow::aggregate::ParseStatSpec(optarg);
+                if (!spec.ok()) {
+                    std::fprintf(stderr, "%s\n", spec.status().message().c_str());
+                    return 1;
+                }
+                opt.stats.push_back(std::move(*spec));
+                break;
+            }
             case 't': opt.time_window = optarg; break;
             case 'T': opt.output.tag_addresses = true; break;
             case 'v': opt.verify_path = optarg; break;

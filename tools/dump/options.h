@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "flow/aggregate.h"
 #include "flow/nffile.h"
 #include "flow/output.h"
 #include "flow/select.h"
@@ -28,6 +30,8 @@ struct Options {
     std::string new_ident;                   // -i
     bool check_filter = false;               // -Z
     bool dump_filter = false;                // -X
+    std::vector<flow::aggregate::StatSpec> stats;  // -s, in command-line order
+    size_t top_n = 10;                       // -n: rows per table; 0 = all
 };
 
 // Version line in the shape console installers parse: the first three numbers are the

@@ -6,7 +6,10 @@
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
+#include <string>
+#include <vector>
 
+#include "flow/aggregate.h"
 #include "flow/filter.h"
 #include "flow/nffile.h"
 
@@ -29,6 +32,25 @@ void WidenWindow(const flow::FileInfo& info, uint64_t* first_s, uint64_t* last_s
     if (l > *last_s) *last_s = l;
 }
 
+// Ends a -s run: "No matching flows" when nothing passed, every table in command-line
+// order, then the summary block (text or csv) unless quiet.
+int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementStat>& stats,
+               const flow::output::Summary& summary, const flow::output::RunInfo& run,
+               flow::output::FormatKind kind) {
+    flow::aggregate::StatPrintOptions po;
+    po.top_n = opt.top_n;
+    po.csv = kind == flow::output::FormatKind::kCsv;
+    po.quiet = opt.output.quiet;
+    po.plain = opt.output.plain_numbers;
+    po.long_v6 = opt.output.long_v6;
+    std::string text;
+    if (run.passed == 0) text += "No matching flows\n";
+    for (const flow::aggregate::ElementStat& st : stats) st.Print(po, summary, &text);
+    if (!po.quiet) text += flow::output::FormatSummary(summary, run, po.plain, po.csv);
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return 1;
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int RunQuery(const Options& opt, const std::vector<std::string>& files,
@@ -39,6 +61,12 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     if (writing) out_opts.quiet = true;
 
     std::string format = opt.format.empty() ? "line" : opt.format;
+    // -s: passed records are counted into the statistics instead of being printed.
+    std::vector<flow::aggregate::ElementStat> stats;
+    if (!writing) {
+        for (const auto& spec : opt.stats) stats.emplace_back(spec);
+    }
+    bool stat_mode = !stats.empty();
     auto printer = flow::output::CreatePrinter(writing ? "null" : format, out_opts, stdout);
     if (!printer.ok()) {
         std::fprintf(stderr, "%s\n", printer.status().message().c_str());
@@ -55,7 +83,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     bool stop = false;
     int rc = 0;
 
-    printer->Begin();
+    if (!stat_mode) printer->Begin();
     for (const std::string& path : files) {
         if (stop) break;
         flow::ReaderOptions ro;
@@ -113,6 +141,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                                      s.ToString().c_str());
                         return 1;
                     }
+                } else if (stat_mode) {
+                    for (flow::aggregate::ElementStat& st : stats) st.Add(rec);
                 } else {
                     printer->Print(rec, run.processed);
                 }
@@ -144,6 +174,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         if (run.passed == 0) std::printf("No matching flows\n");
         return rc;
     }
+    if (stat_mode) return PrintStats(opt, stats, summary, run, printer->kind());
     flow::Status s = printer->Finish(summary, run);
     if (!s.ok()) {
         // A closed pipe (`| head`) is not worth a message; anything else is.

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Element statistics (-s): the -s argument parser, the per-record counting into a FlatTable
+// and the Top-N tables in nfdump 1.7.1's text and csv layouts.
+#include "flow/aggregate.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "aggregate/flat_table.h"
+#include "flow/format_util.h"
+
+namespace flow::aggregate {
+
+namespace {
+
+struct KindInfo {
+    const char* name;
+    const char* label;
+    StatKind kind;
+    bool address;
+};
+
+const KindInfo kKinds[] = {
+    {"srcip", "Src IP Addr", StatKind::kSrcIp, true},
+    {"dstip", "Dst IP Addr", StatKind::kDstIp, true},
+    {"ip", "IP Addr", StatKind::kIp, true},
+    {"nhip", "Nexthop IP", StatKind::kNextHop, true},
+    {"nhbip", "Nexthop BGP IP", StatKind::kBgpNextHop, true},
+    {"router", "Router IP", StatKind::kRouter, true},
+    {"srcport", "Src Port", StatKind::kSrcPort, false},
+    {"dstport", "Dst Port", StatKind::kDstPort, false},
+    {"port", "Port", StatKind::kPort, false},
+    {"proto", "Protocol", StatKind::kProto, false},
+    {"srcas", "Src AS", StatKind::kSrcAs, false},
+    {"dstas", "Dst AS", StatKind::kDstAs, false},
+    {"as", "AS", StatKind::kAs, false},
+    {"prevas", "Prev AS", StatKind::kPrevAs, false},
+    {"nextas", "Next AS", StatKind::kNextAs, false},
+    {"inif", "Input If", StatKind::kInIf, false},
+    {"outif", "Output If", StatKind::kOutIf, false},
+    {"if", "In/Out If", StatKind::kIf, false},
+    {"srctos", "Tos", StatKind::kSrcTos, false},
+    {"dsttos", "Dst Tos", StatKind::kDstTos, false},
+    {"dir", "Dir", StatKind::kDir, false},
+    {"srcmask", "Src Mask", StatKind::kSrcMask, false},
+    {"dstmask", "Dst Mask", StatKind::kDstMask, false},
+    {"mask", "Mask", StatKind::kMask, false},
+    {"srcvlan", "Src Vlan", StatKind::kSrcVlan, false},
+    {"dstvlan", "Dst Vlan", StatKind::kDstVlan, false},
+    {"vlan", "Vlan", StatKind::kVlan, false},
+};
+
+const char* const kOrderNames[] = {
+    "flows", "packets", "ipkg", "opkg", "bytes", "ibyte", "obyte", "pps",
+    "ipps",  "opps",    "bps",  "ibps", "obps",  "bpp",   "ibpp",  "obpp",
+};
+
+const KindInfo& Info(StatKind kind) {
+    for (const KindInfo& k : kKinds) {
+        if (k.kind == kind) return k;
+    }
+    return kKinds[0];
+}
+
+bool EqualNoCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+        if (x != b[i]) return false;
+    }
+    return true;
+}
+
+// Which counters an order's table shows: the in, the out or the in+out ones.
+enum class Direction { kIn, kOut, kBoth };
+
+Direction OrderDirection(StatOrder o) {
+    switch (o) {
+        case StatOrder::kFlows: case StatOrder::kInPackets: case StatOrder::kInBytes:
+        case StatOrder::kInPps: case StatOrder::kInBps: case StatOrder::kInBpp:
+            return Direction::kIn;
+        case StatOrder::kOutPackets: case StatOrder::kOutBytes: case StatOrder::kOutPps:
+        case StatOrder::kOutBps: case StatOrder::kOutBpp:
+            return Direction::kOut;
+        default:
+            return Direction::kBoth;
+    }
+}
+
+// One counted value: the address or number in hi/lo, plus the protocol (with :p) in `aux`.
+// The address family is not part of the key: as in nfdump, :: and 0.0.0.0 are one entry,
+// printed in the family of the first record counted for it.
+struct StatKey {
+    uint64_t hi = 0;
+    uint64_t lo = 0;
+    uint32_t aux = 0;  // proto
+
+    bool operator==(const StatKey&) const = default;
+    uint64_t Hash() const { return detail::Mix64(hi * 0x9e3779b97f4a7c15ULL ^ lo ^ (uint64_t{aux} << 40)); }
+};
+
+struct StatCounters {
+    uint64_t flows = 0;
+    uint64_t in_packets = 0;
+    uint64_t in_bytes = 0;
+    uint64_t out_packets = 0;
+    uint64_t out_bytes = 0;
+    uint64_t first_ms = UINT64_MAX;
+    uint64_t last_ms = 0;
+    bool v6 = false;  // family of the first record counted
+};
+
+// The numbers one row prints, for one direction.
+struct RowValues {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    uint64_t pps = 0;
+    uint64_t bps = 0;
+    uint64_t bpp = 0;
+};
+
+RowValues Values(const StatCounters& c, Direction dir) {
+    RowValues v;
+    switch (dir) {
+        case Direction::kIn: v.packets = c.in_packets; v.bytes = c.in_bytes; break;
+        case Direction::kOut: v.packets = c.out_packets; v.bytes = c.out_bytes; break;
+        case Direction::kBoth:
+            v.packets = c.in_packets + c.out_packets;
+            v.bytes = c.in_bytes + c.out_bytes;
+            break;
+    }
+    uint64_t first = c.first_ms == UINT64_MAX ? 0 : c.first_ms;
+    double duration_s = c.last_ms > first ? static_cast<double>(c.last_ms - first) / 1000.0 : 0;
+    if (duration_s > 0) {
+        v.pps = static_cast<uint64_t>(static_cast<double>(v.packets) / duration_s);
+        v.bps = static_cast<uint64_t>(8.0 * static_cast<double>(v.bytes) / duration_s);
+    }
+    if (v.packets != 0) v.bpp = v.bytes / v.packets;
+    return v;
+}
+
+uint64_t SortValue(const StatCounters& c, StatOrder o) {
+    RowValues v = Values(c, OrderDirection(o));
+    switch (o) {
+        case StatOrder::kFlows: return c.flows;
+        case StatOrder::kPackets: case StatOrder::kInPackets: case StatOrder::kOutPackets:
+            return v.packets;
+        case StatOrder::kBytes: case StatOrder::kInBytes: case StatOrder::kOutBytes:
+            return v.bytes;
+        case StatOrder::kPps: case StatOrder::kInPps: case StatOrder::kOutPps: return v.pps;
+        case StatOrder::kBps: case StatOrder::kInBps: case StatOrder::kOutBps: return v.bps;
+        default: return v.bpp;
+    }
+}
+
+double Percent(uint64_t part, uint64_t total) {
+    if (total == 0) return 0;
+    return static_cast<double>(part) * 100.0 / static_cast<double>(total);
+}
+
+}  // namespace
+
+Result<StatSpec> ParseStatSpec(std::string_view arg) {
+    Status bad = Status::InvalidArgument("Unknown stat: '" + std::string(arg) + "'!");
+    StatSpec spec;
+    std::string_view rest = arg;
+    size_t slash = rest.find('/');
+    std::string_view name = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (name.size() > 2 && EqualNoCase(name.substr(name.size() - 2), ":p")) {
+        spec.per_proto = true;
+        name.remove_suffix(2);
+    }
+    bool found = false;
+    for (const KindInfo& k : kKinds) {
+        if (EqualNoCase(name, k.name)) {
+            spec.kind = k.kind;
+            found = true;
+            break;
+        }
+    }
+    if (!found) return bad;
+    if (spec.kind == StatKind::kProto) spec.per_proto = true;
+
+    bool seen[std::size(kOrderNames)] = {};
+    bool ascending[std::size(kOrderNames)] = {};
+    bool any = false;
+    while (slash != std::string_view::npos) {
+        slash = rest.find('/');
+        std::string_view word = rest.substr(0, slash);
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+        bool asc = false;
+        size_t colon = word.find(':');
+        if (colon != std::string_view::npos) {
+            std::string_view dir = word.substr(colon + 1);
+            if (EqualNoCase(dir, "a")) {
+                asc = true;
+            } else if (!EqualNoCase(dir, "d")) {
+                return bad;
+            }
+            word = word.substr(0, colon);
+        }
+        size_t i = 0;
+        while (i < std::size(kOrderNames) && !EqualNoCase(word, kOrderNames[i])) ++i;
+        if (i == std::size(kOrderNames)) return bad;
+        seen[i] = true;
+        ascending[i] = asc;
+        any = true;
+    }
+    if (!any) seen[0] = true;
+    for (size_t i = 0; i < std::size(kOrderNames); ++i) {
+        if (seen[i]) spec.orders.push_back({static_cast<StatOrder>(i), ascending[i]});
+    }
+    return spec;
+}
+
+struct ElementStat::Impl {
+    StatSpec spec;
+    detail::FlatTable<StatKey, StatCounters> table;
+
+    void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo, bool v6) {
+        StatKey key;
+        key.hi = hi;
+        key.lo = lo;
+        key.aux = spec.per_proto ? rec.proto : 0u;
+        StatCounters& c = table.FindOrInsert(key);
+        if (c.flows == 0) c.v6 = v6;
+        c.flows += rec.flows != 0 ? rec.flows : 1;
+        c.in_packets += rec.packets;
+        c.in_bytes += rec.bytes;
+        c.out_packets += rec.out_packets;
+        c.out_bytes += rec.out_bytes;
+        if (rec.first_ms < c.first_ms) c.first_ms = rec.first_ms;
+        if (rec.last_ms > c.last_ms) c.last_ms = rec.last_ms;
+    }
+
+    void CountIp(const FlowRecord& rec, const IpAddr& a, bool v6) {
+        Count(rec, a.hi, a.lo, v6);
+    }
+
+    void CountNumber(const FlowRecord& rec, uint64_t n) { Count(rec, 0, n, false); }
+
+    void PrintTable(const OrderSpec& order, const StatPrintOptions& opt,
+                    const output::Summary& totals, std::string* out) const;
+};
+
+ElementStat::ElementStat(StatSpec spec) : impl_(std::make_unique<Impl>()) {
+    impl_->spec = std::move(spec);
+}
+ElementStat::ElementStat(ElementStat&&) noexcept = default;
+ElementStat& ElementStat::operator=(ElementStat&&) noexcept = default;
+ElementStat::~ElementStat() = default;
+
+size_t ElementStat::size() const { return impl_->table.size(); }
+
+void ElementStat::Add(const FlowRecord& rec) {
+    Impl& s = *impl_;
+    switch (s.spec.kind) {
+        case StatKind::kSrcIp: s.CountIp(rec, rec.src_addr, rec.IsV6()); break;
+        case StatKind::kDstIp: s.CountIp(rec, rec.dst_addr, rec.IsV6()); break;
+        case StatKind::kIp:
+            s.CountIp(rec, rec.src_addr, rec.IsV6());
+            s.CountIp(rec, rec.dst_addr, rec.IsV6());
+            break;
+        case StatKind::kNextHop:
+            s.CountIp(rec, rec.ip_next_hop, rec.Has(kExIpNextHopV6));
+            break;
+        case StatKind::kBgpNextHop:
+            s.CountIp(rec, rec.bgp_next_hop, rec.Has(kExBgpNextHopV6));
+            break;
+        case StatKind::kRouter:
+            s.CountIp(rec, rec.received_from, rec.Has(kExIpReceivedV6));
+            break;
+        case StatKind::kSrcPort: s.CountNumber(rec, rec.src_port); break;
+        case StatKind::kDstPort: s.CountNumber(rec, rec.dst_port); break;
+        case StatKind::kPort:
+            s.CountNumber(rec, rec.src_port);
+            s.CountNumber(rec, rec.dst_port);
+            break;
+        case StatKind::kProto: s.CountNumber(rec, rec.proto); break;
+        case StatKind::kSrcAs: s.CountNumber(rec, rec.src_as); break;
+        case StatKind::kDstAs: s.CountNumber(rec, rec.dst_as); break;
+        case StatKind::kAs:
+            s.CountNumber(rec, rec.src_as);
+            s.CountNumber(rec, rec.dst_as);
+            break;
+        case StatKind::kPrevAs: s.CountNumber(rec, rec.prev_as); break;
+        case StatKind::kNextAs: s.CountNumber(rec, rec.next_as); break;
+        case StatKind::kInIf: s.CountNumber(rec, rec.input); break;
+        case StatKind::kOutIf: s.CountNumber(rec, rec.output); break;
+        case StatKind::kIf:
+            s.CountNumber(rec, rec.input);
+            s.CountNumber(rec, rec.output);
+            break;
+        case StatKind::kSrcTos: s.CountNumber(rec, rec.src_tos); break;
+        case StatKind::kDstTos: s.CountNumber(rec, rec.dst_tos); break;
+        case StatKind::kDir: s.CountNumber(rec, rec.dir); break;
+        case StatKind::kSrcMask: s.CountNumber(rec, rec.src_mask); break;
+        case StatKind::kDstMask: s.CountNumber(rec, rec.dst_mask); break;
+        case StatKind::kMask:
+            s.CountNumber(rec, rec.src_mask);
+            s.CountNumber(rec, rec.dst_mask);
+            break;
+        case StatKind::kSrcVlan: s.CountNumber(rec, rec.src_vlan); break;
+        case StatKind::kDstVlan: s.CountNumber(rec, rec.dst_vlan); break;
+        case StatKind::kVlan:
+            s.CountNumber(rec, rec.src_vlan);
+            s.CountNumber(rec, rec.dst_vlan);
+            break;
+    }
+}
+
+void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOptions& opt,
+                                   const output::Summary& totals, std::string* out) const {
+    const KindInfo& info = Info(spec.kind);
+    const char* order_name = kOrderNames[static_cast<size_t>(order.order)];
+    Direction dir = OrderDirection(order.order);
+    int value_width = info.address && opt.long_v6 ? 39 : 17;
+    char line[512];
+
+    // Rank: (sort value, slot index) pairs; only the first top_n are put in order.
+    using Slot = detail::FlatTable<StatKey, StatCounters>::Slot;
+    const std::vector<Slot>& slots = table.slots();
+    std::vector<std::pair<uint64_t, uint32_t>> rank;
+    rank.reserve(table.size());
+    for (size_t i = 0; i < slots.size(); ++i) {
+        if (slots[i].used) rank.emplace_back(SortValue(slots[i].value, order.order), i);
+    }
+    // Ties: nfdump prints them in its heap order; we break them by value, larger first.
+    auto key_greater = [&](uint32_t a, uint32_t b) {
+        const StatKey& x = slots[a].key;
+        const StatKey& y = slots[b].key;
+        if (x.hi != y.hi) return x.hi > y.hi;
+        if (x.lo != y.lo) return x.lo > y.lo;
+        return x.aux > y.aux;
+    };
+    auto before = [&](const std::pair<uint64_t, uint32_t>& a,
+                      const std::pair<uint64_t, uint32_t>& b) {
+        if (a.first != b.first) return order.ascending ? a.first < b.first : a.first > b.first;
+        return key_greater(a.second, b.second);
+    };
+    size_t n = opt.top_n == 0 ? rank.size() : std::min(opt.top_n, rank.size());
+    std::partial_sort(rank.begin(), rank.begin() + static_cast<long>(n), rank.end(), before);
+
+    if (opt.csv) {
+        const char* p = dir == Direction::kIn ? "i" : dir == Direction::kOut ? "o" : "";
+        std::snprintf(line, sizeof(line),
+                      "ts,te,td,pr,val,fl,flP,%spkt,%spktP,%sbyt,%sbytP,%spps,%sbps,%sbpp\n", p,
+                      p, p, p, p, p, p);
+        out->append(line);
+    } else if (!opt.quiet) {
+        if (opt.top_n == 0) {
+            std::snprintf(line, sizeof(line), "Top %s ordered by %s:\n", info.label, order_name);
+        } else {
+            std::snprintf(line, sizeof(line), "Top %zu %s ordered by %s:\n", opt.top_n,
+                          info.label, order_name);
+        }
+        out->append(line);
+        std::snprintf(line, sizeof(line),
+                      "Date first seen                 Duration Proto %*s    Flows(%%)     "
+                      "Packets(%%)       Bytes(%%)         pps      bps   bpp\n",
+                      value_width, info.label);
+        out->append(line);
+    }
+
+    for (size_t r = 0; r < n; ++r) {
+        const Slot& slot = slots[rank[r].second];
+        const StatCounters& c = slot.value;
+        RowValues v = Values(c, dir);
+        uint64_t first = c.first_ms == UINT64_MAX ? 0 : c.first_ms;
+        uint64_t duration_ms = c.last_ms > first ? c.last_ms - first : 0;
+        bool v6 = c.v6;
+
+        char value[output::kTextSize];
+        if (info.address) {
+            IpAddr a{slot.key.hi, slot.key.lo};
+            if (opt.long_v6 || opt.csv) {
+                value[output::FormatIp(a, v6, value)] = '\0';
+            } else {
+                value[output::FormatIpShort(a, v6, value)] = '\0';
+            }
+        } else {
+            std::snprintf(value, sizeof(value), "%" PRIu64, slot.key.lo);
+        }
+        char proto_text[16];
+        if (spec.per_proto && opt.plain) {
+            std::snprintf(proto_text, sizeof(proto_text), "%u", slot.key.aux & 0xffu);
+        } else if (spec.per_proto) {
+            std::string_view pn = output::ProtoName(static_cast<uint8_t>(slot.key.aux & 0xff));
+            std::snprintf(proto_text, sizeof(proto_text), "%.*s", static_cast<int>(pn.size()),
+                          pn.data());
+        } else {
+            std::strcpy(proto_text, "any");
+        }
+        double fl_p = Percent(c.flows, totals.flows);
+        double pk_p = Percent(v.packets, totals.packets);
+        double by_p = Percent(v.bytes, totals.bytes);
+
+        char ts[output::kTextSize];
+        if (opt.csv) {
+            char te[output::kTextSize];
+            char td[output::kTextSize];
+            ts[output::FormatLocalTime(first, false, ' ', ts)] = '\0';
+            te[output::FormatLocalTime(c.last_ms, false, ' ', te)] = '\0';
+            td[output::FormatThousandths(duration_ms, td)] = '\0';
+            std::snprintf(line, sizeof(line),
+                          "%s,%s,%s,%s,%s,%" PRIu64 ",%.1f,%" PRIu64 ",%.1f,%" PRIu64
+                          ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+                          ts, te, td, proto_text, value, c.flows, fl_p, v.packets, pk_p,
+                          v.bytes, by_p, v.pps, v.bps, v.bpp);
+            out->append(line);
+            continue;
+        }
+        char td[output::kTextSize];
+        if (opt.plain) {
+            td[output::FormatThousandths(duration_ms, td)] = '\0';
+        } else {
+            td[output::FormatDuration(duration_ms, td)] = '\0';
+        }
+        char fl[output::kTextSize], pk[output::kTextSize], by[output::kTextSize];
+        char pps[output::kTextSize], bps[output::kTextSize];
+        fl[output::FormatCounter(c.flows, opt.plain, false, fl)] = '\0';
+        pk[output::FormatCounter(v.packets, opt.plain, false, pk)] = '\0';
+        by[output::FormatCounter(v.bytes, opt.plain, false, by)] = '\0';
+        pps[output::FormatCounter(v.pps, opt.plain, false, pps)] = '\0';
+        bps[output::FormatCounter(v.bps, opt.plain, false, bps)] = '\0';
+        ts[output::FormatLocalTime(first, true, ' ', ts)] = '\0';
+        std::snprintf(line, sizeof(line),
+                      "%s %16s %-5s %*s %8s(%4.1f) %8s(%4.1f) %8s(%4.1f) %8s %8s %5" PRIu64 "\n",
+                      ts, td, proto_text, value_width, value, fl, fl_p, pk, pk_p, by, by_p, pps,
+                      bps, v.bpp);
+        out->append(line);
+    }
+    out->append("\n");
+}
+
+void ElementStat::Print(const StatPrintOptions& options, const output::Summary& totals,
+                        std::string* out) const {
+    for (const OrderSpec& order : impl_->spec.orders) {
+        impl_->PrintTable(order, options, totals, out);
+    }
+}
+
+}  // namespace flow::aggregate

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Element statistics (-s): argument parsing and the tables of spec/nfdump-cli.md section 4.5
+// over the hand-built Appendix A flows, plus the flat table growing past its first size.
+#include <stdlib.h>
+#include <time.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "aggregate/flat_table.h"
+#include "flow/aggregate.h"
+#include "unit/output/sample_records.h"
+
+using flow::aggregate::ElementStat;
+using flow::aggregate::ParseStatSpec;
+using flow::aggregate::StatKind;
+using flow::aggregate::StatOrder;
+using flow::aggregate::StatPrintOptions;
+
+namespace {
+
+struct Utc {
+    Utc() {
+        setenv("TZ", "UTC", 1);
+        tzset();
+    }
+};
+
+// All 16 sample flows counted into `stat`; returns their totals.
+flow::output::Summary AddSamples(ElementStat* stat) {
+    flow::output::Summary totals;
+    for (size_t i = 0; i < flow::output::testing::SampleRows().size(); ++i) {
+        flow::FlowRecord rec = flow::output::testing::SampleRecord(i);
+        stat->Add(rec);
+        totals.Add(rec);
+    }
+    return totals;
+}
+
+}  // namespace
+
+TEST_CASE("ParseStatSpec accepts names, :p and orders in canonical sequence") {
+    auto s = ParseStatSpec("DstPort:p/bytes/flows");
+    REQUIRE(s.ok());
+    CHECK(s->kind == StatKind::kDstPort);
+    CHECK(s->per_proto);
+    REQUIRE(s->orders.size() == 2);
+    CHECK(s->orders[0].order == StatOrder::kFlows);
+    CHECK(s->orders[1].order == StatOrder::kBytes);
+
+    auto d = ParseStatSpec("proto");
+    REQUIRE(d.ok());
+    CHECK(d->per_proto);
+    REQUIRE(d->orders.size() == 1);
+    CHECK(d->orders[0].order == StatOrder::kFlows);
+
+    auto a = ParseStatSpec("ip/bytes:a");
+    REQUIRE(a.ok());
+    CHECK(a->orders[0].ascending);
+}
+
+TEST_CASE("ParseStatSpec rejects unknown stats and orders with nfdump's message") {
+    for (const char* bad : {"foo", "srcip/xx", "srcip/bytes:x", "record", "srcip:q"}) {
+        auto s = ParseStatSpec(bad);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.status().message() == std::string("Unknown stat: '") + bad + "'!");
+    }
+}
+
+TEST_CASE("dstport:p/bytes -n 3 -q prints the spec's rows") {
+    Utc utc;
+    ElementStat stat(*ParseStatSpec("dstport:p/bytes"));
+    flow::output::Summary totals = AddSamples(&stat);
+    StatPrintOptions po;
+    po.top_n = 3;
+    po.quiet = true;
+    std::string out;
+    stat.Print(po, totals, &out);
+    CHECK(out ==
+          "2024-07-11 09:15:02.000     00:01:00.000 TCP               51000        1( 6.2)    "
+          "4.2 M(99.9)    6.3 G(99.9)    70000  840.0 M  1500\n"
+          "2024-07-11 09:15:02.000     00:01:00.000 TCP                 443        2(12.5)     "
+          "5020( 0.1)    5.9 M( 0.1)       83   788666  1178\n"
+          "2024-07-11 09:15:06.000     00:01:59.000 UDP                5060        1( 6.2)      "
+          "120( 0.0)    96000( 0.0)        1     6453   800\n"
+          "\n");
+}
+
+TEST_CASE("ip/bytes heading, column header and the 10.1.2.3 row") {
+    Utc utc;
+    ElementStat stat(*ParseStatSpec("ip/bytes"));
+    flow::output::Summary totals = AddSamples(&stat);
+    StatPrintOptions po;
+    po.top_n = 3;
+    std::string out;
+    stat.Print(po, totals, &out);
+    CHECK(out.rfind("Top 3 IP Addr ordered by bytes:\n"
+                    "Date first seen                 Duration Proto           IP Addr    "
+                    "Flows(%)     Packets(%)       Bytes(%)         pps      bps   bpp\n",
+                    0) == 0);
+    CHECK(out.find("2024-07-11 09:15:02.000     00:01:00.000 any            10.1.2.3        "
+                   "2(12.5)    4.2 M(100.0)    6.3 G(100.0)    70083  840.8 M  1499\n") !=
+          std::string::npos);
+    CHECK(out.find("192.168.2.20        1( 6.2)      120( 0.0)    96000( 0.0)        1     "
+                   "6453   800\n\n") != std::string::npos);
+    // ip counts each record for both addresses.
+    CHECK(stat.size() == 20);
+}
+
+TEST_CASE("csv layout: in-counter header for flows, header kept when quiet") {
+    Utc utc;
+    ElementStat stat(*ParseStatSpec("dstport:p/flows"));
+    flow::output::Summary totals = AddSamples(&stat);
+    StatPrintOptions po;
+    po.top_n = 1;
+    po.csv = true;
+    po.quiet = true;
+    std::string out;
+    stat.Print(po, totals, &out);
+    CHECK(out ==
+          "ts,te,td,pr,val,fl,flP,ipkt,ipktP,ibyt,ibytP,ipps,ibps,ibpp\n"
+          "2024-07-11 09:15:02,2024-07-11 09:16:02,60.000,TCP,443,2,12.5,5020,0.1,5915000,0.1,"
+          "83,788666,1178\n"
+          "\n");
+}
+
+TEST_CASE("FlatTable keeps every key across growth") {
+    struct Key {
+        uint64_t v = 0;
+        bool operator==(const Key&) const = default;
+        uint64_t Hash() const { return flow::aggregate::detail::Mix64(v); }
+    };
+    flow::aggregate::detail::FlatTable<Key, uint64_t> table(16);
+    for (uint64_t i = 0; i < 10000; ++i) table.FindOrInsert(Key{i % 5000}) += i;
+    CHECK(table.size() == 5000);
+    CHECK(table.FindOrInsert(Key{7}) == 7 + 5007);
+    CHECK(table.size() == 5000);
+}
