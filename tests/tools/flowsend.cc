@@ -10,10 +10,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <thread>
@@ -80,8 +80,8 @@ private:
 void Send(int fd, const std::vector<Destination>& dests, const uint8_t* data, size_t len,
           int gap_us) {
     for (const Destination& d : dests) {
-        if (::sendto(fd, data, len, 0, reinterpret_cast<const sockaddr*>(&d.addr),
-                     sizeof(d.addr)) < 0) {
+        if (::sendto(fd, data, len, 0, reinterpret_cast<const sockaddr*>(&d.addr), sizeof(d.addr)) <
+            0) {
             std::perror("flowsend: sendto");
         }
     }
@@ -89,7 +89,8 @@ void Send(int fd, const std::vector<Destination>& dests, const uint8_t* data, si
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Splits a raw payload file into datagrams. Most hold one; some hold several back to back,

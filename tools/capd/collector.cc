@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-
 #include <thread>
 
 #include "flow/expire.h"
@@ -71,11 +70,16 @@ void Launch(const Config& config, const std::string& final_path, uint64_t slot_s
             continue;
         }
         char t = cmd[++i];
-        if (t == 'f') expanded += rel;
-        else if (t == 'd') expanded += config.rotation.dir;
-        else if (t == 't') expanded += name.substr(7);
-        else if (t == 'u') expanded += std::to_string(slot_start_s);
-        else if (t == 'i') expanded += config.rotation.ident;
+        if (t == 'f')
+            expanded += rel;
+        else if (t == 'd')
+            expanded += config.rotation.dir;
+        else if (t == 't')
+            expanded += name.substr(7);
+        else if (t == 'u')
+            expanded += std::to_string(slot_start_s);
+        else if (t == 'i')
+            expanded += config.rotation.ident;
         else {
             Log(LOG_WARNING, std::string("Unknown format token '%") + t + "'");
             expanded += '%';
@@ -144,7 +148,8 @@ private:
             Log(LOG_INFO, "expire completed - nothing to expire.");
         } else {
             Log(LOG_INFO, "expire completed: " + std::to_string(report->files_expired) +
-                              " files, " + std::to_string(report->bytes_expired) + " bytes removed");
+                              " files, " + std::to_string(report->bytes_expired) +
+                              " bytes removed");
         }
     }
 
@@ -231,9 +236,8 @@ private:
             if (ev.kind == flow::wire::DecoderEvent::Kind::kNewExporter) {
                 const flow::wire::ExporterInfo* e = decoder_.FindExporter(ev.sysid);
                 if (e == nullptr) continue;
-                Log(LOG_INFO, "New exporter: SysID: " + std::to_string(e->sysid) +
-                                  ", version: " + std::to_string(e->version) +
-                                  ", id: " + std::to_string(e->id) +
+                Log(LOG_INFO, "New exporter: SysID: " + std::to_string(e->sysid) + ", version: " +
+                                  std::to_string(e->version) + ", id: " + std::to_string(e->id) +
                                   ", IP: " + e->address.ToString());
                 s = writer_->AddExporter(ToFileExporter(*e));
             } else {
@@ -267,12 +271,12 @@ private:
 
     void Report() {
         const flow::StatRecord& st = writer_->stat();
-        Log(LOG_INFO, "Ident: '" + config_.rotation.ident + "' Flows: " +
-                          std::to_string(st.num_flows) + ", Packets: " +
-                          std::to_string(st.num_packets) + ", Bytes: " +
-                          std::to_string(st.num_bytes) + ", Sequence Errors: " +
-                          std::to_string(IntervalSequenceFailures()) + ", Bad Packets: " +
-                          std::to_string(bad_packets_) +
+        Log(LOG_INFO, "Ident: '" + config_.rotation.ident +
+                          "' Flows: " + std::to_string(st.num_flows) +
+                          ", Packets: " + std::to_string(st.num_packets) +
+                          ", Bytes: " + std::to_string(st.num_bytes) +
+                          ", Sequence Errors: " + std::to_string(IntervalSequenceFailures()) +
+                          ", Bad Packets: " + std::to_string(bad_packets_) +
                           (lost_flows_ ? ", Flows not stored: " + std::to_string(lost_flows_)
                                        : std::string()));
         bad_packets_ = 0;
@@ -283,8 +287,7 @@ private:
         Report();
         std::string path;
         uint64_t slot = writer_->slot_start();
-        flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(),
-                                         &path);
+        flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(), &path);
         decoder_.ResetIntervalCounters();
         if (!s.ok()) {
             WriteError(s);
@@ -304,9 +307,8 @@ private:
     }
 
     void PrintRecord(const flow::FlowRecord& r) {
-        std::printf("Flow: sysid %u proto %u %u -> %u packets %llu bytes %llu\n",
-                    r.exporter_sysid, r.proto, r.src_port, r.dst_port,
-                    static_cast<unsigned long long>(r.packets),
+        std::printf("Flow: sysid %u proto %u %u -> %u packets %llu bytes %llu\n", r.exporter_sysid,
+                    r.proto, r.src_port, r.dst_port, static_cast<unsigned long long>(r.packets),
                     static_cast<unsigned long long>(r.bytes));
     }
 
@@ -393,8 +395,7 @@ std::vector<int> OpenSockets(const Config& config) {
             continue;
         }
         char hbuf[NI_MAXHOST];
-        ::getnameinfo(ai->ai_addr, ai->ai_addrlen, hbuf, sizeof(hbuf), nullptr, 0,
-                      NI_NUMERICHOST);
+        ::getnameinfo(ai->ai_addr, ai->ai_addrlen, hbuf, sizeof(hbuf), nullptr, 0, NI_NUMERICHOST);
         Log(LOG_INFO, std::string("Bound to ") + (ai->ai_family == AF_INET6 ? "IPv6" : "IPv4") +
                           " host/IP: " + (host ? hbuf : "any") + ", Port: " + config.port);
         fds.push_back(fd);
@@ -468,8 +469,8 @@ int RunSockets(const Config& config) {
                 if (got <= 0) break;
                 now_ms = NowMs();
                 for (int i = 0; i < got; ++i) {
-                    auto from = flow::wire::Endpoint::FromSockaddr(&addrs[i],
-                                                                   msgs[i].msg_hdr.msg_namelen);
+                    auto from =
+                        flow::wire::Endpoint::FromSockaddr(&addrs[i], msgs[i].msg_hdr.msg_namelen);
                     if (!from.ok()) continue;
                     sink.Datagram(buffers.data() + i * kMaxDatagram, msgs[i].msg_len, *from,
                                   now_ms);

@@ -113,23 +113,38 @@ int main(int argc, char** argv) {
     args.push_back(nullptr);
 
     int opt;
-    while ((opt = ::getopt(nargs, args.data(), "46B:b:C:DeEf:g:hI:i:jJ:l:m:M:n:p:P:rR:s:S:t:T:u:vVw:x:yzZ")) != -1) {
+    while ((opt = ::getopt(nargs, args.data(),
+                           "46B:b:C:DeEf:g:hI:i:jJ:l:m:M:n:p:P:rR:s:S:t:T:u:vVw:x:yzZ")) != -1) {
         long v = 0;
         switch (opt) {
-            case '4': case '6':
-                if (config.family != 0) return Fail("ERROR, Accepts only one protocol IPv4 or IPv6!");
+            case '4':
+            case '6':
+                if (config.family != 0)
+                    return Fail("ERROR, Accepts only one protocol IPv4 or IPv6!");
                 config.family = opt - '0';
                 break;
             case 'B':
                 if (!ParseInt(optarg, 1, INT_MAX, &v)) return Fail("Argument error for -B");
                 config.rcvbuf_bytes = static_cast<int>(v);
                 break;
-            case 'b': config.bind_host = optarg; break;
-            case 'D': config.daemonize = true; break;
-            case 'E': config.print_records = true; break;
-            case 'f': config.capture_file = optarg; break;
-            case 'g': config.group = optarg; break;
-            case 'h': std::fputs(kUsage, stdout); return 0;
+            case 'b':
+                config.bind_host = optarg;
+                break;
+            case 'D':
+                config.daemonize = true;
+                break;
+            case 'E':
+                config.print_records = true;
+                break;
+            case 'f':
+                config.capture_file = optarg;
+                break;
+            case 'g':
+                config.group = optarg;
+                break;
+            case 'h':
+                std::fputs(kUsage, stdout);
+                return 0;
             case 'I':
                 if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("Ident too long");
                 config.rotation.ident = optarg;
@@ -144,7 +159,9 @@ int main(int argc, char** argv) {
                 }
                 config.port = optarg;
                 break;
-            case 'P': config.pid_file = optarg; break;
+            case 'P':
+                config.pid_file = optarg;
+                break;
             case 's':
                 if (!ParseInt(optarg, -10000000, 10000000, &v) || v == 0) {
                     return Fail(std::string("Invalid sampling rate: ") + optarg);
@@ -157,31 +174,57 @@ int main(int argc, char** argv) {
                 break;
             case 't':
                 if (!ParseInt(optarg, 0, 86400 * 7, &v)) {
-                    return Fail(std::string("Invalid interval '") + optarg + "': seconds 2..604800");
+                    return Fail(std::string("Invalid interval '") + optarg +
+                                "': seconds 2..604800");
                 }
                 if (v < 2) return Fail("time interval < 2s not allowed");
                 config.rotation.interval_s = static_cast<uint32_t>(v);
                 break;
-            case 'T': std::printf("Option -T no longer supported and ignored\n"); break;
-            case 'u': config.user = optarg; break;
-            case 'v': ++config.verbose; break;
-            case 'V': std::printf("%s: Version: %s\n", "flowcapd", FLOWKIT_VERSION); return 0;
-            case 'x': config.exec_command = optarg; break;
-            case 'y': case 'z': case 'j':
+            case 'T':
+                std::printf("Option -T no longer supported and ignored\n");
+                break;
+            case 'u':
+                config.user = optarg;
+                break;
+            case 'v':
+                ++config.verbose;
+                break;
+            case 'V':
+                std::printf("%s: Version: %s\n", "flowcapd", FLOWKIT_VERSION);
+                return 0;
+            case 'x':
+                config.exec_command = optarg;
+                break;
+            case 'y':
+            case 'z':
+            case 'j':
                 if (compression_set) {
-                    return Fail("Use one compression: -z for LZO, -j for BZ2 or -y for LZ4 "
-                                "compression");
+                    return Fail(
+                        "Use one compression: -z for LZO, -j for BZ2 or -y for LZ4 "
+                        "compression");
                 }
                 compression_set = true;
-                config.rotation.codec = opt == 'y' ? flow::Codec::kLz4
-                                      : opt == 'z' ? flow::Codec::kLzo : flow::Codec::kBz2;
+                config.rotation.codec = opt == 'y'   ? flow::Codec::kLz4
+                                        : opt == 'z' ? flow::Codec::kLzo
+                                                     : flow::Codec::kBz2;
                 break;
-            case 'Z': config.rotation.zone_suffix = true; break;
-            case 'r': break;  // sequence errors are always counted and reported
-            case 'e': config.expire = true; break;
+            case 'Z':
+                config.rotation.zone_suffix = true;
+                break;
+            case 'r':
+                break;  // sequence errors are always counted and reported
+            case 'e':
+                config.expire = true;
+                break;
             // TODO: -C config file, -J multicast, -M dynamic sources, -n static sources,
             // -R repeaters, -m/-i metrics are not implemented yet.
-            case 'C': case 'J': case 'M': case 'n': case 'R': case 'm': case 'i':
+            case 'C':
+            case 'J':
+            case 'M':
+            case 'n':
+            case 'R':
+            case 'm':
+            case 'i':
                 return Fail(std::string("flowcapd: option -") + static_cast<char>(opt) +
                             " is not supported yet");
             default:
@@ -215,8 +258,8 @@ int main(int argc, char** argv) {
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGHUP, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    ::signal(SIGUSR1, SIG_IGN);   // nfcapd dies on it and loses the current file; we do not
-    ::signal(SIGCHLD, SIG_IGN);   // -x children are reaped automatically
+    ::signal(SIGUSR1, SIG_IGN);  // nfcapd dies on it and loses the current file; we do not
+    ::signal(SIGCHLD, SIG_IGN);  // -x children are reaped automatically
 
     flowcapd::Log(LOG_INFO, "Add flow source: ident: " + config.rotation.ident +
                                 ", IP: any IP, flowdir: " + config.rotation.dir);

@@ -52,8 +52,9 @@ std::string SlotFileName(uint64_t slot_start_s, uint32_t interval_s, int subdir_
     struct tm tm;
     ::localtime_r(&t, &tm);
     char name[64];
-    const char* fmt = interval_s < 60 ? (zone_suffix ? "nfcapd.%Y%m%d%H%M%S%z" : "nfcapd.%Y%m%d%H%M%S")
-                                      : (zone_suffix ? "nfcapd.%Y%m%d%H%M%z" : "nfcapd.%Y%m%d%H%M");
+    const char* fmt = interval_s < 60
+                          ? (zone_suffix ? "nfcapd.%Y%m%d%H%M%S%z" : "nfcapd.%Y%m%d%H%M%S")
+                          : (zone_suffix ? "nfcapd.%Y%m%d%H%M%z" : "nfcapd.%Y%m%d%H%M");
     ::strftime(name, sizeof(name), fmt, &tm);
     if (subdir_layout <= 0 || subdir_layout > 8) return name;
     char sub[64];
@@ -109,8 +110,8 @@ void RotatingWriter::RecoverOrphans() {
         if (::stat(path.c_str(), &st) != 0) continue;
         // The slot is the one the file was last written in; complete blocks are kept.
         uint64_t slot = SlotStart(static_cast<uint64_t>(st.st_mtime), options_.interval_s);
-        std::string final_path = options_.dir + "/" +
-                                 SlotFileName(slot, options_.interval_s, 0, options_.zone_suffix);
+        std::string final_path =
+            options_.dir + "/" + SlotFileName(slot, options_.interval_s, 0, options_.zone_suffix);
         Status s = Exists(final_path) ? MergeInto(path, final_path, options_.codec)
                    : ::rename(path.c_str(), final_path.c_str()) == 0
                        ? Status::Ok()
@@ -324,7 +325,8 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
     w.SetStat(stat);
     s = w.Close();
     if (!s.ok()) return fail(s);
-    if (::rename(tmp.c_str(), dst.c_str()) != 0) return fail(Status::IoError(Errno("rename to", dst)));
+    if (::rename(tmp.c_str(), dst.c_str()) != 0)
+        return fail(Status::IoError(Errno("rename to", dst)));
     ::unlink(src.c_str());
     return Status::Ok();
 }

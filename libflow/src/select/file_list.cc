@@ -87,12 +87,12 @@ void Walk(const std::string& dir, std::vector<std::string>& rel, const Keep& kee
 
 void WalkAll(const std::string& dir, std::vector<std::string>* out) {
     std::vector<std::string> rel;
-    Walk(dir, rel, [](const std::vector<std::string>&, bool) { return true; }, out);
+    Walk(
+        dir, rel, [](const std::vector<std::string>&, bool) { return true; }, out);
 }
 
 // Compares the first `n` components of `a` with `b`'s (a shorter side compares as a prefix).
-int ComparePrefix(const std::vector<std::string>& a, const std::vector<std::string>& b,
-                  size_t n) {
+int ComparePrefix(const std::vector<std::string>& a, const std::vector<std::string>& b, size_t n) {
     for (size_t i = 0; i < n && i < a.size() && i < b.size(); ++i) {
         int c = a[i].compare(b[i]);
         if (c != 0) return c < 0 ? -1 : 1;
@@ -101,9 +101,8 @@ int ComparePrefix(const std::vector<std::string>& a, const std::vector<std::stri
 }
 
 // Sub-directory layouts a collector may use (-S 1..8), for guessing where `last` lives.
-constexpr const char* kSubdirFormats[] = {"%Y/%m/%d",    "%Y/%m/%d/%H", "%Y/%W/%u",
-                                          "%Y/%W/%u/%H", "%Y/%j",       "%Y/%j/%H",
-                                          "%Y-%m-%d",    "%Y-%m-%d/%H"};
+constexpr const char* kSubdirFormats[] = {"%Y/%m/%d", "%Y/%m/%d/%H", "%Y/%W/%u", "%Y/%W/%u/%H",
+                                          "%Y/%j",    "%Y/%j/%H",    "%Y-%m-%d", "%Y-%m-%d/%H"};
 
 // For `nfcapd.YYYYMMDDhhmm[ss]`, the sub-directory candidates of each layout.
 std::vector<std::string> GuessSubdirs(const std::string& name) {
@@ -146,9 +145,8 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
             return Status::NotFound("stat() error '" + first + "': " + std::strerror(ENOENT));
         }
         // An existing file: it and every later file of its directory.
-        std::string dir = first.find('/') == std::string::npos
-                              ? std::string(".")
-                              : first.substr(0, first.rfind('/'));
+        std::string dir = first.find('/') == std::string::npos ? std::string(".")
+                                                               : first.substr(0, first.rfind('/'));
         std::string name = first.substr(first.rfind('/') + 1);
         for (const std::string& n : ListDirectory(dir)) {
             std::string p = JoinPath(dir, n);
@@ -190,11 +188,11 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
 
     size_t k = last_parts.size() - 1;  // sub-directory levels below the base
     if (first_parts.size() < k + 1) {
-        return Status::InvalidArgument("-R range '" + spec + "': first path has fewer levels "
+        return Status::InvalidArgument("-R range '" + spec +
+                                       "': first path has fewer levels "
                                        "than last");
     }
-    std::vector<std::string> lo(first_parts.end() - static_cast<long>(k + 1),
-                                first_parts.end());
+    std::vector<std::string> lo(first_parts.end() - static_cast<long>(k + 1), first_parts.end());
     std::string base = absolute ? "/" : "";
     for (size_t i = 0; i + k + 1 < first_parts.size(); ++i) {
         base += (i ? "/" : "") + first_parts[i];
@@ -205,16 +203,17 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
     }
     const std::vector<std::string>& hi = last_parts;
     std::vector<std::string> rel;
-    Walk(base, rel,
-         [&](const std::vector<std::string>& r, bool is_dir) {
-             if (is_dir) {
-                 return r.size() <= k && ComparePrefix(r, lo, r.size()) >= 0 &&
-                        ComparePrefix(r, hi, r.size()) <= 0;
-             }
-             return r.size() == k + 1 && ComparePrefix(r, lo, k + 1) >= 0 &&
-                    ComparePrefix(r, hi, k + 1) <= 0;
-         },
-         out);
+    Walk(
+        base, rel,
+        [&](const std::vector<std::string>& r, bool is_dir) {
+            if (is_dir) {
+                return r.size() <= k && ComparePrefix(r, lo, r.size()) >= 0 &&
+                       ComparePrefix(r, hi, r.size()) <= 0;
+            }
+            return r.size() == k + 1 && ComparePrefix(r, lo, k + 1) >= 0 &&
+                   ComparePrefix(r, hi, k + 1) <= 0;
+        },
+        out);
     return Status::Ok();
 }
 
@@ -234,8 +233,7 @@ Status ExpandRead(const std::string& path, std::vector<std::string>* out) {
 
 bool IsSkippedName(const std::string& name) {
     return name.empty() || name[0] == '.' || name.rfind("nfcapd.current", 0) == 0 ||
-           name.find(".stat") != std::string::npos ||
-           name.find(".DS_Store") != std::string::npos ||
+           name.find(".stat") != std::string::npos || name.find(".DS_Store") != std::string::npos ||
            name.find("pcap") != std::string::npos;
 }
 
@@ -253,9 +251,9 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel) {
             "-r and -R are mutually exclusive. Please specify either -r or -R");
     }
     if (!sel.multi_dirs) {
-        Status s = sel.range ? ExpandRange(*sel.range, "", &files)
-                 : sel.read_path ? ExpandRead(*sel.read_path, &files)
-                                 : Status::InvalidArgument("no input files: use -r, -R or -M");
+        Status s = sel.range       ? ExpandRange(*sel.range, "", &files)
+                   : sel.read_path ? ExpandRead(*sel.read_path, &files)
+                                   : Status::InvalidArgument("no input files: use -r, -R or -M");
         if (!s.ok()) return s;
         return files;
     }

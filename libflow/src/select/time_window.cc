@@ -33,8 +33,8 @@ Result<uint64_t> ParseOneTime(const std::string& text) {
         size_t start = pos;
         while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
         if (static_cast<int>(pos - start) != kWidth[field]) {
-            return Status::InvalidArgument("Time format error: '" + text.substr(start, pos - start) +
-                                           "' unexpected.");
+            return Status::InvalidArgument("Time format error: '" +
+                                           text.substr(start, pos - start) + "' unexpected.");
         }
         value[field] = std::stoi(text.substr(start, pos - start));
         if (value[field] < kMin[field] || value[field] > kMax[field]) {

@@ -123,8 +123,9 @@ Status DecodeIpfix(DecoderState* st, ByteReader data, const Endpoint& from, uint
 
     Status status;
     // Bytes after the message are not ours (RFC 7011 §10.3.1: one message per datagram;
-    // nfcapd likewise ignores a second message glued behind the first); a message longer than the datagram was cut in
-    // transit (or by a capture's snap length): decode the sets that are complete.
+    // nfcapd likewise ignores a second message glued behind the first); a message longer
+    // than the datagram was cut in transit (or by a capture's snap length): decode the sets
+    // that are complete.
     ByteReader sets;
     if (!data.Sub(length - kHeaderLength, &sets)) {
         ex->Count(DecodeError::kMessageLengthMismatch);

@@ -181,7 +181,8 @@ TEST_CASE("output option -T puts 0x01 before every address field, before its pad
     CHECK(Header("fmt:%sa", tag) == "     Src IP Addr");
 }
 
-TEST_CASE("output option -6 prints full addresses 39 wide and widens the address headers", "[output]") {
+TEST_CASE("output option -6 prints full addresses 39 wide and widens the address headers",
+          "[output]") {
     OutputOptions wide;
     wide.long_v6 = true;
     FlowRecord r = SampleRecord(14);  // 2001:db8:abcd:1234:5678:9abc:def0:1234

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // File selection (-r/-R/-M) and -t parsing on directory trees made for each test.
-#include <catch2/catch.hpp>
+#include "flow/select.h"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include "flow/select.h"
 
 namespace fs = std::filesystem;
 
@@ -57,10 +56,9 @@ TEST_CASE("selection: -R forms select by name") {
     all.range = t / "d";
     auto r = flow::ExpandSelection(all);
     REQUIRE(r.ok());
-    CHECK(Names(*r, root) == std::vector<std::string>{"d/nfcapd.202612041500",
-                                                      "d/nfcapd.202612041505",
-                                                      "d/nfcapd.202612041510",
-                                                      "d/nfcapd.202612041515"});
+    CHECK(Names(*r, root) ==
+          std::vector<std::string>{"d/nfcapd.202612041500", "d/nfcapd.202612041505",
+                                   "d/nfcapd.202612041510", "d/nfcapd.202612041515"});
 
     flow::FileSelection range;
     range.range = t / "d/nfcapd.202612041505:nfcapd.202612041510";
@@ -86,7 +84,8 @@ TEST_CASE("selection: -R forms select by name") {
     CHECK_FALSE(flow::ExpandSelection(bad).ok());
 }
 
-TEST_CASE("selection: -R range across sub-directories, with and without the last file's sub-directory") {
+TEST_CASE(
+    "selection: -R range across sub-directories, with and without the last file's sub-directory") {
     TempTree t;
     for (const char* n : {"2026/12/03/nfcapd.202612032355", "2026/12/04/nfcapd.202612040000",
                           "2026/12/04/nfcapd.202612040005", "2026/12/05/nfcapd.202612050000"}) {
