@@ -37,7 +37,8 @@ as_set() {
 FILES="nf1625-none sf178-none sf1625-none sf171-none"
 STATS="srcip dstip ip srcport dstport port proto srcas dstas as inif outif router
        srcip:p dstport:p srcip/bytes ip/packets/bytes port/pps/bps/bpp dstip/flows:a
-       srcport/ipkg/ibyte"
+       srcport/ipkg/ibyte nhip nhbip prevas nextas if srctos dsttos dir srcmask dstmask mask
+       srcvlan dstvlan vlan ip/opkg/obyte/obps"
 for f in $FILES; do
     for s in $STATS; do
         as_set "$f" -s "$s" -n 0

@@ -91,8 +91,9 @@ Direction OrderDirection(StatOrder o) {
 }
 
 // One counted value: the address or number in hi/lo, plus the protocol (with :p) in `aux`.
-// The address family is not part of the key: as in nfdump, :: and 0.0.0.0 are one entry,
-// printed in the family of the first record counted for it.
+// The address family is not part of the key: nfdump 1.7.1 keys and prints statistics by
+// value alone, an address with a zero upper half as IPv4 (so :: is 0.0.0.0 and
+// ::ffff:a.b.c.d is a.b.c.d), everything else as IPv6.
 struct StatKey {
     uint64_t hi = 0;
     uint64_t lo = 0;
@@ -110,7 +111,6 @@ struct StatCounters {
     uint64_t out_bytes = 0;
     uint64_t first_ms = UINT64_MAX;
     uint64_t last_ms = 0;
-    bool v6 = false;  // family of the first record counted
 };
 
 // The numbers one row prints, for one direction.
@@ -221,13 +221,12 @@ struct ElementStat::Impl {
     StatSpec spec;
     detail::FlatTable<StatKey, StatCounters> table;
 
-    void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo, bool v6) {
+    void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
         StatKey key;
         key.hi = hi;
         key.lo = lo;
         key.aux = spec.per_proto ? rec.proto : 0u;
         StatCounters& c = table.FindOrInsert(key);
-        if (c.flows == 0) c.v6 = v6;
         c.flows += rec.flows != 0 ? rec.flows : 1;
         c.in_packets += rec.packets;
         c.in_bytes += rec.bytes;
@@ -237,11 +236,9 @@ struct ElementStat::Impl {
         if (rec.last_ms > c.last_ms) c.last_ms = rec.last_ms;
     }
 
-    void CountIp(const FlowRecord& rec, const IpAddr& a, bool v6) {
-        Count(rec, a.hi, a.lo, v6);
-    }
+    void CountIp(const FlowRecord& rec, const IpAddr& a) { Count(rec, a.hi, a.lo); }
 
-    void CountNumber(const FlowRecord& rec, uint64_t n) { Count(rec, 0, n, false); }
+    void CountNumber(const FlowRecord& rec, uint64_t n) { Count(rec, 0, n); }
 
     void PrintTable(const OrderSpec& order, const StatPrintOptions& opt,
                     const output::Summary& totals, std::string* out) const;
@@ -259,21 +256,15 @@ size_t ElementStat::size() const { return impl_->table.size(); }
 void ElementStat::Add(const FlowRecord& rec) {
     Impl& s = *impl_;
     switch (s.spec.kind) {
-        case StatKind::kSrcIp: s.CountIp(rec, rec.src_addr, rec.IsV6()); break;
-        case StatKind::kDstIp: s.CountIp(rec, rec.dst_addr, rec.IsV6()); break;
+        case StatKind::kSrcIp: s.CountIp(rec, rec.src_addr); break;
+        case StatKind::kDstIp: s.CountIp(rec, rec.dst_addr); break;
         case StatKind::kIp:
-            s.CountIp(rec, rec.src_addr, rec.IsV6());
-            s.CountIp(rec, rec.dst_addr, rec.IsV6());
+            s.CountIp(rec, rec.src_addr);
+            s.CountIp(rec, rec.dst_addr);
             break;
-        case StatKind::kNextHop:
-            s.CountIp(rec, rec.ip_next_hop, rec.Has(kExIpNextHopV6));
-            break;
-        case StatKind::kBgpNextHop:
-            s.CountIp(rec, rec.bgp_next_hop, rec.Has(kExBgpNextHopV6));
-            break;
-        case StatKind::kRouter:
-            s.CountIp(rec, rec.received_from, rec.Has(kExIpReceivedV6));
-            break;
+        case StatKind::kNextHop: s.CountIp(rec, rec.ip_next_hop); break;
+        case StatKind::kBgpNextHop: s.CountIp(rec, rec.bgp_next_hop); break;
+        case StatKind::kRouter: s.CountIp(rec, rec.received_from); break;
         case StatKind::kSrcPort: s.CountNumber(rec, rec.src_port); break;
         case StatKind::kDstPort: s.CountNumber(rec, rec.dst_port); break;
         case StatKind::kPort:
@@ -304,11 +295,12 @@ void ElementStat::Add(const FlowRecord& rec) {
             s.CountNumber(rec, rec.src_mask);
             s.CountNumber(rec, rec.dst_mask);
             break;
-        case StatKind::kSrcVlan: s.CountNumber(rec, rec.src_vlan); break;
-        case StatKind::kDstVlan: s.CountNumber(rec, rec.dst_vlan); break;
+        case StatKind::kSrcVlan: s.CountNumber(rec, rec.src_vlan & 0xffffu); break;
+        case StatKind::kDstVlan: s.CountNumber(rec, rec.dst_vlan & 0xffffu); break;
         case StatKind::kVlan:
-            s.CountNumber(rec, rec.src_vlan);
-            s.CountNumber(rec, rec.dst_vlan);
+            // 1.7.1 counts vlans in 16 bits.
+            s.CountNumber(rec, rec.src_vlan & 0xffffu);
+            s.CountNumber(rec, rec.dst_vlan & 0xffffu);
             break;
     }
 }
@@ -372,7 +364,7 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         RowValues v = Values(c, dir);
         uint64_t first = c.first_ms == UINT64_MAX ? 0 : c.first_ms;
         uint64_t duration_ms = c.last_ms > first ? c.last_ms - first : 0;
-        bool v6 = c.v6;
+        bool v6 = slot.key.hi != 0;
 
         char value[output::kTextSize];
         if (info.address) {
