@@ -40,7 +40,12 @@ const char kUsage[] =
     "-s <stat>[:p][/order]\tTop-N statistics of an element: srcip, dstip, ip, srcport,\n"
     "\t\tdstport, port, proto, srcas, dstas, as, inif, outif, if, router, ...;\n"
     "\t\torders flows, packets, bytes, pps, bps, bpp (and i/o variants)\n"
-    "-n <num>\trows per statistics table (default 10, 0 = all)\n"
+    "-n <num>\trows per statistics table (default 10, 0 = all) or aggregated records\n"
+    "-a\t\taggregate records by proto, addresses and ports\n"
+    "-A <keys>\taggregate by keys: proto, srcip, dstip, srcport, dstport, srcip4/N,\n"
+    "\t\tdstip4/N, srcip6/N, dstip6/N, srcas, dstas, inif, outif, router, ...\n"
+    "-O <order>\tsort aggregated records: flows, packets, bytes, pps, bps, bpp, tstart,\n"
+    "\t\ttend, duration (:a or :d for the direction)\n"
     "-I\t\tprint the statistics of the selected files\n"
     "-v <file>\tverify a file\n"
     "-i <ident>\tchange the ident of the -r file\n"
@@ -58,7 +63,7 @@ bool ParseCount(const char* text, uint64_t* out) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -a/-A/-b/-B aggregation, -s record, -O ordering, -l/-L, -m, -E, -x,
+    // TODO: -b/-B aggregation, -s record, -O without -a/-A, -l/-L, -m, -E, -x,
     // -g, -J, -C, -G, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
@@ -93,6 +98,29 @@ int main(int argc, char** argv) {
                          "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:R:XZt:TVv:x:l:L:o:")) != -1) {
         switch (c) {
             case '6': opt.output.long_v6 = true; break;
+            case 'a':
+                opt.aggregate = true;
+                if (opt.aggregation.keys.empty()) opt.aggregation.five_tuple = true;
+                break;
+            case 'A': {
+                auto spec = flow::aggregate::ParseAggregateSpec(optarg);
+                if (!spec.ok()) {
+                    std::fprintf(stderr, "%s\n", spec.status().message().c_str());
+                    return 1;
+                }
+                opt.aggregate = true;
+                opt.aggregation = std::move(*spec);
+                break;
+            }
+            case 'O': {
+                auto order = flow::aggregate::ParseRecordOrder(optarg);
+                if (!order.ok()) {
+                    std::fprintf(stderr, "%s\n", order.status().message().c_str());
+                    return 1;
+                }
+                opt.order = *order;
+                break;
+            }
             case 'c':
                 if (!ParseCount(optarg, &opt.limit) || opt.limit == 0) {
                     std::fprintf(stderr, "Option -c needs a number > 0\n");
@@ -130,6 +158,7 @@ int main(int argc, char** argv) {
                     return 1;
                 }
                 opt.top_n = static_cast<size_t>(n);
+                opt.top_n_given = true;
                 break;
             }
             case 'o': opt.format = optarg; break;
@@ -186,6 +215,9 @@ int main(int argc, char** argv) {
             default:
                 return NotYet(static_cast<char>(c));
         }
+    }
+    if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.aggregate) {
+        return NotYet('O');  // TODO: -O on a plain listing (sort the records)
     }
     // Every remaining word is part of the filter, joined by single spaces. A filter given on
     // the command line wins over -f.

@@ -32,6 +32,10 @@ struct Options {
     bool dump_filter = false;                // -X
     std::vector<flow::aggregate::StatSpec> stats;  // -s, in command-line order
     size_t top_n = 10;                       // -n: rows per table; 0 = all
+    bool top_n_given = false;                // -n seen: limits -a/-A output too
+    bool aggregate = false;                  // -a or -A
+    flow::aggregate::AggregateSpec aggregation;  // -A keys, or five_tuple for -a
+    flow::aggregate::RecordOrderSpec order;  // -O
 };
 
 // Version line in the shape console installers parse: the first three numbers are the

@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,14 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     if (writing) out_opts.quiet = true;
 
     std::string format = opt.format.empty() ? "line" : opt.format;
+    // -a/-A: passed records are grouped and the groups printed at the end.
+    std::optional<flow::aggregate::Aggregator> aggregator;
+    if (opt.aggregate && opt.stats.empty() && !writing) {
+        aggregator.emplace(opt.aggregation);
+        if (opt.format.empty() && !opt.aggregation.five_tuple) {
+            format = opt.aggregation.AutoFormat();
+        }
+    }
     // -s: passed records are counted into the statistics instead of being printed.
     std::vector<flow::aggregate::ElementStat> stats;
     if (!writing) {
@@ -83,7 +92,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     bool stop = false;
     int rc = 0;
 
-    if (!stat_mode) printer->Begin();
+    if (!stat_mode && !aggregator) printer->Begin();
     for (const std::string& path : files) {
         if (stop) break;
         flow::ReaderOptions ro;
@@ -141,6 +150,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                                      s.ToString().c_str());
                         return 1;
                     }
+                } else if (aggregator) {
+                    aggregator->Add(rec);
                 } else if (stat_mode) {
                     for (flow::aggregate::ElementStat& st : stats) st.Add(rec);
                 } else {
@@ -175,6 +186,11 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         return rc;
     }
     if (stat_mode) return PrintStats(opt, stats, summary, run, printer->kind());
+    if (aggregator) {
+        printer->Begin();
+        size_t limit = opt.top_n_given ? opt.top_n : 0;
+        for (const flow::FlowRecord* g : aggregator->Groups(opt.order, limit)) printer->Print(*g);
+    }
     flow::Status s = printer->Finish(summary, run);
     if (!s.ok()) {
         // A closed pipe (`| head`) is not worth a message; anything else is.

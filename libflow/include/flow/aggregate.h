@@ -86,3 +86,70 @@ private:
 };
 
 }  // namespace flow::aggregate
+
+namespace flow::aggregate {
+
+// One -A aggregation key field.
+enum class AggField : uint8_t {
+    kProto, kSrcIp, kDstIp, kSrcPort, kDstPort, kSrcAs, kDstAs, kInIf, kOutIf, kRouter,
+    kSrcTos, kDstTos, kSrcVlan, kDstVlan, kSrcMask, kDstMask, kNextAs, kPrevAs, kNextHop,
+    kBgpNextHop,
+};
+
+struct AggKeySpec {
+    AggField field = AggField::kProto;
+    int v4_bits = 0;  // srcip4/N: mask applied as 1.7.1 does (see AggregateSpec)
+    int v6_bits = 0;  // srcip6/N
+};
+
+// The record grouping of one run: -a (five_tuple) or the -A key list.
+struct AggregateSpec {
+    bool five_tuple = false;
+    std::vector<AggKeySpec> keys;  // command-line order
+    // The automatic -o format for -A: "fmt:%ts %td  <tokens> %pkt %byt %bps %bpp %fl".
+    std::string AutoFormat() const;
+};
+
+// Parses an -A argument ("srcip,dstport", "srcip4/24,proto"). Fails with InvalidArgument and
+// nfdump's messages (Unknown aggregation field, Duplicate aggregation mask, subnet errors).
+Result<AggregateSpec> ParseAggregateSpec(std::string_view arg);
+
+// -O orders of aggregated records.
+enum class RecordOrder : uint8_t {
+    kNone, kFlows, kPackets, kInPackets, kOutPackets, kBytes, kInBytes, kOutBytes, kPps, kBps,
+    kBpp, kTstart, kTend, kDuration,
+};
+
+struct RecordOrderSpec {
+    RecordOrder order = RecordOrder::kNone;
+    bool ascending = false;
+};
+
+// Parses an -O argument ("bytes", "tstart", "flows:a"). Fails with InvalidArgument.
+Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg);
+
+// Groups records by an AggregateSpec. Add() packs the key into fixed bytes and probes a flat
+// table; a new group appends one record, existing groups add counters in place.
+// -A groups carry only their key fields and counters; -a groups keep the first record's
+// fields and OR the TCP flags, as nfdump 1.7.1 prints them. Thread-compatible.
+class Aggregator {
+public:
+    explicit Aggregator(AggregateSpec spec);
+    Aggregator(Aggregator&&) noexcept;
+    Aggregator& operator=(Aggregator&&) noexcept;
+    ~Aggregator();
+
+    void Add(const FlowRecord& rec);
+
+    size_t size() const;
+
+    // The groups: without an order in first-seen order (nfdump prints hash order), else
+    // sorted; at most `limit` (0 = all).
+    std::vector<const FlowRecord*> Groups(const RecordOrderSpec& order, size_t limit) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flow::aggregate

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Record aggregation (-a, -A) and -O ordering: key parsing with nfdump 1.7.1's messages, the
+// fixed-size packed key, the FlatTable of group indexes and the Top-N selection.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "aggregate/flat_table.h"
+#include "flow/aggregate.h"
+
+namespace flow::aggregate {
+
+namespace {
+
+struct FieldInfo {
+    const char* name;
+    const char* token;
+    AggField field;
+    bool address;
+};
+
+const FieldInfo kFields[] = {
+    {"proto", "%pr", AggField::kProto, false},
+    {"srcip", "%sa", AggField::kSrcIp, true},
+    {"dstip", "%da", AggField::kDstIp, true},
+    {"srcport", "%sp", AggField::kSrcPort, false},
+    {"dstport", "%dp", AggField::kDstPort, false},
+    {"srcas", "%sas", AggField::kSrcAs, false},
+    {"dstas", "%das", AggField::kDstAs, false},
+    {"inif", "%in", AggField::kInIf, false},
+    {"outif", "%out", AggField::kOutIf, false},
+    {"router", "%ra", AggField::kRouter, true},
+    {"srctos", "%stos", AggField::kSrcTos, false},
+    {"dsttos", "%dtos", AggField::kDstTos, false},
+    {"srcvlan", "%svln", AggField::kSrcVlan, false},
+    {"dstvlan", "%dvln", AggField::kDstVlan, false},
+    {"srcmask", "%smk", AggField::kSrcMask, false},
+    {"dstmask", "%dmk", AggField::kDstMask, false},
+    {"nextas", "%nas", AggField::kNextAs, false},
+    {"prevas", "%pas", AggField::kPrevAs, false},
+    {"next", "%nh", AggField::kNextHop, true},
+    {"bgpnext", "%nhb", AggField::kBgpNextHop, true},
+};
+
+const FieldInfo& Info(AggField f) {
+    for (const FieldInfo& i : kFields) {
+        if (i.field == f) return i;
+    }
+    return kFields[0];
+}
+
+std::string Lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+
+// The packed key: every field in its own word, addresses in two.
+constexpr size_t kKeyWords = 12;
+
+struct PackedKey {
+    uint64_t w[kKeyWords] = {};
+
+    bool operator==(const PackedKey& o) const { return std::memcmp(w, o.w, sizeof(w)) == 0; }
+    uint64_t Hash() const {
+        uint64_t h = 0x9e3779b97f4a7c15ULL;
+        for (uint64_t x : w) h = detail::Mix64(h ^ x) + 0x632be59bd9b4e019ULL;
+        return h;
+    }
+};
+
+// nfdump 1.7.1's masks: the v4 mask works on the low 64 bits of any address, the v6 mask on
+// both halves (spec 2.6 quirk), so mixed families come out odd exactly as there.
+IpAddr Masked(IpAddr a, const AggKeySpec& k) {
+    if (k.v4_bits > 0) a.lo &= ~uint64_t{0} << (32 - k.v4_bits);
+    if (k.v6_bits > 0) {
+        if (k.v6_bits <= 64) {
+            a.hi &= k.v6_bits == 64 ? ~uint64_t{0} : ~uint64_t{0} << (64 - k.v6_bits);
+            a.lo = 0;
+        } else {
+            a.lo &= ~uint64_t{0} << (128 - k.v6_bits);
+        }
+    }
+    return a;
+}
+
+}  // namespace
+
+std::string AggregateSpec::AutoFormat() const {
+    std::string fmt = "fmt:%ts %td ";
+    for (const AggKeySpec& k : keys) {
+        fmt += ' ';
+        fmt += Info(k.field).token;
+    }
+    fmt += "  %pkt %byt %bps %bpp %fl";
+    return fmt;
+}
+
+Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
+    AggregateSpec spec;
+    std::string all = Lower(arg);
+    size_t pos = 0;
+    while (pos <= all.size()) {
+        size_t comma = all.find(',', pos);
+        if (comma == std::string::npos) comma = all.size();
+        std::string word = all.substr(pos, comma - pos);
+        pos = comma + 1;
+        if (word.empty()) continue;
+
+        std::string name = word;
+        int bits = -1;
+        size_t slash = word.find('/');
+        if (slash != std::string::npos) {
+            name = word.substr(0, slash);
+            bits = std::atoi(word.c_str() + slash + 1);
+        }
+        AggKeySpec k;
+        char family = 0;
+        if ((name == "srcip4" || name == "dstip4" || name == "srcip6" || name == "dstip6")) {
+            family = name.back();
+            if (bits < 0) {
+                return Status::InvalidArgument("'" + name +
+                                               "' needs number of subnet bits to aggregate");
+            }
+            name.pop_back();
+            int max = family == '4' ? 32 : 128;
+            if (bits < 1 || bits > max) {
+                return Status::InvalidArgument("Subnet mask length '" + std::to_string(bits) +
+                                               "' out of range for IPv" + family);
+            }
+            (family == '4' ? k.v4_bits : k.v6_bits) = bits;
+        } else if (bits >= 0) {
+            return Status::InvalidArgument("Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to "
+                                           "aggregate with explicit netmask: '" + word + "'");
+        }
+        const FieldInfo* info = nullptr;
+        for (const FieldInfo& f : kFields) {
+            if (name == f.name) info = &f;
+        }
+        if (info == nullptr) {
+            return Status::InvalidArgument("Unknown aggregation field '" + word + "'");
+        }
+        k.field = info->field;
+        for (const AggKeySpec& prev : spec.keys) {
+            if (prev.field == k.field) {
+                return Status::InvalidArgument(std::string("Duplicate aggregation mask: ") +
+                                               info->name);
+            }
+        }
+        spec.keys.push_back(k);
+    }
+    if (spec.keys.empty()) return Status::InvalidArgument("Unknown aggregation field ''");
+    return spec;
+}
+
+Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg) {
+    static const std::pair<const char*, RecordOrder> kNames[] = {
+        {"flows", RecordOrder::kFlows},     {"packets", RecordOrder::kPackets},
+        {"ipkg", RecordOrder::kInPackets},  {"opkg", RecordOrder::kOutPackets},
+        {"bytes", RecordOrder::kBytes},     {"ibyte", RecordOrder::kInBytes},
+        {"obyte", RecordOrder::kOutBytes},  {"pps", RecordOrder::kPps},
+        {"bps", RecordOrder::kBps},         {"bpp", RecordOrder::kBpp},
+        {"tstart", RecordOrder::kTstart},   {"tend", RecordOrder::kTend},
+        {"duration", RecordOrder::kDuration},
+    };
+    std::string word = Lower(arg);
+    RecordOrderSpec spec;
+    std::string name = word.substr(0, word.find(':'));
+    int direction = 0;  // 0 = the order's default
+    if (name.size() != word.size()) {
+        std::string dir = word.substr(name.size() + 1);
+        if (dir == "a") {
+            direction = 1;
+        } else if (dir == "d") {
+            direction = -1;
+        } else {
+            return Status::InvalidArgument("Unknown print order '" + name + "'");
+        }
+    }
+    for (const auto& [n, o] : kNames) {
+        if (name == n) spec.order = o;
+    }
+    if (spec.order == RecordOrder::kNone) {
+        return Status::InvalidArgument("Unknown print order '" + std::string(arg) + "'");
+    }
+    bool default_asc = spec.order == RecordOrder::kTstart || spec.order == RecordOrder::kTend;
+    spec.ascending = direction == 0 ? default_asc : direction > 0;
+    return spec;
+}
+
+struct Aggregator::Impl {
+    AggregateSpec spec;
+    detail::FlatTable<PackedKey, uint32_t> table;  // key -> index into groups + 1
+    std::vector<FlowRecord> groups;
+
+    PackedKey Pack(const FlowRecord& rec) const {
+        PackedKey key;
+        if (spec.five_tuple) {
+            key.w[0] = rec.src_addr.hi;
+            key.w[1] = rec.src_addr.lo;
+            key.w[2] = rec.dst_addr.hi;
+            key.w[3] = rec.dst_addr.lo;
+            key.w[4] = uint64_t{rec.src_port} << 32 | uint64_t{rec.dst_port} << 16 | rec.proto;
+            return key;
+        }
+        size_t w = 0;
+        uint64_t families = 0;  // one bit per address key: set for IPv6
+        for (const AggKeySpec& k : spec.keys) {
+            IpAddr a;
+            bool v6 = rec.IsV6();
+            switch (k.field) {
+                case AggField::kProto: key.w[w++] = rec.proto; continue;
+                case AggField::kSrcPort: key.w[w++] = rec.src_port; continue;
+                case AggField::kDstPort: key.w[w++] = rec.dst_port; continue;
+                case AggField::kSrcAs: key.w[w++] = rec.src_as; continue;
+                case AggField::kDstAs: key.w[w++] = rec.dst_as; continue;
+                case AggField::kInIf: key.w[w++] = rec.input; continue;
+                case AggField::kOutIf: key.w[w++] = rec.output; continue;
+                case AggField::kSrcTos: key.w[w++] = rec.src_tos; continue;
+                case AggField::kDstTos: key.w[w++] = rec.dst_tos; continue;
+                case AggField::kSrcVlan: key.w[w++] = rec.src_vlan; continue;
+                case AggField::kDstVlan: key.w[w++] = rec.dst_vlan; continue;
+                case AggField::kSrcMask: key.w[w++] = rec.src_mask; continue;
+                case AggField::kDstMask: key.w[w++] = rec.dst_mask; continue;
+                case AggField::kNextAs: key.w[w++] = rec.next_as; continue;
+                case AggField::kPrevAs: key.w[w++] = rec.prev_as; continue;
+                case AggField::kSrcIp: a = Masked(rec.src_addr, k); break;
+                case AggField::kDstIp: a = Masked(rec.dst_addr, k); break;
+                case AggField::kRouter:
+                    a = rec.received_from;
+                    v6 = rec.Has(kExIpReceivedV6);
+                    break;
+                case AggField::kNextHop:
+                    a = rec.ip_next_hop;
+                    v6 = rec.Has(kExIpNextHopV6);
+                    break;
+                case AggField::kBgpNextHop:
+                    a = rec.bgp_next_hop;
+                    v6 = rec.Has(kExBgpNextHopV6);
+                    break;
+            }
+            if (w + 3 > kKeyWords) break;  // the last word holds the family bits
+            families = families << 1 | (v6 ? 1u : 0u);
+            key.w[w++] = a.hi;
+            key.w[w++] = a.lo;
+        }
+        key.w[kKeyWords - 1] = families;
+        return key;
+    }
+
+    // A new -A group: the key fields of `rec` (masked), its family, and zero elsewhere.
+    FlowRecord KeyRecord(const FlowRecord& rec) const {
+        FlowRecord g;
+        // The address family and the router element travel (a zero router prints as
+        // 0.0.0.0 or :: by its element, as in nfdump); next-hop elements only when they are
+        // keys, otherwise those columns print 0.0.0.0 as in nfdump.
+        uint64_t keep = (uint64_t{1} << kExGenericFlow) | (uint64_t{1} << kExIpv4Flow) |
+                        (uint64_t{1} << kExIpv6Flow) | (uint64_t{1} << kExFlowMisc) |
+                        (uint64_t{1} << kExCntFlow) | (uint64_t{1} << kExVlan) |
+                        (uint64_t{1} << kExAsRouting) | (uint64_t{1} << kExAsAdjacent) |
+                        (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
+        for (const AggKeySpec& k : spec.keys) {
+            if (k.field == AggField::kNextHop) {
+                keep |= (uint64_t{1} << kExIpNextHopV4) | (uint64_t{1} << kExIpNextHopV6);
+            } else if (k.field == AggField::kBgpNextHop) {
+                keep |= (uint64_t{1} << kExBgpNextHopV4) | (uint64_t{1} << kExBgpNextHopV6);
+            }
+        }
+        g.present = rec.present & keep;
+        for (const AggKeySpec& k : spec.keys) {
+            switch (k.field) {
+                case AggField::kProto: g.proto = rec.proto; break;
+                case AggField::kSrcPort: g.src_port = rec.src_port; break;
+                case AggField::kDstPort: g.dst_port = rec.dst_port; break;
+                case AggField::kSrcAs: g.src_as = rec.src_as; break;
+                case AggField::kDstAs: g.dst_as = rec.dst_as; break;
+                case AggField::kInIf: g.input = rec.input; break;
+                case AggField::kOutIf: g.output = rec.output; break;
+                case AggField::kSrcTos: g.src_tos = rec.src_tos; break;
+                case AggField::kDstTos: g.dst_tos = rec.dst_tos; break;
+                case AggField::kSrcVlan: g.src_vlan = rec.src_vlan; break;
+                case AggField::kDstVlan: g.dst_vlan = rec.dst_vlan; break;
+                case AggField::kSrcMask: g.src_mask = rec.src_mask; break;
+                case AggField::kDstMask: g.dst_mask = rec.dst_mask; break;
+                case AggField::kNextAs: g.next_as = rec.next_as; break;
+                case AggField::kPrevAs: g.prev_as = rec.prev_as; break;
+                case AggField::kSrcIp: g.src_addr = Masked(rec.src_addr, k); break;
+                case AggField::kDstIp: g.dst_addr = Masked(rec.dst_addr, k); break;
+                case AggField::kRouter: g.received_from = rec.received_from; break;
+                case AggField::kNextHop: g.ip_next_hop = rec.ip_next_hop; break;
+                case AggField::kBgpNextHop: g.bgp_next_hop = rec.bgp_next_hop; break;
+            }
+        }
+        g.flows = 0;
+        g.first_ms = rec.first_ms;
+        g.last_ms = rec.last_ms;
+        return g;
+    }
+};
+
+Aggregator::Aggregator(AggregateSpec spec) : impl_(std::make_unique<Impl>()) {
+    impl_->spec = std::move(spec);
+}
+Aggregator::Aggregator(Aggregator&&) noexcept = default;
+Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
+Aggregator::~Aggregator() = default;
+
+size_t Aggregator::size() const { return impl_->groups.size(); }
+
+void Aggregator::Add(const FlowRecord& rec) {
+    Impl& s = *impl_;
+    uint32_t& slot = s.table.FindOrInsert(s.Pack(rec));
+    if (slot == 0) {
+        if (s.spec.five_tuple) {
+            s.groups.push_back(rec);
+            s.groups.back().flows = rec.flows != 0 ? rec.flows : 1;
+        } else {
+            s.groups.push_back(s.KeyRecord(rec));
+            FlowRecord& g = s.groups.back();
+            g.flows = rec.flows != 0 ? rec.flows : 1;
+            g.packets = rec.packets;
+            g.bytes = rec.bytes;
+            g.out_packets = rec.out_packets;
+            g.out_bytes = rec.out_bytes;
+        }
+        slot = static_cast<uint32_t>(s.groups.size());
+        return;
+    }
+    FlowRecord& g = s.groups[slot - 1];
+    g.flows += rec.flows != 0 ? rec.flows : 1;
+    g.packets += rec.packets;
+    g.bytes += rec.bytes;
+    g.out_packets += rec.out_packets;
+    g.out_bytes += rec.out_bytes;
+    if (rec.first_ms < g.first_ms) g.first_ms = rec.first_ms;
+    if (rec.last_ms > g.last_ms) g.last_ms = rec.last_ms;
+    if (s.spec.five_tuple) g.tcp_flags |= rec.tcp_flags;
+}
+
+namespace {
+
+uint64_t OrderValue(const FlowRecord& r, RecordOrder o) {
+    uint64_t packets = r.packets + r.out_packets;
+    uint64_t bytes = r.bytes + r.out_bytes;
+    uint64_t duration_ms = r.last_ms > r.first_ms ? r.last_ms - r.first_ms : 0;
+    double seconds = static_cast<double>(duration_ms) / 1000.0;
+    switch (o) {
+        case RecordOrder::kNone: return 0;
+        case RecordOrder::kFlows: return r.flows;
+        case RecordOrder::kPackets: return packets;
+        case RecordOrder::kInPackets: return r.packets;
+        case RecordOrder::kOutPackets: return r.out_packets;
+        case RecordOrder::kBytes: return bytes;
+        case RecordOrder::kInBytes: return r.bytes;
+        case RecordOrder::kOutBytes: return r.out_bytes;
+        case RecordOrder::kPps:
+            return seconds > 0 ? static_cast<uint64_t>(static_cast<double>(packets) / seconds) : 0;
+        case RecordOrder::kBps:
+            return seconds > 0 ? static_cast<uint64_t>(8.0 * static_cast<double>(bytes) / seconds)
+                               : 0;
+        case RecordOrder::kBpp: return packets != 0 ? bytes / packets : 0;
+        case RecordOrder::kTstart: return r.first_ms;
+        case RecordOrder::kTend: return r.last_ms;
+        case RecordOrder::kDuration: return duration_ms;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
+                                                  size_t limit) const {
+    const std::vector<FlowRecord>& groups = impl_->groups;
+    size_t n = limit == 0 ? groups.size() : std::min(limit, groups.size());
+    std::vector<const FlowRecord*> out;
+    out.reserve(n);
+    if (order.order == RecordOrder::kNone) {
+        for (size_t i = 0; i < n; ++i) out.push_back(&groups[i]);
+        return out;
+    }
+    std::vector<std::pair<uint64_t, uint32_t>> rank;
+    rank.reserve(groups.size());
+    for (size_t i = 0; i < groups.size(); ++i) {
+        rank.emplace_back(OrderValue(groups[i], order.order), static_cast<uint32_t>(i));
+    }
+    // Equal values keep first-seen order.
+    auto before = [&](const std::pair<uint64_t, uint32_t>& a,
+                      const std::pair<uint64_t, uint32_t>& b) {
+        if (a.first != b.first) return order.ascending ? a.first < b.first : a.first > b.first;
+        return a.second < b.second;
+    };
+    std::partial_sort(rank.begin(), rank.begin() + static_cast<long>(n), rank.end(), before);
+    for (size_t i = 0; i < n; ++i) out.push_back(&groups[rank[i].second]);
+    return out;
+}
+
+}  // namespace flow::aggregate
