@@ -3,6 +3,7 @@
 // Options the way nfdump's getopt does (bundling, glued values, options after the filter)
 // and dispatches to the run modes in query.cc.
 #include <getopt.h>
+#include <strings.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -63,7 +64,7 @@ bool ParseCount(const char* text, uint64_t* out) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -b/-B aggregation, -s record, -O without -a/-A, -l/-L, -m, -E, -x,
+    // TODO: -b/-B aggregation, -O without -a/-A, -l/-L, -m, -E, -x,
     // -g, -J, -C, -G, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
@@ -187,9 +188,19 @@ int main(int argc, char** argv) {
                 any_input = true;
                 break;
             case 's': {
-                if (std::strncmp(optarg, "record", 6) == 0 &&
+                if (strncasecmp(optarg, "record", 6) == 0 &&
                     (optarg[6] == '\0' || optarg[6] == '/')) {
-                    return NotYet('s');  // TODO: -s record (flow record statistics)
+                    // The orders parse as an element statistic's; "record" names none.
+                    auto spec = flow::aggregate::ParseStatSpec(std::string("srcip") + (optarg + 6));
+                    auto orders = spec.ok() ? flow::aggregate::RecordOrders(*spec)
+                                            : std::vector<flow::aggregate::RecordOrderSpec>();
+                    if (orders.empty() || !opt.record_orders.empty()) {
+                        std::fprintf(stderr, "Unknown stat: '%s'!\n", optarg);
+                        return 1;
+                    }
+                    opt.record_orders = std::move(orders);
+                    opt.record_position = 0;  // nfdump prints it before element tables
+                    break;
                 }
                 auto spec = flow::aggregate::ParseStatSpec(optarg);
                 if (!spec.ok()) {
@@ -215,6 +226,10 @@ int main(int argc, char** argv) {
             default:
                 return NotYet(static_cast<char>(c));
         }
+    }
+    if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.record_orders.empty()) {
+        std::fprintf(stderr, "-s record and -O (-m) are mutually exclusive options\n");
+        return 1;
     }
     if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.aggregate) {
         return NotYet('O');  // TODO: -O on a plain listing (sort the records)

@@ -36,6 +36,10 @@ struct Options {
     bool aggregate = false;                  // -a or -A
     flow::aggregate::AggregateSpec aggregation;  // -A keys, or five_tuple for -a
     flow::aggregate::RecordOrderSpec order;  // -O
+    // -s record[/orders]: the orders (canonical sequence) and how many element statistics
+    // print before it (0: nfdump 1.7.1 prints it first); empty orders = no -s record.
+    std::vector<flow::aggregate::RecordOrderSpec> record_orders;
+    size_t record_position = 0;
 };
 
 // Version line in the shape console installers parse: the first three numbers are the

@@ -34,22 +34,57 @@ void WidenWindow(const flow::FileInfo& info, uint64_t* first_s, uint64_t* last_s
 }
 
 // Ends a -s run: "No matching flows" when nothing passed, every table in command-line
-// order, then the summary block (text or csv) unless quiet.
+// order (element tables as text or csv, -s record tables through the record printer), then
+// the summary block (text or csv) unless quiet.
 int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementStat>& stats,
-               const flow::output::Summary& summary, const flow::output::RunInfo& run,
-               flow::output::FormatKind kind) {
+               const flow::aggregate::Aggregator* records, flow::output::Printer* printer,
+               const flow::output::Summary& summary, const flow::output::RunInfo& run) {
     flow::aggregate::StatPrintOptions po;
     po.top_n = opt.top_n;
-    po.csv = kind == flow::output::FormatKind::kCsv;
+    po.csv = printer->kind() == flow::output::FormatKind::kCsv;
     po.quiet = opt.output.quiet;
     po.plain = opt.output.plain_numbers;
     po.long_v6 = opt.output.long_v6;
+    bool failed = false;
     std::string text;
+    auto write_text = [&] {
+        if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) failed = true;
+        text.clear();
+    };
+    // -s record: per order a heading, the format's header and the top records; no blank line.
+    auto print_records = [&] {
+        for (const flow::aggregate::RecordOrderSpec& order : opt.record_orders) {
+            if (!po.quiet && !po.csv) {
+                const char* name = flow::aggregate::RecordOrderName(order.order);
+                char line[128];
+                if (po.top_n == 0) {
+                    std::snprintf(line, sizeof(line), "Top flows ordered by %s:\n", name);
+                } else {
+                    std::snprintf(line, sizeof(line), "Top %zu flows ordered by %s:\n",
+                                  po.top_n, name);
+                }
+                text += line;
+                write_text();
+            }
+            printer->PrintHeader();
+            for (const flow::FlowRecord* g : records->Groups(order, po.top_n)) printer->Print(*g);
+            if (!printer->Flush().ok()) failed = true;
+        }
+    };
+
     if (run.passed == 0) text += "No matching flows\n";
-    for (const flow::aggregate::ElementStat& st : stats) st.Print(po, summary, &text);
+    for (size_t i = 0; i <= stats.size(); ++i) {
+        // With nothing passed nfdump prints no record table at all (element tables stay).
+        if (records != nullptr && run.passed != 0 && i == opt.record_position) {
+            write_text();
+            print_records();
+        }
+        if (i < stats.size()) stats[i].Print(po, summary, &text);
+    }
     if (!po.quiet) text += flow::output::FormatSummary(summary, run, po.plain, po.csv);
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) return 1;
-    return std::fflush(stdout) == 0 ? 0 : 1;
+    write_text();
+    if (std::fflush(stdout) != 0) failed = true;
+    return failed ? 1 : 0;
 }
 
 }  // namespace
@@ -62,20 +97,26 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     if (writing) out_opts.quiet = true;
 
     std::string format = opt.format.empty() ? "line" : opt.format;
-    // -a/-A: passed records are grouped and the groups printed at the end.
-    std::optional<flow::aggregate::Aggregator> aggregator;
-    if (opt.aggregate && opt.stats.empty() && !writing) {
-        aggregator.emplace(opt.aggregation);
-        if (opt.format.empty() && !opt.aggregation.five_tuple) {
-            format = opt.aggregation.AutoFormat();
-        }
-    }
     // -s: passed records are counted into the statistics instead of being printed.
     std::vector<flow::aggregate::ElementStat> stats;
     if (!writing) {
         for (const auto& spec : opt.stats) stats.emplace_back(spec);
     }
-    bool stat_mode = !stats.empty();
+    bool record_stat = !writing && !opt.record_orders.empty();
+    bool stat_mode = !stats.empty() || record_stat;
+    // -a/-A: passed records are grouped and the groups printed at the end.
+    std::optional<flow::aggregate::Aggregator> aggregator;
+    if (record_stat) {
+        // -s record groups by -A keys when given, else by the five-tuple as -a does.
+        flow::aggregate::AggregateSpec spec = opt.aggregation;
+        if (!opt.aggregate) spec.five_tuple = true;
+        aggregator.emplace(std::move(spec));
+    } else if (opt.aggregate && !stat_mode && !writing) {
+        aggregator.emplace(opt.aggregation);
+        if (opt.format.empty() && !opt.aggregation.five_tuple) {
+            format = opt.aggregation.AutoFormat();
+        }
+    }
     auto printer = flow::output::CreatePrinter(writing ? "null" : format, out_opts, stdout);
     if (!printer.ok()) {
         std::fprintf(stderr, "%s\n", printer.status().message().c_str());
@@ -150,9 +191,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                                      s.ToString().c_str());
                         return 1;
                     }
-                } else if (aggregator) {
-                    aggregator->Add(rec);
-                } else if (stat_mode) {
+                } else if (aggregator || stat_mode) {
+                    if (aggregator) aggregator->Add(rec);
                     for (flow::aggregate::ElementStat& st : stats) st.Add(rec);
                 } else {
                     printer->Print(rec, run.processed);
@@ -185,7 +225,10 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         if (run.passed == 0) std::printf("No matching flows\n");
         return rc;
     }
-    if (stat_mode) return PrintStats(opt, stats, summary, run, printer->kind());
+    if (stat_mode) {
+        return PrintStats(opt, stats, aggregator ? &*aggregator : nullptr, &*printer, summary,
+                          run);
+    }
     if (aggregator) {
         printer->Begin();
         size_t limit = opt.top_n_given ? opt.top_n : 0;

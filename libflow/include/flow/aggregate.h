@@ -128,6 +128,13 @@ struct RecordOrderSpec {
 // Parses an -O argument ("bytes", "tstart", "flows:a"). Fails with InvalidArgument.
 Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg);
 
+// The -O orders matching the orders of a parsed "-s record/..." (its kind is ignored), in
+// canonical sequence. TODO: ipps/opps/ibps/obps/ibpp/obpp sort on the in+out values.
+std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec);
+
+// Name of a record order as headings print it ("bytes").
+const char* RecordOrderName(RecordOrder order);
+
 // Groups records by an AggregateSpec. Add() packs the key into fixed bytes and probes a flat
 // table; a new group appends one record, existing groups add counters in place.
 // -A groups carry only their key fields and counters; -a groups keep the first record's

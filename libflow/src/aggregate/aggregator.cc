@@ -191,6 +191,53 @@ Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg) {
     return spec;
 }
 
+std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec) {
+    std::vector<RecordOrderSpec> out;
+    for (const OrderSpec& o : spec.orders) {
+        RecordOrder r = RecordOrder::kFlows;
+        switch (o.order) {
+            case StatOrder::kFlows: r = RecordOrder::kFlows; break;
+            case StatOrder::kPackets: r = RecordOrder::kPackets; break;
+            case StatOrder::kInPackets: r = RecordOrder::kInPackets; break;
+            case StatOrder::kOutPackets: r = RecordOrder::kOutPackets; break;
+            case StatOrder::kBytes: r = RecordOrder::kBytes; break;
+            case StatOrder::kInBytes: r = RecordOrder::kInBytes; break;
+            case StatOrder::kOutBytes: r = RecordOrder::kOutBytes; break;
+            case StatOrder::kPps: case StatOrder::kInPps: case StatOrder::kOutPps:
+                r = RecordOrder::kPps;
+                break;
+            case StatOrder::kBps: case StatOrder::kInBps: case StatOrder::kOutBps:
+                r = RecordOrder::kBps;
+                break;
+            case StatOrder::kBpp: case StatOrder::kInBpp: case StatOrder::kOutBpp:
+                r = RecordOrder::kBpp;
+                break;
+        }
+        out.push_back(RecordOrderSpec{r, o.ascending});
+    }
+    return out;
+}
+
+const char* RecordOrderName(RecordOrder order) {
+    switch (order) {
+        case RecordOrder::kNone: return "";
+        case RecordOrder::kFlows: return "flows";
+        case RecordOrder::kPackets: return "packets";
+        case RecordOrder::kInPackets: return "ipkg";
+        case RecordOrder::kOutPackets: return "opkg";
+        case RecordOrder::kBytes: return "bytes";
+        case RecordOrder::kInBytes: return "ibyte";
+        case RecordOrder::kOutBytes: return "obyte";
+        case RecordOrder::kPps: return "pps";
+        case RecordOrder::kBps: return "bps";
+        case RecordOrder::kBpp: return "bpp";
+        case RecordOrder::kTstart: return "tstart";
+        case RecordOrder::kTend: return "tend";
+        case RecordOrder::kDuration: return "duration";
+    }
+    return "";
+}
+
 struct Aggregator::Impl {
     AggregateSpec spec;
     detail::FlatTable<PackedKey, uint32_t> table;  // key -> index into groups + 1
