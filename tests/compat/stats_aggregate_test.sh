@@ -51,6 +51,14 @@ for f in $FILES; do
     as_set "$f" -A srcip -O flows -n 0
     as_set "$f" -A srcip -n 0 'proto 255'
 done
+# -O without -a/-A sorts the listing itself.
+for f in sf178-none sf171-none; do
+    as_set "$f" -O tstart -o line
+    as_set "$f" -O flows -o csv
+    as_set "$f" -O tend -o long -q
+done
+exact sf178-none -O bytes -o line -n 3
+exact sf171-none -O bytes:a -o long -n 2
 exact sf178-none -A srcport,proto -O bytes -n 3
 exact sf178-none -a -O bytes -n 2 -o long
 exact sf171-none -A srcip -O bytes -n 3

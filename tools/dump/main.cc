@@ -64,7 +64,7 @@ bool ParseCount(const char* text, uint64_t* out) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -b/-B aggregation, -O without -a/-A, -l/-L, -m, -E, -x,
+    // TODO: -b/-B aggregation, -l/-L, -m, -E, -x,
     // -g, -J, -C, -G, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
@@ -231,8 +231,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "-s record and -O (-m) are mutually exclusive options\n");
         return 1;
     }
-    if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.aggregate) {
-        return NotYet('O');  // TODO: -O on a plain listing (sort the records)
+    if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.aggregate &&
+        opt.stats.empty()) {
+        // -O alone sorts the listing: every record is its own group.
+        opt.aggregate = true;
+        opt.aggregation.five_tuple = false;
+        opt.aggregation.each_record = true;
     }
     // Every remaining word is part of the filter, joined by single spaces. A filter given on
     // the command line wins over -f.

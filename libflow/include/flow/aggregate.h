@@ -105,6 +105,7 @@ struct AggKeySpec {
 // The record grouping of one run: -a (five_tuple) or the -A key list.
 struct AggregateSpec {
     bool five_tuple = false;
+    bool each_record = false;  // no grouping: every record kept as is (-O on a listing)
     std::vector<AggKeySpec> keys;  // command-line order
     // The automatic -o format for -A: "fmt:%ts %td  <tokens> %pkt %byt %bps %bpp %fl".
     std::string AutoFormat() const;

@@ -359,6 +359,10 @@ size_t Aggregator::size() const { return impl_->groups.size(); }
 
 void Aggregator::Add(const FlowRecord& rec) {
     Impl& s = *impl_;
+    if (s.spec.each_record) {
+        s.groups.push_back(rec);
+        return;
+    }
     uint32_t& slot = s.table.FindOrInsert(s.Pack(rec));
     if (slot == 0) {
         if (s.spec.five_tuple) {
