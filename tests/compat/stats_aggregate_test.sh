@@ -51,6 +51,17 @@ for f in $FILES; do
     as_set "$f" -A srcip -O flows -n 0
     as_set "$f" -A srcip -n 0 'proto 255'
 done
+# -b/-B: a flow and its reverse in one biline record.
+for f in sf178-none sf171-none sf1625-none; do
+    for o in "" "-o long" "-o csv -q" "-o biline -O tstart"; do
+        # shellcheck disable=SC2086
+        as_set "$f" -b $o
+        # shellcheck disable=SC2086
+        as_set "$f" -B $o
+    done
+done
+exact sf178-none -b -O bytes -n 3
+
 # -O without -a/-A sorts the listing itself.
 for f in sf178-none sf171-none; do
     as_set "$f" -O tstart -o line

@@ -43,6 +43,8 @@ const char kUsage[] =
     "\t\torders flows, packets, bytes, pps, bps, bpp (and i/o variants)\n"
     "-n <num>\trows per statistics table (default 10, 0 = all) or aggregated records\n"
     "-a\t\taggregate records by proto, addresses and ports\n"
+    "-b, -B\t\taggregate a flow and its reverse into one (-B: server->client first "
+    "swapped)\n"
     "-A <keys>\taggregate by keys: proto, srcip, dstip, srcport, dstport, srcip4/N,\n"
     "\t\tdstip4/N, srcip6/N, dstip6/N, srcas, dstas, inif, outif, router, ...\n"
     "-O <order>\tsort aggregated records: flows, packets, bytes, pps, bps, bpp, tstart,\n"
@@ -64,7 +66,7 @@ bool ParseCount(const char* text, uint64_t* out) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -b/-B aggregation, -l/-L, -m, -E, -x,
+    // TODO: -l/-L, -m, -E, -x,
     // -g, -J, -C, -G, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
@@ -99,6 +101,12 @@ int main(int argc, char** argv) {
                          "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:R:XZt:TVv:x:l:L:o:")) != -1) {
         switch (c) {
             case '6': opt.output.long_v6 = true; break;
+            case 'b': case 'B':
+                opt.aggregate = true;
+                opt.aggregation.five_tuple = true;
+                opt.aggregation.bidirectional = true;
+                opt.aggregation.swap_server = c == 'B';
+                break;
             case 'a':
                 opt.aggregate = true;
                 if (opt.aggregation.keys.empty()) opt.aggregation.five_tuple = true;

@@ -113,6 +113,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         aggregator.emplace(std::move(spec));
     } else if (opt.aggregate && !stat_mode && !writing) {
         aggregator.emplace(opt.aggregation);
+        if (opt.format.empty() && opt.aggregation.bidirectional) format = "biline";
         if (opt.format.empty() && !opt.aggregation.five_tuple && !opt.aggregation.each_record) {
             format = opt.aggregation.AutoFormat();
         }

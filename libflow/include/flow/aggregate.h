@@ -106,6 +106,8 @@ struct AggKeySpec {
 struct AggregateSpec {
     bool five_tuple = false;
     bool each_record = false;  // no grouping: every record kept as is (-O on a listing)
+    bool bidirectional = false;  // -b: a five-tuple and its reverse are one group
+    bool swap_server = false;    // -B: as -b, TCP/UDP server->client records swapped first
     std::vector<AggKeySpec> keys;  // command-line order
     // The automatic -o format for -A: "fmt:%ts %td  <tokens> %pkt %byt %bps %bpp %fl".
     std::string AutoFormat() const;

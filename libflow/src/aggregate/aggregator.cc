@@ -357,12 +357,81 @@ Aggregator::~Aggregator() = default;
 
 size_t Aggregator::size() const { return impl_->groups.size(); }
 
-void Aggregator::Add(const FlowRecord& rec) {
+namespace {
+
+// nfdump's test for a TCP/UDP record that looks server -> client (-B).
+bool NeedSwap(const FlowRecord& r) {
+    if (r.proto != 6 && r.proto != 17) return false;
+    uint32_t sp = r.src_port;
+    uint32_t dp = r.dst_port;
+    return (sp < 1024 && dp >= 1024) || (sp < 32768 && dp >= 32768) ||
+           (sp < 49152 && dp >= 49152);
+}
+
+// Swaps the endpoints, interfaces, AS numbers and in/out counters of a record, as 1.7.1's
+// -B does (masks, vlans and MACs stay).
+void Reverse(FlowRecord* r) {
+    std::swap(r->src_addr, r->dst_addr);
+    std::swap(r->input, r->output);
+    std::swap(r->src_as, r->dst_as);
+    std::swap(r->src_port, r->dst_port);
+    std::swap(r->packets, r->out_packets);
+    std::swap(r->bytes, r->out_bytes);
+}
+
+// Adds `rec` to group `g`; `reversed`: rec runs the other way. TCP flags are OR-ed only
+// from records merged in their own direction and not swapped by -B, as 1.7.1 shows them.
+void AddCounters(const FlowRecord& rec, bool reversed, bool or_flags, FlowRecord* g) {
+    g->flows += rec.flows != 0 ? rec.flows : 1;
+    g->packets += reversed ? rec.out_packets : rec.packets;
+    g->bytes += reversed ? rec.out_bytes : rec.bytes;
+    g->out_packets += reversed ? rec.packets : rec.out_packets;
+    g->out_bytes += reversed ? rec.bytes : rec.out_bytes;
+    if (rec.first_ms < g->first_ms) g->first_ms = rec.first_ms;
+    if (rec.last_ms > g->last_ms) g->last_ms = rec.last_ms;
+    if (or_flags) g->tcp_flags |= rec.tcp_flags;
+}
+
+}  // namespace
+
+void Aggregator::Add(const FlowRecord& in) {
     Impl& s = *impl_;
     if (s.spec.each_record) {
-        s.groups.push_back(rec);
+        s.groups.push_back(in);
         return;
     }
+    if (s.spec.bidirectional) {
+        const FlowRecord* rec = &in;
+        FlowRecord swapped;
+        bool was_swapped = s.spec.swap_server && NeedSwap(in);
+        if (was_swapped) {
+            swapped = in;
+            Reverse(&swapped);
+            rec = &swapped;
+        }
+        PackedKey key = s.Pack(*rec);
+        if (uint32_t* idx = s.table.Find(key)) {
+            AddCounters(*rec, false, !was_swapped, &s.groups[*idx - 1]);
+            return;
+        }
+        // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
+        bool pairable = rec->proto == 6 || rec->proto == 17;
+        PackedKey rkey = key;
+        rkey.w[0] = rec->dst_addr.hi;
+        rkey.w[1] = rec->dst_addr.lo;
+        rkey.w[2] = rec->src_addr.hi;
+        rkey.w[3] = rec->src_addr.lo;
+        rkey.w[4] = uint64_t{rec->dst_port} << 32 | uint64_t{rec->src_port} << 16 | rec->proto;
+        if (uint32_t* idx = pairable ? s.table.Find(rkey) : nullptr) {
+            AddCounters(*rec, true, false, &s.groups[*idx - 1]);
+            return;
+        }
+        s.groups.push_back(*rec);
+        s.groups.back().flows = rec->flows != 0 ? rec->flows : 1;
+        s.table.FindOrInsert(key) = static_cast<uint32_t>(s.groups.size());
+        return;
+    }
+    const FlowRecord& rec = in;
     uint32_t& slot = s.table.FindOrInsert(s.Pack(rec));
     if (slot == 0) {
         if (s.spec.five_tuple) {
@@ -388,7 +457,7 @@ void Aggregator::Add(const FlowRecord& rec) {
     g.out_bytes += rec.out_bytes;
     if (rec.first_ms < g.first_ms) g.first_ms = rec.first_ms;
     if (rec.last_ms > g.last_ms) g.last_ms = rec.last_ms;
-    if (s.spec.five_tuple) g.tcp_flags |= rec.tcp_flags;
+    if (s.spec.five_tuple) g.tcp_flags |= rec.tcp_flags;  // -a
 }
 
 namespace {

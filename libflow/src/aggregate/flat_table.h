@@ -55,6 +55,17 @@ public:
         }
     }
 
+    // The value of `key`, or null when absent. The pointer is valid until the next insert.
+    Value* Find(const Key& key) {
+        size_t i = key.Hash() & mask_;
+        for (;;) {
+            Slot& s = slots_[i];
+            if (!s.used) return nullptr;
+            if (s.key == key) return &s.value;
+            i = (i + 1) & mask_;
+        }
+    }
+
     size_t size() const { return size_; }
     const std::vector<Slot>& slots() const { return slots_; }
 

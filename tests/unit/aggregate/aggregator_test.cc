@@ -107,3 +107,20 @@ TEST_CASE("srcip4/16 masks the low bits of IPv6 addresses too (1.7.1 quirk)") {
     }
     CHECK(found);
 }
+
+TEST_CASE("-b pairs a TCP flow with its reverse; ICMP pairs are kept apart") {
+    flow::aggregate::AggregateSpec spec;
+    spec.five_tuple = true;
+    spec.bidirectional = true;
+    Aggregator agg(spec);
+    for (size_t i = 0; i < 6; ++i) agg.Add(SampleRecord(i));  // TCP, UDP and ICMP pairs
+    auto all = agg.Groups(RecordOrderSpec{}, 0);
+    REQUIRE(all.size() == 4);  // spec 4.4: two merged pairs, two ICMP records
+    CHECK(all[0]->flows == 2);
+    CHECK(all[0]->packets == 10);
+    CHECK(all[0]->out_packets == 8);
+    CHECK(all[0]->out_bytes == 12000);
+    CHECK(all[1]->flows == 2);
+    CHECK(all[2]->flows == 1);
+    CHECK(all[3]->flows == 1);
+}
