@@ -29,7 +29,7 @@ std::string ErrorOf(const char* arg) {
 
 }  // namespace
 
-TEST_CASE("ParseAggregateSpec keys, masks and messages") {
+TEST_CASE("ParseAggregateSpec keys and masks and messages") {
     auto s = ParseAggregateSpec("SrcIP4/24,dstport");
     REQUIRE(s.ok());
     REQUIRE(s->keys.size() == 2);
@@ -47,7 +47,7 @@ TEST_CASE("ParseAggregateSpec keys, masks and messages") {
     CHECK(ErrorOf("dstip6/129") == "Subnet mask length '129' out of range for IPv6");
 }
 
-TEST_CASE("ParseRecordOrder names, defaults and directions") {
+TEST_CASE("ParseRecordOrder names and defaults and directions") {
     CHECK(ParseRecordOrder("bytes")->order == RecordOrder::kBytes);
     CHECK_FALSE(ParseRecordOrder("bytes")->ascending);
     CHECK(ParseRecordOrder("tstart")->ascending);
@@ -57,7 +57,7 @@ TEST_CASE("ParseRecordOrder names, defaults and directions") {
     CHECK_FALSE(ParseRecordOrder("bytes:x").ok());
 }
 
-TEST_CASE("-A proto,dstport groups the sample flows as spec 4.6 shows") {
+TEST_CASE("aggregation by proto and dstport groups the sample flows as spec 4.6 shows") {
     Aggregator agg(*ParseAggregateSpec("proto,dstport"));
     AddSamples(&agg);
     auto top = agg.Groups(RecordOrderSpec{RecordOrder::kBytes, false}, 3);
@@ -74,7 +74,7 @@ TEST_CASE("-A proto,dstport groups the sample flows as spec 4.6 shows") {
     CHECK(top[2]->proto == 17);
 }
 
-TEST_CASE("-a keeps the first record and ORs TCP flags; unordered is first-seen order") {
+TEST_CASE("five-tuple aggregation keeps the first record and ORs TCP flags in first-seen order") {
     flow::aggregate::AggregateSpec five;
     five.five_tuple = true;
     Aggregator a(five);
@@ -108,7 +108,7 @@ TEST_CASE("srcip4/16 masks the low bits of IPv6 addresses too (1.7.1 quirk)") {
     CHECK(found);
 }
 
-TEST_CASE("-b pairs a TCP flow with its reverse; ICMP pairs are kept apart") {
+TEST_CASE("bidirectional aggregation pairs a TCP flow with its reverse but not ICMP") {
     flow::aggregate::AggregateSpec spec;
     spec.five_tuple = true;
     spec.bidirectional = true;

@@ -39,7 +39,7 @@ flow::output::Summary AddSamples(ElementStat* stat) {
 
 }  // namespace
 
-TEST_CASE("ParseStatSpec accepts names, :p and orders in canonical sequence") {
+TEST_CASE("ParseStatSpec accepts names and :p and orders in canonical sequence") {
     auto s = ParseStatSpec("DstPort:p/bytes/flows");
     REQUIRE(s.ok());
     CHECK(s->kind == StatKind::kDstPort);
@@ -59,7 +59,7 @@ TEST_CASE("ParseStatSpec accepts names, :p and orders in canonical sequence") {
     CHECK(a->orders[0].ascending);
 }
 
-TEST_CASE("ParseStatSpec rejects unknown stats and orders with nfdump's message") {
+TEST_CASE("ParseStatSpec rejects unknown stats and orders with nfdump message") {
     for (const char* bad : {"foo", "srcip/xx", "srcip/bytes:x", "record", "srcip:q"}) {
         auto s = ParseStatSpec(bad);
         REQUIRE_FALSE(s.ok());
@@ -67,7 +67,7 @@ TEST_CASE("ParseStatSpec rejects unknown stats and orders with nfdump's message"
     }
 }
 
-TEST_CASE("dstport:p/bytes -n 3 -q prints the spec's rows") {
+TEST_CASE("stat dstport:p/bytes top 3 quiet prints the spec rows") {
     Utc utc;
     ElementStat stat(*ParseStatSpec("dstport:p/bytes"));
     flow::output::Summary totals = AddSamples(&stat);
@@ -86,7 +86,7 @@ TEST_CASE("dstport:p/bytes -n 3 -q prints the spec's rows") {
           "\n");
 }
 
-TEST_CASE("ip/bytes heading, column header and the 10.1.2.3 row") {
+TEST_CASE("stat ip/bytes heading and column header and the 10.1.2.3 row") {
     Utc utc;
     ElementStat stat(*ParseStatSpec("ip/bytes"));
     flow::output::Summary totals = AddSamples(&stat);
@@ -107,7 +107,7 @@ TEST_CASE("ip/bytes heading, column header and the 10.1.2.3 row") {
     CHECK(stat.size() == 20);
 }
 
-TEST_CASE("csv layout: in-counter header for flows, header kept when quiet") {
+TEST_CASE("stat csv layout uses in-counter header for flows and keeps it when quiet") {
     Utc utc;
     ElementStat stat(*ParseStatSpec("dstport:p/flows"));
     flow::output::Summary totals = AddSamples(&stat);
