@@ -38,11 +38,18 @@ FILES="nf1625-none sf178-none sf1625-none sf171-none"
 STATS="srcip dstip ip srcport dstport port proto srcas dstas as inif outif router
        srcip:p dstport:p srcip/bytes ip/packets/bytes port/pps/bps/bpp dstip/flows:a
        srcport/ipkg/ibyte nhip nhbip prevas nextas if srctos dsttos dir srcmask dstmask mask
-       srcvlan dstvlan vlan ip/opkg/obyte/obps"
+       srcvlan dstvlan vlan ip/opkg/obyte/obps insrcmac outdstmac indstmac outsrcmac srcmac
+       dstmac outmac ivrf evrf"
+# 1.7.1 prints an uninitialised buffer as the csv value of these: text layouts only.
+TEXT_ONLY="cl sl al odid opid"
 for f in $FILES; do
     for s in $STATS; do
         as_set "$f" -s "$s" -n 0
         as_set "$f" -s "$s" -n 0 -o csv
+        as_set "$f" -s "$s" -n 0 -q -N
+    done
+    for s in $TEXT_ONLY; do
+        as_set "$f" -s "$s" -n 0
         as_set "$f" -s "$s" -n 0 -q -N
     done
     as_set "$f" -s srcip -s dstport/bytes -n 0

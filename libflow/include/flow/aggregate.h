@@ -26,6 +26,10 @@ enum class StatKind : uint8_t {
     kSrcTos, kDstTos, kDir,
     kSrcMask, kDstMask, kMask,
     kSrcVlan, kDstVlan, kVlan,
+    kInSrcMac, kOutDstMac, kInDstMac, kOutSrcMac, kSrcMac, kDstMac, kInMac, kOutMac,
+    kMpls1, kMpls2, kMpls3, kMpls4, kMpls5, kMpls6, kMpls7, kMpls8, kMpls9, kMpls10,
+    kClientLatency, kServerLatency, kApplLatency,
+    kInVrf, kOutVrf, kObsDomain, kObsPoint,
 };
 
 // Sort orders in nfdump's canonical sequence: tables of one -s print in this order.

@@ -16,41 +16,72 @@ namespace flow::aggregate {
 
 namespace {
 
+// How a counted value prints.
+enum class ValueForm : uint8_t { kNumber, kAddress, kMac, kMpls, kHex, kLatency };
+
 struct KindInfo {
     const char* name;
     const char* label;
     StatKind kind;
-    bool address;
+    ValueForm form;
 };
 
+constexpr ValueForm kAddr = ValueForm::kAddress;
+constexpr ValueForm kNum = ValueForm::kNumber;
+
 const KindInfo kKinds[] = {
-    {"srcip", "Src IP Addr", StatKind::kSrcIp, true},
-    {"dstip", "Dst IP Addr", StatKind::kDstIp, true},
-    {"ip", "IP Addr", StatKind::kIp, true},
-    {"nhip", "Nexthop IP", StatKind::kNextHop, true},
-    {"nhbip", "Nexthop BGP IP", StatKind::kBgpNextHop, true},
-    {"router", "Router IP", StatKind::kRouter, true},
-    {"srcport", "Src Port", StatKind::kSrcPort, false},
-    {"dstport", "Dst Port", StatKind::kDstPort, false},
-    {"port", "Port", StatKind::kPort, false},
-    {"proto", "Protocol", StatKind::kProto, false},
-    {"srcas", "Src AS", StatKind::kSrcAs, false},
-    {"dstas", "Dst AS", StatKind::kDstAs, false},
-    {"as", "AS", StatKind::kAs, false},
-    {"prevas", "Prev AS", StatKind::kPrevAs, false},
-    {"nextas", "Next AS", StatKind::kNextAs, false},
-    {"inif", "Input If", StatKind::kInIf, false},
-    {"outif", "Output If", StatKind::kOutIf, false},
-    {"if", "In/Out If", StatKind::kIf, false},
-    {"srctos", "Tos", StatKind::kSrcTos, false},
-    {"dsttos", "Dst Tos", StatKind::kDstTos, false},
-    {"dir", "Dir", StatKind::kDir, false},
-    {"srcmask", "Src Mask", StatKind::kSrcMask, false},
-    {"dstmask", "Dst Mask", StatKind::kDstMask, false},
-    {"mask", "Mask", StatKind::kMask, false},
-    {"srcvlan", "Src Vlan", StatKind::kSrcVlan, false},
-    {"dstvlan", "Dst Vlan", StatKind::kDstVlan, false},
-    {"vlan", "Vlan", StatKind::kVlan, false},
+    {"srcip", "Src IP Addr", StatKind::kSrcIp, kAddr},
+    {"dstip", "Dst IP Addr", StatKind::kDstIp, kAddr},
+    {"ip", "IP Addr", StatKind::kIp, kAddr},
+    {"nhip", "Nexthop IP", StatKind::kNextHop, kAddr},
+    {"nhbip", "Nexthop BGP IP", StatKind::kBgpNextHop, kAddr},
+    {"router", "Router IP", StatKind::kRouter, kAddr},
+    {"srcport", "Src Port", StatKind::kSrcPort, kNum},
+    {"dstport", "Dst Port", StatKind::kDstPort, kNum},
+    {"port", "Port", StatKind::kPort, kNum},
+    {"proto", "Protocol", StatKind::kProto, kNum},
+    {"srcas", "Src AS", StatKind::kSrcAs, kNum},
+    {"dstas", "Dst AS", StatKind::kDstAs, kNum},
+    {"as", "AS", StatKind::kAs, kNum},
+    {"prevas", "Prev AS", StatKind::kPrevAs, kNum},
+    {"nextas", "Next AS", StatKind::kNextAs, kNum},
+    {"inif", "Input If", StatKind::kInIf, kNum},
+    {"outif", "Output If", StatKind::kOutIf, kNum},
+    {"if", "In/Out If", StatKind::kIf, kNum},
+    {"srctos", "Tos", StatKind::kSrcTos, kNum},
+    {"dsttos", "Dst Tos", StatKind::kDstTos, kNum},
+    {"dir", "Dir", StatKind::kDir, kNum},
+    {"srcmask", "Src Mask", StatKind::kSrcMask, kNum},
+    {"dstmask", "Dst Mask", StatKind::kDstMask, kNum},
+    {"mask", "Mask", StatKind::kMask, kNum},
+    {"srcvlan", "Src Vlan", StatKind::kSrcVlan, kNum},
+    {"dstvlan", "Dst Vlan", StatKind::kDstVlan, kNum},
+    {"vlan", "Vlan", StatKind::kVlan, kNum},
+    {"insrcmac", "In Src Mac", StatKind::kInSrcMac, ValueForm::kMac},
+    {"outdstmac", "Out Dst Mac", StatKind::kOutDstMac, ValueForm::kMac},
+    {"indstmac", "In Dst Mac", StatKind::kInDstMac, ValueForm::kMac},
+    {"outsrcmac", "Out Src Mac", StatKind::kOutSrcMac, ValueForm::kMac},
+    {"srcmac", "Src Mac", StatKind::kSrcMac, ValueForm::kMac},
+    {"dstmac", "Dst Mac", StatKind::kDstMac, ValueForm::kMac},
+    {"inmac", "In Src Mac", StatKind::kInMac, ValueForm::kMac},
+    {"outmac", "Out Src Mac", StatKind::kOutMac, ValueForm::kMac},
+    {"mpls1", " MPLS lab 1", StatKind::kMpls1, ValueForm::kMpls},
+    {"mpls2", " MPLS lab 2", StatKind::kMpls2, ValueForm::kMpls},
+    {"mpls3", " MPLS lab 3", StatKind::kMpls3, ValueForm::kMpls},
+    {"mpls4", " MPLS lab 4", StatKind::kMpls4, ValueForm::kMpls},
+    {"mpls5", " MPLS lab 5", StatKind::kMpls5, ValueForm::kMpls},
+    {"mpls6", " MPLS lab 6", StatKind::kMpls6, ValueForm::kMpls},
+    {"mpls7", " MPLS lab 7", StatKind::kMpls7, ValueForm::kMpls},
+    {"mpls8", " MPLS lab 8", StatKind::kMpls8, ValueForm::kMpls},
+    {"mpls9", " MPLS lab 9", StatKind::kMpls9, ValueForm::kMpls},
+    {"mpls10", "MPLS lab 10", StatKind::kMpls10, ValueForm::kMpls},
+    {"cl", "Client Latency", StatKind::kClientLatency, ValueForm::kLatency},
+    {"sl", "Server Latency", StatKind::kServerLatency, ValueForm::kLatency},
+    {"al", "  Appl Latency", StatKind::kApplLatency, ValueForm::kLatency},
+    {"ivrf", " I-vrf-ID", StatKind::kInVrf, kNum},
+    {"evrf", " E-vrf-ID", StatKind::kOutVrf, kNum},
+    {"odid", "obs domainID", StatKind::kObsDomain, ValueForm::kHex},
+    {"opid", " obs PointID", StatKind::kObsPoint, ValueForm::kHex},
 };
 
 const char* const kOrderNames[] = {
@@ -302,6 +333,43 @@ void ElementStat::Add(const FlowRecord& rec) {
             s.CountNumber(rec, rec.src_vlan & 0xffffu);
             s.CountNumber(rec, rec.dst_vlan & 0xffffu);
             break;
+        case StatKind::kInSrcMac: s.CountNumber(rec, rec.in_src_mac); break;
+        case StatKind::kOutDstMac: s.CountNumber(rec, rec.out_dst_mac); break;
+        case StatKind::kInDstMac: s.CountNumber(rec, rec.in_dst_mac); break;
+        case StatKind::kOutSrcMac: s.CountNumber(rec, rec.out_src_mac); break;
+        case StatKind::kSrcMac:
+            s.CountNumber(rec, rec.in_src_mac);
+            s.CountNumber(rec, rec.out_src_mac);
+            break;
+        case StatKind::kDstMac:
+            s.CountNumber(rec, rec.in_dst_mac);
+            s.CountNumber(rec, rec.out_dst_mac);
+            break;
+        case StatKind::kInMac:
+            // TODO: 1.7.1 counts the second MAC of inmac differently (flows without packets);
+            // not reproduced yet.
+            s.CountNumber(rec, rec.in_src_mac);
+            s.CountNumber(rec, rec.in_dst_mac);
+            break;
+        case StatKind::kOutMac:
+            s.CountNumber(rec, rec.out_src_mac);
+            s.CountNumber(rec, rec.out_dst_mac);
+            break;
+        case StatKind::kMpls1: case StatKind::kMpls2: case StatKind::kMpls3:
+        case StatKind::kMpls4: case StatKind::kMpls5: case StatKind::kMpls6:
+        case StatKind::kMpls7: case StatKind::kMpls8: case StatKind::kMpls9:
+        case StatKind::kMpls10: {
+            size_t i = static_cast<size_t>(s.spec.kind) - static_cast<size_t>(StatKind::kMpls1);
+            s.CountNumber(rec, rec.mpls[i]);
+            break;
+        }
+        case StatKind::kClientLatency: s.CountNumber(rec, rec.client_nw_delay_us); break;
+        case StatKind::kServerLatency: s.CountNumber(rec, rec.server_nw_delay_us); break;
+        case StatKind::kApplLatency: s.CountNumber(rec, rec.appl_latency_us); break;
+        case StatKind::kInVrf: s.CountNumber(rec, rec.ingress_vrf); break;
+        case StatKind::kOutVrf: s.CountNumber(rec, rec.egress_vrf); break;
+        case StatKind::kObsDomain: s.CountNumber(rec, rec.observation_domain); break;
+        case StatKind::kObsPoint: s.CountNumber(rec, rec.observation_point); break;
     }
 }
 
@@ -310,7 +378,8 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     const KindInfo& info = Info(spec.kind);
     const char* order_name = kOrderNames[static_cast<size_t>(order.order)];
     Direction dir = OrderDirection(order.order);
-    int value_width = info.address && opt.long_v6 ? 39 : 17;
+    bool address = info.form == ValueForm::kAddress;
+    int value_width = address && opt.long_v6 ? 39 : 17;
     char line[512];
 
     // Rank: (sort value, slot index) pairs; only the first top_n are put in order.
@@ -367,7 +436,18 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         bool v6 = slot.key.hi != 0;
 
         char value[output::kTextSize];
-        if (info.address) {
+        uint64_t n = slot.key.lo;
+        if (info.form == ValueForm::kMac) {
+            value[output::FormatMac(n, value)] = '\0';
+        } else if (info.form == ValueForm::kMpls) {
+            // TODO: 1.7.1 prints (and counts) 12-bit labels with exp and eos 0 here.
+            std::snprintf(value, sizeof(value), "%u-%u-%u", static_cast<unsigned>(n >> 4),
+                          static_cast<unsigned>((n >> 1) & 7), static_cast<unsigned>(n & 1));
+        } else if (info.form == ValueForm::kHex) {
+            std::snprintf(value, sizeof(value), "0x%" PRIx64, n);
+        } else if (info.form == ValueForm::kLatency) {
+            value[output::FormatThousandths(n, value)] = '\0';
+        } else if (address) {
             IpAddr a{slot.key.hi, slot.key.lo};
             if (opt.long_v6 || opt.csv) {
                 value[output::FormatIp(a, v6, value)] = '\0';
