@@ -91,11 +91,15 @@ check_error() {  # check_error MESSAGE ARGS...
     if "$FLOWDUMP" -r "$DIR/sf178-none" "$@" >"$WORK/o.txt" 2>&1; then
         echo "accepted: $*"; failures=$((failures + 1)); return
     fi
-    grep -qxF "$msg" "$WORK/o.txt" || { echo "message for $*: $(cat "$WORK/o.txt")"; failures=$((failures + 1)); }
+    if ! grep -qxF "$msg" "$WORK/o.txt"; then
+        echo "message for $*: $(cat "$WORK/o.txt")"
+        failures=$((failures + 1))
+    fi
 }
 check_error "Unknown aggregation field 'foo'" -A foo
 check_error "Duplicate aggregation mask: srcip" -A srcip,srcip
-check_error "Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to aggregate with explicit netmask: 'srcip/24'" -A srcip/24
+check_error "Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to aggregate with explicit \
+netmask: 'srcip/24'" -A srcip/24
 check_error "'srcip4' needs number of subnet bits to aggregate" -A srcip4
 check_error "Subnet mask length '33' out of range for IPv4" -A srcip4/33
 check_error "Unknown print order 'foo'" -a -O foo

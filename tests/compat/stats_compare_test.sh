@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# flowdump -s against nfdump 1.7.1 on corpus files: element statistics tables, text and csv,
-# compared line for line (timing line stripped). nfdump prints rows with equal sort values in
-# its hash-heap order, so the full-table cases (-n 0) compare sorted lines, and the Top-N cases
-# are chosen where the cut does not split a tie. nf171-none is left out: it holds records
-# (and the nf178 files, the same flows) with both an IPv4 and an IPv6 address, which flowdump reads as IPv4 on purpose
-# (docs/compatibility.md), so its address tables differ by design.
+# flowdump -s against nfdump 1.7.1 on corpus files: element statistics tables, text and
+# csv, compared line for line (timing line stripped). nfdump prints rows with equal sort
+# values in its hash-heap order, so the full-table cases (-n 0) compare sorted lines, and
+# the Top-N cases are chosen where the cut does not split a tie. nf171/nf178 are left out:
+# they hold records with both an IPv4 and an IPv6 address, which flowdump reads as IPv4 on
+# purpose (docs/compatibility.md), so their tables differ by design.
 source "$(dirname "$0")/../e2e/lib.sh"
 need_corpus
 need_nfdump

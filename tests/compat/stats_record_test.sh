@@ -46,7 +46,9 @@ for f in sf178-none sf171-none sf1625-none; do
     as_set "$f" -s record/flows -A proto,dstport -n 0 -o line
 done
 
-"$FLOWDUMP" -r "$DIR/sf178-none" -s record -O bytes >"$WORK/o.txt" 2>&1 && fail "-s record -O accepted"
+if "$FLOWDUMP" -r "$DIR/sf178-none" -s record -O bytes >"$WORK/o.txt" 2>&1; then
+    fail "-s record -O accepted"
+fi
 grep -qx -- "-s record and -O (-m) are mutually exclusive options" "$WORK/o.txt" ||
     fail "message: $(cat "$WORK/o.txt")"
 

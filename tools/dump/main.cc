@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         opt.codec = *codec;
-        if (spec.find(':') != std::string::npos) opt.codec_level = std::atoi(spec.c_str() + spec.find(':') + 1);
+        if (spec.find(':') != std::string::npos)
+            opt.codec_level = std::atoi(spec.c_str() + spec.find(':') + 1);
         args.erase(args.begin() + static_cast<long>(i));
         --i;
     }
@@ -98,10 +99,14 @@ int main(int argc, char** argv) {
     bool any_input = false;
     int c;
     while ((c = ::getopt(nargs, args.data(),
-                         "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:R:XZt:TVv:x:l:L:o:")) != -1) {
+                         "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:R:XZt:TVv:x:l:L:o:")) !=
+           -1) {
         switch (c) {
-            case '6': opt.output.long_v6 = true; break;
-            case 'b': case 'B':
+            case '6':
+                opt.output.long_v6 = true;
+                break;
+            case 'b':
+            case 'B':
                 opt.aggregate = true;
                 opt.aggregation.five_tuple = true;
                 opt.aggregation.bidirectional = true;
@@ -146,20 +151,35 @@ int main(int argc, char** argv) {
                 if (opt.filter_text.empty()) opt.filter_text = *text;
                 break;
             }
-            case 'h': std::fputs(kUsage, stdout); return 0;
-            case 'i': opt.new_ident = optarg; break;
-            case 'I': opt.info = true; break;
-            case 'j': case 'y': case 'z':
+            case 'h':
+                std::fputs(kUsage, stdout);
+                return 0;
+            case 'i':
+                opt.new_ident = optarg;
+                break;
+            case 'I':
+                opt.info = true;
+                break;
+            case 'j':
+            case 'y':
+            case 'z':
                 if (opt.codec) {
-                    std::fprintf(stderr, "Use one compression: -z for LZO, -j for BZ2 or -y for "
-                                         "LZ4 compression\n");
+                    std::fprintf(stderr,
+                                 "Use one compression: -z for LZO, -j for BZ2 or -y for "
+                                 "LZ4 compression\n");
                     return 1;
                 }
-                opt.codec = c == 'j' ? flow::Codec::kBz2
-                          : c == 'y' ? flow::Codec::kLz4 : flow::Codec::kLzo;
+                opt.codec = c == 'j'   ? flow::Codec::kBz2
+                            : c == 'y' ? flow::Codec::kLz4
+                                       : flow::Codec::kLzo;
                 break;
-            case 'M': opt.selection.multi_dirs = optarg; any_input = true; break;
-            case 'N': opt.output.plain_numbers = true; break;
+            case 'M':
+                opt.selection.multi_dirs = optarg;
+                any_input = true;
+                break;
+            case 'N':
+                opt.output.plain_numbers = true;
+                break;
             case 'n': {
                 uint64_t n = 0;
                 if (!ParseCount(optarg, &n)) {
@@ -170,12 +190,17 @@ int main(int argc, char** argv) {
                 opt.top_n_given = true;
                 break;
             }
-            case 'o': opt.format = optarg; break;
-            case 'q': opt.output.quiet = true; break;
+            case 'o':
+                opt.format = optarg;
+                break;
+            case 'q':
+                opt.output.quiet = true;
+                break;
             case 'r':
                 if (opt.selection.range) {
-                    std::fprintf(stderr, "-r and -R are mutually exclusive. Please specify "
-                                         "either -r or -R\n");
+                    std::fprintf(stderr,
+                                 "-r and -R are mutually exclusive. Please specify "
+                                 "either -r or -R\n");
                     return 1;
                 }
                 opt.selection.read_path = optarg;
@@ -183,8 +208,9 @@ int main(int argc, char** argv) {
                 break;
             case 'R':
                 if (opt.selection.read_path) {
-                    std::fprintf(stderr, "-r and -R are mutually exclusive. Please specify "
-                                         "either -r or -R\n");
+                    std::fprintf(stderr,
+                                 "-r and -R are mutually exclusive. Please specify "
+                                 "either -r or -R\n");
                     return 1;
                 }
                 if (opt.selection.range) {
@@ -218,16 +244,28 @@ int main(int argc, char** argv) {
                 opt.stats.push_back(std::move(*spec));
                 break;
             }
-            case 't': opt.time_window = optarg; break;
-            case 'T': opt.output.tag_addresses = true; break;
-            case 'v': opt.verify_path = optarg; break;
+            case 't':
+                opt.time_window = optarg;
+                break;
+            case 'T':
+                opt.output.tag_addresses = true;
+                break;
+            case 'v':
+                opt.verify_path = optarg;
+                break;
             case 'V':
                 std::printf("%s: Version: %s-flowkit-%s\n", argv[0], flowdump::kCompatVersion,
                             FLOWKIT_VERSION);
                 return 0;
-            case 'w': opt.write_path = optarg; break;
-            case 'X': opt.dump_filter = true; break;
-            case 'Z': opt.check_filter = true; break;
+            case 'w':
+                opt.write_path = optarg;
+                break;
+            case 'X':
+                opt.dump_filter = true;
+                break;
+            case 'Z':
+                opt.check_filter = true;
+                break;
             case '?':
                 std::fputs(kUsage, stdout);
                 return 0;  // nfdump exits 0 on an unknown option
@@ -298,8 +336,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), s.ToString().c_str());
             return 1;
         }
-        std::printf("%s ident: %s -> %s\n", path.c_str(), old_ident.c_str(),
-                    opt.new_ident.c_str());
+        std::printf("%s ident: %s -> %s\n", path.c_str(), old_ident.c_str(), opt.new_ident.c_str());
         return 0;
     }
 

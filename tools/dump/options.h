@@ -21,21 +21,21 @@ struct Options {
     std::string filter_file;                 // -f, for messages
     std::string format;                      // -o; empty = default
     flow::output::OutputOptions output;
-    uint64_t limit = 0;                      // -c: stop after this many passed records
-    std::string write_path;                  // -w
-    std::optional<flow::Codec> codec;        // -z/-y/-j/-z=
+    uint64_t limit = 0;                // -c: stop after this many passed records
+    std::string write_path;            // -w
+    std::optional<flow::Codec> codec;  // -z/-y/-j/-z=
     int codec_level = 0;
-    bool info = false;                       // -I
-    std::string verify_path;                 // -v FILE
-    std::string new_ident;                   // -i
-    bool check_filter = false;               // -Z
-    bool dump_filter = false;                // -X
+    bool info = false;                             // -I
+    std::string verify_path;                       // -v FILE
+    std::string new_ident;                         // -i
+    bool check_filter = false;                     // -Z
+    bool dump_filter = false;                      // -X
     std::vector<flow::aggregate::StatSpec> stats;  // -s, in command-line order
-    size_t top_n = 10;                       // -n: rows per table; 0 = all
-    bool top_n_given = false;                // -n seen: limits -a/-A output too
-    bool aggregate = false;                  // -a or -A
-    flow::aggregate::AggregateSpec aggregation;  // -A keys, or five_tuple for -a
-    flow::aggregate::RecordOrderSpec order;  // -O
+    size_t top_n = 10;                             // -n: rows per table; 0 = all
+    bool top_n_given = false;                      // -n seen: limits -a/-A output too
+    bool aggregate = false;                        // -a or -A
+    flow::aggregate::AggregateSpec aggregation;    // -A keys, or five_tuple for -a
+    flow::aggregate::RecordOrderSpec order;        // -O
     // -s record[/orders]: the orders (canonical sequence) and how many element statistics
     // print before it (0: nfdump 1.7.1 prints it first); empty orders = no -s record.
     std::vector<flow::aggregate::RecordOrderSpec> record_orders;

@@ -60,8 +60,8 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
                 if (po.top_n == 0) {
                     std::snprintf(line, sizeof(line), "Top flows ordered by %s:\n", name);
                 } else {
-                    std::snprintf(line, sizeof(line), "Top %zu flows ordered by %s:\n",
-                                  po.top_n, name);
+                    std::snprintf(line, sizeof(line), "Top %zu flows ordered by %s:\n", po.top_n,
+                                  name);
                 }
                 text += line;
                 write_text();
@@ -153,8 +153,9 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         WidenWindow(info, &run.window_first_s, &run.window_last_s);
         if (f.uses_ident()) f.SetIdent(info.ident);
         if (writing && !writer) {
-            auto w = flow::NfFileWriter::Create(opt.write_path, opt.codec.value_or(flow::Codec::kNone),
-                                                info.ident.empty() ? "none" : info.ident);
+            auto w =
+                flow::NfFileWriter::Create(opt.write_path, opt.codec.value_or(flow::Codec::kNone),
+                                           info.ident.empty() ? "none" : info.ident);
             if (!w.ok()) {
                 std::fprintf(stderr, "flowdump: %s\n", w.status().ToString().c_str());
                 return 1;
@@ -210,7 +211,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
 
     if (run.window_first_s == UINT64_MAX) run.window_first_s = run.window_last_s = 0;
     if (window && run.window_last_s != 0) {
-        if (run.window_first_s < window->start_ms / 1000) run.window_first_s = window->start_ms / 1000;
+        if (run.window_first_s < window->start_ms / 1000)
+            run.window_first_s = window->start_ms / 1000;
         if (window->end_ms != UINT64_MAX && run.window_last_s > window->end_ms / 1000) {
             run.window_last_s = window->end_ms / 1000;
         }
@@ -227,8 +229,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         return rc;
     }
     if (stat_mode) {
-        return PrintStats(opt, stats, aggregator ? &*aggregator : nullptr, &*printer, summary,
-                          run);
+        return PrintStats(opt, stats, aggregator ? &*aggregator : nullptr, &*printer, summary, run);
     }
     if (aggregator) {
         printer->Begin();

@@ -19,23 +19,78 @@ namespace flow::aggregate {
 // What one -s statistic counts. Kinds that name two fields (kIp, kPort, ...) count every
 // record once for each field.
 enum class StatKind : uint8_t {
-    kSrcIp, kDstIp, kIp, kNextHop, kBgpNextHop, kRouter,
-    kSrcPort, kDstPort, kPort, kProto,
-    kSrcAs, kDstAs, kAs, kPrevAs, kNextAs,
-    kInIf, kOutIf, kIf,
-    kSrcTos, kDstTos, kDir,
-    kSrcMask, kDstMask, kMask,
-    kSrcVlan, kDstVlan, kVlan,
-    kInSrcMac, kOutDstMac, kInDstMac, kOutSrcMac, kSrcMac, kDstMac, kInMac, kOutMac,
-    kMpls1, kMpls2, kMpls3, kMpls4, kMpls5, kMpls6, kMpls7, kMpls8, kMpls9, kMpls10,
-    kClientLatency, kServerLatency, kApplLatency,
-    kInVrf, kOutVrf, kObsDomain, kObsPoint,
+    kSrcIp,
+    kDstIp,
+    kIp,
+    kNextHop,
+    kBgpNextHop,
+    kRouter,
+    kSrcPort,
+    kDstPort,
+    kPort,
+    kProto,
+    kSrcAs,
+    kDstAs,
+    kAs,
+    kPrevAs,
+    kNextAs,
+    kInIf,
+    kOutIf,
+    kIf,
+    kSrcTos,
+    kDstTos,
+    kDir,
+    kSrcMask,
+    kDstMask,
+    kMask,
+    kSrcVlan,
+    kDstVlan,
+    kVlan,
+    kInSrcMac,
+    kOutDstMac,
+    kInDstMac,
+    kOutSrcMac,
+    kSrcMac,
+    kDstMac,
+    kInMac,
+    kOutMac,
+    kMpls1,
+    kMpls2,
+    kMpls3,
+    kMpls4,
+    kMpls5,
+    kMpls6,
+    kMpls7,
+    kMpls8,
+    kMpls9,
+    kMpls10,
+    kClientLatency,
+    kServerLatency,
+    kApplLatency,
+    kInVrf,
+    kOutVrf,
+    kObsDomain,
+    kObsPoint,
 };
 
 // Sort orders in nfdump's canonical sequence: tables of one -s print in this order.
 enum class StatOrder : uint8_t {
-    kFlows, kPackets, kInPackets, kOutPackets, kBytes, kInBytes, kOutBytes,
-    kPps, kInPps, kOutPps, kBps, kInBps, kOutBps, kBpp, kInBpp, kOutBpp,
+    kFlows,
+    kPackets,
+    kInPackets,
+    kOutPackets,
+    kBytes,
+    kInBytes,
+    kOutBytes,
+    kPps,
+    kInPps,
+    kOutPps,
+    kBps,
+    kInBps,
+    kOutBps,
+    kBpp,
+    kInBpp,
+    kOutBpp,
 };
 
 struct OrderSpec {
@@ -95,8 +150,25 @@ namespace flow::aggregate {
 
 // One -A aggregation key field.
 enum class AggField : uint8_t {
-    kProto, kSrcIp, kDstIp, kSrcPort, kDstPort, kSrcAs, kDstAs, kInIf, kOutIf, kRouter,
-    kSrcTos, kDstTos, kSrcVlan, kDstVlan, kSrcMask, kDstMask, kNextAs, kPrevAs, kNextHop,
+    kProto,
+    kSrcIp,
+    kDstIp,
+    kSrcPort,
+    kDstPort,
+    kSrcAs,
+    kDstAs,
+    kInIf,
+    kOutIf,
+    kRouter,
+    kSrcTos,
+    kDstTos,
+    kSrcVlan,
+    kDstVlan,
+    kSrcMask,
+    kDstMask,
+    kNextAs,
+    kPrevAs,
+    kNextHop,
     kBgpNextHop,
 };
 
@@ -109,9 +181,9 @@ struct AggKeySpec {
 // The record grouping of one run: -a (five_tuple) or the -A key list.
 struct AggregateSpec {
     bool five_tuple = false;
-    bool each_record = false;  // no grouping: every record kept as is (-O on a listing)
-    bool bidirectional = false;  // -b: a five-tuple and its reverse are one group
-    bool swap_server = false;    // -B: as -b, TCP/UDP server->client records swapped first
+    bool each_record = false;      // no grouping: every record kept as is (-O on a listing)
+    bool bidirectional = false;    // -b: a five-tuple and its reverse are one group
+    bool swap_server = false;      // -B: as -b, TCP/UDP server->client records swapped first
     std::vector<AggKeySpec> keys;  // command-line order
     // The automatic -o format for -A: "fmt:%ts %td  <tokens> %pkt %byt %bps %bpp %fl".
     std::string AutoFormat() const;
@@ -123,8 +195,20 @@ Result<AggregateSpec> ParseAggregateSpec(std::string_view arg);
 
 // -O orders of aggregated records.
 enum class RecordOrder : uint8_t {
-    kNone, kFlows, kPackets, kInPackets, kOutPackets, kBytes, kInBytes, kOutBytes, kPps, kBps,
-    kBpp, kTstart, kTend, kDuration,
+    kNone,
+    kFlows,
+    kPackets,
+    kInPackets,
+    kOutPackets,
+    kBytes,
+    kInBytes,
+    kOutBytes,
+    kPps,
+    kBps,
+    kBpp,
+    kTstart,
+    kTend,
+    kDuration,
 };
 
 struct RecordOrderSpec {

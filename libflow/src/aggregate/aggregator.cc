@@ -133,8 +133,10 @@ Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
             }
             (family == '4' ? k.v4_bits : k.v6_bits) = bits;
         } else if (bits >= 0) {
-            return Status::InvalidArgument("Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to "
-                                           "aggregate with explicit netmask: '" + word + "'");
+            return Status::InvalidArgument(
+                "Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to "
+                "aggregate with explicit netmask: '" +
+                word + "'");
         }
         const FieldInfo* info = nullptr;
         for (const FieldInfo& f : kFields) {
@@ -158,12 +160,12 @@ Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
 
 Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg) {
     static const std::pair<const char*, RecordOrder> kNames[] = {
-        {"flows", RecordOrder::kFlows},     {"packets", RecordOrder::kPackets},
-        {"ipkg", RecordOrder::kInPackets},  {"opkg", RecordOrder::kOutPackets},
-        {"bytes", RecordOrder::kBytes},     {"ibyte", RecordOrder::kInBytes},
-        {"obyte", RecordOrder::kOutBytes},  {"pps", RecordOrder::kPps},
-        {"bps", RecordOrder::kBps},         {"bpp", RecordOrder::kBpp},
-        {"tstart", RecordOrder::kTstart},   {"tend", RecordOrder::kTend},
+        {"flows", RecordOrder::kFlows},       {"packets", RecordOrder::kPackets},
+        {"ipkg", RecordOrder::kInPackets},    {"opkg", RecordOrder::kOutPackets},
+        {"bytes", RecordOrder::kBytes},       {"ibyte", RecordOrder::kInBytes},
+        {"obyte", RecordOrder::kOutBytes},    {"pps", RecordOrder::kPps},
+        {"bps", RecordOrder::kBps},           {"bpp", RecordOrder::kBpp},
+        {"tstart", RecordOrder::kTstart},     {"tend", RecordOrder::kTend},
         {"duration", RecordOrder::kDuration},
     };
     std::string word = Lower(arg);
@@ -196,20 +198,40 @@ std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec) {
     for (const OrderSpec& o : spec.orders) {
         RecordOrder r = RecordOrder::kFlows;
         switch (o.order) {
-            case StatOrder::kFlows: r = RecordOrder::kFlows; break;
-            case StatOrder::kPackets: r = RecordOrder::kPackets; break;
-            case StatOrder::kInPackets: r = RecordOrder::kInPackets; break;
-            case StatOrder::kOutPackets: r = RecordOrder::kOutPackets; break;
-            case StatOrder::kBytes: r = RecordOrder::kBytes; break;
-            case StatOrder::kInBytes: r = RecordOrder::kInBytes; break;
-            case StatOrder::kOutBytes: r = RecordOrder::kOutBytes; break;
-            case StatOrder::kPps: case StatOrder::kInPps: case StatOrder::kOutPps:
+            case StatOrder::kFlows:
+                r = RecordOrder::kFlows;
+                break;
+            case StatOrder::kPackets:
+                r = RecordOrder::kPackets;
+                break;
+            case StatOrder::kInPackets:
+                r = RecordOrder::kInPackets;
+                break;
+            case StatOrder::kOutPackets:
+                r = RecordOrder::kOutPackets;
+                break;
+            case StatOrder::kBytes:
+                r = RecordOrder::kBytes;
+                break;
+            case StatOrder::kInBytes:
+                r = RecordOrder::kInBytes;
+                break;
+            case StatOrder::kOutBytes:
+                r = RecordOrder::kOutBytes;
+                break;
+            case StatOrder::kPps:
+            case StatOrder::kInPps:
+            case StatOrder::kOutPps:
                 r = RecordOrder::kPps;
                 break;
-            case StatOrder::kBps: case StatOrder::kInBps: case StatOrder::kOutBps:
+            case StatOrder::kBps:
+            case StatOrder::kInBps:
+            case StatOrder::kOutBps:
                 r = RecordOrder::kBps;
                 break;
-            case StatOrder::kBpp: case StatOrder::kInBpp: case StatOrder::kOutBpp:
+            case StatOrder::kBpp:
+            case StatOrder::kInBpp:
+            case StatOrder::kOutBpp:
                 r = RecordOrder::kBpp;
                 break;
         }
@@ -220,20 +242,34 @@ std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec) {
 
 const char* RecordOrderName(RecordOrder order) {
     switch (order) {
-        case RecordOrder::kNone: return "";
-        case RecordOrder::kFlows: return "flows";
-        case RecordOrder::kPackets: return "packets";
-        case RecordOrder::kInPackets: return "ipkg";
-        case RecordOrder::kOutPackets: return "opkg";
-        case RecordOrder::kBytes: return "bytes";
-        case RecordOrder::kInBytes: return "ibyte";
-        case RecordOrder::kOutBytes: return "obyte";
-        case RecordOrder::kPps: return "pps";
-        case RecordOrder::kBps: return "bps";
-        case RecordOrder::kBpp: return "bpp";
-        case RecordOrder::kTstart: return "tstart";
-        case RecordOrder::kTend: return "tend";
-        case RecordOrder::kDuration: return "duration";
+        case RecordOrder::kNone:
+            return "";
+        case RecordOrder::kFlows:
+            return "flows";
+        case RecordOrder::kPackets:
+            return "packets";
+        case RecordOrder::kInPackets:
+            return "ipkg";
+        case RecordOrder::kOutPackets:
+            return "opkg";
+        case RecordOrder::kBytes:
+            return "bytes";
+        case RecordOrder::kInBytes:
+            return "ibyte";
+        case RecordOrder::kOutBytes:
+            return "obyte";
+        case RecordOrder::kPps:
+            return "pps";
+        case RecordOrder::kBps:
+            return "bps";
+        case RecordOrder::kBpp:
+            return "bpp";
+        case RecordOrder::kTstart:
+            return "tstart";
+        case RecordOrder::kTend:
+            return "tend";
+        case RecordOrder::kDuration:
+            return "duration";
     }
     return "";
 }
@@ -259,23 +295,57 @@ struct Aggregator::Impl {
             IpAddr a;
             bool v6 = rec.IsV6();
             switch (k.field) {
-                case AggField::kProto: key.w[w++] = rec.proto; continue;
-                case AggField::kSrcPort: key.w[w++] = rec.src_port; continue;
-                case AggField::kDstPort: key.w[w++] = rec.dst_port; continue;
-                case AggField::kSrcAs: key.w[w++] = rec.src_as; continue;
-                case AggField::kDstAs: key.w[w++] = rec.dst_as; continue;
-                case AggField::kInIf: key.w[w++] = rec.input; continue;
-                case AggField::kOutIf: key.w[w++] = rec.output; continue;
-                case AggField::kSrcTos: key.w[w++] = rec.src_tos; continue;
-                case AggField::kDstTos: key.w[w++] = rec.dst_tos; continue;
-                case AggField::kSrcVlan: key.w[w++] = rec.src_vlan; continue;
-                case AggField::kDstVlan: key.w[w++] = rec.dst_vlan; continue;
-                case AggField::kSrcMask: key.w[w++] = rec.src_mask; continue;
-                case AggField::kDstMask: key.w[w++] = rec.dst_mask; continue;
-                case AggField::kNextAs: key.w[w++] = rec.next_as; continue;
-                case AggField::kPrevAs: key.w[w++] = rec.prev_as; continue;
-                case AggField::kSrcIp: a = Masked(rec.src_addr, k); break;
-                case AggField::kDstIp: a = Masked(rec.dst_addr, k); break;
+                case AggField::kProto:
+                    key.w[w++] = rec.proto;
+                    continue;
+                case AggField::kSrcPort:
+                    key.w[w++] = rec.src_port;
+                    continue;
+                case AggField::kDstPort:
+                    key.w[w++] = rec.dst_port;
+                    continue;
+                case AggField::kSrcAs:
+                    key.w[w++] = rec.src_as;
+                    continue;
+                case AggField::kDstAs:
+                    key.w[w++] = rec.dst_as;
+                    continue;
+                case AggField::kInIf:
+                    key.w[w++] = rec.input;
+                    continue;
+                case AggField::kOutIf:
+                    key.w[w++] = rec.output;
+                    continue;
+                case AggField::kSrcTos:
+                    key.w[w++] = rec.src_tos;
+                    continue;
+                case AggField::kDstTos:
+                    key.w[w++] = rec.dst_tos;
+                    continue;
+                case AggField::kSrcVlan:
+                    key.w[w++] = rec.src_vlan;
+                    continue;
+                case AggField::kDstVlan:
+                    key.w[w++] = rec.dst_vlan;
+                    continue;
+                case AggField::kSrcMask:
+                    key.w[w++] = rec.src_mask;
+                    continue;
+                case AggField::kDstMask:
+                    key.w[w++] = rec.dst_mask;
+                    continue;
+                case AggField::kNextAs:
+                    key.w[w++] = rec.next_as;
+                    continue;
+                case AggField::kPrevAs:
+                    key.w[w++] = rec.prev_as;
+                    continue;
+                case AggField::kSrcIp:
+                    a = Masked(rec.src_addr, k);
+                    break;
+                case AggField::kDstIp:
+                    a = Masked(rec.dst_addr, k);
+                    break;
                 case AggField::kRouter:
                     a = rec.received_from;
                     v6 = rec.Has(kExIpReceivedV6);
@@ -319,26 +389,66 @@ struct Aggregator::Impl {
         g.present = rec.present & keep;
         for (const AggKeySpec& k : spec.keys) {
             switch (k.field) {
-                case AggField::kProto: g.proto = rec.proto; break;
-                case AggField::kSrcPort: g.src_port = rec.src_port; break;
-                case AggField::kDstPort: g.dst_port = rec.dst_port; break;
-                case AggField::kSrcAs: g.src_as = rec.src_as; break;
-                case AggField::kDstAs: g.dst_as = rec.dst_as; break;
-                case AggField::kInIf: g.input = rec.input; break;
-                case AggField::kOutIf: g.output = rec.output; break;
-                case AggField::kSrcTos: g.src_tos = rec.src_tos; break;
-                case AggField::kDstTos: g.dst_tos = rec.dst_tos; break;
-                case AggField::kSrcVlan: g.src_vlan = rec.src_vlan; break;
-                case AggField::kDstVlan: g.dst_vlan = rec.dst_vlan; break;
-                case AggField::kSrcMask: g.src_mask = rec.src_mask; break;
-                case AggField::kDstMask: g.dst_mask = rec.dst_mask; break;
-                case AggField::kNextAs: g.next_as = rec.next_as; break;
-                case AggField::kPrevAs: g.prev_as = rec.prev_as; break;
-                case AggField::kSrcIp: g.src_addr = Masked(rec.src_addr, k); break;
-                case AggField::kDstIp: g.dst_addr = Masked(rec.dst_addr, k); break;
-                case AggField::kRouter: g.received_from = rec.received_from; break;
-                case AggField::kNextHop: g.ip_next_hop = rec.ip_next_hop; break;
-                case AggField::kBgpNextHop: g.bgp_next_hop = rec.bgp_next_hop; break;
+                case AggField::kProto:
+                    g.proto = rec.proto;
+                    break;
+                case AggField::kSrcPort:
+                    g.src_port = rec.src_port;
+                    break;
+                case AggField::kDstPort:
+                    g.dst_port = rec.dst_port;
+                    break;
+                case AggField::kSrcAs:
+                    g.src_as = rec.src_as;
+                    break;
+                case AggField::kDstAs:
+                    g.dst_as = rec.dst_as;
+                    break;
+                case AggField::kInIf:
+                    g.input = rec.input;
+                    break;
+                case AggField::kOutIf:
+                    g.output = rec.output;
+                    break;
+                case AggField::kSrcTos:
+                    g.src_tos = rec.src_tos;
+                    break;
+                case AggField::kDstTos:
+                    g.dst_tos = rec.dst_tos;
+                    break;
+                case AggField::kSrcVlan:
+                    g.src_vlan = rec.src_vlan;
+                    break;
+                case AggField::kDstVlan:
+                    g.dst_vlan = rec.dst_vlan;
+                    break;
+                case AggField::kSrcMask:
+                    g.src_mask = rec.src_mask;
+                    break;
+                case AggField::kDstMask:
+                    g.dst_mask = rec.dst_mask;
+                    break;
+                case AggField::kNextAs:
+                    g.next_as = rec.next_as;
+                    break;
+                case AggField::kPrevAs:
+                    g.prev_as = rec.prev_as;
+                    break;
+                case AggField::kSrcIp:
+                    g.src_addr = Masked(rec.src_addr, k);
+                    break;
+                case AggField::kDstIp:
+                    g.dst_addr = Masked(rec.dst_addr, k);
+                    break;
+                case AggField::kRouter:
+                    g.received_from = rec.received_from;
+                    break;
+                case AggField::kNextHop:
+                    g.ip_next_hop = rec.ip_next_hop;
+                    break;
+                case AggField::kBgpNextHop:
+                    g.bgp_next_hop = rec.bgp_next_hop;
+                    break;
             }
         }
         g.flows = 0;
@@ -364,8 +474,7 @@ bool NeedSwap(const FlowRecord& r) {
     if (r.proto != 6 && r.proto != 17) return false;
     uint32_t sp = r.src_port;
     uint32_t dp = r.dst_port;
-    return (sp < 1024 && dp >= 1024) || (sp < 32768 && dp >= 32768) ||
-           (sp < 49152 && dp >= 49152);
+    return (sp < 1024 && dp >= 1024) || (sp < 32768 && dp >= 32768) || (sp < 49152 && dp >= 49152);
 }
 
 // Swaps the endpoints, interfaces, AS numbers and in/out counters of a record, as 1.7.1's
@@ -468,23 +577,35 @@ uint64_t OrderValue(const FlowRecord& r, RecordOrder o) {
     uint64_t duration_ms = r.last_ms > r.first_ms ? r.last_ms - r.first_ms : 0;
     double seconds = static_cast<double>(duration_ms) / 1000.0;
     switch (o) {
-        case RecordOrder::kNone: return 0;
-        case RecordOrder::kFlows: return r.flows;
-        case RecordOrder::kPackets: return packets;
-        case RecordOrder::kInPackets: return r.packets;
-        case RecordOrder::kOutPackets: return r.out_packets;
-        case RecordOrder::kBytes: return bytes;
-        case RecordOrder::kInBytes: return r.bytes;
-        case RecordOrder::kOutBytes: return r.out_bytes;
+        case RecordOrder::kNone:
+            return 0;
+        case RecordOrder::kFlows:
+            return r.flows;
+        case RecordOrder::kPackets:
+            return packets;
+        case RecordOrder::kInPackets:
+            return r.packets;
+        case RecordOrder::kOutPackets:
+            return r.out_packets;
+        case RecordOrder::kBytes:
+            return bytes;
+        case RecordOrder::kInBytes:
+            return r.bytes;
+        case RecordOrder::kOutBytes:
+            return r.out_bytes;
         case RecordOrder::kPps:
             return seconds > 0 ? static_cast<uint64_t>(static_cast<double>(packets) / seconds) : 0;
         case RecordOrder::kBps:
             return seconds > 0 ? static_cast<uint64_t>(8.0 * static_cast<double>(bytes) / seconds)
                                : 0;
-        case RecordOrder::kBpp: return packets != 0 ? bytes / packets : 0;
-        case RecordOrder::kTstart: return r.first_ms;
-        case RecordOrder::kTend: return r.last_ms;
-        case RecordOrder::kDuration: return duration_ms;
+        case RecordOrder::kBpp:
+            return packets != 0 ? bytes / packets : 0;
+        case RecordOrder::kTstart:
+            return r.first_ms;
+        case RecordOrder::kTend:
+            return r.last_ms;
+        case RecordOrder::kDuration:
+            return duration_ms;
     }
     return 0;
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Element statistics (-s): the -s argument parser, the per-record counting into a FlatTable
 // and the Top-N tables in nfdump 1.7.1's text and csv layouts.
-#include "flow/aggregate.h"
-
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include <utility>
 
 #include "aggregate/flat_table.h"
+#include "flow/aggregate.h"
 #include "flow/format_util.h"
 
 namespace flow::aggregate {
@@ -110,11 +109,18 @@ enum class Direction { kIn, kOut, kBoth };
 
 Direction OrderDirection(StatOrder o) {
     switch (o) {
-        case StatOrder::kFlows: case StatOrder::kInPackets: case StatOrder::kInBytes:
-        case StatOrder::kInPps: case StatOrder::kInBps: case StatOrder::kInBpp:
+        case StatOrder::kFlows:
+        case StatOrder::kInPackets:
+        case StatOrder::kInBytes:
+        case StatOrder::kInPps:
+        case StatOrder::kInBps:
+        case StatOrder::kInBpp:
             return Direction::kIn;
-        case StatOrder::kOutPackets: case StatOrder::kOutBytes: case StatOrder::kOutPps:
-        case StatOrder::kOutBps: case StatOrder::kOutBpp:
+        case StatOrder::kOutPackets:
+        case StatOrder::kOutBytes:
+        case StatOrder::kOutPps:
+        case StatOrder::kOutBps:
+        case StatOrder::kOutBpp:
             return Direction::kOut;
         default:
             return Direction::kBoth;
@@ -131,7 +137,9 @@ struct StatKey {
     uint32_t aux = 0;  // proto
 
     bool operator==(const StatKey&) const = default;
-    uint64_t Hash() const { return detail::Mix64(hi * 0x9e3779b97f4a7c15ULL ^ lo ^ (uint64_t{aux} << 40)); }
+    uint64_t Hash() const {
+        return detail::Mix64(hi * 0x9e3779b97f4a7c15ULL ^ lo ^ (uint64_t{aux} << 40));
+    }
 };
 
 struct StatCounters {
@@ -156,8 +164,14 @@ struct RowValues {
 RowValues Values(const StatCounters& c, Direction dir) {
     RowValues v;
     switch (dir) {
-        case Direction::kIn: v.packets = c.in_packets; v.bytes = c.in_bytes; break;
-        case Direction::kOut: v.packets = c.out_packets; v.bytes = c.out_bytes; break;
+        case Direction::kIn:
+            v.packets = c.in_packets;
+            v.bytes = c.in_bytes;
+            break;
+        case Direction::kOut:
+            v.packets = c.out_packets;
+            v.bytes = c.out_bytes;
+            break;
         case Direction::kBoth:
             v.packets = c.in_packets + c.out_packets;
             v.bytes = c.in_bytes + c.out_bytes;
@@ -176,14 +190,26 @@ RowValues Values(const StatCounters& c, Direction dir) {
 uint64_t SortValue(const StatCounters& c, StatOrder o) {
     RowValues v = Values(c, OrderDirection(o));
     switch (o) {
-        case StatOrder::kFlows: return c.flows;
-        case StatOrder::kPackets: case StatOrder::kInPackets: case StatOrder::kOutPackets:
+        case StatOrder::kFlows:
+            return c.flows;
+        case StatOrder::kPackets:
+        case StatOrder::kInPackets:
+        case StatOrder::kOutPackets:
             return v.packets;
-        case StatOrder::kBytes: case StatOrder::kInBytes: case StatOrder::kOutBytes:
+        case StatOrder::kBytes:
+        case StatOrder::kInBytes:
+        case StatOrder::kOutBytes:
             return v.bytes;
-        case StatOrder::kPps: case StatOrder::kInPps: case StatOrder::kOutPps: return v.pps;
-        case StatOrder::kBps: case StatOrder::kInBps: case StatOrder::kOutBps: return v.bps;
-        default: return v.bpp;
+        case StatOrder::kPps:
+        case StatOrder::kInPps:
+        case StatOrder::kOutPps:
+            return v.pps;
+        case StatOrder::kBps:
+        case StatOrder::kInBps:
+        case StatOrder::kOutBps:
+            return v.bps;
+        default:
+            return v.bpp;
     }
 }
 
@@ -287,56 +313,106 @@ size_t ElementStat::size() const { return impl_->table.size(); }
 void ElementStat::Add(const FlowRecord& rec) {
     Impl& s = *impl_;
     switch (s.spec.kind) {
-        case StatKind::kSrcIp: s.CountIp(rec, rec.src_addr); break;
-        case StatKind::kDstIp: s.CountIp(rec, rec.dst_addr); break;
+        case StatKind::kSrcIp:
+            s.CountIp(rec, rec.src_addr);
+            break;
+        case StatKind::kDstIp:
+            s.CountIp(rec, rec.dst_addr);
+            break;
         case StatKind::kIp:
             s.CountIp(rec, rec.src_addr);
             s.CountIp(rec, rec.dst_addr);
             break;
-        case StatKind::kNextHop: s.CountIp(rec, rec.ip_next_hop); break;
-        case StatKind::kBgpNextHop: s.CountIp(rec, rec.bgp_next_hop); break;
-        case StatKind::kRouter: s.CountIp(rec, rec.received_from); break;
-        case StatKind::kSrcPort: s.CountNumber(rec, rec.src_port); break;
-        case StatKind::kDstPort: s.CountNumber(rec, rec.dst_port); break;
+        case StatKind::kNextHop:
+            s.CountIp(rec, rec.ip_next_hop);
+            break;
+        case StatKind::kBgpNextHop:
+            s.CountIp(rec, rec.bgp_next_hop);
+            break;
+        case StatKind::kRouter:
+            s.CountIp(rec, rec.received_from);
+            break;
+        case StatKind::kSrcPort:
+            s.CountNumber(rec, rec.src_port);
+            break;
+        case StatKind::kDstPort:
+            s.CountNumber(rec, rec.dst_port);
+            break;
         case StatKind::kPort:
             s.CountNumber(rec, rec.src_port);
             s.CountNumber(rec, rec.dst_port);
             break;
-        case StatKind::kProto: s.CountNumber(rec, rec.proto); break;
-        case StatKind::kSrcAs: s.CountNumber(rec, rec.src_as); break;
-        case StatKind::kDstAs: s.CountNumber(rec, rec.dst_as); break;
+        case StatKind::kProto:
+            s.CountNumber(rec, rec.proto);
+            break;
+        case StatKind::kSrcAs:
+            s.CountNumber(rec, rec.src_as);
+            break;
+        case StatKind::kDstAs:
+            s.CountNumber(rec, rec.dst_as);
+            break;
         case StatKind::kAs:
             s.CountNumber(rec, rec.src_as);
             s.CountNumber(rec, rec.dst_as);
             break;
-        case StatKind::kPrevAs: s.CountNumber(rec, rec.prev_as); break;
-        case StatKind::kNextAs: s.CountNumber(rec, rec.next_as); break;
-        case StatKind::kInIf: s.CountNumber(rec, rec.input); break;
-        case StatKind::kOutIf: s.CountNumber(rec, rec.output); break;
+        case StatKind::kPrevAs:
+            s.CountNumber(rec, rec.prev_as);
+            break;
+        case StatKind::kNextAs:
+            s.CountNumber(rec, rec.next_as);
+            break;
+        case StatKind::kInIf:
+            s.CountNumber(rec, rec.input);
+            break;
+        case StatKind::kOutIf:
+            s.CountNumber(rec, rec.output);
+            break;
         case StatKind::kIf:
             s.CountNumber(rec, rec.input);
             s.CountNumber(rec, rec.output);
             break;
-        case StatKind::kSrcTos: s.CountNumber(rec, rec.src_tos); break;
-        case StatKind::kDstTos: s.CountNumber(rec, rec.dst_tos); break;
-        case StatKind::kDir: s.CountNumber(rec, rec.dir); break;
-        case StatKind::kSrcMask: s.CountNumber(rec, rec.src_mask); break;
-        case StatKind::kDstMask: s.CountNumber(rec, rec.dst_mask); break;
+        case StatKind::kSrcTos:
+            s.CountNumber(rec, rec.src_tos);
+            break;
+        case StatKind::kDstTos:
+            s.CountNumber(rec, rec.dst_tos);
+            break;
+        case StatKind::kDir:
+            s.CountNumber(rec, rec.dir);
+            break;
+        case StatKind::kSrcMask:
+            s.CountNumber(rec, rec.src_mask);
+            break;
+        case StatKind::kDstMask:
+            s.CountNumber(rec, rec.dst_mask);
+            break;
         case StatKind::kMask:
             s.CountNumber(rec, rec.src_mask);
             s.CountNumber(rec, rec.dst_mask);
             break;
-        case StatKind::kSrcVlan: s.CountNumber(rec, rec.src_vlan & 0xffffu); break;
-        case StatKind::kDstVlan: s.CountNumber(rec, rec.dst_vlan & 0xffffu); break;
+        case StatKind::kSrcVlan:
+            s.CountNumber(rec, rec.src_vlan & 0xffffu);
+            break;
+        case StatKind::kDstVlan:
+            s.CountNumber(rec, rec.dst_vlan & 0xffffu);
+            break;
         case StatKind::kVlan:
             // 1.7.1 counts vlans in 16 bits.
             s.CountNumber(rec, rec.src_vlan & 0xffffu);
             s.CountNumber(rec, rec.dst_vlan & 0xffffu);
             break;
-        case StatKind::kInSrcMac: s.CountNumber(rec, rec.in_src_mac); break;
-        case StatKind::kOutDstMac: s.CountNumber(rec, rec.out_dst_mac); break;
-        case StatKind::kInDstMac: s.CountNumber(rec, rec.in_dst_mac); break;
-        case StatKind::kOutSrcMac: s.CountNumber(rec, rec.out_src_mac); break;
+        case StatKind::kInSrcMac:
+            s.CountNumber(rec, rec.in_src_mac);
+            break;
+        case StatKind::kOutDstMac:
+            s.CountNumber(rec, rec.out_dst_mac);
+            break;
+        case StatKind::kInDstMac:
+            s.CountNumber(rec, rec.in_dst_mac);
+            break;
+        case StatKind::kOutSrcMac:
+            s.CountNumber(rec, rec.out_src_mac);
+            break;
         case StatKind::kSrcMac:
             s.CountNumber(rec, rec.in_src_mac);
             s.CountNumber(rec, rec.out_src_mac);
@@ -355,21 +431,41 @@ void ElementStat::Add(const FlowRecord& rec) {
             s.CountNumber(rec, rec.out_src_mac);
             s.CountNumber(rec, rec.out_dst_mac);
             break;
-        case StatKind::kMpls1: case StatKind::kMpls2: case StatKind::kMpls3:
-        case StatKind::kMpls4: case StatKind::kMpls5: case StatKind::kMpls6:
-        case StatKind::kMpls7: case StatKind::kMpls8: case StatKind::kMpls9:
+        case StatKind::kMpls1:
+        case StatKind::kMpls2:
+        case StatKind::kMpls3:
+        case StatKind::kMpls4:
+        case StatKind::kMpls5:
+        case StatKind::kMpls6:
+        case StatKind::kMpls7:
+        case StatKind::kMpls8:
+        case StatKind::kMpls9:
         case StatKind::kMpls10: {
             size_t i = static_cast<size_t>(s.spec.kind) - static_cast<size_t>(StatKind::kMpls1);
             s.CountNumber(rec, rec.mpls[i]);
             break;
         }
-        case StatKind::kClientLatency: s.CountNumber(rec, rec.client_nw_delay_us); break;
-        case StatKind::kServerLatency: s.CountNumber(rec, rec.server_nw_delay_us); break;
-        case StatKind::kApplLatency: s.CountNumber(rec, rec.appl_latency_us); break;
-        case StatKind::kInVrf: s.CountNumber(rec, rec.ingress_vrf); break;
-        case StatKind::kOutVrf: s.CountNumber(rec, rec.egress_vrf); break;
-        case StatKind::kObsDomain: s.CountNumber(rec, rec.observation_domain); break;
-        case StatKind::kObsPoint: s.CountNumber(rec, rec.observation_point); break;
+        case StatKind::kClientLatency:
+            s.CountNumber(rec, rec.client_nw_delay_us);
+            break;
+        case StatKind::kServerLatency:
+            s.CountNumber(rec, rec.server_nw_delay_us);
+            break;
+        case StatKind::kApplLatency:
+            s.CountNumber(rec, rec.appl_latency_us);
+            break;
+        case StatKind::kInVrf:
+            s.CountNumber(rec, rec.ingress_vrf);
+            break;
+        case StatKind::kOutVrf:
+            s.CountNumber(rec, rec.egress_vrf);
+            break;
+        case StatKind::kObsDomain:
+            s.CountNumber(rec, rec.observation_domain);
+            break;
+        case StatKind::kObsPoint:
+            s.CountNumber(rec, rec.observation_point);
+            break;
     }
 }
 
@@ -380,7 +476,7 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     Direction dir = OrderDirection(order.order);
     bool address = info.form == ValueForm::kAddress;
     int value_width = address && opt.long_v6 ? 39 : 17;
-    char line[512];
+    char line[1024];
 
     // Rank: (sort value, slot index) pairs; only the first top_n are put in order.
     using Slot = detail::FlatTable<StatKey, StatCounters>::Slot;
@@ -409,15 +505,15 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     if (opt.csv) {
         const char* p = dir == Direction::kIn ? "i" : dir == Direction::kOut ? "o" : "";
         std::snprintf(line, sizeof(line),
-                      "ts,te,td,pr,val,fl,flP,%spkt,%spktP,%sbyt,%sbytP,%spps,%sbps,%sbpp\n", p,
-                      p, p, p, p, p, p);
+                      "ts,te,td,pr,val,fl,flP,%spkt,%spktP,%sbyt,%sbytP,%spps,%sbps,%sbpp\n", p, p,
+                      p, p, p, p, p);
         out->append(line);
     } else if (!opt.quiet) {
         if (opt.top_n == 0) {
             std::snprintf(line, sizeof(line), "Top %s ordered by %s:\n", info.label, order_name);
         } else {
-            std::snprintf(line, sizeof(line), "Top %zu %s ordered by %s:\n", opt.top_n,
-                          info.label, order_name);
+            std::snprintf(line, sizeof(line), "Top %zu %s ordered by %s:\n", opt.top_n, info.label,
+                          order_name);
         }
         out->append(line);
         std::snprintf(line, sizeof(line),
@@ -436,17 +532,17 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         bool v6 = slot.key.hi != 0;
 
         char value[output::kTextSize];
-        uint64_t n = slot.key.lo;
+        uint64_t raw = slot.key.lo;
         if (info.form == ValueForm::kMac) {
-            value[output::FormatMac(n, value)] = '\0';
+            value[output::FormatMac(raw, value)] = '\0';
         } else if (info.form == ValueForm::kMpls) {
             // TODO: 1.7.1 prints (and counts) 12-bit labels with exp and eos 0 here.
-            std::snprintf(value, sizeof(value), "%u-%u-%u", static_cast<unsigned>(n >> 4),
-                          static_cast<unsigned>((n >> 1) & 7), static_cast<unsigned>(n & 1));
+            std::snprintf(value, sizeof(value), "%u-%u-%u", static_cast<unsigned>(raw >> 4),
+                          static_cast<unsigned>((raw >> 1) & 7), static_cast<unsigned>(raw & 1));
         } else if (info.form == ValueForm::kHex) {
-            std::snprintf(value, sizeof(value), "0x%" PRIx64, n);
+            std::snprintf(value, sizeof(value), "0x%" PRIx64, raw);
         } else if (info.form == ValueForm::kLatency) {
-            value[output::FormatThousandths(n, value)] = '\0';
+            value[output::FormatThousandths(raw, value)] = '\0';
         } else if (address) {
             IpAddr a{slot.key.hi, slot.key.lo};
             if (opt.long_v6 || opt.csv) {
@@ -481,8 +577,8 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
             std::snprintf(line, sizeof(line),
                           "%s,%s,%s,%s,%s,%" PRIu64 ",%.1f,%" PRIu64 ",%.1f,%" PRIu64
                           ",%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-                          ts, te, td, proto_text, value, c.flows, fl_p, v.packets, pk_p,
-                          v.bytes, by_p, v.pps, v.bps, v.bpp);
+                          ts, te, td, proto_text, value, c.flows, fl_p, v.packets, pk_p, v.bytes,
+                          by_p, v.pps, v.bps, v.bpp);
             out->append(line);
             continue;
         }

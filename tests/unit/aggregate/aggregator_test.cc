@@ -40,8 +40,9 @@ TEST_CASE("ParseAggregateSpec keys and masks and messages") {
 
     CHECK(ErrorOf("foo") == "Unknown aggregation field 'foo'");
     CHECK(ErrorOf("srcip,srcip") == "Duplicate aggregation mask: srcip");
-    CHECK(ErrorOf("srcip/24") == "Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to aggregate "
-                                 "with explicit netmask: 'srcip/24'");
+    CHECK(ErrorOf("srcip/24") ==
+          "Need src4/dst4 or src6/dst6 for IPv4 or IPv6 to aggregate "
+          "with explicit netmask: 'srcip/24'");
     CHECK(ErrorOf("srcip4") == "'srcip4' needs number of subnet bits to aggregate");
     CHECK(ErrorOf("srcip4/33") == "Subnet mask length '33' out of range for IPv4");
     CHECK(ErrorOf("dstip6/129") == "Subnet mask length '129' out of range for IPv6");
@@ -68,7 +69,7 @@ TEST_CASE("aggregation by proto and dstport groups the sample flows as spec 4.6 
     CHECK(top[1]->flows == 2);
     CHECK(top[1]->packets == 5020);
     CHECK(top[1]->proto == 6);
-    CHECK(top[1]->src_port == 0);        // not a key: zero
+    CHECK(top[1]->src_port == 0);  // not a key: zero
     CHECK(top[1]->tcp_flags == 0);
     CHECK(top[2]->dst_port == 5060);
     CHECK(top[2]->proto == 17);
