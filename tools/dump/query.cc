@@ -112,6 +112,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         if (!opt.aggregate) spec.five_tuple = true;
         aggregator.emplace(std::move(spec));
     } else if (opt.aggregate && !stat_mode && !writing) {
+        // TODO: with -w the passed records are written unaggregated; nfdump 1.7.1 writes
+        // -a's (and -b's) aggregated records, -A's and -O's as they were read.
         aggregator.emplace(opt.aggregation);
         if (opt.format.empty() && opt.aggregation.bidirectional) format = "biline";
         if (opt.format.empty() && !opt.aggregation.five_tuple && !opt.aggregation.each_record) {
