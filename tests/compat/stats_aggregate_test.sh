@@ -7,33 +7,7 @@
 # (docs/compatibility.md), so they are left out. nf1625 is left out too: nfdump 1.7.1 reads
 # ICMP type/code of some of its records differently (the plain listings differ already) and
 # prints the zero router of aggregated IPv6 flows as ::, which flowdump does not copy yet.
-source "$(dirname "$0")/../e2e/lib.sh"
-need_corpus
-need_nfdump
-[ -x "$FLOWDUMP" ] || skip "flowdump not built"
-
-DIR=$CORPUS/nffile/generated
-failures=0
-
-run_both() {  # run_both FILE ARGS... -> $WORK/n.txt $WORK/f.txt
-    local file=$1; shift
-    nfdump -r "$DIR/$file" "$@" 2>/dev/null | grep -av '^Sys:' >"$WORK/n.txt" || true
-    "$FLOWDUMP" -r "$DIR/$file" "$@" 2>/dev/null | grep -av '^Sys:' >"$WORK/f.txt" || true
-}
-
-exact() {
-    run_both "$@"
-    if ! diff "$WORK/n.txt" "$WORK/f.txt" >"$WORK/d.txt"; then
-        echo "DIFF (exact): $*"; head -20 "$WORK/d.txt"; failures=$((failures + 1))
-    fi
-}
-
-as_set() {
-    run_both "$@"
-    if ! diff <(sort "$WORK/n.txt") <(sort "$WORK/f.txt") >"$WORK/d.txt"; then
-        echo "DIFF (sorted): $*"; head -20 "$WORK/d.txt"; failures=$((failures + 1))
-    fi
-}
+source "$(dirname "$0")/side_by_side.sh"
 
 FILES="sf178-none sf1625-none sf171-none"
 KEYS="srcip dstip srcip,dstip srcport dstport proto proto,dstport srcip,dstport srcas,dstas

@@ -6,33 +6,7 @@
 # the Top-N cases are chosen where the cut does not split a tie. nf171/nf178 are left out:
 # they hold records with both an IPv4 and an IPv6 address, which flowdump reads as IPv4 on
 # purpose (docs/compatibility.md), so their tables differ by design.
-source "$(dirname "$0")/../e2e/lib.sh"
-need_corpus
-need_nfdump
-[ -x "$FLOWDUMP" ] || skip "flowdump not built"
-
-DIR=$CORPUS/nffile/generated
-failures=0
-
-run_both() {  # run_both FILE ARGS... -> $WORK/n.txt $WORK/f.txt
-    local file=$1; shift
-    nfdump -r "$DIR/$file" "$@" 2>/dev/null | grep -av '^Sys:' >"$WORK/n.txt" || true
-    "$FLOWDUMP" -r "$DIR/$file" "$@" 2>/dev/null | grep -av '^Sys:' >"$WORK/f.txt" || true
-}
-
-exact() {
-    run_both "$@"
-    if ! diff "$WORK/n.txt" "$WORK/f.txt" >"$WORK/d.txt"; then
-        echo "DIFF (exact): $*"; head -20 "$WORK/d.txt"; failures=$((failures + 1))
-    fi
-}
-
-as_set() {
-    run_both "$@"
-    if ! diff <(sort "$WORK/n.txt") <(sort "$WORK/f.txt") >"$WORK/d.txt"; then
-        echo "DIFF (sorted): $*"; head -20 "$WORK/d.txt"; failures=$((failures + 1))
-    fi
-}
+source "$(dirname "$0")/side_by_side.sh"
 
 FILES="nf1625-none sf178-none sf1625-none sf171-none"
 STATS="srcip dstip ip srcport dstport port proto srcas dstas as inif outif router

@@ -3,33 +3,7 @@
 # flowdump -s record (Top-N aggregated flows in the -o format, as consoles such as Pandora
 # FMS call it) against nfdump 1.7.1 on sflow corpus files, timing line stripped. Cases are
 # chosen without ties at the Top-N cut; the full tables (-n 0) compare sorted lines.
-source "$(dirname "$0")/../e2e/lib.sh"
-need_corpus
-need_nfdump
-[ -x "$FLOWDUMP" ] || skip "flowdump not built"
-
-DIR=$CORPUS/nffile/generated
-failures=0
-
-run_both() {  # run_both FILE ARGS... -> $WORK/n.txt $WORK/f.txt
-    local file=$1; shift
-    nfdump -r "$DIR/$file" "$@" 2>/dev/null | grep -av '^Sys:' >"$WORK/n.txt" || true
-    "$FLOWDUMP" -r "$DIR/$file" "$@" 2>/dev/null | grep -av '^Sys:' >"$WORK/f.txt" || true
-}
-
-exact() {
-    run_both "$@"
-    if ! diff "$WORK/n.txt" "$WORK/f.txt" >"$WORK/d.txt"; then
-        echo "DIFF (exact): $*"; head -20 "$WORK/d.txt"; failures=$((failures + 1))
-    fi
-}
-
-as_set() {
-    run_both "$@"
-    if ! diff <(sort "$WORK/n.txt") <(sort "$WORK/f.txt") >"$WORK/d.txt"; then
-        echo "DIFF (sorted): $*"; head -20 "$WORK/d.txt"; failures=$((failures + 1))
-    fi
-}
+source "$(dirname "$0")/side_by_side.sh"
 
 exact sf178-none -s record/bytes -n 3 -o line
 exact sf178-none -s record/bytes -n 2 -o csv
