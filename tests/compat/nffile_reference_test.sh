@@ -18,14 +18,24 @@ gen=$CORPUS/nffile/generated
 #  - layout 1 NSEL records: 1.7.1 takes the ICMP type from the wrong field;
 #  - nfdump -w (nd178-*) blanked IPv6 elements that 1.7.1's csv then shows as "::".
 known_reason() {
+    case "$1:$2" in
+        sf1625-v6agent:stat-*|sf1625-v6agent:agg-*)
+            echo "corrupt 1.6.25 file: nfdump prints no statistics after the error, flowdump those of the records before it"
+            return ;;
+        nf1625-*:agg-*)
+            echo "zero BGP next hop and router of IPv6 flows read from layout 1; packet and byte totals equal"
+            return ;;
+        nf*:agg-*|nd*:agg-*)
+            echo "dual-family and event-time records keyed as in the listing; packet and byte totals equal"
+            return ;;
+    esac
     case "$1" in
         nf1625-*|nf171-*|nf178-*|nfcapd.current.*) echo "dual-family, event-time, nhb and layout 1 ICMP lines" ;;
         nd178-*) if [ "$2" = csv ]; then echo "csv nhb/dual-family lines"; fi ;;
     esac
 }
-# Cases flowdump implements; the others (stat-srcip, agg-srcip-dstip) belong to statistics
-# and aggregation.
-implemented=" csv line long extended info salvaged-csv "
+# Cases compared (every case the reference set records).
+implemented=" csv line long extended info salvaged-csv stat-srcip agg-srcip-dstip "
 
 # The reference to hold flowdump's output against. nfdump 1.7.1 cannot read ZSTD files nor
 # the blocks of unclosed files, where flowkit reads everything (docs/compatibility.md); there
@@ -52,6 +62,18 @@ reference_for() {
     esac
 }
 
+# What must still agree where lines differ for a known reason: the line count, or for -A
+# (whose rows regroup when a record's key differs) the packet and byte totals of all rows.
+agrees_apart_from_known() {
+    case "$1:$2" in
+        sf1625-v6agent:*) [ ! -s "$WORK/ref" ] ;;
+        *:agg-*)
+            local totals='{ p += $12; b += $13 } END { print p + 0, b + 0 }'
+            [ "$(awk -F, "$totals" "$WORK/out")" = "$(awk -F, "$totals" "$WORK/ref")" ] ;;
+        *) [ "$(wc -l <"$WORK/out")" -eq "$(wc -l <"$WORK/ref")" ] ;;
+    esac
+}
+
 pass=0 failed=0 notrun=0 known=0
 while IFS=$'\t' read -r output source version case command status lines stderr_file; do
     [ "$output" = output ] && continue
@@ -75,10 +97,15 @@ while IFS=$'\t' read -r output source version case command status lines stderr_f
     else
         cp "$gen/$ref" "$WORK/ref"
     fi
+    # Statistics rows with equal values and -A rows come in hash-table order in nfdump
+    # (docs/compatibility.md): those cases compare as sets of lines.
+    case "$case" in
+        stat-*|agg-*) sort -o "$WORK/out" "$WORK/out"; sort -o "$WORK/ref" "$WORK/ref" ;;
+    esac
     if diff -q "$WORK/out" "$WORK/ref" >/dev/null; then
         pass=$((pass + 1))
     elif reason=$(known_reason "$source" "$case") && [ -n "$reason" ] &&
-         [ "$(wc -l <"$WORK/out")" -eq "$(wc -l <"$WORK/ref")" ]; then
+         agrees_apart_from_known "$source" "$case"; then
         known=$((known + 1))
         echo "known $output: $(diff "$WORK/out" "$WORK/ref" | grep -c '^<') lines differ ($reason)"
     else

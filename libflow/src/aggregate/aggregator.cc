@@ -371,21 +371,17 @@ struct Aggregator::Impl {
     // A new -A group: the key fields of `rec` (masked), its family, and zero elsewhere.
     FlowRecord KeyRecord(const FlowRecord& rec) const {
         FlowRecord g;
-        // The address family and the router element travel (a zero router prints as
-        // 0.0.0.0 or :: by its element, as in nfdump); next-hop elements only when they are
-        // keys, otherwise those columns print 0.0.0.0 as in nfdump.
-        uint64_t keep = (uint64_t{1} << kExGenericFlow) | (uint64_t{1} << kExIpv4Flow) |
-                        (uint64_t{1} << kExIpv6Flow) | (uint64_t{1} << kExFlowMisc) |
-                        (uint64_t{1} << kExCntFlow) | (uint64_t{1} << kExVlan) |
-                        (uint64_t{1} << kExAsRouting) | (uint64_t{1} << kExAsAdjacent) |
-                        (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
-        for (const AggKeySpec& k : spec.keys) {
-            if (k.field == AggField::kNextHop) {
-                keep |= (uint64_t{1} << kExIpNextHopV4) | (uint64_t{1} << kExIpNextHopV6);
-            } else if (k.field == AggField::kBgpNextHop) {
-                keep |= (uint64_t{1} << kExBgpNextHopV4) | (uint64_t{1} << kExBgpNextHopV6);
-            }
-        }
+        // The address family, the router and next-hop elements travel with their values
+        // zeroed unless they are keys: a zero IPv6 next hop or router prints as `::`, an
+        // IPv4 one as 0.0.0.0, as in nfdump's aggregated records.
+        const uint64_t keep = (uint64_t{1} << kExGenericFlow) | (uint64_t{1} << kExIpv4Flow) |
+                              (uint64_t{1} << kExIpv6Flow) | (uint64_t{1} << kExFlowMisc) |
+                              (uint64_t{1} << kExCntFlow) | (uint64_t{1} << kExVlan) |
+                              (uint64_t{1} << kExAsRouting) | (uint64_t{1} << kExAsAdjacent) |
+                              (uint64_t{1} << kExIpNextHopV4) | (uint64_t{1} << kExIpNextHopV6) |
+                              (uint64_t{1} << kExBgpNextHopV4) |
+                              (uint64_t{1} << kExBgpNextHopV6) |
+                              (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
         g.present = rec.present & keep;
         for (const AggKeySpec& k : spec.keys) {
             switch (k.field) {

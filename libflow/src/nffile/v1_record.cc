@@ -323,7 +323,10 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
     if (r.biflow_dir != 0 || r.end_reason != 0) r.Set(kExFlowMisc);
 
     // As for V3 records: event records without a start time use the event time.
-    if (r.first_ms == 0 && r.Has(kExNselCommon)) r.first_ms = r.event_ms;
+    if (r.first_ms == 0 && r.Has(kExNselCommon)) {
+        r.first_ms = r.event_ms;
+        if (r.last_ms == 0) r.last_ms = r.event_ms;
+    }
     return Decoded::kFlow;
 }
 

@@ -400,11 +400,12 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
         r.Set(kExIpv6Flow);
     }
 
-    // Event records (NSEL/NEL) may carry no flow start: nfdump uses the event time.
-    // TODO: last seen stays 0 for such records, so durations print as nfdump's negative
-    // wrap; ending them at the event time needs the output goldens to follow.
+    // Event records (NSEL/NEL) may carry no flow times: they start at the event time (as
+    // nfdump does) and, when no end is stored either, end there too, so the duration is 0
+    // rather than a negative wrap.
     if (r.first_ms == 0 && (r.Has(kExNselCommon) || r.Has(kExNatCommon))) {
         r.first_ms = r.event_ms;
+        if (r.last_ms == 0) r.last_ms = r.event_ms;
     }
     return Decoded::kFlow;
 }

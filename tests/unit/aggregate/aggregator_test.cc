@@ -125,3 +125,35 @@ TEST_CASE("bidirectional aggregation pairs a TCP flow with its reverse but not I
     CHECK(all[2]->flows == 1);
     CHECK(all[3]->flows == 1);
 }
+
+TEST_CASE("Aggregated groups keep next-hop elements with zero values unless they are keys") {
+    // nfdump prints a zero IPv6 next hop of an aggregated IPv6 flow as `::` (its element
+    // travels), an IPv4 one as 0.0.0.0; the value itself is only kept when it is a key.
+    flow::FlowRecord r;
+    r.Set(flow::kExGenericFlow);
+    r.Set(flow::kExIpv6Flow);
+    r.Set(flow::kExIpNextHopV6);
+    r.Set(flow::kExBgpNextHopV6);
+    r.src_addr = flow::output::testing::V6("2001:db8:1::10");
+    r.dst_addr = flow::output::testing::V6("2001:db8:2::20");
+    r.ip_next_hop = flow::output::testing::V6("2001:db8:ff::1");
+    r.bgp_next_hop = flow::output::testing::V6("2001:db8:ff::2");
+    r.packets = 3;
+    r.bytes = 300;
+
+    Aggregator by_ip(*ParseAggregateSpec("srcip,dstip"));
+    by_ip.Add(r);
+    auto g = by_ip.Groups(RecordOrderSpec{}, 0);
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->Has(flow::kExIpNextHopV6));
+    CHECK(g[0]->Has(flow::kExBgpNextHopV6));
+    CHECK(g[0]->ip_next_hop == flow::IpAddr{});
+    CHECK(g[0]->bgp_next_hop == flow::IpAddr{});
+
+    Aggregator by_next(*ParseAggregateSpec("next"));
+    by_next.Add(r);
+    g = by_next.Groups(RecordOrderSpec{}, 0);
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->ip_next_hop == r.ip_next_hop);
+    CHECK(g[0]->bgp_next_hop == flow::IpAddr{});
+}

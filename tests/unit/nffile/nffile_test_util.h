@@ -184,9 +184,13 @@ inline std::string FormatAddr(const IpAddr& a, bool v6);
 inline bool KnownCsvQuirk(const FlowRecord& r, size_t col, const std::string& want) {
     switch (col) {
         case 0:
+        case 1:
         case 2: {
+            // Event records without flow times: the reader starts and ends them at the
+            // event time, where 1.7.1 shows 1970 and a zero duration.
             const bool event = r.Has(kExNselCommon) || r.Has(kExNatCommon);
-            return event && r.first_ms == r.event_ms && r.first_ms != 0;
+            return event && r.first_ms == r.event_ms && r.first_ms != 0 &&
+                   (col != 1 || (r.last_ms == r.event_ms && want.rfind("1970-01-01", 0) == 0));
         }
         case 3:
         case 4: {

@@ -7,10 +7,12 @@
 #include <cstdio>
 
 #include "nffile/layout.h"
+#include "nffile/records.h"
 #include "nffile/nffile_test_util.h"
 
 using namespace flow;
 using namespace flow::testing;
+using namespace flow::nffile;
 
 namespace {
 
@@ -351,4 +353,44 @@ TEST_CASE("ParseCodec accepts nfdump's names and CodecName inverts it", "[nffile
     for (Codec c : kAllCodecs) CHECK(*ParseCodec(CodecName(c)) == c);
     CHECK(*ParseCodec("BZIP2") == Codec::kBz2);
     CHECK(ParseCodec("gzip").status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Event records without flow times start and end at the event time",
+          "[nffile][reader]") {
+    // NSEL/NAT exporters may send only an event time. Reading such a record must give a
+    // zero duration at the event time, not a start at the event and an end in 1970.
+    for (ElementId event : {kExNselCommon, kExNatCommon}) {
+        FlowRecord r;
+        r.Set(kExGenericFlow);
+        r.Set(kExIpv4Flow);
+        r.Set(event);
+        r.src_addr = IpAddr::V4(0x0a000001u);
+        r.dst_addr = IpAddr::V4(0x0a000002u);
+        r.proto = 6;
+        r.event_ms = 1749049740545ULL;
+        r.first_ms = 0;
+        r.last_ms = 0;
+        uint8_t buf[kMaxV3RecordSize];
+        const size_t n = EncodeV3(r, buf);
+        FlowRecord back;
+        ReadCounters counters;
+        const char* error = nullptr;
+        REQUIRE(DecodeV3(buf, n, V3Options{}, &back, &counters, &error) == Decoded::kFlow);
+        CHECK(back.first_ms == 1749049740545ULL);
+        CHECK(back.last_ms == 1749049740545ULL);
+    }
+    // A stored end time is kept.
+    FlowRecord r;
+    r.Set(kExGenericFlow);
+    r.Set(kExNselCommon);
+    r.event_ms = 5000;
+    r.last_ms = 7000;
+    uint8_t buf[kMaxV3RecordSize];
+    const size_t n = EncodeV3(r, buf);
+    FlowRecord back;
+    ReadCounters counters;
+    const char* error = nullptr;
+    REQUIRE(DecodeV3(buf, n, V3Options{}, &back, &counters, &error) == Decoded::kFlow);
+    CHECK(back.first_ms == 5000);
+    CHECK(back.last_ms == 7000);
 }

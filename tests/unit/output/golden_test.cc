@@ -67,10 +67,13 @@ std::vector<flow::FlowRecord> ReadAll(const std::string& path) {
     return out;
 }
 
-// The reader applies nfdump 1.7.8's rule of replacing a zero first-seen time of NAT events
-// by the event time; 1.7.1, which printed the goldens, keeps the zero.
+// The reader starts (nfdump 1.7.8's rule) and ends NAT events without flow times at the
+// event time; 1.7.1, which printed the goldens, keeps the zeros.
 flow::FlowRecord As171(flow::FlowRecord rec) {
-    if (rec.Has(flow::kExNatCommon) && rec.first_ms == rec.event_ms) rec.first_ms = 0;
+    if (rec.Has(flow::kExNatCommon) && rec.first_ms == rec.event_ms) {
+        rec.first_ms = 0;
+        if (rec.last_ms == rec.event_ms) rec.last_ms = 0;
+    }
     return rec;
 }
 
