@@ -299,10 +299,13 @@ int RunVerify(const std::string& path) {
     flow::NfFileReader& r = **reader;
     const flow::FileInfo& info = r.info();
     std::printf("File       : %s\n", path.c_str());
+    // Layout 1 headers end this line with a space, as nfdump prints them.
+    const char* tail = info.layout == 1 ? " " : "";
     if (info.codec == flow::Codec::kNone) {
-        std::printf("Version    : %d - not compressed\n", info.layout);
+        std::printf("Version    : %d - not compressed%s\n", info.layout, tail);
     } else {
-        std::printf("Version    : %d - %s compressed\n", info.layout, flow::CodecName(info.codec));
+        std::printf("Version    : %d - %s compressed%s\n", info.layout,
+                    flow::CodecName(info.codec), tail);
     }
     if (info.layout == 2) {
         time_t created = static_cast<time_t>(info.created);
@@ -314,25 +317,40 @@ int RunVerify(const std::string& path) {
         std::printf("nfdump     : %x\n", info.nfd_version);
         std::printf("encryption : no\n");
         std::printf("Appdx blks : %u\n", info.appendix_blocks);
+        std::printf("Data blks  : %u\n", info.num_blocks);
+    } else {
+        std::printf("Blocks     : %u\n", info.num_blocks);
     }
-    std::printf("Data blks  : %u\n", info.num_blocks);
     if (!info.closed) std::printf("File is not closed: reading blocks up to end of file\n");
     std::printf("Checking data blocks\n");
-    uint64_t records = 0;
     int rc = 0;
+    bool progress_shown = false;
     flow::FlowRecord rec;
     for (;;) {
         flow::Result<bool> more = r.NextBlock();
         if (!more.ok()) {
-            std::printf("Block %u: %s\n", r.block_number(), more.status().ToString().c_str());
+            std::fflush(stdout);
+            std::fprintf(stderr, "Block %u: %s\n", r.block_number(),
+                         more.status().ToString().c_str());
             rc = 1;
             continue;
         }
         if (!*more) break;
-        while (r.NextRecord(&rec)) ++records;
+        if (!progress_shown) {
+            std::fputs(" |\r", stdout);  // nfdump's progress mark, overwritten by what follows
+            progress_shown = true;
+        }
+        while (r.NextRecord(&rec)) {
+        }
     }
-    std::printf("\nTotal\nType %d blocks : %" PRIu64 "\nFlow records  : %" PRIu64 "\n",
-                info.layout == 1 ? 2 : 3, r.counters().blocks, records);
+    if (info.layout == 2 && info.appendix_blocks > 0) std::printf("Checking appendix blocks\n");
+    const uint64_t blocks = r.counters().blocks + info.appendix_blocks_read;
+    std::printf("\nTotal\n");
+    if (blocks > 0) {
+        std::printf("Type %d blocks : %" PRIu64 "\n", info.layout == 1 ? 2 : 3, blocks);
+    }
+    std::printf("Records       : %" PRIu64 "\n",
+                r.counters().block_records + info.appendix_records);
     return rc;
 }
 

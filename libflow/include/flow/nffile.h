@@ -53,6 +53,8 @@ struct FileInfo {
     uint32_t num_blocks = 0;   // data blocks according to the header (a hint for layout 1)
     uint16_t appendix_blocks = 0;
     uint64_t appendix_offset = 0;  // 0 = none
+    uint16_t appendix_blocks_read = 0;  // appendix blocks that were read intact
+    uint64_t appendix_records = 0;      // records those blocks hold (ident, stat, ...)
     uint64_t file_size = 0;
     // False for a file whose writer never closed it (nfcapd.current.*): the header has
     // NumBlocks 0 / no appendix; the reader then reads blocks up to end of file and the stat
@@ -65,6 +67,7 @@ struct FileInfo {
 // Non-fatal things the reader skipped, per file. Tools may print them; nothing is logged.
 struct ReadCounters {
     uint64_t blocks = 0;            // data blocks decoded
+    uint64_t block_records = 0;     // records of every type those blocks' headers declare
     uint64_t bytes_read = 0;        // stored (compressed) payload bytes of those blocks
     uint64_t flow_records = 0;      // flow records handed out
     uint64_t skipped_blocks = 0;    // block types other than 2 and 3 (histograms, arrays)

@@ -244,6 +244,8 @@ void NfFileReader::Impl::ReadAppendix(int fd) {
     for (;;) {
         Result<bool> r = source.Next(&block);
         if (!r.ok() || !*r) return;
+        ++info_.appendix_blocks_read;
+        info_.appendix_records += block.num_records;
         const uint8_t* p = block.data.get();
         size_t off = 0;
         for (uint32_t i = 0; i < block.num_records; ++i) {
@@ -289,6 +291,7 @@ Result<bool> NfFileReader::Impl::NextBlock() {
     rec_index_ = 0;
     block_number_ = block_->number;
     ++counters_.blocks;
+    counters_.block_records += block_->num_records;
     counters_.bytes_read += block_->stored_size;
     return true;
 }
