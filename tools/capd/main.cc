@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// flowcapd: the NetFlow v5/v9/IPFIX collector, taking nfcapd's command line (1.6 and 1.7
-// forms). This file parses options and daemonizes; collector.cc does the work.
+// flowcapd: the NetFlow v5/v9/IPFIX and sFlow v5 collector, taking nfcapd's and sfcapd's
+// command lines (1.6 and 1.7 forms). This file parses options and daemonizes; collector.cc
+// does the work.
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -27,7 +28,7 @@ const char kUsage[] =
     "-g groupid\tChange group to groupname\n"
     "-t interval\tset the interval to rotate files (default 300 s)\n"
     "-b host\t\tbind socket to host/IP addr\n"
-    "-p portnum\tlisten on port portnum (default 9995)\n"
+    "-p portnum\tlisten on port portnum (default 9995; 6343 when started as sfcapd)\n"
     "-w flowdir\tset the output directory to store the flows (-l is the 1.6 form)\n"
     "-S subdir\tSub directory format 0..8. see flowcapd(1) for format\n"
     "-I Ident\tset the ident string for stat file. (default 'none')\n"
@@ -86,6 +87,11 @@ bool WritePidFile(const std::string& path) {
 
 int main(int argc, char** argv) {
     flowcapd::Config config;
+    // Started under sfcapd's name (a symlink, as packages install it), take sfcapd's default
+    // port. Either name decodes NetFlow, IPFIX and sFlow alike.
+    const char* slash = argc > 0 ? std::strrchr(argv[0], '/') : nullptr;
+    const std::string program = slash != nullptr ? slash + 1 : (argc > 0 ? argv[0] : "");
+    if (program == "sfcapd") config.port = "6343";
     bool compression_set = false;
     std::string dir;
 

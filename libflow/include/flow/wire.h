@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// The wire decoders: NetFlow v1/v5/v7, NetFlow v9 (RFC 3954) and IPFIX (RFC 7011/7012)
-// datagrams in, FlowRecords out, filled the way nfcapd 1.7 stores them. One Decoder holds all
-// state a collector needs across datagrams: exporters, templates, samplers, sequence numbers.
-// Sockets, files and rotation are the caller's business.
+// The wire decoders: NetFlow v1/v5/v7, NetFlow v9 (RFC 3954), IPFIX (RFC 7011/7012) and
+// sFlow v5 datagrams in, FlowRecords out, filled the way nfcapd/sfcapd 1.7 store them. One
+// Decoder holds all state a collector needs across datagrams: exporters, templates, samplers,
+// sequence numbers. Sockets, files and rotation are the caller's business.
 #pragma once
 
 #include <cstddef>
@@ -45,6 +45,8 @@ struct DecoderCounters {
     uint64_t datagrams = 0;  // every call of Decode
     uint64_t rejected = 0;   // datagrams dropped before an exporter was known
     std::array<uint64_t, kDecodeErrorCount> errors{};
+    uint64_t sflow_flow_samples = 0;     // sFlow flow samples stored as flows
+    uint64_t sflow_counter_samples = 0;  // sFlow counter samples: counted, never stored
 
     uint64_t error(DecodeError e) const { return errors[static_cast<size_t>(e)]; }
 };
@@ -81,6 +83,10 @@ public:
     // (presence bits, times, sampling applied, exporter_sysid, received_from). Flows of
     // data sets held earlier and unlocked by a template in this datagram are appended too.
     // The caller owns and clears `out`; reusing it avoids allocation.
+    //
+    // The version is recognised from the first bytes: a 16-bit 1, 5, 7, 9 or 10 for
+    // NetFlow/IPFIX, a 32-bit 5 for sFlow (exporter version 9999, id = sub-agent id; one
+    // record per flow sample, times = `now_ms`).
     //
     // Returns OK when the datagram was understood, including data sets skipped for lack of
     // a template. Otherwise Truncated / Malformed / Unsupported with "context: detail";

@@ -8,6 +8,7 @@
 
 #include "flow/wire.h"
 #include "wire/decoder_state.h"
+#include "wire/sflow.h"
 
 namespace flow::wire {
 
@@ -103,6 +104,11 @@ size_t DecoderState::KeyHash::operator()(const Key& k) const {
     h ^= k.lo + 0x7f4a7c159e3779b9ull + (h << 6) + (h >> 2);
     h ^= (uint64_t{k.id} << 17) ^ (uint64_t{k.version} << 1) ^ (k.v6 ? 1 : 0);
     return static_cast<size_t>(h * 0xff51afd7ed558ccdull);
+}
+
+ExporterState* DecoderState::FindExporter(const Endpoint& from, uint16_t version, uint32_t id) {
+    auto it = index_.find(Key{from.addr.hi, from.addr.lo, id, version, from.v6});
+    return it == index_.end() ? nullptr : exporters[it->second].get();
 }
 
 ExporterState* DecoderState::FindOrAddExporter(const Endpoint& from, uint16_t version, uint32_t id,
@@ -472,6 +478,9 @@ Status Decoder::Decode(const uint8_t* data, size_t len, const Endpoint& exporter
             return detail::DecodeNetflowV9(&st, reader, exporter, now_ms, out);
         case 10:
             return detail::DecodeIpfix(&st, reader, exporter, now_ms, out);
+        case 0:
+            // sFlow starts with a 32-bit version (2, 4 or 5), so its first 16 bits are 0.
+            return detail::DecodeSflow(&st, reader, exporter, now_ms, out);
         default:
             ++st.counters.rejected;
             st.Count(nullptr, DecodeError::kUnknownVersion);

@@ -39,6 +39,14 @@ struct HeldSet {
     std::vector<uint8_t> body;  // the set's records, without the 4-byte set header
 };
 
+// sFlow: the next datagram sequence number expected from one agent (address + sub-agent id
+// are the exporter's, so only the address is kept).
+struct SflowAgentSequence {
+    IpAddr agent;
+    bool v6 = false;
+    uint32_t next = 0;
+};
+
 struct ExporterState {
     ExporterInfo info;
     TemplateMap templates;
@@ -49,6 +57,8 @@ struct ExporterState {
 
     bool sequence_valid = false;  // false until the first message synchronises
     uint32_t next_sequence = 0;   // sequence number the next message should carry
+    // sFlow agents seen through this exporter (usually one; several behind a relay).
+    std::vector<SflowAgentSequence> sflow_agents;
 
     bool has_sys_init = false;  // #160 learned from option data (IPFIX time base)
     uint64_t sys_init_ms = 0;
@@ -67,6 +77,8 @@ public:
     // the table is full (counted as exporter_limit_reached).
     ExporterState* FindOrAddExporter(const Endpoint& from, uint16_t version, uint32_t id,
                                      uint64_t now_ms);
+    // The exporter (`from`, `version`, `id`) if it is known, else nullptr; creates nothing.
+    ExporterState* FindExporter(const Endpoint& from, uint16_t version, uint32_t id);
 
     // Creates or updates sampler `id` of `ex`; queues the matching event on a change.
     void UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorithm, uint32_t packet_interval,
