@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# flowdump -s against nfdump 1.7.1 on corpus files: element statistics tables, text and
-# csv, compared line for line (timing line stripped). nfdump prints rows with equal sort
+# flowdump -s against nfdump 1.7.1 on corpus files: element statistics tables, text, csv
+# and pipe, compared line for line (timing line stripped). nfdump prints rows with equal sort
 # values in its hash-heap order, so the full-table cases (-n 0) compare sorted lines, and
 # the Top-N cases are chosen where the cut does not split a tie. nf171/nf178 are left out:
 # they hold records with both an IPv4 and an IPv6 address, which flowdump reads as IPv4 on
@@ -21,6 +21,10 @@ for f in $FILES; do
         as_set "$f" -s "$s" -n 0
         as_set "$f" -s "$s" -n 0 -o csv
         as_set "$f" -s "$s" -n 0 -q -N
+        # 1.7.1 leaves a ::ffff: mark in the pipe words of layout 1 IPv4 BGP next hops
+        # (third word 65535); flowdump prints the IPv4 address alone.
+        [ "$f:$s" = nf1625-none:nhbip ] && continue
+        as_set_pipe "$f" -s "$s" -n 0 -o pipe
     done
     for s in $TEXT_ONLY; do
         as_set "$f" -s "$s" -n 0

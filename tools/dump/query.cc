@@ -41,7 +41,29 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
                const flow::output::Summary& summary, const flow::output::RunInfo& run) {
     flow::aggregate::StatPrintOptions po;
     po.top_n = opt.top_n;
-    po.csv = printer->kind() == flow::output::FormatKind::kCsv;
+    switch (printer->kind()) {
+        case flow::output::FormatKind::kCsv:
+            po.layout = flow::aggregate::StatLayout::kCsv;
+            po.csv = true;
+            break;
+        case flow::output::FormatKind::kPipe:
+            po.layout = flow::aggregate::StatLayout::kPipe;
+            break;
+        case flow::output::FormatKind::kJson:
+            po.layout = flow::aggregate::StatLayout::kJson;
+            break;
+        case flow::output::FormatKind::kNdjson:
+            po.layout = flow::aggregate::StatLayout::kNdjson;
+            break;
+        default:
+            break;
+    }
+    // Pipe and JSON statistics carry no headings and no summary block (as nfdump's pipe).
+    const bool bare = po.layout == flow::aggregate::StatLayout::kPipe ||
+                      po.layout == flow::aggregate::StatLayout::kJson ||
+                      po.layout == flow::aggregate::StatLayout::kNdjson;
+    const bool json_array = po.layout == flow::aggregate::StatLayout::kJson && !po.quiet;
+    size_t json_rows = 0;
     po.quiet = opt.output.quiet;
     po.plain = opt.output.plain_numbers;
     po.long_v6 = opt.output.long_v6;
@@ -72,16 +94,18 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
         }
     };
 
-    if (run.passed == 0) text += "No matching flows\n";
+    if (json_array) text += "[\n";
+    if (run.passed == 0 && !bare) text += "No matching flows\n";
     for (size_t i = 0; i <= stats.size(); ++i) {
         // With nothing passed nfdump prints no record table at all (element tables stay).
         if (records != nullptr && run.passed != 0 && i == opt.record_position) {
             write_text();
             print_records();
         }
-        if (i < stats.size()) stats[i].Print(po, summary, &text);
+        if (i < stats.size()) stats[i].Print(po, summary, &text, &json_rows);
     }
-    if (!po.quiet) text += flow::output::FormatSummary(summary, run, po.plain, po.csv);
+    if (json_array) text += json_rows > 0 ? "\n]\n" : "]\n";
+    if (!po.quiet && !bare) text += flow::output::FormatSummary(summary, run, po.plain, po.csv);
     write_text();
     if (std::fflush(stdout) != 0) failed = true;
     return failed ? 1 : 0;

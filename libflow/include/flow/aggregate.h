@@ -110,10 +110,16 @@ struct StatSpec {
 // statistic and fails the same way here.
 Result<StatSpec> ParseStatSpec(std::string_view arg);
 
+// Layout of the tables: nfdump's text and csv tables, its pipe rows (numbers only: address
+// family, times in ms, addresses as four 32-bit words), or JSON objects (one per row; kJson
+// pretty-printed and comma-separated inside the caller's array, kNdjson one per line).
+enum class StatLayout : uint8_t { kText, kCsv, kPipe, kJson, kNdjson };
+
 // How tables are printed.
 struct StatPrintOptions {
     size_t top_n = 10;     // -n; 0 = every entry
-    bool csv = false;      // -o csv layout
+    bool csv = false;      // -o csv layout (same as layout = kCsv)
+    StatLayout layout = StatLayout::kText;
     bool quiet = false;    // -q: no heading, no column header (csv header stays)
     bool plain = false;    // -N
     bool long_v6 = false;  // -6
@@ -135,9 +141,11 @@ public:
     size_t size() const;
 
     // Appends every table of this statistic (one per order) to `out`. Percentages are of
-    // `totals` (the passed records' totals). Each table ends with an empty line.
+    // `totals` (the passed records' totals). Text, csv and pipe tables end with an empty
+    // line. JSON objects are separated by ",\n"; `*json_rows` counts the objects written so
+    // far in the run (a separator goes before every object but the first).
     void Print(const StatPrintOptions& options, const output::Summary& totals,
-               std::string* out) const;
+               std::string* out, size_t* json_rows = nullptr) const;
 
 private:
     struct Impl;

@@ -297,8 +297,8 @@ struct ElementStat::Impl {
 
     void CountNumber(const FlowRecord& rec, uint64_t n) { Count(rec, 0, n); }
 
-    void PrintTable(const OrderSpec& order, const StatPrintOptions& opt,
-                    const output::Summary& totals, std::string* out) const;
+    void PrintTable(const OrderSpec& order, const StatPrintOptions& options,
+                    const output::Summary& totals, std::string* out, size_t* json_rows) const;
 };
 
 ElementStat::ElementStat(StatSpec spec) : impl_(std::make_unique<Impl>()) {
@@ -469,8 +469,15 @@ void ElementStat::Add(const FlowRecord& rec) {
     }
 }
 
-void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOptions& opt,
-                                   const output::Summary& totals, std::string* out) const {
+void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOptions& options,
+                                   const output::Summary& totals, std::string* out,
+                                   size_t* json_rows) const {
+    StatPrintOptions opt = options;
+    if (opt.csv) opt.layout = StatLayout::kCsv;
+    opt.csv = opt.layout == StatLayout::kCsv;
+    const bool pipe = opt.layout == StatLayout::kPipe;
+    const bool json = opt.layout == StatLayout::kJson || opt.layout == StatLayout::kNdjson;
+    if (json) opt.long_v6 = true;  // whole addresses
     const KindInfo& info = Info(spec.kind);
     const char* order_name = kOrderNames[static_cast<size_t>(order.order)];
     Direction dir = OrderDirection(order.order);
@@ -508,7 +515,7 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
                       "ts,te,td,pr,val,fl,flP,%spkt,%spktP,%sbyt,%sbytP,%spps,%sbps,%sbpp\n", p, p,
                       p, p, p, p, p);
         out->append(line);
-    } else if (!opt.quiet) {
+    } else if (!opt.quiet && !pipe && !json) {
         if (opt.top_n == 0) {
             std::snprintf(line, sizeof(line), "Top %s ordered by %s:\n", info.label, order_name);
         } else {
@@ -567,7 +574,70 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         double pk_p = Percent(v.packets, totals.packets);
         double by_p = Percent(v.bytes, totals.bytes);
 
+        if (pipe) {
+            // nfdump's pipe row: address statistics give the family (2 or 10) and the
+            // address as four 32-bit numbers, each 64-bit half byte-swapped and split high
+            // word first (IPv4: three zeros, then the address); other statistics give 0 and
+            // the value as one number.
+            const uint8_t pr = spec.per_proto ? static_cast<uint8_t>(slot.key.aux & 0xff) : 0;
+            int len;
+            if (address) {
+                const uint64_t hi = __builtin_bswap64(slot.key.hi);
+                const uint64_t lo = __builtin_bswap64(slot.key.lo);
+                uint32_t w[4] = {static_cast<uint32_t>(hi >> 32), static_cast<uint32_t>(hi),
+                                 static_cast<uint32_t>(lo >> 32), static_cast<uint32_t>(lo)};
+                if (!v6) w[0] = w[1] = w[2] = 0, w[3] = static_cast<uint32_t>(slot.key.lo);
+                len = std::snprintf(line, sizeof(line), "%d|%" PRIu64 "|%" PRIu64 "|%u|%u|%u|%u|%u",
+                                    v6 ? 10 : 2, first, c.last_ms, pr, w[0], w[1], w[2], w[3]);
+            } else {
+                len = std::snprintf(line, sizeof(line), "0|%" PRIu64 "|%" PRIu64 "|%u|%" PRIu64,
+                                    first, c.last_ms, pr, raw);
+            }
+            std::snprintf(line + len, sizeof(line) - static_cast<size_t>(len),
+                          "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|%" PRIu64
+                          "\n",
+                          c.flows, v.packets, v.bytes, v.pps, v.bps, v.bpp);
+            out->append(line);
+            continue;
+        }
         char ts[output::kTextSize];
+        if (json) {
+            const bool compact = opt.layout == StatLayout::kNdjson;
+            const char* nl = compact ? "" : "\n\t";
+            const char* sp = compact ? "" : " ";
+            char te[output::kTextSize];
+            char td[output::kTextSize];
+            ts[output::FormatLocalTime(first, true, 'T', ts)] = '\0';
+            te[output::FormatLocalTime(c.last_ms, true, 'T', te)] = '\0';
+            td[output::FormatThousandths(duration_ms, td)] = '\0';
+            if (json_rows != nullptr && (*json_rows)++ > 0 && !compact) out->append(",\n");
+            char proto_field[48] = "";
+            if (spec.per_proto) {
+                std::snprintf(proto_field, sizeof(proto_field), "%s\"proto\"%s:%s%u,", nl, sp, sp,
+                              slot.key.aux & 0xffu);
+            }
+            // Address and text values are quoted; plain numbers stay numbers.
+            const bool quoted = address || info.form == ValueForm::kMac ||
+                                info.form == ValueForm::kMpls || info.form == ValueForm::kHex ||
+                                info.form == ValueForm::kLatency;
+            std::snprintf(
+                line, sizeof(line),
+                "{%s\"type\"%s:%s\"STAT\",%s\"stat\"%s:%s\"%s\",%s\"order\"%s:%s\"%s\",%s"
+                "\"rank\"%s:%s%zu,%s\"first\"%s:%s\"%s\",%s\"last\"%s:%s\"%s\",%s\"duration\"%s:%s%s,"
+                "%s%s\"value\"%s:%s%s%s%s,%s\"flows\"%s:%s%" PRIu64 ",%s\"flows_pct\"%s:%s%.1f,%s"
+                "\"packets\"%s:%s%" PRIu64 ",%s\"packets_pct\"%s:%s%.1f,%s\"bytes\"%s:%s%" PRIu64
+                ",%s\"bytes_pct\"%s:%s%.1f,%s\"pps\"%s:%s%" PRIu64 ",%s\"bps\"%s:%s%" PRIu64
+                ",%s\"bpp\"%s:%s%" PRIu64 "%s}%s",
+                nl, sp, sp, nl, sp, sp, info.name, nl, sp, sp, order_name, nl, sp, sp, r + 1, nl,
+                sp, sp, ts, nl, sp, sp, te, nl, sp, sp, td, proto_field, nl, sp, sp,
+                quoted ? "\"" : "", value, quoted ? "\"" : "", nl, sp, sp, c.flows, nl, sp, sp,
+                Percent(c.flows, totals.flows), nl, sp, sp, v.packets, nl, sp, sp,
+                Percent(v.packets, totals.packets), nl, sp, sp, v.bytes, nl, sp, sp,
+                Percent(v.bytes, totals.bytes), nl, sp, sp, v.pps, nl, sp, sp, v.bps, nl, sp, sp,
+                v.bpp, compact ? "" : "\n", compact ? "\n" : "");
+            out->append(line);
+            continue;
+        }
         if (opt.csv) {
             char te[output::kTextSize];
             char td[output::kTextSize];
@@ -602,13 +672,13 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
                       bps, v.bpp);
         out->append(line);
     }
-    out->append("\n");
+    if (!json) out->append("\n");
 }
 
 void ElementStat::Print(const StatPrintOptions& options, const output::Summary& totals,
-                        std::string* out) const {
+                        std::string* out, size_t* json_rows) const {
     for (const OrderSpec& order : impl_->spec.orders) {
-        impl_->PrintTable(order, options, totals, out);
+        impl_->PrintTable(order, options, totals, out, json_rows);
     }
 }
 

@@ -124,6 +124,55 @@ TEST_CASE("stat csv layout uses in-counter header for flows and keeps it when qu
           "\n");
 }
 
+TEST_CASE("stat pipe rows give the family, ms times and address words as nfdump does") {
+    Utc utc;
+    ElementStat stat(*ParseStatSpec("srcip/bytes"));
+    flow::output::Summary totals = AddSamples(&stat);
+    StatPrintOptions po;
+    po.top_n = 0;
+    po.layout = flow::aggregate::StatLayout::kPipe;
+    std::string out;
+    stat.Print(po, totals, &out);
+    // 10.1.2.3 = 167838211; no heading, a blank line after the table.
+    INFO(out);
+    CHECK(out.rfind("2|1720689302000|1720689362000|0|0|0|0|167838211|1|4200000|6300000000|"
+                    "70000|840000000|1500\n",
+                    0) == 0);
+    CHECK(out.size() > 2);
+    CHECK(out.substr(out.size() - 2) == "\n\n");
+    // IPv6 2001:db8:1::10: each 64-bit half byte-swapped, its high word printed first.
+    CHECK(out.find("|0|256|3087860000|268435456|0|") != std::string::npos);
+    CHECK(out.find("\n10|") != std::string::npos);
+}
+
+TEST_CASE("stat json rows are objects with the statistic, order, rank and counters") {
+    Utc utc;
+    ElementStat stat(*ParseStatSpec("dstport:p/flows"));
+    flow::output::Summary totals = AddSamples(&stat);
+    StatPrintOptions po;
+    po.top_n = 1;
+    po.layout = flow::aggregate::StatLayout::kNdjson;
+    std::string out;
+    size_t rows = 0;
+    stat.Print(po, totals, &out, &rows);
+    CHECK(out ==
+          "{\"type\":\"STAT\",\"stat\":\"dstport\",\"order\":\"flows\",\"rank\":1,"
+          "\"first\":\"2024-07-11T09:15:02.000\",\"last\":\"2024-07-11T09:16:02.000\","
+          "\"duration\":60.000,\"proto\":6,\"value\":443,\"flows\":2,\"flows_pct\":12.5,"
+          "\"packets\":5020,\"packets_pct\":0.1,\"bytes\":5915000,\"bytes_pct\":0.1,"
+          "\"pps\":83,\"bps\":788666,\"bpp\":1178}\n");
+    CHECK(rows == 1);
+    // Pretty JSON: a separator before every object but the first of the run.
+    po.layout = flow::aggregate::StatLayout::kJson;
+    po.top_n = 2;
+    out.clear();
+    stat.Print(po, totals, &out, &rows);
+    CHECK(out.rfind(",\n{\n\t\"type\" : \"STAT\",\n", 0) == 0);
+    CHECK(out.find("\n},\n{\n") != std::string::npos);
+    CHECK(out.back() == '}');  // the caller closes the array
+    CHECK(rows == 3);
+}
+
 TEST_CASE("FlatTable keeps every key across growth") {
     struct Key {
         uint64_t v = 0;
