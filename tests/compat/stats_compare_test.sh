@@ -52,6 +52,21 @@ for base in nf1625-none nf1625-lzo nf1625-lz4 nf1625-bz2 sf1625-none sf1625-lzo 
     fi
 done
 
+# JSON statistics (1.7.1 has none): a valid array of rows, also mixed with -s record, and
+# one object per line with ndjson.
+if command -v python3 >/dev/null; then
+    for args in "-s srcip/bytes -s dstport:p -n 3" "-s record/bytes/flows -s srcip -n 2"; do
+        # shellcheck disable=SC2086
+        "$FLOWDUMP" -r "$DIR/sf171-none" $args -o json >"$WORK/j.txt" || fail "json: $args"
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) >= 4, d' \
+            "$WORK/j.txt" || { echo "DIFF (json invalid): $args"; failures=$((failures + 1)); }
+    done
+    "$FLOWDUMP" -r "$DIR/sf171-none" -s srcip/bytes -n 3 -o ndjson >"$WORK/j.txt"
+    python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]
+assert [x["rank"] for x in r] == [1, 2, 3] and r[0]["stat"] == "srcip", r' "$WORK/j.txt" ||
+        { echo "DIFF (ndjson)"; failures=$((failures + 1)); }
+fi
+
 # Errors.
 "$FLOWDUMP" -r "$DIR/nf1625-none" -s srcip/xx >"$WORK/o.txt" 2>&1 && fail "bad order accepted"
 grep -qx "Unknown stat: 'srcip/xx'!" "$WORK/o.txt" || fail "message: $(cat "$WORK/o.txt")"

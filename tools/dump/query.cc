@@ -76,7 +76,7 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
     // -s record: per order a heading, the format's header and the top records; no blank line.
     auto print_records = [&] {
         for (const flow::aggregate::RecordOrderSpec& order : opt.record_orders) {
-            if (!po.quiet && !po.csv) {
+            if (!po.quiet && !po.csv && !bare) {
                 const char* name = flow::aggregate::RecordOrderName(order.order);
                 char line[128];
                 if (po.top_n == 0) {
@@ -89,7 +89,10 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
                 write_text();
             }
             printer->PrintHeader();
-            for (const flow::FlowRecord* g : records->Groups(order, po.top_n)) printer->Print(*g);
+            for (const flow::FlowRecord* g : records->Groups(order, po.top_n)) {
+                printer->Print(*g);
+                ++json_rows;  // the record printer separates its own objects
+            }
             if (!printer->Flush().ok()) failed = true;
         }
     };
