@@ -139,30 +139,6 @@ private:
     std::mt19937_64 rng_;
 };
 
-class Out {
-public:
-    Out& U8(uint64_t v) {
-        b_.push_back(static_cast<uint8_t>(v));
-        return *this;
-    }
-    Out& U16(uint64_t v) { return U8(v >> 8).U8(v); }
-    Out& U32(uint64_t v) { return U16(v >> 16).U16(v); }
-    Out& U64(uint64_t v) { return U32(v >> 32).U32(v); }
-    Out& Bytes(const uint8_t* p, size_t n) {
-        b_.insert(b_.end(), p, p + n);
-        return *this;
-    }
-    void Patch16(size_t at, uint64_t v) {
-        b_[at] = static_cast<uint8_t>(v >> 8);
-        b_[at + 1] = static_cast<uint8_t>(v);
-    }
-    size_t size() const { return b_.size(); }
-    std::vector<uint8_t>& bytes() { return b_; }
-
-private:
-    std::vector<uint8_t> b_;
-};
-
 // Field lists of the two data templates, shared by v9 and IPFIX except for the times:
 // v9 sends uptime stamps (#22/#21), IPFIX absolute milliseconds (#152/#153).
 struct Spec {
@@ -171,180 +147,302 @@ struct Spec {
 };
 constexpr Spec kCommonHead[] = {{7, 2}, {11, 2}, {4, 1}, {6, 1}, {5, 1}, {1, 8}, {2, 8}};
 constexpr Spec kCommonTail[] = {{10, 4}, {14, 4}, {16, 4}, {17, 4}};
-
-void WriteTemplateFields(Out* o, bool v6, bool ipfix) {
-    o->U16(v6 ? 27 : 8).U16(v6 ? 16 : 4);
-    o->U16(v6 ? 28 : 12).U16(v6 ? 16 : 4);
-    for (const Spec& s : kCommonHead) o->U16(s.id).U16(s.length);
-    o->U16(ipfix ? 152 : 22).U16(ipfix ? 8 : 4);
-    o->U16(ipfix ? 153 : 21).U16(ipfix ? 8 : 4);
-    for (const Spec& s : kCommonTail) o->U16(s.id).U16(s.length);
-    o->U16(v6 ? 29 : 9).U16(1);
-    o->U16(v6 ? 30 : 13).U16(1);
-    o->U16(v6 ? 62 : 15).U16(v6 ? 16 : 4);
-}
-
 constexpr size_t kTemplateFieldCount = 2 + std::size(kCommonHead) + 2 + std::size(kCommonTail) + 3;
 
-size_t RecordLength(bool v6, bool ipfix) {
+void Put8(std::vector<uint8_t>* o, uint64_t v) { o->push_back(static_cast<uint8_t>(v)); }
+void Put16(std::vector<uint8_t>* o, uint64_t v) {
+    Put8(o, v >> 8);
+    Put8(o, v);
+}
+void Put32(std::vector<uint8_t>* o, uint64_t v) {
+    Put16(o, v >> 16);
+    Put16(o, v);
+}
+void Put64(std::vector<uint8_t>* o, uint64_t v) {
+    Put32(o, v >> 32);
+    Put32(o, v);
+}
+void PutBytes(std::vector<uint8_t>* o, const uint8_t* p, size_t n) { o->insert(o->end(), p, p + n); }
+void Patch16(std::vector<uint8_t>* o, size_t at, uint64_t v) {
+    (*o)[at] = static_cast<uint8_t>(v >> 8);
+    (*o)[at + 1] = static_cast<uint8_t>(v);
+}
+void WriteTemplateFields(std::vector<uint8_t>* o, bool v6, bool ipfix, bool vlan) {
+    Put16(o, v6 ? 27 : 8);
+    Put16(o, v6 ? 16 : 4);
+    Put16(o, v6 ? 28 : 12);
+    Put16(o, v6 ? 16 : 4);
+    for (const Spec& s : kCommonHead) Put32(o, uint32_t{s.id} << 16 | s.length);
+    Put32(o, uint32_t{ipfix ? 152u : 22u} << 16 | (ipfix ? 8 : 4));
+    Put32(o, uint32_t{ipfix ? 153u : 21u} << 16 | (ipfix ? 8 : 4));
+    for (const Spec& s : kCommonTail) Put32(o, uint32_t{s.id} << 16 | s.length);
+    Put32(o, uint32_t{v6 ? 29u : 9u} << 16 | 1);
+    Put32(o, uint32_t{v6 ? 30u : 13u} << 16 | 1);
+    Put32(o, uint32_t{v6 ? 62u : 15u} << 16 | (v6 ? 16 : 4));
+    if (vlan) Put32(o, uint32_t{58} << 16 | 2);  // vlanId
+}
+
+size_t RecordLength(bool v6, bool ipfix, bool vlan) {
     const size_t addr = v6 ? 16 : 4;
-    return 3 * addr + 2 + 2 + 1 + 1 + 1 + 8 + 8 + (ipfix ? 16 : 8) + 16 + 2;
+    return 3 * addr + 2 + 2 + 1 + 1 + 1 + 8 + 8 + (ipfix ? 16 : 8) + 16 + 2 + (vlan ? 2 : 0);
 }
 
-void WriteRecord(Out* o, const SampleFlow& f, bool ipfix, uint64_t boot_ms) {
-    const size_t addr = f.v6 ? 16 : 4;
-    o->Bytes(f.src, addr);
-    o->Bytes(f.dst, addr);
-    o->U16(f.src_port);
-    o->U16(f.dst_port);
-    o->U8(f.proto);
-    o->U8(f.tcp_flags);
-    o->U8(f.tos);
-    o->U64(f.bytes);
-    o->U64(f.packets);
-    if (ipfix) {
-        o->U64(boot_ms + f.first_uptime);
-        o->U64(boot_ms + f.last_uptime);
-    } else {
-        o->U32(f.first_uptime);
-        o->U32(f.last_uptime);
-    }
-    o->U32(f.input);
-    o->U32(f.output);
-    o->U32(f.src_as);
-    o->U32(f.dst_as);
-    o->U8(f.src_mask);
-    o->U8(f.dst_mask);
-    o->Bytes(f.next_hop, addr);
+EncodeFlow ToEncodeFlow(const SampleFlow& f, uint64_t boot_ms) {
+    EncodeFlow e;
+    e.v6 = f.v6;
+    std::copy(f.src, f.src + 16, e.src);
+    std::copy(f.dst, f.dst + 16, e.dst);
+    std::copy(f.next_hop, f.next_hop + 16, e.next_hop);
+    e.src_port = f.src_port;
+    e.dst_port = f.dst_port;
+    e.proto = f.proto;
+    e.tcp_flags = f.tcp_flags;
+    e.tos = f.tos;
+    e.packets = f.packets;
+    e.bytes = f.bytes;
+    e.first_ms = boot_ms + f.first_uptime;
+    e.last_ms = boot_ms + f.last_uptime;
+    e.input = f.input;
+    e.output = f.output;
+    e.src_as = f.src_as;
+    e.dst_as = f.dst_as;
+    e.src_mask = f.src_mask;
+    e.dst_mask = f.dst_mask;
+    return e;
 }
 
-// Template (and sampling options) sets. Options: v9 scope System, IPFIX scope
-// observationDomainId; fields samplingInterval (#34) and samplingAlgorithm (#35).
-void WriteTemplates(Out* o, const SampleOptions& opt, bool ipfix) {
-    const size_t set = o->size();
-    o->U16(ipfix ? 2 : 0).U16(0);
-    for (bool v6 : {false, true}) {
-        o->U16(v6 ? kTemplateV6 : kTemplateV4).U16(kTemplateFieldCount);
-        WriteTemplateFields(o, v6, ipfix);
-    }
-    o->Patch16(set + 2, o->size() - set);
-    if (opt.sampling_interval <= 1) return;
+std::vector<SampleDatagram> Generate(const SampleOptions& opt, Model* model) {
+    EncoderOptions eo;
+    eo.version = opt.version;
+    eo.source_id = opt.source_id;
+    eo.sampling_interval = opt.sampling_interval;
+    eo.max_bytes = kMaxDatagramBytes;
+    eo.template_every = kTemplateRepeat;
+    FlowEncoder enc(eo);
 
-    const size_t oset = o->size();
-    if (ipfix) {
-        o->U16(3).U16(0).U16(kTemplateOptions).U16(3).U16(1);
-        o->U16(149).U16(4).U16(34).U16(4).U16(35).U16(1);
-    } else {
-        o->U16(1).U16(0).U16(kTemplateOptions).U16(4).U16(8);
-        o->U16(1).U16(4).U16(34).U16(4).U16(35).U16(1);
-    }
-    o->Patch16(oset + 2, o->size() - oset);
-    const size_t dset = o->size();
-    o->U16(kTemplateOptions).U16(0);
-    o->U32(ipfix ? opt.source_id : 0);
-    o->U32(opt.sampling_interval);
-    o->U8(2);  // random sampling
-    while ((o->size() - dset) % 4 != 0) o->U8(0);
-    o->Patch16(dset + 2, o->size() - dset);
-}
-
-std::vector<SampleDatagram> GenerateV5(const SampleOptions& opt, Model* model) {
     std::vector<SampleDatagram> out;
-    uint32_t sequence = 0;
     size_t left = opt.flows;
-    for (size_t i = 0; left > 0; ++i) {
-        const size_t n = std::min(left, kV5MaxRecords);
+    const bool v5 = opt.version == 5;
+    for (size_t i = 0; left > 0 || (i == 0 && !v5); ++i) {
         const uint64_t export_ms = opt.export_time_ms + i * 1000;
         const uint32_t uptime = static_cast<uint32_t>(opt.uptime_ms + i * 1000);
-        Out o;
-        o.U16(5).U16(n).U32(uptime).U32(export_ms / 1000).U32((export_ms % 1000) * 1000000);
-        o.U32(sequence).U8(0).U8(opt.source_id);
-        const uint32_t interval = std::min<uint32_t>(opt.sampling_interval, 0x3fff);
-        o.U16(interval > 1 ? 0x4000 | interval : 0);
-        for (size_t k = 0; k < n; ++k) {
-            const SampleFlow f = model->Make(false, uptime);
-            o.Bytes(f.src, 4);
-            o.Bytes(f.dst, 4);
-            o.Bytes(f.next_hop, 4);
-            o.U16(f.input).U16(f.output);
-            // v5 counters are 32 bits; the model's flows fit.
-            o.U32(f.packets).U32(f.bytes).U32(f.first_uptime).U32(f.last_uptime);
-            o.U16(f.src_port).U16(f.dst_port).U8(0).U8(f.tcp_flags).U8(f.proto).U8(f.tos);
-            o.U16(f.src_as).U16(f.dst_as).U8(f.src_mask).U8(f.dst_mask).U16(0);
-        }
-        sequence += static_cast<uint32_t>(n);
-        left -= n;
-        out.push_back({std::move(o.bytes()), export_ms, n});
-    }
-    return out;
-}
-
-std::vector<SampleDatagram> GenerateTemplated(const SampleOptions& opt, Model* model, bool ipfix) {
-    std::vector<SampleDatagram> out;
-    uint32_t sequence = 0;  // v9: packets; IPFIX: data records
-    size_t left = opt.flows;
-    for (size_t i = 0; left > 0 || i == 0; ++i) {
-        const uint64_t export_ms = opt.export_time_ms + i * 1000;
-        const uint32_t uptime = static_cast<uint32_t>(opt.uptime_ms + i * 1000);
-        const uint64_t boot_ms = (export_ms / 1000) * 1000 - uptime;
-        Out o;
-        if (ipfix) {
-            o.U16(10).U16(0).U32(export_ms / 1000).U32(sequence).U32(opt.source_id);
-        } else {
-            o.U16(9).U16(0).U32(uptime).U32(export_ms / 1000).U32(sequence).U32(opt.source_id);
-        }
-        size_t records = 0;
-        if (i % kTemplateRepeat == 0) {
-            WriteTemplates(&o, opt, ipfix);
-            records = opt.sampling_interval > 1 ? 3 : 2;  // v9 count: templates + options
-        }
-
-        // Data sets: one per family in use, filled up to the datagram budget.
-        size_t flows = 0;
-        size_t set = 0;
-        bool set_v6 = false;
-        while (left > 0) {
-            const bool v6 = static_cast<double>(model->Below(1000)) < opt.ipv6_share * 1000.0;
-            const size_t need = RecordLength(v6, ipfix) + (set == 0 || set_v6 != v6 ? 4 : 0);
-            if (o.size() + need > kMaxDatagramBytes) break;
-            if (set == 0 || set_v6 != v6) {
-                if (set != 0) o.Patch16(set + 2, o.size() - set);
-                set = o.size();
-                set_v6 = v6;
-                o.U16(v6 ? kTemplateV6 : kTemplateV4).U16(0);
-            }
-            WriteRecord(&o, model->Make(v6, uptime), ipfix, boot_ms);
-            ++flows;
+        const uint64_t boot_ms =
+            v5 ? export_ms - uptime : (export_ms / 1000) * 1000 - uptime;
+        enc.Begin(export_ms, uptime, boot_ms);
+        while (left > 0 && (!v5 || enc.flows() < kV5MaxRecords)) {
+            // The model draws the family before the flow, so a flow that does not fit is
+            // drawn again for the next datagram: the stream stays the same for a seed.
+            const bool v6 =
+                !v5 && static_cast<double>(model->Below(1000)) < opt.ipv6_share * 1000.0;
+            const size_t need = RecordLength(v6, !v5 && opt.version == 10, false) + 4;
+            if (!v5 && !enc.Fits(v6, need)) break;
+            enc.Add(ToEncodeFlow(model->Make(v6, uptime), boot_ms));
             --left;
         }
-        if (set != 0) o.Patch16(set + 2, o.size() - set);
-        if (ipfix) {
-            o.Patch16(2, o.size());
-            sequence += static_cast<uint32_t>(
-                flows + (i % kTemplateRepeat == 0 && opt.sampling_interval > 1));
-        } else {
-            o.Patch16(2, records + flows);
-            ++sequence;
-        }
-        out.push_back({std::move(o.bytes()), export_ms, flows});
+        const size_t flows = enc.flows();
+        out.push_back({enc.Finish(), export_ms, flows});
     }
     return out;
 }
 
 }  // namespace
 
-std::vector<SampleDatagram> GenerateSampleTraffic(const SampleOptions& options) {
-    Model model(options.seed);
-    switch (options.version) {
-        case 5:
-            return GenerateV5(options, &model);
+FlowEncoder::FlowEncoder(const EncoderOptions& options) : options_(options) {
+    out_.reserve(options_.max_bytes + 64);
+}
+
+void FlowEncoder::Begin(uint64_t export_ms, uint32_t uptime_ms, uint64_t boot_ms) {
+    out_.clear();
+    boot_ms_ = boot_ms;
+    flows_ = 0;
+    records_ = 0;
+    set_ = 0;
+    templates_in_datagram_ = false;
+    const uint32_t secs = static_cast<uint32_t>(export_ms / 1000);
+    switch (options_.version) {
+        case 5: {
+            Put16(&out_, 5);
+            Put16(&out_, 0);  // count, set by Finish()
+            Put32(&out_, uptime_ms);
+            Put32(&out_, secs);
+            Put32(&out_, (export_ms % 1000) * 1000000);
+            Put32(&out_, sequence_);
+            Put8(&out_, 0);  // engine type
+            Put8(&out_, options_.source_id);
+            // Sampling field: mode in the top 2 bits (01 = packet interval), interval below.
+            const uint32_t interval = std::min<uint32_t>(options_.sampling_interval, 0x3fff);
+            Put16(&out_, interval > 1 ? 0x4000 | interval : 0);
+            return;
+        }
         case 9:
-            return GenerateTemplated(options, &model, false);
-        case 10:
-            return GenerateTemplated(options, &model, true);
+            Put16(&out_, 9);
+            Put16(&out_, 0);  // count
+            Put32(&out_, uptime_ms);
+            Put32(&out_, secs);
+            Put32(&out_, sequence_);
+            Put32(&out_, options_.source_id);
+            break;
         default:
-            return {};
+            Put16(&out_, 10);
+            Put16(&out_, 0);  // length
+            Put32(&out_, secs);
+            Put32(&out_, sequence_);
+            Put32(&out_, options_.source_id);
+            break;
     }
+    const bool due =
+        datagrams_ == 0 ||
+        (options_.template_every != 0 && datagrams_ % options_.template_every == 0) ||
+        (options_.template_interval_ms != 0 &&
+         export_ms >= last_template_ms_ + options_.template_interval_ms);
+    if (due) {
+        last_template_ms_ = export_ms;
+        WriteTemplates();
+    }
+}
+
+// Template (and sampling options) sets. Options: v9 scope System (RFC 3954 §6.1), IPFIX
+// scope observationDomainId (RFC 7011 §3.4.2.2); fields samplingInterval (#34) and
+// samplingAlgorithm (#35), which nfcapd reads as the exporter's generic sampler.
+void FlowEncoder::WriteTemplates() {
+    const bool ipfix = options_.version == 10;
+    templates_in_datagram_ = true;
+    const size_t set = out_.size();
+    Put16(&out_, ipfix ? 2 : 0);
+    Put16(&out_, 0);
+    for (bool v6 : {false, true}) {
+        Put16(&out_, v6 ? kTemplateV6 : kTemplateV4);
+        Put16(&out_, kTemplateFieldCount + (options_.vlan ? 1 : 0));
+        WriteTemplateFields(&out_, v6, ipfix, options_.vlan);
+    }
+    Patch16(&out_, set + 2, out_.size() - set);
+    records_ += 2;
+    if (options_.sampling_interval <= 1) return;
+
+    const size_t oset = out_.size();
+    // IPFIX: set id 3, template, 3 fields of which 1 scope; v9: set id 1, template, scope
+    // bytes 4, option bytes 8.
+    constexpr uint16_t kIpfixOptions[] = {3, 0, kTemplateOptions, 3, 1, 149, 4, 34, 4, 35, 1};
+    constexpr uint16_t kV9Options[] = {1, 0, kTemplateOptions, 4, 8, 1, 4, 34, 4, 35, 1};
+    for (uint16_t v : ipfix ? kIpfixOptions : kV9Options) Put16(&out_, v);
+    Patch16(&out_, oset + 2, out_.size() - oset);
+    const size_t dset = out_.size();
+    Put16(&out_, kTemplateOptions);
+    Put16(&out_, 0);
+    Put32(&out_, ipfix ? options_.source_id : 0);
+    Put32(&out_, options_.sampling_interval);
+    Put8(&out_, options_.sampling_algorithm);
+    while ((out_.size() - dset) % 4 != 0) Put8(&out_, 0);
+    Patch16(&out_, dset + 2, out_.size() - dset);
+    records_ += 2;
+    if (ipfix) ++sequence_;  // the options data record counts as a data record
+}
+
+bool FlowEncoder::Fits(bool v6, size_t need) const {
+    const bool new_set = set_ == 0 || set_v6_ != v6;
+    return out_.size() + need - (new_set ? 0 : 4) <= options_.max_bytes;
+}
+
+void FlowEncoder::CloseSet() {
+    if (set_ != 0) Patch16(&out_, set_ + 2, out_.size() - set_);
+    set_ = 0;
+}
+
+bool FlowEncoder::Add(const EncodeFlow& f) {
+    if (options_.version == 5) {
+        if (f.v6) {
+            ++v6_dropped_;
+            return true;
+        }
+        if (flows_ >= kV5MaxRecords) return false;
+        PutBytes(&out_, f.src, 4);
+        PutBytes(&out_, f.dst, 4);
+        PutBytes(&out_, f.next_hop, 4);
+        Put16(&out_, f.input);
+        Put16(&out_, f.output);
+        Put32(&out_, f.packets);
+        Put32(&out_, f.bytes);
+        Put32(&out_, f.first_ms - boot_ms_);
+        Put32(&out_, f.last_ms - boot_ms_);
+        Put16(&out_, f.src_port);
+        Put16(&out_, f.dst_port);
+        Put8(&out_, 0);
+        Put8(&out_, f.tcp_flags);
+        Put8(&out_, f.proto);
+        Put8(&out_, f.tos);
+        Put16(&out_, f.src_as);
+        Put16(&out_, f.dst_as);
+        Put8(&out_, f.src_mask);
+        Put8(&out_, f.dst_mask);
+        Put16(&out_, 0);
+        ++flows_;
+        return true;
+    }
+
+    const bool ipfix = options_.version == 10;
+    if (!Fits(f.v6, RecordLength(f.v6, ipfix, options_.vlan) + 4)) return false;
+    if (set_ == 0 || set_v6_ != f.v6) {
+        CloseSet();
+        set_ = out_.size();
+        set_v6_ = f.v6;
+        Put16(&out_, f.v6 ? kTemplateV6 : kTemplateV4);
+        Put16(&out_, 0);
+    }
+    const size_t addr = f.v6 ? 16 : 4;
+    PutBytes(&out_, f.src, addr);
+    PutBytes(&out_, f.dst, addr);
+    Put16(&out_, f.src_port);
+    Put16(&out_, f.dst_port);
+    Put8(&out_, f.proto);
+    Put8(&out_, f.tcp_flags);
+    Put8(&out_, f.tos);
+    Put64(&out_, f.bytes);
+    Put64(&out_, f.packets);
+    if (ipfix) {
+        Put64(&out_, f.first_ms);
+        Put64(&out_, f.last_ms);
+    } else {
+        Put32(&out_, f.first_ms - boot_ms_);
+        Put32(&out_, f.last_ms - boot_ms_);
+    }
+    Put32(&out_, f.input);
+    Put32(&out_, f.output);
+    Put32(&out_, f.src_as);
+    Put32(&out_, f.dst_as);
+    Put8(&out_, f.src_mask);
+    Put8(&out_, f.dst_mask);
+    PutBytes(&out_, f.next_hop, addr);
+    if (options_.vlan) Put16(&out_, f.vlan);
+    ++flows_;
+    ++records_;
+    return true;
+}
+
+const std::vector<uint8_t>& FlowEncoder::Finish() {
+    switch (options_.version) {
+        case 5:
+            Patch16(&out_, 2, flows_);
+            sequence_ += static_cast<uint32_t>(flows_);
+            break;
+        case 9:
+            CloseSet();
+            Patch16(&out_, 2, records_);
+            ++sequence_;
+            break;
+        default:
+            CloseSet();
+            Patch16(&out_, 2, out_.size());
+            sequence_ += static_cast<uint32_t>(flows_);
+            break;
+    }
+    ++datagrams_;
+    return out_;
+}
+
+std::vector<SampleDatagram> GenerateSampleTraffic(const SampleOptions& options) {
+    if (options.version != 5 && options.version != 9 && options.version != 10) return {};
+    Model model(options.seed);
+    return Generate(options, &model);
 }
 
 }  // namespace flow::wire
