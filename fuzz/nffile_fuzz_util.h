@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Reading an in-memory nfdump file with NfFileReader the way flowdump does: the bytes go to
+// an anonymous memory file (memfd) that the reader opens by its /proc path, then every block
+// and record is read, continuing past record-level damage as NextBlock() allows.
+#pragma once
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "flow/nffile.h"
+#include "fuzz_util.h"
+
+namespace flow::fuzz {
+
+// A regular file in memory holding `data`; closed on destruction. path() is empty when the
+// kernel refused to create one.
+class MemoryFile {
+public:
+    MemoryFile(const uint8_t* data, size_t size) {
+        fd_ = ::memfd_create("flowkit-fuzz", MFD_CLOEXEC);
+        if (fd_ < 0) return;
+        size_t done = 0;
+        while (done < size) {
+            const ssize_t n = ::write(fd_, data + done, size - done);
+            if (n <= 0) return;
+            done += static_cast<size_t>(n);
+        }
+        path_ = "/proc/self/fd/" + std::to_string(fd_);
+    }
+    ~MemoryFile() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    MemoryFile(const MemoryFile&) = delete;
+    MemoryFile& operator=(const MemoryFile&) = delete;
+
+    const std::string& path() const { return path_; }
+
+private:
+    int fd_ = -1;
+    std::string path_;
+};
+
+// Reads every block and record of the file in `data`.
+inline void ReadWholeFile(const uint8_t* data, size_t size, int prefetch_blocks) {
+    MemoryFile file(data, size);
+    if (file.path().empty()) {
+        Expect(false, "memfd_create failed");
+        return;
+    }
+    ReaderOptions options;
+    options.prefetch_blocks = prefetch_blocks;
+    auto reader = NfFileReader::Open(file.path(), options);
+    if (!reader.ok()) {
+        Expect(!reader.status().message().empty(), "Open failed without a message");
+        return;
+    }
+    NfFileReader& r = **reader;
+    (void)r.info();
+
+    FlowRecord rec;
+    // Each NextBlock() either advances by a block or reports an error once, so twice the
+    // number of possible blocks bounds the loop; the guard catches a reader that stalls.
+    const size_t max_calls = 2 * (size / 12 + 2);
+    for (size_t calls = 0;; ++calls) {
+        Expect(calls <= max_calls, "NextBlock() keeps returning without reaching the end");
+        Result<bool> more = r.NextBlock();
+        if (!more.ok()) {
+            Expect(!more.status().message().empty(), "NextBlock failed without a message");
+            continue;
+        }
+        if (!*more) break;
+        while (r.NextRecord(&rec)) {
+            (void)r.FindExporter(rec.exporter_sysid);
+        }
+    }
+    Result<bool> after = r.NextBlock();
+    Expect(after.ok() && !*after, "NextBlock() not false after the end");
+    for (const ExporterInfo& e : r.exporters()) {
+        Expect(r.FindExporter(e.sysid) != nullptr, "listed exporter not found by sysid");
+    }
+    (void)r.samplers();
+    (void)r.counters();
+}
+
+}  // namespace flow::fuzz
