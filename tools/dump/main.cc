@@ -66,7 +66,7 @@ bool ParseCount(const char* text, uint64_t* out) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -l/-L, -m, -E, -x,
+    // TODO: -l/-L, -E, -x,
     // -g, -J, -C, -G, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
@@ -214,8 +214,9 @@ int main(int argc, char** argv) {
                     return 1;
                 }
                 if (opt.selection.range) {
-                    // nfdump ignores a second -R with a message; so do we, documented.
-                    std::fprintf(stderr, "Only one -R option allowed; ignoring -R %s\n", optarg);
+                    // nfdump 1.7 reads only the first -R (1.6 only the last); Pandora FMS
+                    // passes one per collector and means both, so every -R is read in turn.
+                    opt.selection.more_ranges.emplace_back(optarg);
                     break;
                 }
                 opt.selection.range = optarg;
@@ -259,6 +260,17 @@ int main(int argc, char** argv) {
                 return 0;
             case 'w':
                 opt.write_path = optarg;
+                break;
+            case 'm': {
+                // 1.6's "sort by time" (NfSen sent it until 2026); 1.7.1 maps it to -O tstart
+                // with a deprecation note on stderr, which flowkit leaves out.
+                auto order = flow::aggregate::ParseRecordOrder("tstart");
+                if (order.ok()) opt.order = *order;
+                break;
+            }
+            case 'G':
+                // NfSen passes `-G none` (no geo database); flowkit has no geo lookup, so the
+                // value is accepted and ignored.
                 break;
             case 'X':
                 opt.dump_filter = true;
@@ -349,10 +361,16 @@ int main(int argc, char** argv) {
         }
         window = *w;
     }
-    auto files = flow::ExpandSelection(opt.selection);
+    std::vector<std::string> warnings;
+    auto files = flow::ExpandSelection(opt.selection, &warnings);
+    for (const std::string& w : warnings) std::fprintf(stderr, "%s\n", w.c_str());
     if (!files.ok()) {
         std::fprintf(stderr, "%s\n", files.status().message().c_str());
-        return files.status().code() == flow::StatusCode::kInvalidArgument ? 250 : 1;
+        // nfdump: a -R that cannot be set up is exit 250 ("cannot get stat info for slot" to
+        // NfSen); a -r path that is neither file nor directory is exit 1.
+        bool range_error = files.status().code() == flow::StatusCode::kInvalidArgument ||
+                           opt.selection.range.has_value();
+        return range_error ? 250 : 1;
     }
     if (opt.info) return flowdump::RunFileInfo(*files);
     return flowdump::RunQuery(opt, *files, *filter, window);

@@ -17,6 +17,7 @@ namespace flow {
 struct FileSelection {
     std::optional<std::string> read_path;   // -r FILE or -r DIR
     std::optional<std::string> range;       // -R DIR | DIR/first | DIR/first:last
+    std::vector<std::string> more_ranges;   // further -R options, expanded after `range`
     std::optional<std::string> multi_dirs;  // -M base/d1:d2:...
 };
 
@@ -28,9 +29,15 @@ bool IsSkippedName(const std::string& name);
 bool IsFlowFileName(const std::string& name);
 
 // Expands a selection into the ordered list of files to read. Directory walks are
-// depth-first with entries in byte-wise name order. Errors carry nfdump's wording where one
-// exists (e.g. "stat() error '<path>': No such file or directory").
-Result<std::vector<std::string>> ExpandSelection(const FileSelection& selection);
+// depth-first with entries in byte-wise name order; the -M directories are walked in
+// byte-wise order of their paths, as nfdump's directory walk sorts its roots. Each -R range
+// (`range`, then `more_ranges`) is expanded in turn. Errors carry nfdump's wording where one
+// exists (e.g. "stat() error '<path>': No such file or directory"); a missing first file of
+// a -R range is NotFound. A -M directory that does not exist is skipped with the message
+// "Not a directory: '<dir>'" appended to `warnings` (when not null), as nfdump reads the
+// other channels; NotFound when no -M directory exists.
+Result<std::vector<std::string>> ExpandSelection(const FileSelection& selection,
+                                                 std::vector<std::string>* warnings = nullptr);
 
 // A -t window in UNIX milliseconds; `end_ms` is UINT64_MAX when open-ended.
 struct TimeWindow {

@@ -127,9 +127,10 @@ std::vector<std::string> GuessSubdirs(const std::string& name) {
     return out;
 }
 
-// -R PATH[:LAST], with `base_dir` the directory -M supplies (empty without -M).
+// -R PATH[:LAST], with `base_dir` the directory -M supplies (empty without -M). With
+// `require_first`, a missing first file of a range is NotFound.
 Status ExpandRange(const std::string& spec, const std::string& base_dir,
-                   std::vector<std::string>* out) {
+                   std::vector<std::string>* out, bool require_first = true) {
     size_t colon = spec.find(':');
     if (colon != std::string::npos && spec.find(':', colon + 1) != std::string::npos) {
         return Status::InvalidArgument("Multiple file separators ':' in path not allowed!");
@@ -158,6 +159,13 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
     std::string last = CleanPath(spec.substr(colon + 1));
     if (spec.substr(colon + 1).empty()) {
         return Status::InvalidArgument("Missing last file option after ':'!");
+    }
+    // nfdump opens the range at its first file: a missing one is an error (exit 250), while
+    // the last only bounds the name walk and may not exist yet. With -M only the first
+    // channel named is checked; in the others the range just bounds the walk.
+    if (require_first && !IsRegularFile(first)) {
+        return Status::NotFound("stat() error '" + first + "': " +
+                                (base_dir.empty() ? std::strerror(ENOENT) : "File not found!"));
     }
     if (last.front() == '/') {
         return Status::InvalidArgument("Last file name in -R list must not start with '/'");
@@ -244,21 +252,32 @@ bool IsFlowFileName(const std::string& name) {
     return std::all_of(name.begin() + 7, name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel) {
+Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
+                                                 std::vector<std::string>* warnings) {
     std::vector<std::string> files;
     if (sel.read_path && sel.range) {
         return Status::InvalidArgument(
             "-r and -R are mutually exclusive. Please specify either -r or -R");
     }
+    std::vector<std::string> ranges;
+    if (sel.range) ranges.push_back(*sel.range);
+    ranges.insert(ranges.end(), sel.more_ranges.begin(), sel.more_ranges.end());
     if (!sel.multi_dirs) {
-        Status s = sel.range       ? ExpandRange(*sel.range, "", &files)
-                   : sel.read_path ? ExpandRead(*sel.read_path, &files)
-                                   : Status::InvalidArgument("no input files: use -r, -R or -M");
-        if (!s.ok()) return s;
+        if (ranges.empty() && !sel.read_path) {
+            return Status::InvalidArgument("no input files: use -r, -R or -M");
+        }
+        if (sel.read_path) {
+            Status s = ExpandRead(*sel.read_path, &files);
+            if (!s.ok()) return s;
+        }
+        for (const std::string& range : ranges) {
+            Status s = ExpandRange(range, "", &files);
+            if (!s.ok()) return s;
+        }
         return files;
     }
 
-    if (!sel.read_path && !sel.range) {
+    if (!sel.read_path && ranges.empty()) {
         return Status::InvalidArgument(
             "-M needs either -r or -R to specify the file or file list. Add '-R .' for all "
             "files in the directories.");
@@ -276,19 +295,33 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel) {
         if (!part.empty()) dirs.push_back(prefix.empty() ? part : JoinPath(prefix, part));
         colon = next;
     }
+    // nfdump walks all channels as the roots of one sorted directory walk: channel order is
+    // byte-wise path order, whatever order -M lists them in.
+    const std::string first_named = dirs.front();
+    std::stable_sort(dirs.begin(), dirs.end());
+    std::vector<std::string> present;
     for (const std::string& dir : dirs) {
-        if (!IsDirectory(dir)) return Status::NotFound("Not a directory: '" + dir + "'");
-    }
-    for (const std::string& dir : dirs) {
-        Status s = Status::Ok();
-        if (sel.range && (*sel.range == "." || sel.range->empty())) {
-            WalkAll(CleanPath(dir), &files);
-        } else if (sel.range) {
-            s = ExpandRange(*sel.range, dir, &files);
-        } else {
-            s = ExpandRead(JoinPath(dir, *sel.read_path), &files);
+        if (IsDirectory(dir)) {
+            present.push_back(dir);
+        } else if (warnings != nullptr) {
+            warnings->push_back("Not a directory: '" + dir + "'");
         }
-        if (!s.ok()) return s;
+    }
+    if (present.empty()) return Status::NotFound("Not a directory: '" + dirs.front() + "'");
+    for (const std::string& dir : present) {
+        if (sel.read_path) {
+            Status s = ExpandRead(JoinPath(dir, *sel.read_path), &files);
+            if (!s.ok()) return s;
+        }
+        for (const std::string& range : ranges) {
+            Status s = Status::Ok();
+            if (range == "." || range.empty()) {
+                WalkAll(CleanPath(dir), &files);
+            } else {
+                s = ExpandRange(range, dir, &files, dir == first_named);
+            }
+            if (!s.ok()) return s;
+        }
     }
     return files;
 }

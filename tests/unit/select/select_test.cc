@@ -129,11 +129,84 @@ TEST_CASE("selection: -M applies -r and -R in each directory") {
     r = flow::ExpandSelection(sel);
     CHECK_FALSE(r.ok());
 
+    // A missing channel is reported and skipped, as nfdump reads the others.
     sel.multi_dirs = t / "a:zz";
     sel.range = ".";
+    std::vector<std::string> warnings;
+    r = flow::ExpandSelection(sel, &warnings);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, t.root.string()) == std::vector<std::string>{"a/nfcapd.202612041500"});
+    CHECK(warnings == std::vector<std::string>{"Not a directory: '" + t / "zz" + "'"});
+
+    sel.multi_dirs = t / "yy:zz";
     r = flow::ExpandSelection(sel);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("Not a directory") == 0);
+}
+
+// Regression: NfSen's `-M live/upstream1:peer1` read upstream1 first; nfdump walks the
+// channels as sorted roots, so peer1's files come first and `-c N` picks the same flows.
+TEST_CASE("selection: -M channels are walked in path order, not command-line order") {
+    TempTree t;
+    t.Touch("live/upstream1/nfcapd.202612041500");
+    t.Touch("live/peer1/nfcapd.202612041500");
+    t.Touch("live/peer1/nfcapd.202612041505");
+    flow::FileSelection sel;
+    sel.multi_dirs = t / "live/upstream1:peer1";
+    sel.range = ".";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, t.root.string()) ==
+          std::vector<std::string>{"live/peer1/nfcapd.202612041500",
+                                   "live/peer1/nfcapd.202612041505",
+                                   "live/upstream1/nfcapd.202612041500"});
+}
+
+// Regression: LibreNMS/NfSen need exit 250 when the first file of a -R range is missing;
+// flowdump used to read the rest of the range. With -M only the first channel named counts.
+TEST_CASE("selection: a -R range needs its first file, in the first -M channel named") {
+    TempTree t;
+    t.Touch("a/2026/12/04/nfcapd.202612041500");
+    t.Touch("a/2026/12/04/nfcapd.202612041505");
+    t.Touch("b/2026/12/04/nfcapd.202612041505");
+    flow::FileSelection sel;
+    sel.range = t / "a/2026/12/04/nfcapd.202612041455:2026/12/04/nfcapd.202612041505";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == flow::StatusCode::kNotFound);
+    CHECK(r.status().message().find("stat() error '") == 0);
+
+    // The last file only bounds the walk and may not exist yet.
+    sel.range = t / "a/2026/12/04/nfcapd.202612041500:2026/12/04/nfcapd.202612041510";
+    r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 2);
+
+    sel.range = "2026/12/04/nfcapd.202612041500:2026/12/04/nfcapd.202612041505";
+    sel.multi_dirs = t / "a:b";
+    r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 3);
+    sel.multi_dirs = t / "b:a";
+    r = flow::ExpandSelection(sel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("File not found!") != std::string::npos);
+}
+
+// Regression: Pandora FMS with both collectors passes `-R sflow/a:b -R netflow/c:d` and means
+// both; nfdump 1.7 reads only the first.
+TEST_CASE("selection: every -R is expanded, in command-line order") {
+    TempTree t;
+    t.Touch("sflow/nfcapd.202612041500");
+    t.Touch("netflow/nfcapd.202612041500");
+    t.Touch("netflow/nfcapd.202612041505");
+    flow::FileSelection sel;
+    sel.range = t / "sflow";
+    sel.more_ranges.push_back(t / "netflow/nfcapd.202612041505:nfcapd.202612041505");
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, t.root.string()) ==
+          std::vector<std::string>{"sflow/nfcapd.202612041500", "netflow/nfcapd.202612041505"});
 }
 
 TEST_CASE("selection: -t windows") {
