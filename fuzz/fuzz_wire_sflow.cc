@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// sFlow v5 datagrams through the Decoder: the input's first four bytes are forced to the
-// 32-bit version 5 that starts every sFlow v5 datagram. NOTE: until the sFlow decoder is
-// part of Decoder this only exercises the rejection of an unknown version.
+// sFlow v5 decoder (sflow.org sFlow Version 5) through the Decoder: the input's first four
+// bytes are forced to the 32-bit version 5 that starts every sFlow v5 datagram, so every
+// input reaches the sFlow samples and records.
 #include <vector>
 
 #include "fuzz_util.h"
