@@ -178,6 +178,29 @@ enum class AggField : uint8_t {
     kPrevAs,
     kNextHop,
     kBgpNextHop,
+    kTos,  // the source ToS, printed with %tos
+    kMpls1,
+    kMpls2,
+    kMpls3,
+    kMpls4,
+    kMpls5,
+    kMpls6,
+    kMpls7,
+    kMpls8,
+    kMpls9,
+    kMpls10,
+    kInSrcMac,
+    kOutDstMac,
+    kInDstMac,
+    kOutSrcMac,
+    kSrcNet,  // address masked by the record's own mask; the mask is part of the key
+    kDstNet,
+    kObsDomain,
+    kObsPoint,
+    kXlateSrcIp,
+    kXlateDstIp,
+    kXlateSrcPort,
+    kXlateDstPort,
 };
 
 struct AggKeySpec {

@@ -41,7 +41,43 @@ const FieldInfo kFields[] = {
     {"prevas", "%pas", AggField::kPrevAs, false},
     {"next", "%nh", AggField::kNextHop, true},
     {"bgpnext", "%nhb", AggField::kBgpNextHop, true},
+    {"tos", "%tos", AggField::kTos, false},
+    {"mpls1", "%mpls1", AggField::kMpls1, false},
+    {"mpls2", "%mpls2", AggField::kMpls2, false},
+    {"mpls3", "%mpls3", AggField::kMpls3, false},
+    {"mpls4", "%mpls4", AggField::kMpls4, false},
+    {"mpls5", "%mpls5", AggField::kMpls5, false},
+    {"mpls6", "%mpls6", AggField::kMpls6, false},
+    {"mpls7", "%mpls7", AggField::kMpls7, false},
+    {"mpls8", "%mpls8", AggField::kMpls8, false},
+    {"mpls9", "%mpls9", AggField::kMpls9, false},
+    {"mpls10", "%mpls10", AggField::kMpls10, false},
+    {"insrcmac", "%ismc", AggField::kInSrcMac, false},
+    {"outdstmac", "%odmc", AggField::kOutDstMac, false},
+    {"indstmac", "%idmc", AggField::kInDstMac, false},
+    {"outsrcmac", "%osmc", AggField::kOutSrcMac, false},
+    {"srcnet", "%sn", AggField::kSrcNet, true},
+    {"dstnet", "%dn", AggField::kDstNet, true},
+    {"odid", "%odid", AggField::kObsDomain, false},
+    {"opid", "%opid", AggField::kObsPoint, false},
+    {"xsrcip", "%xsa", AggField::kXlateSrcIp, true},
+    {"xdstip", "%xda", AggField::kXlateDstIp, true},
+    {"xsrcport", "%xsp", AggField::kXlateSrcPort, false},
+    {"xdstport", "%xdp", AggField::kXlateDstPort, false},
 };
+
+// The network of `a` with `bits` leading bits, computed as nfdump 1.7.1 groups and prints
+// srcnet/dstnet (the shift counts wrap: a mask of 0 keeps an IPv4 address whole and the
+// upper half of an IPv6 one), so the groups are nfdump's.
+IpAddr Network(const IpAddr& a, uint8_t bits, bool v6) {
+    if (!v6) return IpAddr::V4(a.v4() & (0xffffffffu << ((32u - bits) & 31u)));
+    if (bits > 64) return IpAddr{a.hi, a.lo & (~uint64_t{0} << ((128u - bits) & 63u))};
+    return IpAddr{a.hi & (~uint64_t{0} << ((64u - bits) & 63u)), 0};
+}
+
+size_t MplsIndex(AggField f) {
+    return static_cast<size_t>(f) - static_cast<size_t>(AggField::kMpls1);
+}
 
 const FieldInfo& Info(AggField f) {
     for (const FieldInfo& i : kFields) {
@@ -58,8 +94,10 @@ std::string Lower(std::string_view s) {
     return out;
 }
 
-// The packed key: every field in its own word, addresses in two.
-constexpr size_t kKeyWords = 12;
+// The packed key: every field in its own word, addresses in two, and a last word of
+// address families. nfdump's 64-character limit on the key list keeps any list in it.
+constexpr size_t kKeyWords = 24;
+constexpr size_t kMaxKeyText = 64;
 
 struct PackedKey {
     uint64_t w[kKeyWords] = {};
@@ -101,6 +139,7 @@ std::string AggregateSpec::AutoFormat() const {
 
 Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
     AggregateSpec spec;
+    if (arg.size() > kMaxKeyText) return Status::InvalidArgument("Aggregate mask format length error");
     std::string all = Lower(arg);
     size_t pos = 0;
     while (pos <= all.size()) {
@@ -155,6 +194,12 @@ Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
         spec.keys.push_back(k);
     }
     if (spec.keys.empty()) return Status::InvalidArgument("Unknown aggregation field ''");
+    size_t words = 1;
+    for (const AggKeySpec& k : spec.keys) {
+        const bool net = k.field == AggField::kSrcNet || k.field == AggField::kDstNet;
+        words += Info(k.field).address ? (net ? 3 : 2) : 1;
+    }
+    if (words > kKeyWords) return Status::InvalidArgument("Aggregate mask format length error");
     return spec;
 }
 
@@ -340,6 +385,61 @@ struct Aggregator::Impl {
                 case AggField::kPrevAs:
                     key.w[w++] = rec.prev_as;
                     continue;
+                case AggField::kTos:
+                    key.w[w++] = rec.src_tos;
+                    continue;
+                case AggField::kMpls1:
+                case AggField::kMpls2:
+                case AggField::kMpls3:
+                case AggField::kMpls4:
+                case AggField::kMpls5:
+                case AggField::kMpls6:
+                case AggField::kMpls7:
+                case AggField::kMpls8:
+                case AggField::kMpls9:
+                case AggField::kMpls10:
+                    key.w[w++] = rec.mpls[MplsIndex(k.field)];
+                    continue;
+                case AggField::kInSrcMac:
+                    key.w[w++] = rec.in_src_mac;
+                    continue;
+                case AggField::kOutDstMac:
+                    key.w[w++] = rec.out_dst_mac;
+                    continue;
+                case AggField::kInDstMac:
+                    key.w[w++] = rec.in_dst_mac;
+                    continue;
+                case AggField::kOutSrcMac:
+                    key.w[w++] = rec.out_src_mac;
+                    continue;
+                case AggField::kObsDomain:
+                    key.w[w++] = rec.observation_domain;
+                    continue;
+                case AggField::kObsPoint:
+                    key.w[w++] = rec.observation_point;
+                    continue;
+                case AggField::kXlateSrcPort:
+                    key.w[w++] = rec.xlate_src_port;
+                    continue;
+                case AggField::kXlateDstPort:
+                    key.w[w++] = rec.xlate_dst_port;
+                    continue;
+                case AggField::kSrcNet:
+                    key.w[w++] = rec.src_mask;  // the mask is part of the key
+                    a = Network(rec.src_addr, rec.src_mask, v6);
+                    break;
+                case AggField::kDstNet:
+                    key.w[w++] = rec.dst_mask;
+                    a = Network(rec.dst_addr, rec.dst_mask, v6);
+                    break;
+                case AggField::kXlateSrcIp:
+                    a = rec.xlate_src;
+                    v6 = rec.Has(kExNatXlateIpv6);
+                    break;
+                case AggField::kXlateDstIp:
+                    a = rec.xlate_dst;
+                    v6 = rec.Has(kExNatXlateIpv6);
+                    break;
                 case AggField::kSrcIp:
                     a = Masked(rec.src_addr, k);
                     break;
@@ -383,8 +483,77 @@ struct Aggregator::Impl {
                               (uint64_t{1} << kExBgpNextHopV6) |
                               (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
         g.present = rec.present & keep;
+        auto carry = [&](ElementId id) {
+            if (rec.Has(id)) g.Set(id);
+        };
         for (const AggKeySpec& k : spec.keys) {
             switch (k.field) {
+                case AggField::kTos:
+                    g.src_tos = rec.src_tos;
+                    break;
+                case AggField::kMpls1:
+                case AggField::kMpls2:
+                case AggField::kMpls3:
+                case AggField::kMpls4:
+                case AggField::kMpls5:
+                case AggField::kMpls6:
+                case AggField::kMpls7:
+                case AggField::kMpls8:
+                case AggField::kMpls9:
+                case AggField::kMpls10:
+                    g.mpls[MplsIndex(k.field)] = rec.mpls[MplsIndex(k.field)];
+                    carry(kExMplsLabel);
+                    break;
+                case AggField::kInSrcMac:
+                    g.in_src_mac = rec.in_src_mac;
+                    carry(kExMacAddr);
+                    break;
+                case AggField::kOutDstMac:
+                    g.out_dst_mac = rec.out_dst_mac;
+                    carry(kExMacAddr);
+                    break;
+                case AggField::kInDstMac:
+                    g.in_dst_mac = rec.in_dst_mac;
+                    carry(kExMacAddr);
+                    break;
+                case AggField::kOutSrcMac:
+                    g.out_src_mac = rec.out_src_mac;
+                    carry(kExMacAddr);
+                    break;
+                case AggField::kSrcNet:
+                    g.src_addr = Network(rec.src_addr, rec.src_mask, rec.IsV6());
+                    g.src_mask = rec.src_mask;
+                    break;
+                case AggField::kDstNet:
+                    g.dst_addr = Network(rec.dst_addr, rec.dst_mask, rec.IsV6());
+                    g.dst_mask = rec.dst_mask;
+                    break;
+                case AggField::kObsDomain:
+                    g.observation_domain = rec.observation_domain;
+                    carry(kExObservation);
+                    break;
+                case AggField::kObsPoint:
+                    g.observation_point = rec.observation_point;
+                    carry(kExObservation);
+                    break;
+                case AggField::kXlateSrcIp:
+                    g.xlate_src = rec.xlate_src;
+                    carry(kExNatXlateIpv4);
+                    carry(kExNatXlateIpv6);
+                    break;
+                case AggField::kXlateDstIp:
+                    g.xlate_dst = rec.xlate_dst;
+                    carry(kExNatXlateIpv4);
+                    carry(kExNatXlateIpv6);
+                    break;
+                case AggField::kXlateSrcPort:
+                    g.xlate_src_port = rec.xlate_src_port;
+                    carry(kExNatXlatePort);
+                    break;
+                case AggField::kXlateDstPort:
+                    g.xlate_dst_port = rec.xlate_dst_port;
+                    carry(kExNatXlatePort);
+                    break;
                 case AggField::kProto:
                     g.proto = rec.proto;
                     break;

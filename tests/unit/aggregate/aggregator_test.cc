@@ -157,3 +157,48 @@ TEST_CASE("Aggregated groups keep next-hop elements with zero values unless they
     CHECK(g[0]->ip_next_hop == r.ip_next_hop);
     CHECK(g[0]->bgp_next_hop == flow::IpAddr{});
 }
+
+TEST_CASE("Aggregation keys beyond the five-tuple: tos, MPLS, MAC, networks, NAT, ids") {
+    auto s = ParseAggregateSpec("tos,mpls2,insrcmac,srcnet,odid,xsrcport");
+    REQUIRE(s.ok());
+    CHECK(s->AutoFormat() == "fmt:%ts %td  %tos %mpls2 %ismc %sn %odid %xsp  %pkt %byt %bps %bpp %fl");
+    // nfdump's limit on the key text, and keys that would not fit the packed key.
+    CHECK(ErrorOf("srcip,dstip,srcport,dstport,proto,srcas,dstas,inif,outif,router,tos") ==
+          "Aggregate mask format length error");
+
+    // srcnet groups by the record's own network and mask, and keeps that mask.
+    Aggregator agg(*ParseAggregateSpec("srcnet"));
+    flow::FlowRecord a;
+    a.Set(flow::kExGenericFlow);
+    a.Set(flow::kExIpv4Flow);
+    a.src_addr = flow::IpAddr::V4(0x0a010203u);  // 10.1.2.3/16
+    a.src_mask = 16;
+    a.packets = 1;
+    flow::FlowRecord b = a;
+    b.src_addr = flow::IpAddr::V4(0x0a01ff01u);  // 10.1.255.1/16: same network
+    flow::FlowRecord c = a;
+    c.src_mask = 8;  // 10.0.0.0/8: another group
+    agg.Add(a);
+    agg.Add(b);
+    agg.Add(c);
+    auto g = agg.Groups(RecordOrderSpec{}, 0);
+    REQUIRE(g.size() == 2);
+    CHECK(g[0]->src_addr == flow::IpAddr::V4(0x0a010000u));
+    CHECK(g[0]->src_mask == 16);
+    CHECK(g[0]->flows == 2);
+    CHECK(g[1]->src_addr == flow::IpAddr::V4(0x0a000000u));
+    CHECK(g[1]->src_mask == 8);
+
+    // MPLS label keys carry the label stack element; other labels stay zero.
+    Aggregator by_label(*ParseAggregateSpec("mpls2"));
+    flow::FlowRecord m = a;
+    m.Set(flow::kExMplsLabel);
+    m.mpls[0] = 0x111;
+    m.mpls[1] = 0x222;
+    by_label.Add(m);
+    g = by_label.Groups(RecordOrderSpec{}, 0);
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->Has(flow::kExMplsLabel));
+    CHECK(g[0]->mpls[1] == 0x222);
+    CHECK(g[0]->mpls[0] == 0);
+}
