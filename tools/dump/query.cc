@@ -58,12 +58,12 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
         default:
             break;
     }
-    // Pipe and JSON statistics carry no headings and no summary block (as nfdump's pipe).
+    // Pipe and JSON statistics carry no headings and no summary block (as nfdump prints
+    // them; JSON rows are one object per line, as nfdump 1.7.2+ and nfsen-ng have them).
     const bool bare = po.layout == flow::aggregate::StatLayout::kPipe ||
                       po.layout == flow::aggregate::StatLayout::kJson ||
                       po.layout == flow::aggregate::StatLayout::kNdjson;
-    const bool json_array = po.layout == flow::aggregate::StatLayout::kJson && !po.quiet;
-    size_t json_rows = 0;
+
     po.quiet = opt.output.quiet;
     po.plain = opt.output.plain_numbers;
     po.long_v6 = opt.output.long_v6;
@@ -89,15 +89,11 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
                 write_text();
             }
             printer->PrintHeader();
-            for (const flow::FlowRecord* g : records->Groups(order, po.top_n)) {
-                printer->Print(*g);
-                ++json_rows;  // the record printer separates its own objects
-            }
+            for (const flow::FlowRecord* g : records->Groups(order, po.top_n)) printer->Print(*g);
             if (!printer->Flush().ok()) failed = true;
         }
     };
 
-    if (json_array) text += "[\n";
     if (run.passed == 0 && !bare) text += "No matching flows\n";
     for (size_t i = 0; i <= stats.size(); ++i) {
         // With nothing passed nfdump prints no record table at all (element tables stay).
@@ -105,9 +101,8 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
             write_text();
             print_records();
         }
-        if (i < stats.size()) stats[i].Print(po, summary, &text, &json_rows);
+        if (i < stats.size()) stats[i].Print(po, summary, &text);
     }
-    if (json_array) text += json_rows > 0 ? "\n]\n" : "]\n";
     if (!po.quiet && !bare) text += flow::output::FormatSummary(summary, run, po.plain, po.csv);
     write_text();
     if (std::fflush(stdout) != 0) failed = true;

@@ -111,8 +111,8 @@ struct StatSpec {
 Result<StatSpec> ParseStatSpec(std::string_view arg);
 
 // Layout of the tables: nfdump's text and csv tables, its pipe rows (numbers only: address
-// family, times in ms, addresses as four 32-bit words), or JSON objects (one per row; kJson
-// pretty-printed and comma-separated inside the caller's array, kNdjson one per line).
+// family, times in ms, addresses as four 32-bit words), or one JSON object per row and line
+// (kJson and kNdjson alike, the layout of nfdump 1.7.2 and later).
 enum class StatLayout : uint8_t { kText, kCsv, kPipe, kJson, kNdjson };
 
 // How tables are printed.
@@ -142,10 +142,9 @@ public:
 
     // Appends every table of this statistic (one per order) to `out`. Percentages are of
     // `totals` (the passed records' totals). Text, csv and pipe tables end with an empty
-    // line. JSON objects are separated by ",\n"; `*json_rows` counts the objects written so
-    // far in the run (a separator goes before every object but the first).
+    // line; JSON rows are one object per line.
     void Print(const StatPrintOptions& options, const output::Summary& totals,
-               std::string* out, size_t* json_rows = nullptr) const;
+               std::string* out) const;
 
 private:
     struct Impl;

@@ -298,7 +298,7 @@ struct ElementStat::Impl {
     void CountNumber(const FlowRecord& rec, uint64_t n) { Count(rec, 0, n); }
 
     void PrintTable(const OrderSpec& order, const StatPrintOptions& options,
-                    const output::Summary& totals, std::string* out, size_t* json_rows) const;
+                    const output::Summary& totals, std::string* out) const;
 };
 
 ElementStat::ElementStat(StatSpec spec) : impl_(std::make_unique<Impl>()) {
@@ -470,8 +470,7 @@ void ElementStat::Add(const FlowRecord& rec) {
 }
 
 void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOptions& options,
-                                   const output::Summary& totals, std::string* out,
-                                   size_t* json_rows) const {
+                                   const output::Summary& totals, std::string* out) const {
     StatPrintOptions opt = options;
     if (opt.csv) opt.layout = StatLayout::kCsv;
     opt.csv = opt.layout == StatLayout::kCsv;
@@ -602,39 +601,24 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         }
         char ts[output::kTextSize];
         if (json) {
-            const bool compact = opt.layout == StatLayout::kNdjson;
-            const char* nl = compact ? "" : "\n\t";
-            const char* sp = compact ? "" : " ";
+            // One object per line, the layout nfdump 1.7.2+ prints for -s with -o json or
+            // ndjson (and nfsen-ng reads): times with ms, the protocol (0 without :p), the
+            // value as a string under the statistic's name, then the counters.
             char te[output::kTextSize];
-            char td[output::kTextSize];
             ts[output::FormatLocalTime(first, true, 'T', ts)] = '\0';
             te[output::FormatLocalTime(c.last_ms, true, 'T', te)] = '\0';
-            td[output::FormatThousandths(duration_ms, td)] = '\0';
-            if (json_rows != nullptr && (*json_rows)++ > 0 && !compact) out->append(",\n");
-            char proto_field[48] = "";
-            if (spec.per_proto) {
-                std::snprintf(proto_field, sizeof(proto_field), "%s\"proto\"%s:%s%u,", nl, sp, sp,
-                              slot.key.aux & 0xffu);
+            if (info.form == ValueForm::kMpls) {
+                std::snprintf(value, sizeof(value), "%8u-%u-%u", static_cast<unsigned>(raw >> 4),
+                              static_cast<unsigned>((raw >> 1) & 7),
+                              static_cast<unsigned>(raw & 1));
             }
-            // Address and text values are quoted; plain numbers stay numbers.
-            const bool quoted = address || info.form == ValueForm::kMac ||
-                                info.form == ValueForm::kMpls || info.form == ValueForm::kHex ||
-                                info.form == ValueForm::kLatency;
-            std::snprintf(
-                line, sizeof(line),
-                "{%s\"type\"%s:%s\"STAT\",%s\"stat\"%s:%s\"%s\",%s\"order\"%s:%s\"%s\",%s"
-                "\"rank\"%s:%s%zu,%s\"first\"%s:%s\"%s\",%s\"last\"%s:%s\"%s\",%s\"duration\"%s:%s%s,"
-                "%s%s\"value\"%s:%s%s%s%s,%s\"flows\"%s:%s%" PRIu64 ",%s\"flows_pct\"%s:%s%.1f,%s"
-                "\"packets\"%s:%s%" PRIu64 ",%s\"packets_pct\"%s:%s%.1f,%s\"bytes\"%s:%s%" PRIu64
-                ",%s\"bytes_pct\"%s:%s%.1f,%s\"pps\"%s:%s%" PRIu64 ",%s\"bps\"%s:%s%" PRIu64
-                ",%s\"bpp\"%s:%s%" PRIu64 "%s}%s",
-                nl, sp, sp, nl, sp, sp, info.name, nl, sp, sp, order_name, nl, sp, sp, r + 1, nl,
-                sp, sp, ts, nl, sp, sp, te, nl, sp, sp, td, proto_field, nl, sp, sp,
-                quoted ? "\"" : "", value, quoted ? "\"" : "", nl, sp, sp, c.flows, nl, sp, sp,
-                Percent(c.flows, totals.flows), nl, sp, sp, v.packets, nl, sp, sp,
-                Percent(v.packets, totals.packets), nl, sp, sp, v.bytes, nl, sp, sp,
-                Percent(v.bytes, totals.bytes), nl, sp, sp, v.pps, nl, sp, sp, v.bps, nl, sp, sp,
-                v.bpp, compact ? "" : "\n", compact ? "\n" : "");
+            const unsigned pr = spec.per_proto ? (slot.key.aux & 0xffu) : 0;
+            std::snprintf(line, sizeof(line),
+                          "{ \"first\" : \"%s\", \"last\" : \"%s\", \"proto\" : %u, \"%s\" : \"%s\", "
+                          "\"flows\" : %" PRIu64 ", \"packets\" : %" PRIu64 ", \"bytes\" : %" PRIu64
+                          ", \"pps\" : %" PRIu64 ", \"bps\" : %" PRIu64 ", \"bpp\" : %" PRIu64 "}\n",
+                          ts, te, pr, info.name, value, c.flows, v.packets, v.bytes, v.pps, v.bps,
+                          v.bpp);
             out->append(line);
             continue;
         }
@@ -676,9 +660,9 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
 }
 
 void ElementStat::Print(const StatPrintOptions& options, const output::Summary& totals,
-                        std::string* out, size_t* json_rows) const {
+                        std::string* out) const {
     for (const OrderSpec& order : impl_->spec.orders) {
-        impl_->PrintTable(order, options, totals, out, json_rows);
+        impl_->PrintTable(order, options, totals, out);
     }
 }
 
