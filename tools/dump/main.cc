@@ -144,8 +144,10 @@ int main(int argc, char** argv) {
             case 'f': {
                 auto text = flow::filter::ReadFilterFile(optarg);
                 if (!text.ok()) {
+                    // nfdump: a filter file it cannot read is exit 1; only a filter that
+                    // does not compile is 254.
                     std::fprintf(stderr, "%s\n", text.status().message().c_str());
-                    return 254;
+                    return 1;
                 }
                 opt.filter_file = optarg;
                 if (opt.filter_text.empty()) opt.filter_text = *text;
