@@ -109,7 +109,12 @@ IpAddr PrefixMask(int bits) {
     if (bits <= 0) return mask;
     if (bits >= 64) {
         mask.hi = ~uint64_t{0};
-        mask.lo = bits >= 128 ? ~uint64_t{0} : ~uint64_t{0} << (128 - bits);
+        // A shift by 64 is undefined (x86 shifts by 0): /64 must leave the low half empty.
+        if (bits >= 128) {
+            mask.lo = ~uint64_t{0};
+        } else if (bits > 64) {
+            mask.lo = ~uint64_t{0} << (128 - bits);
+        }
     } else {
         mask.hi = ~uint64_t{0} << (64 - bits);
     }
