@@ -143,7 +143,8 @@ std::unique_ptr<Node> Parser::Parse() {
     if (Peek().kind == Tok::kEnd) return Node::Const(true);
     std::unique_ptr<Node> root = ParseOr(0);
     const Token& tok = Peek();
-    if (tok.kind == Tok::kRParen) Fail(tok, "unbalanced ')': no '(' to close");
+    if (tok.kind == Tok::kRParen)
+        Fail(tok, "unbalanced ')': no '(' to close; expected 'and', 'or' or the end of the filter");
     if (tok.kind != Tok::kEnd) Unexpected(tok, "'and', 'or' or the end of the filter");
     return root;
 }
@@ -187,10 +188,7 @@ std::unique_ptr<Node> Parser::ParseAnd(int depth) {
 std::unique_ptr<Node> Parser::ParseUnary(int depth) {
     if (PeekWord("not") || Peek().kind == Tok::kBang) {
         const Token& tok = Next();
-        if (depth >= kMaxDepth) {
-            Fail(tok, "expression nested too deeply (more than " + std::to_string(kMaxDepth) +
-                          " levels of '(' and 'not')");
-        }
+        if (depth >= kMaxDepth) FailTooDeep(tok);
         return Node::Not(ParseUnary(depth + 1));
     }
     return ParsePrimary(depth);
@@ -202,9 +200,10 @@ std::string Parser::ParseLabelName() {
         Unexpected(tok, "a flow label name after '%'");
     }
     if (tok.text.empty() || tok.text.size() > 16) {
-        Fail(tok, "flow label '" + tok.text + "' must be 1 to 16 characters");
+        Fail(tok, "flow label '" + tok.text + "' too long; expected 1 to 16 characters");
     }
-    if (HasControl(tok.text)) Fail(tok, "flow label '" + tok.text + "' has control characters");
+    if (HasControl(tok.text))
+        Fail(tok, "flow label '" + tok.text + "' has control characters; expected printable text");
     return Next().text;
 }
 
@@ -212,15 +211,12 @@ std::unique_ptr<Node> Parser::ParsePrimary(int depth) {
     const Token& tok = Peek();
     if (tok.kind == Tok::kLParen) {
         Next();
-        if (depth >= kMaxDepth) {
-            Fail(tok, "expression nested too deeply (more than " + std::to_string(kMaxDepth) +
-                          " levels of '(' and 'not')");
-        }
+        if (depth >= kMaxDepth) FailTooDeep(tok);
         if (Peek().kind == Tok::kRParen) Unexpected(Peek(), "an expression inside '( )'");
         std::unique_ptr<Node> inner = ParseOr(depth + 1);
         if (Peek().kind != Tok::kRParen) {
             if (Peek().kind == Tok::kEnd) {
-                Fail(tok, "unbalanced '(': missing ')' before the end of the filter");
+                Fail(tok, "unbalanced '(': expected a ')' before the end of the filter");
             }
             Unexpected(Peek(), "')', 'and' or 'or'");
         }
@@ -369,11 +365,15 @@ uint64_t Parser::ParseValue(const Token& tok, uint64_t max, const char* what) {
     uint64_t v = 0;
     std::string why;
     if (!ParseNumber(tok.text, &v, &why)) {
-        Fail(tok, "invalid number '" + tok.text + "' for " + what + ": " + why);
+        Fail(tok, "invalid number '" + tok.text + "' for " + what + ": " + why +
+                      " (expected e.g. 1500, 0x5dc or 1.5k)");
     }
     if (v > max) {
-        Fail(tok, std::string(what) + " " + std::to_string(v) + " out of range 0.." +
-                      std::to_string(max));
+        // Show the value too when the text was scaled or hex: `port '80k'` is 80000.
+        std::string value = std::to_string(v);
+        std::string shown = tok.text == value ? "" : " (= " + value + ")";
+        Fail(tok, std::string(what) + " '" + tok.text + "'" + shown +
+                      " out of range; expected 0.." + std::to_string(max));
     }
     return v;
 }
@@ -404,16 +404,34 @@ void Parser::Fail(const Token& at, const std::string& message) const {
 
 void Parser::Unexpected(const Token& at, const std::string& expected) const {
     if (at.kind == Tok::kBad && at.text == "@") {
-        Fail(at, "'@include' is expanded only in filter files (ReadFilterFile, -f)");
+        Fail(at,
+             "'@include' is expanded only in filter files; use it on a line of its own in a -f "
+             "file");
     }
     if (at.kind == Tok::kBad) {
         if (!at.text.empty() && (at.text[0] == '\'' || at.text[0] == '"')) {
-            Fail(at, "unterminated quoted string");
+            Fail(at, "unterminated quoted string '" + at.text.substr(1) + "'; expected a closing " +
+                         at.text[0]);
         }
         Fail(at, "unexpected character '" + at.text + "'; expected " + expected);
     }
-    if (at.kind == Tok::kEnd) Fail(at, "filter ends too early; expected " + expected);
+    if (at.kind == Tok::kEnd) {
+        // The end has no text to quote: name the last word instead.
+        std::string after = pos_ > 0 ? " after '" + tokens_[pos_ - 1].text + "'" : "";
+        Fail(at, "filter ends too early" + after + "; expected " + expected);
+    }
     Fail(at, "unexpected " + Describe(at) + "; expected " + expected);
+}
+
+void Parser::FailTooDeep(const Token& at) const {
+    Fail(at, "expression nested too deeply at '" + at.text + "'; expected at most " +
+                 std::to_string(kMaxDepth) + " levels of '(' and 'not'");
+}
+
+void Parser::CheckListSize(const Token& at, const Token& kw, size_t entries) const {
+    if (entries < kMaxListEntries) return;
+    Fail(at, "list after '" + kw.text + "' too long at '" + at.text + "'; expected at most " +
+                 std::to_string(kMaxListEntries) + " entries");
 }
 
 void Parser::BadDir(const Token& dir_tok, const Token& kw, const char* allowed) const {

@@ -26,6 +26,12 @@ struct CompileError {
 // code generator) far from the stack limit: 10000 '(' give an error, not a crash.
 inline constexpr int kMaxDepth = 500;
 
+// Most entries one list may hold: `[ ... ]` lists and comma lists without brackets. Far above
+// what consoles generate (Pandora's top-N lists hold at most a few hundred values; one argv
+// word is limited to 128 KiB anyway) and it keeps a runaway generated filter file from
+// building a huge table before anything is matched.
+inline constexpr size_t kMaxListEntries = 100000;
+
 // Direction qualifier in front of a primitive (nfdump's dqual).
 enum class Dir : uint8_t {
     kNone,
@@ -121,6 +127,9 @@ private:
     [[noreturn]] void Fail(const Token& at, const std::string& message) const;
     [[noreturn]] void Unexpected(const Token& at, const std::string& expected) const;
     [[noreturn]] void BadDir(const Token& dir_tok, const Token& kw, const char* allowed) const;
+    [[noreturn]] void FailTooDeep(const Token& at) const;
+    // Fails at `at` when a list after `kw` already holds kMaxListEntries entries.
+    void CheckListSize(const Token& at, const Token& kw, size_t entries) const;
 
     std::vector<Token> tokens_;
     size_t pos_ = 0;

@@ -16,6 +16,11 @@
 namespace flow::filter::detail {
 namespace {
 
+// What an address or network was expected to look like, appended to messages.
+constexpr const char* kExpectAddress = " (expected a.b.c.d or an IPv6 address such as 2001:db8::1)";
+constexpr const char* kExpectNet =
+    " (expected e.g. 10.0.0.0/8, 192.168.1.0 255.255.255.0 or 2001:db8::/32)";
+
 // nfdump's own protocol name table (IANA numbers, names of at most five characters). Names
 // with characters the lexer cannot put in a word (TP++, A/N) are left out; use the number.
 struct ProtoName {
@@ -636,7 +641,7 @@ std::unique_ptr<Node> Parser::ParseKeyword(Dir dir, const Token& dir_tok, const 
     if (k == "payload") {
         // TODO: FlowRecord keeps no payload bytes, so payload content/regex/ja3 cannot be
         // evaluated; they are rejected instead of silently matching nothing.
-        Fail(kw, "payload filters are not supported: flowkit records carry no payload");
+        Fail(kw, "'payload' filters are not supported: flowkit records carry no payload");
     }
     if (k == "asa") {
         none_only();
@@ -719,9 +724,11 @@ std::unique_ptr<Node> Parser::ParseKeyword(Dir dir, const Token& dir_tok, const 
                             {}, 65535, true);
     }
     if (dir != Dir::kNone) {
-        Fail(kw, "unknown primitive " + Describe(kw) + " after '" + dir_tok.text + "'");
+        Fail(kw, "unknown primitive " + Describe(kw) + " after '" + dir_tok.text +
+                     "'; expected e.g. ip, host, net, port, as, mask, vlan, mac or tos");
     }
-    Fail(kw, "unknown filter keyword " + Describe(kw));
+    Fail(kw, "unknown filter keyword " + Describe(kw) +
+                 "; expected a primitive such as proto, host, net, port, flags, bytes or any");
 }
 
 std::unique_ptr<Node> Parser::ParseAddress(Dir dir, const Token& dir_tok, uint16_t src_off,
@@ -746,7 +753,7 @@ std::unique_ptr<Node> Parser::ParseAddress(Dir dir, const Token& dir_tok, uint16
     ParseAddressEntry(ExpectWord(kw, "an IP address"), allow_names, &nets);
     // Console "basic" filters write lists with commas and no brackets: `ip a,b/24,c`.
     while (Peek().kind == Tok::kComma) {
-        Next();
+        CheckListSize(Next(), kw, nets.size());
         ParseAddressEntry(ExpectWord(kw, "an IP address after ','"), allow_names, &nets);
     }
     return BySide(dir, dir_tok, kw, [&](int side) {
@@ -774,24 +781,25 @@ void Parser::ParseAddressEntry(const Token& value, bool allow_names, std::vector
             return;
         case AddrKind::kV4Part:
         case AddrKind::kV6Part:
-            Fail(value, "incomplete IP address '" + value.text + "'");
+            Fail(value, "incomplete IP address '" + value.text + "'" + kExpectAddress);
         case AddrKind::kName:
             if (!allow_names) {
-                Fail(value,
-                     "invalid IP address '" + value.text + "' (host names are not allowed here)");
+                Fail(value, "invalid IP address '" + value.text + "'" + kExpectAddress +
+                                "; host names are not allowed here");
             }
             for (const ParsedAddr& r : Resolve(value)) {
                 out->push_back(MakeNet(r.addr, 128, r.kind == AddrKind::kV6));
             }
             return;
         case AddrKind::kInvalid:
-            Fail(value, "invalid IP address '" + value.text + "'");
+            Fail(value, "invalid IP address '" + value.text + "'" + kExpectAddress);
     }
 }
 
 std::vector<ParsedAddr> Parser::Resolve(const Token& name) {
     if (!options_.resolve_names) {
-        Fail(name, "host name '" + name.text + "' not allowed: name resolution is off");
+        Fail(name,
+             "host name '" + name.text + "' not allowed: name resolution is off" + kExpectAddress);
     }
     std::vector<ParsedAddr> out;
     std::string error;
@@ -806,24 +814,26 @@ IpNet Parser::ParseNetBits(const Token& value, const ParsedAddr& a) {
     const Token& bits_tok = ExpectWord(value, "a prefix length");
     bool v4 = IsV4Kind(a.kind);
     if (a.kind == AddrKind::kInvalid || a.kind == AddrKind::kName) {
-        Fail(value, "invalid network address '" + value.text + "'");
+        Fail(value, "invalid network address '" + value.text + "'" + kExpectNet);
     }
     int bits = 0;
     if (v4 && bits_tok.text.find('.') != std::string::npos) {
         ParsedAddr m = ParseAddressWord(bits_tok.text);
         if (m.kind != AddrKind::kV4 || !NetmaskBits(m.addr.v4(), &bits)) {
-            Fail(bits_tok, "invalid netmask '" + bits_tok.text + "'");
+            Fail(bits_tok, "invalid netmask '" + bits_tok.text +
+                               "'; expected a contiguous mask such as 255.255.255.0");
         }
     } else {
         uint64_t n = 0;
         std::string why;
-        if (!ParseNumber(bits_tok.text, &n, &why)) {
-            Fail(bits_tok, "invalid prefix length '" + bits_tok.text + "': " + why);
-        }
         uint64_t max = v4 ? 32 : 128;
+        if (!ParseNumber(bits_tok.text, &n, &why)) {
+            Fail(bits_tok, "invalid prefix length '" + bits_tok.text + "': " + why +
+                               "; expected 0.." + std::to_string(max));
+        }
         if (n > max) {
-            Fail(bits_tok, "too many netbits " + std::to_string(n) + " for an IPv" +
-                               (v4 ? "4" : "6") + " address (at most " + std::to_string(max) + ")");
+            Fail(bits_tok, "too many netbits '" + bits_tok.text + "' for an IPv" +
+                               (v4 ? "4" : "6") + " address; expected 0.." + std::to_string(max));
         }
         bits = static_cast<int>(n);
     }
@@ -842,7 +852,7 @@ std::unique_ptr<Node> Parser::ParseNet(Dir dir, const Token& dir_tok, uint16_t s
     std::vector<IpNet> nets;
     nets.push_back(ParseNetEntry(ExpectWord(kw, "a network such as 10.0.0.0/8")));
     while (Peek().kind == Tok::kComma) {
-        Next();
+        CheckListSize(Next(), kw, nets.size());
         nets.push_back(ParseNetEntry(ExpectWord(kw, "a network after ','")));
     }
     return BySide(dir, dir_tok, kw, [&](int side) {
@@ -857,7 +867,7 @@ std::unique_ptr<Node> Parser::ParseNet(Dir dir, const Token& dir_tok, uint16_t s
 IpNet Parser::ParseNetEntry(const Token& value) {
     ParsedAddr a = ParseAddressWord(value.text);
     if (a.kind == AddrKind::kInvalid || a.kind == AddrKind::kName) {
-        Fail(value, "invalid network address '" + value.text + "'");
+        Fail(value, "invalid network address '" + value.text + "'" + kExpectNet);
     }
     if (Peek().kind == Tok::kSlash) {
         Next();
@@ -872,7 +882,8 @@ IpNet Parser::ParseNetEntry(const Token& value) {
     }
     if (a.kind == AddrKind::kV6 || a.kind == AddrKind::kV6Part) {
         if (Peek().kind == Tok::kWord && ParseAddressWord(Peek().text).kind == AddrKind::kV6) {
-            Fail(Peek(), "netmask syntax is valid only for IPv4; write " + value.text + "/<bits>");
+            Fail(Peek(), "netmask '" + Peek().text + "' is valid only for IPv4; expected " +
+                             value.text + "/<bits>");
         }
         // Without a length the address is exact, or as long as the groups given.
         return MakeNet(a.addr, a.kind == AddrKind::kV6 ? 128 : 16 * CountGroups(value.text), true);
@@ -904,10 +915,11 @@ std::unique_ptr<Node> Parser::ParseSingleAddress(const Token& kw, uint16_t off, 
         return IpTest(off, name, ParseNetBits(value, a));
     }
     if (a.kind == AddrKind::kV4Part || a.kind == AddrKind::kV6Part) {
-        Fail(value, "incomplete IP address '" + value.text + "'");
+        Fail(value, "incomplete IP address '" + value.text + "'" + kExpectAddress);
     }
     if (a.kind != AddrKind::kV4 && a.kind != AddrKind::kV6) {
-        Fail(value, "invalid IP address '" + value.text + "' (host names are not allowed here)");
+        Fail(value, "invalid IP address '" + value.text + "'" + kExpectAddress +
+                        "; host names are not allowed here");
     }
     return IpTest(off, name, MakeNet(a.addr, 128, a.kind == AddrKind::kV6));
 }
@@ -921,7 +933,10 @@ std::vector<IpNet> Parser::ParseIpList(const Token& kw, bool allow_names) {
     for (;;) {
         const Token& tok = Peek();
         if (tok.kind == Tok::kRBracket) {
-            if (list.empty()) Fail(tok, "empty address list after '" + kw.text + " in'");
+            if (list.empty()) {
+                Fail(tok, "empty address list after '" + kw.text +
+                              " in' at ']'; expected at least one address or network");
+            }
             if (need_entry) Unexpected(tok, "an address after ','");
             Next();
             return list;
@@ -935,6 +950,7 @@ std::vector<IpNet> Parser::ParseIpList(const Token& kw, bool allow_names) {
         if (tok.kind != Tok::kWord) {
             Unexpected(tok, "an address, a network, ',' or ']'");
         }
+        CheckListSize(tok, kw, list.size());
         ParseAddressEntry(Next(), allow_names, &list);
         need_entry = false;
     }
@@ -947,7 +963,10 @@ std::vector<uint64_t> Parser::ParseNumberList(const Token& kw, uint64_t max) {
     for (;;) {
         const Token& tok = Peek();
         if (tok.kind == Tok::kRBracket) {
-            if (list.empty()) Fail(tok, "empty list after '" + kw.text + " in'");
+            if (list.empty()) {
+                Fail(tok,
+                     "empty list after '" + kw.text + " in' at ']'; expected at least one value");
+            }
             if (need_entry) Unexpected(tok, "a number after ','");
             Next();
             break;
@@ -958,6 +977,7 @@ std::vector<uint64_t> Parser::ParseNumberList(const Token& kw, uint64_t max) {
             need_entry = true;
             continue;
         }
+        CheckListSize(tok, kw, list.size());
         list.push_back(ParseValue(Next(), max, kw.text.c_str()));
         need_entry = false;
     }
@@ -985,9 +1005,16 @@ std::unique_ptr<Node> Parser::ParsePort(Dir dir, const Token& dir_tok, FieldRef 
         return ParseListTail(dir, dir_tok, kw, src, dst, 65535);
     }
     if (PeekWord("not") || Peek().kind == Tok::kBang) {
-        // tcpdump habit: `port not 53` = `not port 53`.
-        Next();
-        return Node::Not(ParsePort(dir, dir_tok, src, dst));
+        // tcpdump habit: `port not 53` = `not port 53`. Counted in a loop, not by recursion,
+        // and bounded like '(' and `not`: `port not not ... 53` once overflowed the stack.
+        int nots = 0;
+        while (PeekWord("not") || Peek().kind == Tok::kBang) {
+            const Token& tok = Next();
+            if (++nots > kMaxDepth) FailTooDeep(tok);
+        }
+        std::unique_ptr<Node> node = ParsePort(dir, dir_tok, src, dst);
+        for (int i = 0; i < nots; ++i) node = Node::Not(std::move(node));
+        return node;
     }
     Cmp cmp = Cmp::kEq;
     bool has_cmp = AcceptCmp(&cmp);
@@ -1000,7 +1027,7 @@ std::unique_ptr<Node> Parser::ParsePort(Dir dir, const Token& dir_tok, FieldRef 
         // `port 80,443`: a list written without brackets.
         std::vector<uint64_t> list{port};
         while (Peek().kind == Tok::kComma) {
-            Next();
+            CheckListSize(Next(), kw, list.size());
             list.push_back(ParseValue(ExpectWord(kw, "a port number after ','"), 65535, "port"));
         }
         return MakeList(dir, dir_tok, kw, src, dst, std::move(list));
@@ -1013,7 +1040,7 @@ std::unique_ptr<Node> Parser::ParsePortRange(Dir dir, const Token& dir_tok, cons
                                              FieldRef src, FieldRef dst) {
     size_t dash = value.text.find('-');
     if (dash == std::string::npos || dash == 0 || dash + 1 == value.text.size()) {
-        Fail(value, "invalid port range '" + value.text + "'; write e.g. 1024-2048");
+        Fail(value, "invalid port range '" + value.text + "'; expected e.g. 1024-2048");
     }
     Token lo_tok = value;
     lo_tok.text = value.text.substr(0, dash);
@@ -1021,7 +1048,9 @@ std::unique_ptr<Node> Parser::ParsePortRange(Dir dir, const Token& dir_tok, cons
     hi_tok.text = value.text.substr(dash + 1);
     uint64_t lo = ParseValue(lo_tok, 65535, "port");
     uint64_t hi = ParseValue(hi_tok, 65535, "port");
-    if (lo > hi) Fail(value, "port range '" + value.text + "' is empty (start above end)");
+    if (lo > hi) {
+        Fail(value, "port range '" + value.text + "' is empty; expected start <= end");
+    }
     Token kw = value;
     kw.text = "portrange";
     return BySide(dir, dir_tok, kw, [&](int side) {
@@ -1085,7 +1114,7 @@ std::unique_ptr<Node> Parser::ParseProto(const Token& kw, FieldRef field) {
         }
         number = static_cast<uint64_t>(p);
     } else if (number > 255) {
-        Fail(value, "protocol number " + std::to_string(number) + " out of range 0..255");
+        Fail(value, "protocol number '" + value.text + "' out of range; expected 0..255");
     }
     return FieldTest(field, Cmp::kEq, number);
 }
@@ -1166,7 +1195,7 @@ std::unique_ptr<Node> Parser::ParseFlags(const Token& kw) {
                 break;
             default:
                 Fail(value, std::string("invalid TCP flag '") + c + "' in '" + value.text +
-                                "' (flags are F S R P A U, and X for all six)");
+                                "'; expected the letters F S R P A U, or X for all six");
         }
     }
     Test t;
@@ -1236,7 +1265,7 @@ std::unique_ptr<Node> Parser::ParseMpls(const Token& kw) {
         std::string why;
         std::string digits = w.substr(prefix);
         if (digits.empty() || !ParseNumber(digits, &n, &why) || n < 1 || n > 10) {
-            Fail(what, "MPLS label number in '" + what.text + "' out of range 1..10");
+            Fail(what, "MPLS label number in '" + what.text + "' out of range; expected 1..10");
         }
         return static_cast<size_t>(n - 1);
     };
@@ -1266,8 +1295,10 @@ std::unique_ptr<Node> Parser::ParseIdent(const Token& kw) {
         Unexpected(value, "an ident name after '" + kw.text + "'");
     }
     Next();
-    if (value.text.empty()) Fail(value, "empty ident");
-    if (HasControl(value.text)) Fail(value, "ident '" + value.text + "' has control characters");
+    if (value.text.empty()) Fail(value, "empty ident ''; expected a name such as upstream1");
+    if (HasControl(value.text)) {
+        Fail(value, "ident '" + value.text + "' has control characters; expected printable text");
+    }
     Test t;
     t.kind = TestKind::kIdent;
     auto it = std::find(tables_.idents.begin(), tables_.idents.end(), value.text);

@@ -139,7 +139,7 @@ TEST_CASE("errors name the problem, the token and its line and column", "[filter
         {"packets -1", "invalid number '-1'"},
         {"frobnicate 3", "column 1: unknown filter keyword 'frobnicate'"},
         {"src frobnicate 3", "unknown primitive 'frobnicate' after 'src'"},
-        {"port 80 and", "filter ends too early"},
+        {"port 80 and", "filter ends too early after 'and'"},
         {"and port 80", "unexpected 'and'"},
         {"port 80 port 81", "column 9: unexpected 'port'; expected 'and', 'or'"},
         {"port != 80", "no not-equal comparator"},
@@ -151,10 +151,10 @@ TEST_CASE("errors name the problem, the token and its line and column", "[filter
         {"in vlan 10", "qualifier 'in' is not allowed with 'vlan' (allowed: src, dst"},
         {"prev port 5", "qualifier 'prev' is not allowed with 'port'"},
         {"flags S C", "unexpected 'C'"},
-        {"tos 300", "tos 300 out of range 0..255"},
+        {"tos 300", "tos '300' out of range; expected 0..255"},
         {"less 100", "packet length"},
         {"net x.y/8", "invalid network address 'x.y'"},
-        {"(port 80) %waytoolonglabelname1", "must be 1 to 16 characters"},
+        {"(port 80) %waytoolonglabelname1", "too long; expected 1 to 16 characters"},
         {"1.2.3.4", "cannot start a primitive"},
         {"tcp udp", "unexpected 'udp'; expected a primitive or 'and'/'or' after 'tcp'"},
     }));
@@ -166,7 +166,7 @@ TEST_CASE("errors count lines and name the filter file", "[filter]") {
     CompileOptions options;
     options.source_name = "rules.txt";
     std::string error = ErrorOf("# first line\nproto tcp and\n  port 99999", options);
-    CHECK_THAT(error, Catch::StartsWith("file 'rules.txt' line 3, column 8: port 99999"));
+    CHECK_THAT(error, Catch::StartsWith("file 'rules.txt' line 3, column 8: port '99999' out of range"));
     CHECK_THAT(ErrorOf("proto tcp\n\nand bogus 1"), Catch::StartsWith("line 3, column 5:"));
     CHECK(Filter::Check("proto tcp").ok());
     Status st = Filter::Check("proto tcpp");

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,19 @@ using namespace flow::filter::testing;
 
 namespace {
 
+// Every message gives the position, quotes the offending token (or a keyword near it) and
+// says what was expected, allowed or what to write instead.
+void CheckMessageShape(const std::string& message) {
+    CAPTURE(message);
+    static const std::regex kShape("^line [0-9]+, column [0-9]+: .*'[^']*'.*");
+    CHECK(std::regex_match(message, kShape));
+    bool says_what = false;
+    for (const char* word : {"expected", "allowed", "write", "use ", "not supported", "need"}) {
+        says_what = says_what || message.find(word) != std::string::npos;
+    }
+    CHECK(says_what);
+}
+
 // Compiles `text`; on success runs it over the sample records. Returns true if it compiled.
 bool Exercise(const std::string& text) {
     CompileOptions options;
@@ -25,6 +39,7 @@ bool Exercise(const std::string& text) {
         CHECK(f.status().code() == StatusCode::kInvalidArgument);
         CHECK_FALSE(f.status().message().empty());
         CHECK(f.status().message().find('\n') == std::string::npos);
+        CheckMessageShape(f.status().message());
         return false;
     }
     uint64_t count = 0;

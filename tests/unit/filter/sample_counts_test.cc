@@ -173,18 +173,18 @@ TEST_CASE("section 5.5 filters nfdump rejects are rejected with a message naming
         const char* fragment;
     };
     auto bad = GENERATE(values<Bad>({
-        {"proto 300", "protocol number 300 out of range 0..255"},
+        {"proto 300", "protocol number '300' out of range; expected 0..255"},
         {"proto foo", "unknown protocol 'foo'"},
-        {"net 192.168.1.0/33", "too many netbits 33"},
+        {"net 192.168.1.0/33", "too many netbits '33' for an IPv4 address; expected 0..32"},
         {"ip in []", "empty address list"},
-        {"port 70000", "port 70000 out of range 0..65535"},
-        {"port 80k", "port 80000 out of range 0..65535"},
+        {"port 70000", "port '70000' out of range; expected 0..65535"},
+        {"port 80k", "port '80k' (= 80000) out of range; expected 0..65535"},
         {"flags C", "invalid TCP flag 'C'"},
         {"flags E", "invalid TCP flag 'E'"},
         {"in vlan 10", "qualifier 'in' is not allowed with 'vlan'"},
         {"nextas 0", "unknown filter keyword 'nextas'"},
         {"geo US", "geo location database"},
-        {"payload content 'abc'", "payload filters are not supported"},
+        {"payload content 'abc'", "'payload' filters are not supported"},
     }));
     CAPTURE(bad.filter);
     std::string error;
