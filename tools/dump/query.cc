@@ -133,9 +133,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         flow::aggregate::AggregateSpec spec = opt.aggregation;
         if (!opt.aggregate) spec.five_tuple = true;
         aggregator.emplace(std::move(spec));
-    } else if (opt.aggregate && !stat_mode && !writing) {
-        // TODO: with -w the passed records are written unaggregated; nfdump 1.7.1 writes
-        // -a's (and -b's) aggregated records, -A's and -O's as they were read.
+    } else if (opt.aggregate && !stat_mode) {
+        // With -w the groups (or the sorted records of -O) are what is written.
         aggregator.emplace(opt.aggregation);
         if (opt.format.empty() && opt.aggregation.bidirectional) format = "biline";
         if (opt.format.empty() && !opt.aggregation.five_tuple && !opt.aggregation.each_record) {
@@ -211,6 +210,10 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                     for (; samplers_written < r.samplers().size(); ++samplers_written) {
                         (void)writer->AddSampler(r.samplers()[samplers_written]);
                     }
+                }
+                if (writer && aggregator) {
+                    aggregator->Add(rec);
+                } else if (writer) {
                     flow::Status s = writer->Append(rec);
                     if (!s.ok()) {
                         std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
@@ -242,6 +245,19 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         }
     }
     run.timing = timer.Stop();
+    if (writer && aggregator) {
+        size_t limit = opt.top_n_given ? opt.top_n : 0;
+        for (const flow::FlowRecord* g : aggregator->Groups(opt.order, limit)) {
+            flow::FlowRecord out = *g;
+            if (out.flows > 1) out.Set(flow::kExCntFlow);  // the flow count is stored
+            flow::Status s = writer->Append(out);
+            if (!s.ok()) {
+                std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
+                             s.ToString().c_str());
+                return 1;
+            }
+        }
+    }
     if (writer) {
         flow::Status s = writer->Close();
         if (!s.ok()) {
