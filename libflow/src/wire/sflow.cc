@@ -387,8 +387,9 @@ void ToRecord(const Sample& s, FlowRecord* r) {
     r->packets = s.rate;
     r->bytes = uint64_t{s.rate} * s.frame_length;
     r->flags |= kFlagSampled;
-    if (s.family == 4) r->Set(kExIpv4Flow);
-    if (s.family == 6) r->Set(kExIpv6Flow);
+    // A sample without an IP packet (ARP, unknown header protocol) still gets an IPv4
+    // element with 0.0.0.0, as sfcapd writes it.
+    r->Set(s.family == 6 ? kExIpv6Flow : kExIpv4Flow);
     r->src_addr = s.src;
     r->dst_addr = s.dst;
 
