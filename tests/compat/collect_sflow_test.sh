@@ -106,6 +106,39 @@ for g in $groups; do
     fi
 done
 
+# The reference files: nffile/generated/sf171-* are sfcapd 1.7.1's files for the sFlow part of
+# input-mix.pcap, replayed with the corpus's replay.py (sources 127.0.1.1, ...). flowcapd gets
+# the same replay; flowdump must print its file as nfdump 1.7.1 printed sfcapd's, dates
+# masked, every differing line an ICMP/ICMP6 line (the difference above).
+generated=$CORPUS/nffile/generated
+replay=$CORPUS/../tools/replay.py
+if [ ! -f "$generated/sf171-none.1.7.1.line.txt" ] || [ ! -f "$replay" ]; then
+    echo "note: $generated or $replay missing; the sf171 reference files were not compared"
+else
+    d=$WORK/mix/flowcapd
+    p=$(free_port)
+    start_collector mix "$d" "$p" "$FLOWCAPD" -b 127.0.0.1 -p "$p" -w "$d" -t 3600 -I corpus-sflow
+    python3 "$replay" --port "$p" --dport 6343 --pps 1000 "$generated/input-mix.pcap" \
+        >"$WORK/replay.log" 2>&1 || fail "replay.py failed: $(cat "$WORK/replay.log")"
+    sleep 0.5
+    stop_collector mix
+    for fmt in line long extended csv; do
+        "$FLOWDUMP" -R "$d" -q -o "$fmt" 2>&1 | masked >"$WORK/mix.fk"
+        masked <"$generated/sf171-none.1.7.1.$fmt.txt" >"$WORK/mix.ref"
+        diff "$WORK/mix.fk" "$WORK/mix.ref" >"$WORK/mix.$fmt.diff" || true
+        other=$(grep '^[<>]' "$WORK/mix.$fmt.diff" | grep -c -v 'ICMP' || true)
+        icmp=$(grep -c '^<' "$WORK/mix.$fmt.diff" || true)
+        lines=$(wc -l <"$WORK/mix.ref")
+        if [ "$other" -ne 0 ] || [ "$(wc -l <"$WORK/mix.fk")" -ne "$lines" ]; then
+            failures=$((failures + 1))
+            echo "FAIL sf171-none -o $fmt: flowcapd's file prints differently"
+            head -20 "$WORK/mix.$fmt.diff"
+        else
+            echo "ok   sf171-none -o $fmt ($lines lines, $icmp ICMP lines differ)"
+        fi
+    done
+fi
+
 # sfcapd's command line: started under that name, flowcapd listens on 6343 without -p.
 if ss -Hlun "sport = :6343" 2>/dev/null | grep -q .; then
     echo "note: port 6343 is in use here; the sfcapd-name default port was not checked"
