@@ -8,7 +8,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libpcap-dev zlib1g-dev liblz4-dev libzstd-dev libbz2-dev liblzo2-dev
     libcli11-dev libfmt-dev libspdlog-dev libboost-dev catch2
-    nfdump softflowd python3
+    nfdump nfdump-sflow softflowd python3
     clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
 )
 
