@@ -276,11 +276,24 @@ private:
                           ", Packets: " + std::to_string(st.num_packets) +
                           ", Bytes: " + std::to_string(st.num_bytes) +
                           ", Sequence Errors: " + std::to_string(IntervalSequenceFailures()) +
-                          ", Bad Packets: " + std::to_string(bad_packets_) +
+                          ", Bad Packets: " + std::to_string(bad_packets_) + SflowCounts() +
                           (lost_flows_ ? ", Flows not stored: " + std::to_string(lost_flows_)
                                        : std::string()));
         bad_packets_ = 0;
         lost_flows_ = 0;
+    }
+
+    // sFlow samples since the last report, when there were any: counter samples are only
+    // counted, so this line is where they show.
+    std::string SflowCounts() {
+        const flow::wire::DecoderCounters& c = decoder_.counters();
+        const uint64_t flows = c.sflow_flow_samples - sflow_flows_reported_;
+        const uint64_t counters = c.sflow_counter_samples - sflow_counters_reported_;
+        sflow_flows_reported_ = c.sflow_flow_samples;
+        sflow_counters_reported_ = c.sflow_counter_samples;
+        if (flows == 0 && counters == 0) return std::string();
+        return ", sFlow flow samples: " + std::to_string(flows) +
+               ", sFlow counter samples: " + std::to_string(counters);
     }
 
     void Rotate(uint64_t now_s) {
@@ -317,6 +330,8 @@ private:
     std::unique_ptr<flow::RotatingWriter> writer_;
     std::vector<flow::FlowRecord> flows_;
     std::vector<flow::wire::DecoderEvent> events_;
+    uint64_t sflow_flows_reported_ = 0;
+    uint64_t sflow_counters_reported_ = 0;
     Expirer expirer_;
     uint64_t bad_packets_ = 0;
     uint64_t lost_flows_ = 0;  // flows that could not be written in this interval
