@@ -342,6 +342,8 @@ same a14 -R "$P" 'proto tcp and ('                                    # 254
 same a15 -R "$P/nfcapd.202311142000:" -q                              # 250
 same a16 -R "$P/nfcapd.202311141900" -q                               # 250
 same a17 -R "$P" -f "$D/no-such-filter-file" -q -c 1                  # 1
+printf 'proto tcp and\n@include %s\n' "$D/no-such-include" >"$D/include.filter"
+same a17b -R "$P" -f "$D/include.filter" -q -c 1                       # 255
 same a18 -R "$P/nfcapd.202311142100" -q -o csv -c 400                 # file and later ones
 same a19 -R "$P/nfcapd.202311142100:nfcapd.202311142100" -q -o csv -n 3 -s proto/bytes
 gap a19N "aggregate: csv pr column of -s proto with -N" \

@@ -4,6 +4,7 @@
 // and dispatches to the run modes in query.cc.
 #include <getopt.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -144,10 +145,11 @@ int main(int argc, char** argv) {
             case 'f': {
                 auto text = flow::filter::ReadFilterFile(optarg);
                 if (!text.ok()) {
-                    // nfdump: a filter file it cannot read is exit 1; only a filter that
-                    // does not compile is 254.
+                    // nfdump: a filter file it cannot stat is exit 1, an @include inside it
+                    // that cannot be opened 255; a filter that does not compile is 254.
+                    struct stat st;
                     std::fprintf(stderr, "%s\n", text.status().message().c_str());
-                    return 1;
+                    return ::stat(optarg, &st) != 0 ? 1 : 255;
                 }
                 opt.filter_file = optarg;
                 if (opt.filter_text.empty()) opt.filter_text = *text;
