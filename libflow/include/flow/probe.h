@@ -139,9 +139,10 @@ private:
     uint32_t free_ = 0;            // head of the free list through Entry::next
     uint32_t head_ = 0;            // least recently seen (kNone when empty)
     uint32_t tail_ = 0;            // most recently seen
+    uint32_t age_head_ = 0;        // oldest flow by creation (kNone when empty)
+    uint32_t age_tail_ = 0;        // newest flow
     size_t used_ = 0;
     uint64_t clock_ms_ = 0;
-    uint64_t next_sweep_ms_ = 0;  // next active-timeout sweep
     uint64_t sample_counter_ = 0;
     CacheCounters counters_;
     FlowRecord scratch_;  // the record handed to the sink, reused

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // FlowCache: a preallocated pool of flow entries, an open-addressing index over them
 // (linear probing, backward-shift deletion so no tombstones pile up) and one intrusive list
-// in last-seen order. The list head is both the next flow to go idle and the one to evict
-// when the pool is full; active timeouts are found by a sweep at most once per second.
+// in last-seen order and one in creation order. The head of the first is both the next flow
+// to go idle and the one to evict when the pool is full; the head of the second is the next
+// to reach the active timeout. Every step is O(1).
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -18,7 +19,6 @@ constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 constexpr uint8_t kTcpFin = 0x01;
 constexpr uint8_t kTcpRst = 0x04;
 constexpr uint8_t kProtoTcp = 6;
-constexpr uint64_t kSweepIntervalMs = 1000;
 constexpr uint64_t kFragmentLifetimeMs = 30000;  // RFC 791's suggested reassembly limit
 
 uint64_t Mix(uint64_t h, uint64_t v) {
@@ -48,9 +48,11 @@ struct FlowCache::Entry {
     uint64_t last_ms = 0;
     uint64_t packets = 0;
     uint64_t bytes = 0;
-    // Last-seen list, or the free list through `next`.
+    // Last-seen list, or the free list through `next`; creation-order list.
     uint32_t prev = kNone;
     uint32_t next = kNone;
+    uint32_t age_prev = kNone;
+    uint32_t age_next = kNone;
     uint32_t slot = kNone;  // position in table_
     bool used = false;
 
@@ -106,7 +108,7 @@ FlowCache::FlowCache(const CacheOptions& options, FlowSink* sink)
     while (slots < options_.max_flows * 2) slots *= 2;
     table_.assign(slots, kNone);
     fragments_.resize(std::max<size_t>(options_.fragment_slots, 1));
-    head_ = tail_ = kNone;
+    head_ = tail_ = age_head_ = age_tail_ = kNone;
 }
 
 FlowCache::~FlowCache() = default;
@@ -183,6 +185,10 @@ void FlowCache::End(uint32_t index, EndReason reason) {
         hole = s;
     }
     Unlink(index);
+    if (e.age_prev != kNone) entries_[e.age_prev].age_next = e.age_next;
+    if (e.age_next != kNone) entries_[e.age_next].age_prev = e.age_prev;
+    if (age_head_ == index) age_head_ = e.age_next;
+    if (age_tail_ == index) age_tail_ = e.age_prev;
     e.used = false;
     e.next = free_;
     free_ = index;
@@ -219,6 +225,11 @@ uint32_t FlowCache::Insert(const Packet& p, uint64_t hash) {
     table_[s] = index;
     e.slot = static_cast<uint32_t>(s);
     PushBack(index);
+    e.age_prev = age_tail_;
+    e.age_next = kNone;
+    if (age_tail_ != kNone) entries_[age_tail_].age_next = index;
+    age_tail_ = index;
+    if (age_head_ == kNone) age_head_ = index;
     ++used_;
     ++counters_.flows_created;
     return index;
@@ -295,15 +306,11 @@ void FlowCache::Expire(uint64_t now_ms) {
     while (head_ != kNone && clock_ms_ - entries_[head_].last_ms >= inactive_ms) {
         End(head_, EndReason::kIdle);
     }
-    // Flows that keep sending are ended by Add() when their next packet comes; the sweep
-    // catches those that went quiet past the active limit but not yet past the idle one.
-    if (clock_ms_ < next_sweep_ms_) return;
-    next_sweep_ms_ = clock_ms_ + kSweepIntervalMs;
+    // Creation order is first-seen order (up to captures that step back in time, which
+    // only delays such a flow's end).
     const uint64_t active_ms = uint64_t{options_.active_timeout_s} * 1000;
-    for (uint32_t i = 0; i < entries_.size(); ++i) {
-        if (entries_[i].used && clock_ms_ - entries_[i].first_ms >= active_ms) {
-            End(i, EndReason::kActive);
-        }
+    while (age_head_ != kNone && clock_ms_ - entries_[age_head_].first_ms >= active_ms) {
+        End(age_head_, EndReason::kActive);
     }
 }
 
