@@ -350,6 +350,26 @@ gap a19N "aggregate: csv pr column of -s proto with -N" \
     -R "$P/nfcapd.202311142100:nfcapd.202311142100" -q -o csv -N -n 3 -s proto/bytes
 same a20 -M "$D/nna/var/A/flows" -r nfcapd.202311142200 -q -o csv -n 3 -s srcip/bytes
 same a21 -M "$PROF/live/upstream1:peer1" -R "$RANGE" -q -o csv -m -c 5  # 1.6's -m
+NONE='src ip 10.99.99.99'
+same e1 -R "$P" -o json "$NONE"                                        # empty results
+same e2 -R "$P" -q -o pipe "$NONE"
+same e3 -R "$P" -o pipe "$NONE"
+same e4 -R "$P" -q -o csv "$NONE"
+same e5 -R "$P" -n 5 -s record/bytes "$NONE"
+same e6 -R "$P" -a -o line "$NONE"
+same e7 -R "$P" -A srcip -O bytes "$NONE"
+same e8 -R "$P" -o 'fmt:%sa %da' "$NONE"
+same e9 -R "$P" -q -o csv -n 3 -s srcip/bytes -s dstport/flows "$NONE"
+mkdir -p "$D/empty-dir"
+same e10 -R "$D/empty-dir" -q -c 1
+same e11 -R "$D/empty-dir" -o line
+same p1 -q -o pipe -R "$P" -c 20 'proto udp'                           # pynfdump records
+same p2 -q -o pipe -M "$PROF/live/upstream1:peer1" -R "$RANGE" -I
+same o1 -M "$PROF/live/upstream1" -T -r 2023/11/14/nfcapd.202311142000 -o long -6 -c 20 'any'
+same o2 -M "$PROF/live/upstream1" -T -r 2023/11/14/nfcapd.202311142000 -o gline -c 20 'any'
+same o3 -M "$PROF/live/upstream1" -T -r 2023/11/14/nfcapd.202311142000 -o glong -c 20 'any'
+same o4 -M "$PROF/live/upstream1" -T -r 2023/11/14/nfcapd.202311142000 -o csv -c 20 'any'
+same o5 -M "$PROF/live/upstream1" -T -r 2023/11/14/nfcapd.202311142000 -o biextended -c 20 'any'
 # nfdump 1.7.1 matches nothing with a filter of only blanks or newlines; flowdump takes it
 # as an empty filter, all flows (docs/compatibility.md).
 run "$WORK/n" nfdump -R "$P" -q -o csv -c 2 ''
