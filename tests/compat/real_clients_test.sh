@@ -350,6 +350,10 @@ gap a19N "aggregate: csv pr column of -s proto with -N" \
     -R "$P/nfcapd.202311142100:nfcapd.202311142100" -q -o csv -N -n 3 -s proto/bytes
 same a20 -M "$D/nna/var/A/flows" -r nfcapd.202311142200 -q -o csv -n 3 -s srcip/bytes
 same a21 -M "$PROF/live/upstream1:peer1" -R "$RANGE" -q -o csv -m -c 5  # 1.6's -m
+# Older Pandora generations (real-clients.md §1.4), still deployed.
+same h1 -q -N -m -R "$P" -s srcip/bytes -n 10 -t "$TW"
+same h2 -N -m -R "$P" -o "fmt: " -t "$TW"
+same h3 -N -Otstart -R "$P" -o csv -q -c 30 -t "$TW"
 NONE='src ip 10.99.99.99'
 same e1 -R "$P" -o json "$NONE"                                        # empty results
 same e2 -R "$P" -q -o pipe "$NONE"
