@@ -52,6 +52,24 @@ for base in nf1625-none nf1625-lzo nf1625-lz4 nf1625-bz2 sf1625-none sf1625-lzo 
     fi
 done
 
+# NSEL/NAT and ToS statistics on the files holding ASA and NAT records. Their first-seen
+# column differs on purpose (event records start at the event time, docs/compatibility.md),
+# so the rows compare from the protocol column on.
+for f in nf171-none nf1625-none; do
+    for s in tos event nevent xevent xsrcip xdstip xsrcport xdstport nsrcip ndstport iacl iace \
+             ixace eacl eace exace; do
+        # TODO: layout 1 NAT records (NSEL and NEL extensions both present): 1.7.1 counts
+        # their NEL event as the event, flowkit the NSEL one; not settled yet.
+        [ "$f:$s" = nf1625-none:event ] || [ "$f:$s" = nf1625-none:nevent ] && continue
+        run_both "$f" -s "$s" -n 0 -q
+        if ! diff <(sed 's/.* any  *//' "$WORK/n.txt" | sort) \
+                  <(sed 's/.* any  *//' "$WORK/f.txt" | sort) >"$WORK/d.txt"; then
+            echo "DIFF (from proto on): $f -s $s"; head -10 "$WORK/d.txt"
+            failures=$((failures + 1))
+        fi
+    done
+done
+
 # JSON statistics (1.7.1 has none): one object per line as nfdump 1.7.2+ prints them (the
 # layout nfsen-ng reads), also with ndjson; every line parses.
 if command -v python3 >/dev/null; then

@@ -71,6 +71,19 @@ enum class StatKind : uint8_t {
     kOutVrf,
     kObsDomain,
     kObsPoint,
+    kTos,
+    kEvent,   // NSEL firewall event, or the NAT event of NAT records
+    kXEvent,  // NSEL extended event
+    kXlateSrcIp,
+    kXlateDstIp,
+    kXlateSrcPort,
+    kXlateDstPort,
+    kInAcl,
+    kInAce,
+    kInXace,
+    kOutAcl,
+    kOutAce,
+    kOutXace,
 };
 
 // Sort orders in nfdump's canonical sequence: tables of one -s print in this order.

@@ -16,7 +16,7 @@ namespace flow::aggregate {
 namespace {
 
 // How a counted value prints.
-enum class ValueForm : uint8_t { kNumber, kAddress, kMac, kMpls, kHex, kLatency };
+enum class ValueForm : uint8_t { kNumber, kAddress, kMac, kMpls, kHex, kLatency, kEvent };
 
 struct KindInfo {
     const char* name;
@@ -81,6 +81,24 @@ const KindInfo kKinds[] = {
     {"evrf", " E-vrf-ID", StatKind::kOutVrf, kNum},
     {"odid", "obs domainID", StatKind::kObsDomain, ValueForm::kHex},
     {"opid", " obs PointID", StatKind::kObsPoint, ValueForm::kHex},
+    {"tos", "Tos", StatKind::kTos, kNum},
+    {"event", " Event", StatKind::kEvent, ValueForm::kEvent},
+    {"nevent", " Event", StatKind::kEvent, ValueForm::kEvent},
+    {"xevent", "X-Event", StatKind::kXEvent, kNum},
+    {"xsrcip", "X-Src IP Addr", StatKind::kXlateSrcIp, kAddr},
+    {"xdstip", "X-Dst IP Addr", StatKind::kXlateDstIp, kAddr},
+    {"xsrcport", " X-Src Port", StatKind::kXlateSrcPort, kNum},
+    {"xdstport", " X-Dst Port", StatKind::kXlateDstPort, kNum},
+    {"nsrcip", "X-Src IP Addr", StatKind::kXlateSrcIp, kAddr},
+    {"ndstip", "X-Dst IP Addr", StatKind::kXlateDstIp, kAddr},
+    {"nsrcport", " X-Src Port", StatKind::kXlateSrcPort, kNum},
+    {"ndstport", " X-Dst Port", StatKind::kXlateDstPort, kNum},
+    {"iacl", "Ingress ACL", StatKind::kInAcl, ValueForm::kHex},
+    {"iace", "Ingress ACE", StatKind::kInAce, ValueForm::kHex},
+    {"ixace", "Ingress xACE", StatKind::kInXace, ValueForm::kHex},
+    {"eacl", "Egress ACL", StatKind::kOutAcl, ValueForm::kHex},
+    {"eace", "Egress ACE", StatKind::kOutAce, ValueForm::kHex},
+    {"exace", "Egress xACE", StatKind::kOutXace, ValueForm::kHex},
 };
 
 const char* const kOrderNames[] = {
@@ -466,6 +484,47 @@ void ElementStat::Add(const FlowRecord& rec) {
         case StatKind::kObsPoint:
             s.CountNumber(rec, rec.observation_point);
             break;
+        case StatKind::kTos:
+            s.CountNumber(rec, rec.src_tos);
+            break;
+        case StatKind::kEvent:
+            s.CountNumber(rec, rec.Has(kExNselCommon)  ? rec.fw_event
+                               : rec.Has(kExNatCommon) ? rec.nat_event
+                                                       : 0);
+            break;
+        case StatKind::kXEvent:
+            s.CountNumber(rec, rec.fw_xevent);
+            break;
+        case StatKind::kXlateSrcIp:
+            s.CountIp(rec, rec.xlate_src);
+            break;
+        case StatKind::kXlateDstIp:
+            s.CountIp(rec, rec.xlate_dst);
+            break;
+        case StatKind::kXlateSrcPort:
+            s.CountNumber(rec, rec.xlate_src_port);
+            break;
+        case StatKind::kXlateDstPort:
+            s.CountNumber(rec, rec.xlate_dst_port);
+            break;
+        case StatKind::kInAcl:
+            s.CountNumber(rec, rec.ingress_acl[0]);
+            break;
+        case StatKind::kInAce:
+            s.CountNumber(rec, rec.ingress_acl[1]);
+            break;
+        case StatKind::kInXace:
+            s.CountNumber(rec, rec.ingress_acl[2]);
+            break;
+        case StatKind::kOutAcl:
+            s.CountNumber(rec, rec.egress_acl[0]);
+            break;
+        case StatKind::kOutAce:
+            s.CountNumber(rec, rec.egress_acl[1]);
+            break;
+        case StatKind::kOutXace:
+            s.CountNumber(rec, rec.egress_acl[2]);
+            break;
     }
 }
 
@@ -547,6 +606,9 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
                           static_cast<unsigned>((raw >> 1) & 7), static_cast<unsigned>(raw & 1));
         } else if (info.form == ValueForm::kHex) {
             std::snprintf(value, sizeof(value), "0x%" PRIx64, raw);
+        } else if (info.form == ValueForm::kEvent) {
+            static const char* const kEvents[] = {"ignore", "CREATE", "DELETE", "DENIED"};
+            std::snprintf(value, sizeof(value), "%s", raw < 4 ? kEvents[raw] : "UNKNOWN");
         } else if (info.form == ValueForm::kLatency) {
             value[output::FormatThousandths(raw, value)] = '\0';
         } else if (address) {

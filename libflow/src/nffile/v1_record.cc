@@ -296,6 +296,8 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
                 r.Set(kExLatency);
                 break;
             case 46:
+                // TODO: nfdump 1.7.1 shows this NAT event as the record's event (%evt, -s
+                // event) when the NSEL extension is present too; flowkit keeps them apart.
                 r.nat_event = q[0];
                 r.egress_vrf = Load32(q + 4);
                 r.ingress_vrf = Load32(q + 8);
