@@ -153,6 +153,7 @@ ALL="$SAMPLES $EXTRAS"
 
 failures=0
 compared=0
+REUSE=()  # filters both tools accept, run again on corpus files at the end
 bad() {
     echo "FAIL: $*"
     failures=$((failures + 1))
@@ -258,6 +259,7 @@ ours() {
 while IFS='|' read -r count filter; do
     [ -n "$filter" ] || continue
     same "$SAMPLES" "$count" "$filter"
+    REUSE+=("$filter")
 done <<'EOF'
 16|any
 9|proto tcp
@@ -507,6 +509,7 @@ EOF
 while IFS='|' read -r filter; do
     [ -n "$filter" ] || continue
     same "$ALL" - "$filter"
+    REUSE+=("$filter")
 done <<'EOF'
  (dst ip 192.168.1.10 or dst net 10.0.0.0/8) and (src port 80 or src port 443) and (proto tcp)
  (src ip 10.0.0.1 or src ip 10.0.0.2)
@@ -579,6 +582,20 @@ for filter in 'src net 10.0.0.0/8 and port 53' 'any' '' "$long" "(port 80${nl}or
     [ "$rc" -eq 0 ] && [ ! -s "$WORK/z.out" ] ||
         bad "-Z [$filter]: rc $rc, output '$(cat "$WORK/z.out")'"
 done
+
+# ---- the same filters on real exporters' records: corpus files nfdump wrote --------------
+# sFlow from captures, written by 1.6.25, 1.7.1 and 1.7.8. The NetFlow files are left out:
+# nf171/nf178 hold dual-address records flowdump reads as IPv4 on purpose (see
+# docs/compatibility.md), and in nf1625 nfdump 1.7.1 finds ICMP type.code 8.0 in records
+# whose stored destination port is 17549, so `icmp-type` selects differently there: a
+# question for the file reader, not for the filter.
+if [ -d "$CORPUS/nffile/generated" ]; then
+    corpus=""
+    for f in sf1625-none sf171-none sf178-none; do corpus+=" $CORPUS/nffile/generated/$f"; done
+    for filter in "${REUSE[@]}" "$long" "$mesh"; do same "$corpus" - "$filter"; done
+else
+    echo "corpus not found at $CORPUS: its files are not compared"
+fi
 
 # ---- the operator guide's six examples select what they say ------------------------------
 # Each is checked against a predicate on the csv columns of all records (sa 4, da 5, sp 6,
