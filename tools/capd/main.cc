@@ -65,7 +65,9 @@ bool ParseInt(const char* text, long min, long max, long* out) {
     return true;
 }
 
-// Refuses to start when the PID file names a live process; otherwise (re)writes it.
+// Refuses to start when the PID file names a live process (it is never signalled);
+// otherwise writes our pid to a new file renamed over the old one, so a symlink or another
+// file planted at that path is replaced, never written through.
 bool WritePidFile(const std::string& path) {
     std::ifstream in(path);
     long old = 0;
@@ -74,18 +76,33 @@ bool WritePidFile(const std::string& path) {
                      path.c_str());
         return false;
     }
-    std::ofstream out(path, std::ios::trunc);
-    out << ::getpid() << "\n";
-    if (!out) {
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const std::string text = std::to_string(::getpid()) + "\n";
+    bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (fd >= 0 && ::close(fd) != 0) ok = false;
+    if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = false;
+    if (!ok) {
         std::fprintf(stderr, "cannot write PID file %s: %s\n", path.c_str(), std::strerror(errno));
+        ::unlink(tmp.c_str());
         return false;
     }
     return true;
 }
 
+// Removes the PID file only while it still names this process.
+void RemovePidFile(const std::string& path) {
+    std::ifstream in(path);
+    long pid = 0;
+    if (in >> pid && pid == ::getpid()) ::unlink(path.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Flow files, PID file and directories are never group- or world-writable, whatever
+    // umask the collector was started with.
+    ::umask(::umask(0) | 022);
     flowcapd::Config config;
     // Started under sfcapd's name (a symlink, as packages install it), take sfcapd's default
     // port. Either name decodes NetFlow, IPFIX and sFlow alike.
@@ -285,6 +302,6 @@ int main(int argc, char** argv) {
     }
     if (!config.pid_file.empty() && !WritePidFile(config.pid_file)) return 1;
     int rc = flowcapd::RunCollector(config);
-    if (!config.pid_file.empty()) ::unlink(config.pid_file.c_str());
+    if (!config.pid_file.empty()) RemovePidFile(config.pid_file);
     return rc;
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# flowcapd under faults and hostile input, each checked against the flows that were sent:
+# a flood of garbage datagrams between valid ones, an exporter that restarts (sequence
+# numbers and templates from the start again), a PID file naming another live process or
+# planted as a symlink, and a permissive umask.
+source "$(dirname "$0")/lib.sh"
+
+count_flows() {  # count_flows DIR: flows stored in every closed file of DIR
+    "$FLOWDUMP" -R "$1" -q -o csv 2>"$WORK/count.err" | grep -vc '^No matching' || true
+}
+
+# 1. Garbage flood: 3000 random datagrams (some with a NetFlow/IPFIX version word) from the
+#    same loopback address as nothing else, interleaved with 2000 valid v9 flows.
+dir=$WORK/flood
+port=$(free_port)
+start_collector flood "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600
+(
+    for i in $(seq 1 3000); do
+        case $((i % 3)) in
+            0) head -c $((i % 1400 + 1)) /dev/urandom ;;
+            1) { printf '\x00\x09\x00\x05'; head -c $((i % 300 + 16)) /dev/urandom; } ;;
+            2) { printf '\x00\x0a\x00\x40'; head -c $((i % 300 + 16)) /dev/urandom; } ;;
+        esac >/dev/udp/127.0.0.1/"$port"
+    done
+) &
+flood_pid=$!
+"$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 7 --flows 2000 --gap-us 200 \
+    2>/dev/null || fail "flowsend failed"
+wait "$flood_pid"
+sleep 0.5
+kill -0 "$PID_flood" || fail "flowcapd died under the garbage flood"
+stop_collector flood
+n=$(count_flows "$dir")
+[ "$n" -eq 2000 ] || fail "garbage flood: $n of 2000 valid flows stored"
+[ -s "$WORK/count.err" ] && fail "flowdump errors: $(cat "$WORK/count.err")"
+echo "ok: 2000 valid flows stored through 3000 garbage datagrams"
+
+# 2. Exporter restart: the same exporter sends its stream twice from the beginning
+#    (sequence numbers restart, templates are sent again). Every flow of both runs is kept.
+dir=$WORK/restart
+port=$(free_port)
+start_collector restart "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600
+for seed in 11 11 12; do
+    "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 10 --seed "$seed" --flows 500 --gap-us 100 \
+        2>/dev/null || fail "flowsend failed"
+done
+sleep 0.5
+stop_collector restart
+n=$(count_flows "$dir")
+[ "$n" -eq 1500 ] || fail "exporter restarts: $n of 1500 flows stored"
+echo "ok: 1500 flows stored across two exporter restarts"
+
+# 3. PID file naming another live process: flowcapd refuses to start and signals nothing.
+mkdir -p "$WORK/pid"
+sleep 60 &
+victim=$!
+STARTED_PIDS+=("$victim")
+echo "$victim" >"$WORK/victim.pid"
+port=$(free_port)
+if "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$WORK/pid" -P "$WORK/victim.pid" >"$WORK/p.log" 2>&1; then
+    fail "flowcapd started although the PID file names a live process"
+fi
+grep -q "another collector with pid $victim is running" "$WORK/p.log" ||
+    fail "PID file message: $(cat "$WORK/p.log")"
+kill -0 "$victim" || fail "the process named in the PID file was killed"
+kill "$victim"
+# A PID file planted as a symlink is replaced, not written through; removed at exit.
+echo "precious" >"$WORK/target.txt"
+ln -s "$WORK/target.txt" "$WORK/link.pid"
+port=$(free_port)
+start_collector pidlink "$WORK/pid" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$WORK/pid" \
+    -P "$WORK/link.pid"
+[ "$(cat "$WORK/target.txt")" = precious ] || fail "PID written through a symlink"
+[ -L "$WORK/link.pid" ] && fail "symlink PID file not replaced"
+[ "$(cat "$WORK/link.pid")" = "$PID_pidlink" ] || fail "PID file does not hold the collector's pid"
+stop_collector pidlink
+[ -e "$WORK/link.pid" ] && fail "PID file left behind"
+echo "ok: PID file never signals or writes through another's file"
+
+# 4. A permissive umask: nothing the collector creates is group- or world-writable.
+dir=$WORK/umask
+mkdir -p "$dir"
+port=$(free_port)
+(umask 000 && exec "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -S 1 -t 3600 -P "$WORK/u.pid") \
+    >"$WORK/umask.log" 2>&1 &
+upid=$!
+STARTED_PIDS+=("$upid")
+for _ in $(seq 1 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.05; done
+"$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 3 --flows 50 2>/dev/null
+sleep 0.3
+kill -TERM "$upid"
+wait "$upid" || fail "flowcapd exit status $? (umask run)"
+writable=$(find "$dir" -perm /022 | head -3)
+[ -z "$writable" ] || fail "group/world-writable: $writable"
+[ "$(count_flows "$dir")" -eq 50 ] || fail "umask run lost flows"
+echo "ok: files and directories created without group/world write permission"
