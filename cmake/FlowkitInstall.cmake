@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Install rules and the Debian packages (CPack DEB), included from the top CMakeLists.txt.
+#
+# Components:
+#   flowkit        the tools, scripts/flowdump-ssh, man pages, docs, systemd units and the
+#                  sysusers.d entry; package `flowkit`.
+#   nfdump_compat  nfcapd, sfcapd, nfdump and nfexpire as symbolic links to flowkit's tools
+#                  (and their man pages); package `flowkit-nfdump-compat`, which conflicts
+#                  with Debian's nfdump and nfdump-sflow. `cmake --install` installs it only
+#                  with -DFLOWKIT_NFDUMP_NAMES=ON (or `--component nfdump_compat`); cpack
+#                  always builds it.
+#
+# Paths that end up inside installed files (the units' ExecStart) are filled in at install
+# time from the prefix actually used, so `cmake --install --prefix X`, the default
+# /usr/local and the packages' /usr all get units pointing at their own binaries.
+include(GNUInstallDirs)
+
+option(FLOWKIT_NFDUMP_NAMES
+       "cmake --install also installs nfcapd/sfcapd/nfdump/nfexpire links to flowkit's tools" OFF)
+
+set(FLOWKIT_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING
+    "systemd unit directory, relative to the prefix")
+set(FLOWKIT_SYSUSERSDIR "lib/sysusers.d" CACHE STRING
+    "sysusers.d directory, relative to the prefix")
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME flowkit)
+
+# Binaries and the ssh forwarder for consoles on another host than the collector.
+install(TARGETS ${FLOWKIT_TOOLS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/flowdump-ssh DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# Man pages, compressed as Debian policy wants them (man reads both forms).
+file(GLOB FLOWKIT_MAN_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/man/*.[18])
+set(FLOWKIT_MAN_GZ)
+foreach(page ${FLOWKIT_MAN_SOURCES})
+  get_filename_component(name ${page} NAME)
+  string(REGEX REPLACE "^.*\\.([18])$" "\\1" section ${name})
+  set(gz ${PROJECT_BINARY_DIR}/man/${name}.gz)
+  add_custom_command(OUTPUT ${gz}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
+    COMMAND sh -c "gzip -n -9 -c \"$1\" > \"$2\"" sh ${page} ${gz}
+    DEPENDS ${page} VERBATIM)
+  list(APPEND FLOWKIT_MAN_GZ ${gz})
+  install(FILES ${gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+endforeach()
+add_custom_target(man_pages ALL DEPENDS ${FLOWKIT_MAN_GZ})
+
+# Documentation; LICENSE also as `copyright`, the name Debian looks for.
+set(FLOWKIT_DOCS ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/LICENSE)
+file(GLOB FLOWKIT_DOC_PAGES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${FLOWKIT_DOCS} ${FLOWKIT_DOC_PAGES} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR}
+        RENAME copyright)
+install(FILES ${PROJECT_SOURCE_DIR}/dist/examples/flowcapd.conf.example
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
+# systemd: the collector template, the expiry service and its timer, the system user.
+set(FLOWKIT_UNIT_OUT ${PROJECT_BINARY_DIR}/dist/systemd)
+install(CODE "
+  set(FLOWKIT_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  set(FLOWKIT_DOCDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}\")
+  foreach(unit flowcapd@.service flowexpire@.service)
+    configure_file(\"${PROJECT_SOURCE_DIR}/dist/systemd/\${unit}.in\"
+                   \"${FLOWKIT_UNIT_OUT}/\${unit}\" @ONLY)
+  endforeach()
+")
+install(FILES ${FLOWKIT_UNIT_OUT}/flowcapd@.service ${FLOWKIT_UNIT_OUT}/flowexpire@.service
+              ${PROJECT_SOURCE_DIR}/dist/systemd/flowexpire@.timer
+        DESTINATION ${FLOWKIT_SYSTEMD_UNITDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/dist/sysusers.d/flowkit.conf
+        DESTINATION ${FLOWKIT_SYSUSERSDIR})
+
+# nfdump's names as relative symbolic links, made once here and installed as links.
+set(compat_exclude EXCLUDE_FROM_ALL)
+if(FLOWKIT_NFDUMP_NAMES)
+  set(compat_exclude)
+endif()
+set(compat_dir ${PROJECT_BINARY_DIR}/nfdump-names)
+file(MAKE_DIRECTORY ${compat_dir}/bin ${compat_dir}/man1)
+set(compat_links nfcapd:flowcapd sfcapd:flowcapd nfdump:flowdump nfexpire:flowexpire)
+set(compat_bins)
+set(compat_mans)
+foreach(pair ${compat_links})
+  string(REPLACE ":" ";" pair ${pair})
+  list(GET pair 0 alias)
+  list(GET pair 1 tool)
+  file(CREATE_LINK ${tool} ${compat_dir}/bin/${alias} SYMBOLIC)
+  file(CREATE_LINK ${tool}.1.gz ${compat_dir}/man1/${alias}.1.gz SYMBOLIC)
+  list(APPEND compat_bins ${compat_dir}/bin/${alias})
+  list(APPEND compat_mans ${compat_dir}/man1/${alias}.1.gz)
+endforeach()
+install(FILES ${compat_bins} DESTINATION ${CMAKE_INSTALL_BINDIR}
+        COMPONENT nfdump_compat ${compat_exclude})
+install(FILES ${compat_mans} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+        COMPONENT nfdump_compat ${compat_exclude})
+
+# Debian packages: `scripts/package` or `cpack -G DEB` in a built tree.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME flowkit)
+set(CPACK_PACKAGE_VENDOR "flowkit")
+set(CPACK_PACKAGE_CONTACT "flowkit maintainers <maintainers@users.noreply.r-seed-2852327a.example>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "NetFlow/IPFIX/sFlow collector and tools compatible with nfdump")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_COMPONENTS_ALL flowkit nfdump_compat)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+set(CPACK_DEBIAN_FLOWKIT_PACKAGE_NAME flowkit)
+set(CPACK_COMPONENT_FLOWKIT_DESCRIPTION
+    "NetFlow/IPFIX/sFlow collector and query tools compatible with nfdump\n\
+flowcapd collects NetFlow v1/v5/v7/v9, IPFIX and sFlow v5 into nfdump 1.7 files;\n\
+flowdump reads nfdump 1.6 and 1.7 files with nfdump's options and output formats;\n\
+flowexpire keeps flow directories within size and age limits. Includes systemd\n\
+units flowcapd@.service and flowexpire@.timer running as the user flowkit.")
+# dpkg-shlibdeps derives the library packages (libpcap0.8, liblz4-1, libzstd1, ...) from
+# the binaries; passwd provides useradd for the postinst fallback.
+set(CPACK_DEBIAN_FLOWKIT_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_FLOWKIT_PACKAGE_DEPENDS "passwd")
+set(CPACK_DEBIAN_FLOWKIT_PACKAGE_RECOMMENDS "openssh-client")
+set(CPACK_DEBIAN_FLOWKIT_PACKAGE_CONTROL_EXTRA
+    "${PROJECT_SOURCE_DIR}/dist/debian/postinst;${PROJECT_SOURCE_DIR}/dist/debian/postrm")
+
+# The compat package takes nfdump's command names, so it must never sit beside Debian's
+# nfdump: Conflicts makes dpkg refuse and apt ask to remove nfdump; no Replaces, so no file
+# of nfdump is ever overwritten silently.
+set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_NAME flowkit-nfdump-compat)
+set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_ARCHITECTURE all)
+set(CPACK_COMPONENT_NFDUMP_COMPAT_DESCRIPTION
+    "nfdump command names for flowkit\n\
+Installs nfcapd, sfcapd, nfdump and nfexpire as links to flowkit's flowcapd, flowdump\n\
+and flowexpire, for consoles and scripts that call nfdump's tools by name.\n\
+Conflicts with Debian's nfdump and nfdump-sflow packages.")
+set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_DEPENDS
+    "flowkit (= ${PROJECT_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE})")
+set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_CONFLICTS "nfdump, nfdump-sflow")
+set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_PROVIDES "nfdump, nfdump-sflow")
+
+include(CPack)
