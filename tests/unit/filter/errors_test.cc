@@ -85,6 +85,9 @@ TEST_CASE("every kind of compile error names column, token and what was expected
         {"(port 80) %waytoolonglabelname1", "flow label 'waytoolonglabelname1' too long; expected"},
         {"less 100", "tcpdump's 'less' tests packet length"},
         {"geo US", "'geo' filters need a geo location database"},
+        // B29: the country code IN is not the `in` keyword, quoted or not.
+        {"src geo 'IN'", "column 5: 'geo' filters need a geo location database"},
+        {"src geo IN", "column 5: 'geo' filters need a geo location database"},
         {"payload content 'abc'", "'payload' filters are not supported"},
         {"@include x", "'@include' is expanded only in filter files; use it"},
     }));
