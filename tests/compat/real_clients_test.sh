@@ -30,7 +30,7 @@ collect() {
     local tmp=$WORK/cap port
     rm -rf "$tmp"
     port=$(free_port)
-    start_collector cap "$tmp" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$tmp" -t 300 \
+    start_collector cap "$tmp" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$tmp" -t 3600 \
         -I "$ident"
     local vs
     for vs in "$@"; do
@@ -40,9 +40,13 @@ collect() {
     sleep 0.3
     stop_collector cap
     local files=("$tmp"/nfcapd.*)
-    [ "${#files[@]}" -eq 1 ] || fail "collector left ${#files[@]} files: ${files[*]}"
     mkdir -p "$(dirname "$dest")"
-    mv "${files[0]}" "$dest"
+    if [ "${#files[@]}" -eq 1 ]; then
+        mv "${files[0]}" "$dest"
+    else
+        # The run crossed an hour boundary: one file of both halves.
+        "$FLOWDUMP" -R "$tmp" -w "$dest" >/dev/null || fail "cannot merge ${files[*]}"
+    fi
 }
 
 # Flat Pandora directories, with the bookkeeping files a scan must skip.
