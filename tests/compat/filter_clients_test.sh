@@ -583,6 +583,24 @@ for filter in 'src net 10.0.0.0/8 and port 53' 'any' '' "$long" "(port 80${nl}or
         bad "-Z [$filter]: rc $rc, output '$(cat "$WORK/z.out")'"
 done
 
+# Filter files (-f): comments, newlines and @include; a bad one is exit 254 with the file name.
+printf '# web\n(port 80\n or port 443) # both ways\n and proto tcp\n' >"$WORK/web.filter"
+printf 'not (\n@include %s\n)\n' "$WORK/web.filter" >"$WORK/outer.filter"
+printf '# bad\nproto tcp and\n  port 99999\n' >"$WORK/bad.filter"
+for name in web outer; do
+    for f in $ALL; do
+        nfdump -r "$f" -q -o csv -f "$WORK/$name.filter" 2>&1 | rows /dev/stdin >"$WORK/nf.out"
+        "$FLOWDUMP" -r "$f" -q -o csv -f "$WORK/$name.filter" 2>&1 | rows /dev/stdin >"$WORK/fk.out"
+        compared=$((compared + 1))
+        cmp -s "$WORK/nf.out" "$WORK/fk.out" || bad "-f $name.filter on $f selects differently"
+    done
+done
+rc=0
+"$FLOWDUMP" -Z -f "$WORK/bad.filter" 2>"$WORK/z.err" || rc=$?
+[ "$rc" -eq 254 ] || bad "-f bad.filter: rc $rc, expected 254"
+grep -q "^file '$WORK/bad.filter' line 3, column 8: port '99999' out of range" "$WORK/z.err" ||
+    bad "-f bad.filter message: $(cat "$WORK/z.err")"
+
 # ---- the same filters on real exporters' records: corpus files nfdump wrote --------------
 # sFlow from captures, written by 1.6.25, 1.7.1 and 1.7.8. The NetFlow files are left out:
 # nf171/nf178 hold dual-address records flowdump reads as IPv4 on purpose (see
