@@ -9,6 +9,7 @@ packages=(
     libpcap-dev zlib1g-dev liblz4-dev libzstd-dev libbz2-dev liblzo2-dev
     libcli11-dev libfmt-dev libspdlog-dev libboost-dev catch2
     nfdump nfdump-sflow softflowd python3
+    time  # scripts/bench/run.sh: /usr/bin/time for peak RSS and CPU time
     clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
 )
 
