@@ -54,7 +54,8 @@ check_argv -N -R . -M /data/netflow -q -o csv -n 10 -s srcip/bytes \
     ' (dst ip 192.168.1.10 or dst net 10.0.0.0/8) and (src port 80 or src port 443)'
 check_argv -o "fmt:%sap,%dap,%ibyt,%ipkt,%bps" -q -n 10 -s record/bytes
 check_argv -M /p/live/a:b -R 2024/01/01/nfcapd.202401011200:2024/01/01/nfcapd.202401011255 \
-    -n 10 -s srcip/bytes $'(( ident a or ident b) and (\nproto udp\n)\nor\n( ident c) and (\nany\n)) and ( port 53 )'
+    -n 10 -s srcip/bytes \
+        $'(( ident a or ident b) and (\nproto udp\n)\nor\n( ident c) and (\nany\n)) and ( port 53 )'
 check_argv -B '' -c 100 -o json                              # an empty argument
 check_argv "it's" '"double"' "mixed 'single' and \"double\""
 check_argv $'trailing newlines\n\n' $'\ttab and  two spaces ' ''
@@ -83,7 +84,8 @@ query() {  # query RC ARGS...: direct and wrapped runs agree on stdout and exit 
     [ "$rc_w" = "$rc_d" ] || fail "wrapped exit $rc_w, direct $rc_d: $*"
     cmp -s "$WORK/direct" "$WORK/wrapped" || fail "wrapped output differs: $*"
 }
-query 0 -R "$dir" -q -o csv -n 5 -s srcip/bytes $'(proto tcp\nor proto udp) and\n(src net 10.0.0.0/8 or dst net 10.0.0.0/8)'
+query 0 -R "$dir" -q -o csv -n 5 -s srcip/bytes \
+    $'(proto tcp\nor proto udp) and\n(src net 10.0.0.0/8 or dst net 10.0.0.0/8)'
 query 0 -R "$dir" -o 'fmt:%sap -> %dap %byt' -c 20 'not (port 53 or port 123)'
 query 0 -R "$dir" -q -o csv 'src ip 192.0.2.250'
 query 254 -R "$dir" 'proto tcp and ('
