@@ -583,6 +583,29 @@ for filter in 'src net 10.0.0.0/8 and port 53' 'any' '' "$long" "(port 80${nl}or
         bad "-Z [$filter]: rc $rc, output '$(cat "$WORK/z.out")'"
 done
 
+# A filter split over several argv words (wrappers that re-split it), an empty argv word
+# (nsfen-ng's `-B ''`), and options after the filter (pre-2020 Pandora, forensic scripts).
+argv_same() {
+    compared=$((compared + 1))
+    cmp -s "$WORK/nf.out" "$WORK/fk.out" && [ "$(cat "$WORK/nf.rc")" = "$(cat "$WORK/fk.rc")" ] ||
+        bad "$1: nfdump and flowdump differ"
+}
+for f in $SAMPLES; do
+    run nf "$f" proto tcp and '(port' 80 or port '443)'
+    run fk "$f" proto tcp and '(port' 80 or port '443)'
+    argv_same "several filter words"
+    run nf "$f" ''
+    run fk "$f" ''
+    argv_same "an empty filter word"
+    for tool in nf fk; do
+        bin=nfdump
+        [ "$tool" = fk ] && bin=$FLOWDUMP
+        "$bin" -r "$f" ' (router ip 127.0.0.10) and (dst ip 10.0.0.1)' -o csv -q 2>&1 |
+            rows /dev/stdin >"$WORK/$tool.out"
+    done
+    argv_same "options after the filter"
+done
+
 # Filter files (-f): comments, newlines and @include; a bad one is exit 254 with the file name.
 printf '# web\n(port 80\n or port 443) # both ways\n and proto tcp\n' >"$WORK/web.filter"
 printf 'not (\n@include %s\n)\n' "$WORK/web.filter" >"$WORK/outer.filter"
