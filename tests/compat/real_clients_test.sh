@@ -376,6 +376,30 @@ gap a19N "aggregate: csv pr column of -s proto with -N" \
     -R "$P/nfcapd.202311142100:nfcapd.202311142100" -q -o csv -N -n 3 -s proto/bytes
 same a20 -M "$D/nna/var/A/flows" -r nfcapd.202311142200 -q -o csv -n 3 -s srcip/bytes
 same a21 -M "$PROF/live/upstream1:peer1" -R "$RANGE" -q -o csv -m -c 5  # 1.6's -m
+# Scripts of real-clients.md §8: -A without -a, -n 0 = all, a scaled number in the filter,
+# a trailing comma in fmt; a filter before the options with -w, the file read back.
+# 1.7.1 does not sort by bps (spec §13, docs/compatibility.md): the same rows, flowdump's
+# in falling bps order.
+same_set s1 -M "$PROF/live/upstream1" -T -r 2023/11/14/nfcapd.202311142000 -A srcip,dstip -N \
+    -o "fmt:%sa,%da,%td,%bps," -q -n 0 -s record/bps 'bps > 10k'
+[ "$(grep -c . "$WORK/f.out")" -gt 20 ] || report s1 "too few rows"
+awk -F, '{ v = $4 + 0 } NR > 1 && v > last { bad = 1 } { last = v } END { exit bad }' \
+    "$WORK/f.out" || report s1 "not in falling bps order"
+same_top s2 , 6 -M "$PROF/live/upstream1:peer1" -r 2023/11/14/nfcapd.202311142000 -n 300 -s ip/flows \
+    -o csv -q
+cases=$((cases + 1))
+nfdump -R "$P" "net 10.0.0.0/8" -w "$WORK/n.nf" -t 2023/11/14.22:12-2023/11/14.22:14 ||
+    report s3 "nfdump -w"
+"$FLOWDUMP" -R "$P" "net 10.0.0.0/8" -w "$WORK/f.nf" -t 2023/11/14.22:12-2023/11/14.22:14 ||
+    report s3 "flowdump -w"
+nfdump -r "$WORK/n.nf" -q -o "fmt:%ts,%sa,%da" >"$WORK/n.back"
+nfdump -r "$WORK/f.nf" -q -o "fmt:%ts,%sa,%da" >"$WORK/f.back"
+[ "$(grep -c . "$WORK/n.back")" -gt 100 ] || report s3 "too few flows written"
+cmp -s "$WORK/n.back" "$WORK/f.back" || report s3 "nfdump reads other flows from flowdump -w"
+same s4 -r "$WORK/f.nf" -q -o "fmt:%ts,%sa,%da"
+# NfSen's syntax check runs with its other options; no input is opened.
+same z1 -M "$PROF/live/no-such-channel" -T -R a:b -Z 'proto tcp and ident upstream1'
+same z2 -M "$PROF/live/no-such-channel" -T -R a:b -Z 'proto tcp and'
 # Older Pandora generations (real-clients.md §1.4), still deployed.
 same h1 -q -N -m -R "$P" -s srcip/bytes -n 10 -t "$TW"
 same h2 -N -m -R "$P" -o "fmt: " -t "$TW"
