@@ -804,7 +804,7 @@ std::vector<ParsedAddr> Parser::Resolve(const Token& name) {
     std::vector<ParsedAddr> out;
     std::string error;
     if (!ResolveHost(name.text, &out, &error)) {
-        Fail(name, "cannot resolve host name '" + name.text + "': " + error);
+        Fail(name, "cannot resolve host name '" + name.text + "': " + error + kExpectAddress);
     }
     return out;
 }
