@@ -104,6 +104,9 @@ private:
     void RecoverOrphans();
     Status CloseCurrent(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
                         std::string* path_out);
+    // Gives the closed current file its final name (merging into an existing file of that
+    // name). On failure the file keeps the current name and the move stays pending.
+    Status FinishPending();
 
     RotationOptions options_;
     std::string current_path_;
@@ -113,6 +116,9 @@ private:
     std::vector<SamplerInfo> samplers_;
     StatRecord empty_stat_;
     std::vector<std::string> recovered_;
+    // A closed file still under the current name because its rename failed (directory not
+    // writable): no new current file may be opened over it until it has moved.
+    std::string pending_final_;
 };
 
 // Merges the closed file `src` into `dst`, which exists: the result holds dst's records

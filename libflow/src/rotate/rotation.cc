@@ -121,9 +121,27 @@ void RotatingWriter::RecoverOrphans() {
     }
 }
 
+Status RotatingWriter::FinishPending() {
+    if (pending_final_.empty()) return Status::Ok();
+    Status s;
+    if (Exists(pending_final_)) {
+        s = MergeInto(current_path_, pending_final_, options_.codec);
+    } else if (::rename(current_path_.c_str(), pending_final_.c_str()) != 0) {
+        s = Status::IoError(Errno("rename to", pending_final_));
+    }
+    if (s.ok()) pending_final_.clear();
+    return s;
+}
+
 Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
     slot_start_s_ = slot_start_s;
     current_path_ = options_.dir + "/" + options_.current_name;
+    // Never create the new current file over a closed one that could not be renamed.
+    Status pending = FinishPending();
+    if (!pending.ok()) {
+        return Status::IoError("closed file " + current_path_ + " still waits for its name (" +
+                               pending.message() + ")");
+    }
     WriterOptions wo;
     wo.level = options_.codec_level;
     auto writer = NfFileWriter::Create(current_path_, options_.codec, options_.ident, wo);
@@ -201,11 +219,14 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
             // Keep both: the new data under a name of its own beside the existing file.
             final_path += ".1";
             if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
+                pending_final_ = final_path;
                 return Status::IoError(Errno("rename to", final_path));
             }
             if (first_error.ok()) first_error = s;
         }
     } else if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
+        // The file stays complete under the current name; it moves as soon as it can.
+        pending_final_ = final_path;
         return Status::IoError(Errno("rename to", final_path));
     }
     if (path_out != nullptr) *path_out = final_path;
@@ -226,7 +247,9 @@ Status RotatingWriter::Rotate(uint64_t now_s, const std::vector<ExporterStats>& 
 
 Status RotatingWriter::Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
                              std::string* path_out) {
-    if (!writer_) return Status::Ok();
+    // A closed file still waiting for its name gets one more try; if that fails it stays
+    // as nfcapd.current.<pid>, which the next start recovers.
+    if (!writer_) return FinishPending();
     return CloseCurrent(stats, sequence_failures, path_out);
 }
 
