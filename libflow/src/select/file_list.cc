@@ -300,14 +300,16 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
     const std::string first_named = dirs.front();
     std::stable_sort(dirs.begin(), dirs.end());
     std::vector<std::string> present;
+    std::vector<std::string> missing;
     for (const std::string& dir : dirs) {
         if (IsDirectory(dir)) {
             present.push_back(dir);
-        } else if (warnings != nullptr) {
-            warnings->push_back("Not a directory: '" + dir + "'");
+        } else {
+            missing.push_back("Not a directory: '" + dir + "'");
         }
     }
-    if (present.empty()) return Status::NotFound("Not a directory: '" + dirs.front() + "'");
+    if (present.empty()) return Status::NotFound(missing.front());
+    if (warnings != nullptr) warnings->insert(warnings->end(), missing.begin(), missing.end());
     for (const std::string& dir : present) {
         if (sel.read_path) {
             Status s = ExpandRead(JoinPath(dir, *sel.read_path), &files);
