@@ -44,8 +44,8 @@ foreach(page ${FLOWKIT_MAN_SOURCES})
 endforeach()
 add_custom_target(man_pages ALL DEPENDS ${FLOWKIT_MAN_GZ})
 
-# Documentation; LICENSE also as `copyright`, the name Debian looks for.
-set(FLOWKIT_DOCS ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/LICENSE)
+# Documentation; LICENSE as `copyright`, the name Debian looks for.
+set(FLOWKIT_DOCS ${PROJECT_SOURCE_DIR}/README.md)
 file(GLOB FLOWKIT_DOC_PAGES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${FLOWKIT_DOCS} ${FLOWKIT_DOC_PAGES} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR}
@@ -98,7 +98,6 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME flowkit)
 set(CPACK_PACKAGE_VENDOR "flowkit")
 set(CPACK_PACKAGE_CONTACT "flowkit maintainers <maintainers@users.noreply.r-seed-2852327a.example>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "NetFlow/IPFIX/sFlow collector and tools compatible with nfdump")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_STRIP_FILES ON)
@@ -113,7 +112,7 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_FLOWKIT_PACKAGE_NAME flowkit)
-set(CPACK_COMPONENT_FLOWKIT_DESCRIPTION
+set(CPACK_DEBIAN_FLOWKIT_DESCRIPTION
     "NetFlow/IPFIX/sFlow collector and query tools compatible with nfdump\n\
 flowcapd collects NetFlow v1/v5/v7/v9, IPFIX and sFlow v5 into nfdump 1.7 files;\n\
 flowdump reads nfdump 1.6 and 1.7 files with nfdump's options and output formats;\n\
@@ -132,7 +131,7 @@ set(CPACK_DEBIAN_FLOWKIT_PACKAGE_CONTROL_EXTRA
 # of nfdump is ever overwritten silently.
 set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_NAME flowkit-nfdump-compat)
 set(CPACK_DEBIAN_NFDUMP_COMPAT_PACKAGE_ARCHITECTURE all)
-set(CPACK_COMPONENT_NFDUMP_COMPAT_DESCRIPTION
+set(CPACK_DEBIAN_NFDUMP_COMPAT_DESCRIPTION
     "nfdump command names for flowkit\n\
 Installs nfcapd, sfcapd, nfdump and nfexpire as links to flowkit's flowcapd, flowdump\n\
 and flowexpire, for consoles and scripts that call nfdump's tools by name.\n\
