@@ -414,6 +414,9 @@ same e6 -R "$P" -a -o line "$NONE"
 same e7 -R "$P" -A srcip -O bytes "$NONE"
 same e8 -R "$P" -o 'fmt:%sa %da' "$NONE"
 same e9 -R "$P" -q -o csv -n 3 -s srcip/bytes -s dstport/flows "$NONE"
+same e12 -R "$P" -w "$WORK/none.nf" "$NONE"
+same e13 -R "$P" -q -w "$WORK/none.nf" "$NONE"
+same e14 -R "$P" -I "$NONE"
 mkdir -p "$D/empty-dir"
 same e10 -R "$D/empty-dir" -q -c 1
 same e11 -R "$D/empty-dir" -o line
