@@ -120,3 +120,27 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && getent group nogroup >/d
 else
     echo "skipped the -u/-g part: not root or no nobody/nogroup"
 fi
+
+# 6. -x runs its command without a shell: each expanded token stays one argument, shell
+#    characters in the ident are plain text.
+dir=$WORK/exec
+mkdir -p "$dir"
+cat >"$WORK/argv.sh" <<'ARGV'
+#!/bin/sh
+for a in "$@"; do printf '[%s]\n' "$a"; done >>"${0%/*}/argv.txt"
+ARGV
+chmod +x "$WORK/argv.sh"
+port=$(free_port)
+start_collector exec "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 \
+    -I "edge 1;touch $WORK/pwned" -x "$WORK/argv.sh %f %i -u=%u"
+"$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 5 --flows 10 2>/dev/null
+sleep 0.3
+stop_collector exec
+for _ in $(seq 1 50); do [ -s "$WORK/argv.txt" ] && break; sleep 0.1; done
+file=$(cd "$dir" && ls nfcapd.2*)
+expected=$(printf '[%s]\n[%s]\n[-u=%s]' "$file" "edge 1;touch $WORK/pwned" \
+    "$(date -u -d "$(echo "$file" | sed -E 's/nfcapd\.(....)(..)(..)(..)(..)/\1-\2-\3 \4:\5/')" +%s)")
+[ "$(cat "$WORK/argv.txt")" = "$expected" ] ||
+    fail "-x arguments: $(cat "$WORK/argv.txt") (expected $expected)"
+[ -e "$WORK/pwned" ] && fail "-x ran its ident through a shell"
+echo "ok: -x passes each token as one argument, no shell"

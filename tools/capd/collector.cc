@@ -57,43 +57,48 @@ flow::SamplerInfo ToFileSampler(const flow::wire::SamplerInfo& s) {
     return out;
 }
 
-// Expands -x tokens and runs the command without a shell.
+// Runs the -x command without a shell: the command is split into words at blanks first,
+// then the tokens in each word are expanded, so a directory or ident holding blanks or shell
+// characters stays inside its one argument.
 void Launch(const Config& config, const std::string& final_path, uint64_t slot_start_s) {
     if (config.exec_command.empty()) return;
     std::string rel = final_path.substr(config.rotation.dir.size() + 1);
     std::string name = rel.substr(rel.rfind('/') + 1);
-    std::string expanded;
+    auto expand = [&](const std::string& word) {
+        std::string out;
+        for (size_t i = 0; i < word.size(); ++i) {
+            if (word[i] != '%' || i + 1 == word.size()) {
+                out += word[i];
+                continue;
+            }
+            char t = word[++i];
+            if (t == 'f')
+                out += rel;
+            else if (t == 'd')
+                out += config.rotation.dir;
+            else if (t == 't')
+                out += name.substr(7);
+            else if (t == 'u')
+                out += std::to_string(slot_start_s);
+            else if (t == 'i')
+                out += config.rotation.ident;
+            else {
+                Log(LOG_WARNING, std::string("Unknown format token '%") + t + "'");
+                out += '%';
+                out += t;
+            }
+        }
+        return out;
+    };
     const std::string& cmd = config.exec_command;
-    for (size_t i = 0; i < cmd.size(); ++i) {
-        if (cmd[i] != '%' || i + 1 == cmd.size()) {
-            expanded += cmd[i];
-            continue;
-        }
-        char t = cmd[++i];
-        if (t == 'f')
-            expanded += rel;
-        else if (t == 'd')
-            expanded += config.rotation.dir;
-        else if (t == 't')
-            expanded += name.substr(7);
-        else if (t == 'u')
-            expanded += std::to_string(slot_start_s);
-        else if (t == 'i')
-            expanded += config.rotation.ident;
-        else {
-            Log(LOG_WARNING, std::string("Unknown format token '%") + t + "'");
-            expanded += '%';
-            expanded += t;
-        }
-    }
     std::vector<std::string> words;
     size_t pos = 0;
-    while (pos < expanded.size()) {
-        size_t start = expanded.find_first_not_of(" \t", pos);
+    while (pos < cmd.size()) {
+        size_t start = cmd.find_first_not_of(" \t", pos);
         if (start == std::string::npos) break;
-        size_t end = expanded.find_first_of(" \t", start);
-        if (end == std::string::npos) end = expanded.size();
-        words.push_back(expanded.substr(start, end - start));
+        size_t end = cmd.find_first_of(" \t", start);
+        if (end == std::string::npos) end = cmd.size();
+        words.push_back(expand(cmd.substr(start, end - start)));
         pos = end;
     }
     if (words.empty()) return;
