@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -103,6 +104,7 @@ public:
         f.input = r.input;
         f.vlan = static_cast<uint16_t>(r.src_vlan);
         now_ms_ = std::max(now_ms_, r.received_ms);
+        if (options_.version != 10 && r.last_ms - boot_ms_ > UINT32_MAX) ++wrapped_;
         if (!open_) Begin();
         if (!encoder_.Add(f)) {
             Send();
@@ -120,6 +122,7 @@ public:
     uint64_t datagrams() const { return datagrams_; }
     uint64_t send_errors() const { return send_errors_; }
     uint64_t v6_dropped() const { return encoder_.v6_dropped(); }
+    uint64_t wrapped() const { return wrapped_; }
 
 private:
     static flow::wire::EncoderOptions MakeEncoderOptions(const Options& o) {
@@ -129,13 +132,20 @@ private:
         e.sampling_interval = o.cache.sampling;
         e.sampling_algorithm = 1;  // deterministic: every Nth packet
         e.vlan = true;
+        e.icmp_type = true;
         e.template_every = o.template_every;
         e.template_interval_ms = uint64_t{o.template_interval_s} * 1000;
         return e;
     }
 
     void Begin() {
-        const uint64_t uptime = now_ms_ > boot_ms_ ? now_ms_ - boot_ms_ : 0;
+        // v9 headers carry whole export seconds: the uptime is taken at the whole second, or
+        // a collector's boot time (secs * 1000 - uptime) would be off by the milliseconds.
+        const uint64_t stamp = options_.version == 9 ? now_ms_ / 1000 * 1000 : now_ms_;
+        const uint64_t uptime = stamp > boot_ms_ ? stamp - boot_ms_ : 0;
+        // TODO: v5/v9 uptimes are 32-bit milliseconds; a probe running (or a capture
+        // spanning) more than 49.7 days wraps them and collectors misdate the flows (they
+        // are counted in the summary). Restarting the uptime would need a template resend.
         encoder_.Begin(now_ms_, static_cast<uint32_t>(uptime), boot_ms_);
         open_ = true;
     }
@@ -162,6 +172,7 @@ private:
     bool open_ = false;
     uint64_t datagrams_ = 0;
     uint64_t send_errors_ = 0;
+    uint64_t wrapped_ = 0;  // v5/v9 flows more than 2^32 ms after the boot time
 };
 
 // Ended flows into nfdump files rotated every -t seconds of packet time.
@@ -321,6 +332,24 @@ pcap_t* OpenCapture(const Options& o) {
     return handle;
 }
 
+uint64_t PacketMs(const pcap_pkthdr* h) {
+    return static_cast<uint64_t>(h->ts.tv_sec) * 1000 + static_cast<uint64_t>(h->ts.tv_usec) / 1000;
+}
+
+// A first pass over the capture's packet headers. 0 when the file cannot be read (the real
+// pass reports why).
+uint64_t EarliestPacketMs(const std::string& path) {
+    char error[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* handle = pcap_open_offline(path.c_str(), error);
+    if (handle == nullptr) return 0;
+    uint64_t earliest = UINT64_MAX;
+    pcap_pkthdr* h = nullptr;
+    const u_char* frame = nullptr;
+    while (pcap_next_ex(handle, &h, &frame) == 1) earliest = std::min(earliest, PacketMs(h));
+    pcap_close(handle);
+    return earliest == UINT64_MAX ? 0 : earliest;
+}
+
 struct Counters {
     uint64_t frames = 0;
     uint64_t not_ip = 0;
@@ -339,8 +368,7 @@ struct Loop {
 void OnFrame(u_char* user, const pcap_pkthdr* h, const u_char* frame) {
     Loop* loop = reinterpret_cast<Loop*>(user);
     ++loop->counters.frames;
-    loop->packet.time_ms = static_cast<uint64_t>(h->ts.tv_sec) * 1000 +
-                           static_cast<uint64_t>(h->ts.tv_usec) / 1000;
+    loop->packet.time_ms = PacketMs(h);
     switch (flow::probe::ParsePacket(loop->link_type, frame, h->caplen, &loop->packet)) {
         case flow::probe::ParseOutcome::kIp:
             loop->cache->Add(loop->packet);
@@ -369,18 +397,14 @@ int Run(const Options& o) {
     Loop loop;
     loop.link_type = pcap_datalink(handle);
 
-    // The first packet's time is the exporter's boot time offline; the wall clock live.
-    uint64_t boot_ms = offline ? 0 : WallMs();
+    // The exporter's boot time: a second before the wall clock at start live, or before the
+    // earliest packet of the file offline (merged captures step back in time), so v5/v9
+    // uptimes are never negative, and never 0, which collectors take for "no time".
+    uint64_t boot_ms = (offline ? EarliestPacketMs(o.capture_file) : WallMs()) - 1000;
     pcap_pkthdr* first_header = nullptr;
     const u_char* first_frame = nullptr;
     int first_rc = 0;
-    if (offline) {
-        first_rc = pcap_next_ex(handle, &first_header, &first_frame);
-        if (first_rc == 1) {
-            boot_ms = static_cast<uint64_t>(first_header->ts.tv_sec) * 1000 +
-                      static_cast<uint64_t>(first_header->ts.tv_usec) / 1000;
-        }
-    }
+    if (offline) first_rc = pcap_next_ex(handle, &first_header, &first_frame);
 
     std::unique_ptr<ExportSink> exporter;
     std::unique_ptr<FileSink> files;
@@ -483,6 +507,10 @@ int Run(const Options& o) {
         if (exporter->v6_dropped() > 0) {
             summary += ", IPv6 flows not exported (NetFlow v5 has no IPv6) " +
                        std::to_string(exporter->v6_dropped());
+        }
+        if (exporter->wrapped() > 0) {
+            summary += ", flows past the 32-bit uptime (misdated; use IPFIX) " +
+                       std::to_string(exporter->wrapped());
         }
         if (exporter->send_errors() > 0) {
             summary += ", send errors " + std::to_string(exporter->send_errors());

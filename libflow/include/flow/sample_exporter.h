@@ -42,6 +42,8 @@ struct EncoderOptions {
                                      // option template + data, algorithm `sampling_algorithm`)
     uint8_t sampling_algorithm = 2;  // #35: 1 deterministic, 2 random
     bool vlan = false;               // v9/IPFIX data templates carry vlanId (#58)
+    bool icmp_type = false;          // ... and icmpTypeCodeIPv4/IPv6 (#32/#139) = dst_port
+                                     // for ICMP flows (0 otherwise), as nfcapd reads ICMPv6
     size_t max_bytes = 1400;         // datagram budget
     uint32_t template_every = 20;    // templates in every Nth datagram (0: first one only)
     uint64_t template_interval_ms = 0;  // also when this long passed since the last (0: off)

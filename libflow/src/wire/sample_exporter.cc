@@ -167,7 +167,7 @@ void Patch16(std::vector<uint8_t>* o, size_t at, uint64_t v) {
     (*o)[at] = static_cast<uint8_t>(v >> 8);
     (*o)[at + 1] = static_cast<uint8_t>(v);
 }
-void WriteTemplateFields(std::vector<uint8_t>* o, bool v6, bool ipfix, bool vlan) {
+void WriteTemplateFields(std::vector<uint8_t>* o, bool v6, bool ipfix, bool vlan, bool icmp) {
     Put16(o, v6 ? 27 : 8);
     Put16(o, v6 ? 16 : 4);
     Put16(o, v6 ? 28 : 12);
@@ -180,11 +180,13 @@ void WriteTemplateFields(std::vector<uint8_t>* o, bool v6, bool ipfix, bool vlan
     Put32(o, uint32_t{v6 ? 30u : 13u} << 16 | 1);
     Put32(o, uint32_t{v6 ? 62u : 15u} << 16 | (v6 ? 16 : 4));
     if (vlan) Put32(o, uint32_t{58} << 16 | 2);  // vlanId
+    if (icmp) Put32(o, uint32_t{v6 ? 139u : 32u} << 16 | 2);  // icmpTypeCodeIPv6 / IPv4
 }
 
-size_t RecordLength(bool v6, bool ipfix, bool vlan) {
+size_t RecordLength(bool v6, bool ipfix, bool vlan, bool icmp = false) {
     const size_t addr = v6 ? 16 : 4;
-    return 3 * addr + 2 + 2 + 1 + 1 + 1 + 8 + 8 + (ipfix ? 16 : 8) + 16 + 2 + (vlan ? 2 : 0);
+    return 3 * addr + 2 + 2 + 1 + 1 + 1 + 8 + 8 + (ipfix ? 16 : 8) + 16 + 2 + (vlan ? 2 : 0) +
+           (icmp ? 2 : 0);
 }
 
 EncodeFlow ToEncodeFlow(const SampleFlow& f, uint64_t boot_ms) {
@@ -312,8 +314,9 @@ void FlowEncoder::WriteTemplates() {
     Put16(&out_, 0);
     for (bool v6 : {false, true}) {
         Put16(&out_, v6 ? kTemplateV6 : kTemplateV4);
-        Put16(&out_, kTemplateFieldCount + (options_.vlan ? 1 : 0));
-        WriteTemplateFields(&out_, v6, ipfix, options_.vlan);
+        const size_t optional = (options_.vlan ? 1 : 0) + (options_.icmp_type ? 1 : 0);
+        Put16(&out_, kTemplateFieldCount + optional);
+        WriteTemplateFields(&out_, v6, ipfix, options_.vlan, options_.icmp_type);
     }
     Patch16(&out_, set + 2, out_.size() - set);
     records_ += 2;
@@ -380,7 +383,9 @@ bool FlowEncoder::Add(const EncodeFlow& f) {
     }
 
     const bool ipfix = options_.version == 10;
-    if (!Fits(f.v6, RecordLength(f.v6, ipfix, options_.vlan) + 4)) return false;
+    if (!Fits(f.v6, RecordLength(f.v6, ipfix, options_.vlan, options_.icmp_type) + 4)) {
+        return false;
+    }
     if (set_ == 0 || set_v6_ != f.v6) {
         CloseSet();
         set_ = out_.size();
@@ -413,6 +418,7 @@ bool FlowEncoder::Add(const EncodeFlow& f) {
     Put8(&out_, f.dst_mask);
     PutBytes(&out_, f.next_hop, addr);
     if (options_.vlan) Put16(&out_, f.vlan);
+    if (options_.icmp_type) Put16(&out_, f.proto == 1 || f.proto == 58 ? f.dst_port : 0);
     ++flows_;
     ++records_;
     return true;
