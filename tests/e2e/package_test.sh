@@ -166,6 +166,30 @@ grep -qx 'useradd --system --user-group .* flowkit' "$WORK/calls.user" ||
     fail "postinst without systemd-sysusers: '$(cat "$WORK/calls.user")'"
 PATH=$stubs:$WORK/basics "$WORK/basics/sh" "$control/postrm" remove || fail "postrm exited $?"
 
+# The sysusers.d entry itself, through the real systemd-sysusers into the scratch root.
+if command -v systemd-sysusers >/dev/null; then
+    mkdir -p "$root/etc"
+    systemd-sysusers --root="$root" flowkit.conf >"$WORK/sysusers.log" 2>&1 ||
+        { cat "$WORK/sysusers.log" >&2; fail "systemd-sysusers flowkit.conf"; }
+    grep -q '^flowkit:x:[0-9]*:[0-9]*:[^:]*:/var/lib/flowkit:/usr/sbin/nologin$' \
+        "$root/etc/passwd" || fail "sysusers made: $(cat "$root/etc/passwd")"
+    grep -q '^flowkit:' "$root/etc/group" || fail "sysusers made no group flowkit"
+fi
+
+# apt resolves the main package's dependencies on this Debian, and would remove Debian's
+# nfdump before installing the compat package (simulation only: nothing is installed).
+if command -v apt-get >/dev/null; then
+    apt-get install -s "$main_deb" >"$WORK/apt.log" 2>&1 ||
+        { cat "$WORK/apt.log" >&2; fail "apt-get install -s flowkit"; }
+    grep -q '^Inst flowkit ' "$WORK/apt.log" || fail "apt would not install flowkit"
+    if dpkg-query -W -f='${Status}' nfdump 2>/dev/null | grep -q "install ok installed"; then
+        apt-get install -s "$main_deb" "$compat_deb" >"$WORK/apt.log" 2>&1 ||
+            { cat "$WORK/apt.log" >&2; fail "apt-get install -s flowkit-nfdump-compat"; }
+        grep -q '^Remv nfdump ' "$WORK/apt.log" ||
+            fail "apt would install the compat package beside nfdump: $(cat "$WORK/apt.log")"
+    fi
+fi
+
 # ---- systemd units ----
 if command -v systemd-analyze >/dev/null; then
     units=$WORK/units
