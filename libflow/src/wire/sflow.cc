@@ -8,6 +8,7 @@
 // sFlow v2/v4 datagrams are recognised and refused as unsupported.
 #include "wire/sflow.h"
 
+#include <iterator>
 #include <string>
 
 namespace flow::wire::detail {
@@ -54,6 +55,8 @@ constexpr uint16_t kEtherIpv6 = 0x86dd;
 constexpr uint16_t kEther8021Q = 0x8100;
 constexpr uint16_t kEther8021AD = 0x88a8;
 constexpr uint16_t kEtherQinQOld = 0x9100;
+constexpr uint16_t kEtherMplsUnicast = 0x8847;
+constexpr uint16_t kEtherMplsMulticast = 0x8848;
 constexpr uint16_t kEtherMaxLength = 1500;  // type fields up to here are 802.3 lengths
 
 constexpr uint8_t kProtoIcmp = 1;
@@ -88,6 +91,8 @@ struct Sample {
 
     uint64_t src_mac = 0;
     uint64_t dst_mac = 0;
+    uint32_t mpls[10] = {};  // label << 4 | exp << 1 | bottom of stack, outermost first
+    uint8_t mpls_count = 0;
     uint32_t in_vlan = 0;
     uint32_t out_vlan = 0;
 
@@ -223,6 +228,23 @@ void DecodeIpv6(ByteReader r, Sample* s) {
     DecodeTransport(next, r, s);
 }
 
+// An MPLS label stack (RFC 3032 §2.1: label 20 bits, TC 3, bottom of stack 1, TTL 8) and the
+// IPv4 or IPv6 packet under it, told apart by its version nibble as RFC 3032 leaves the
+// payload type to the label.
+void DecodeMpls(ByteReader r, Sample* s) {
+    s->mpls_count = 0;
+    while (true) {
+        uint32_t entry = 0;
+        if (!r.U32(&entry)) return;
+        if (s->mpls_count < std::size(s->mpls)) s->mpls[s->mpls_count++] = entry >> 8;
+        if ((entry & 0x100u) != 0) break;
+    }
+    uint8_t version = 0;
+    if (!ByteReader(r).U8(&version)) return;
+    if ((version >> 4) == 4) DecodeIpv4(r, s);
+    if ((version >> 4) == 6) DecodeIpv6(r, s);
+}
+
 // An Ethernet II / 802.3 frame at `r`: MACs, VLAN tags (the last tag wins, as with sfcapd's
 // QinQ handling), then IPv4 or IPv6.
 void DecodeEthernet(ByteReader r, Sample* s) {
@@ -236,6 +258,10 @@ void DecodeEthernet(ByteReader r, Sample* s) {
         uint16_t tci = 0;
         if (!r.U16(&tci) || !r.U16(&type)) return;
         s->in_vlan = tci & 0x0fffu;
+    }
+    if (type == kEtherMplsUnicast || type == kEtherMplsMulticast) {
+        DecodeMpls(r, s);
+        return;
     }
     if (type <= kEtherMaxLength) {
         // 802.3 with 802.2 LLC: only SNAP (AA AA 03, OUI, type) leads to IP.
@@ -413,6 +439,10 @@ void ToRecord(const Sample& s, FlowRecord* r) {
     if (s.next_hop_family != 0) {
         r->Set(s.next_hop_family == 4 ? kExIpNextHopV4 : kExIpNextHopV6);
         r->ip_next_hop = s.next_hop;
+    }
+    if (s.mpls_count > 0) {
+        r->Set(kExMplsLabel);
+        for (size_t i = 0; i < s.mpls_count; ++i) r->mpls[i] = s.mpls[i];
     }
     if (s.bgp_next_hop_family != 0) {
         r->Set(s.bgp_next_hop_family == 4 ? kExBgpNextHopV4 : kExBgpNextHopV6);

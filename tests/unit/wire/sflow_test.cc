@@ -589,6 +589,20 @@ TEST_CASE("sFlow packet header decoding follows sfcapd", "[sflow]") {
         CHECK(r.src_addr == V4("10.9.9.9"));
         CHECK(r.dst_port == 80);
     }
+    SECTION("an MPLS label stack is stored and the IPv4 packet under it decoded") {
+        Writer f;
+        f.U48(0x020000000002).U48(0x020000000001).U16(0x8847);
+        f.U32((100u << 12) | 64).U32((200u << 12) | (5u << 9) | 0x100 | 64);
+        f.U8(0x45).U8(0).U16(40).U16(1).U16(0).U8(64).U8(6).U16(0);
+        f.Ip4(10, 9, 9, 9).Ip4(10, 8, 8, 8).Raw(TcpSegment().bytes());
+        const FlowRecord r = one(f);
+        CHECK(r.Has(flow::kExMplsLabel));
+        CHECK(r.mpls[0] == 100u << 4);
+        CHECK(r.mpls[1] == (200u << 4 | 5u << 1 | 1));
+        CHECK(r.mpls[2] == 0);
+        CHECK(r.src_addr == V4("10.9.9.9"));
+        CHECK(r.dst_port == 80);
+    }
     SECTION("a header cut inside the TCP header keeps what is there") {
         Writer ports;
         ports.U16(4000).U16(443);  // only the ports fit the sampled header
