@@ -122,10 +122,10 @@ open(out + "/sample.bin", "wb").write(datagram(SAMPLE))
 open(out + "/extra.bin", "wb").write(datagram(EXTRA))
 EOF
 
-# collect NAME PAYLOAD IDENT CMD...: one collector run on 127.0.0.1, one datagram, and the
-# path of the file it wrote in $WORK/NAME.
+# collect NAME PAYLOAD IDENT CMD RECORDS: one collector run on 127.0.0.1, one datagram; the
+# path of the file it wrote goes to $F_NAME, which must hold RECORDS flows.
 collect() {
-    local name=$1 payload=$2 ident=$3 cmd=$4
+    local name=$1 payload=$2 ident=$3 cmd=$4 records=$5
     local port dir=$WORK/$name
     port=$(free_port)
     if [ "$cmd" = flowcapd ]; then
@@ -136,17 +136,19 @@ collect() {
             -t 300 -I "$ident"
     fi
     "$FLOWKIT_SEND" --to "127.0.0.1:$port" "$payload" 2>>"$WORK/send.log"
-    sleep 0.3
+    sleep 0.5
     stop_collector "$name"
-    local file
+    local file n
     file=$(ls "$dir"/nfcapd.2* 2>/dev/null | head -1)
     [ -n "$file" ] || fail "$cmd wrote no file: $(ls "$dir"; cat "$WORK/$name.log")"
+    n=$(nfdump -r "$file" -q -o csv | grep -vc '^No matching' || true)
+    [ "$n" -eq "$records" ] || fail "$cmd stored $n of the $records flows sent"
     eval "F_$name=\$file"
 }
-collect fk_sample "$WORK/sample.bin" testv9 flowcapd
-collect nf_sample "$WORK/sample.bin" testv9 nfcapd
-collect fk_extra "$WORK/extra.bin" extra flowcapd
-collect nf_extra "$WORK/extra.bin" extra nfcapd
+collect fk_sample "$WORK/sample.bin" testv9 flowcapd 16
+collect nf_sample "$WORK/sample.bin" testv9 nfcapd 16
+collect fk_extra "$WORK/extra.bin" extra flowcapd 18
+collect nf_extra "$WORK/extra.bin" extra nfcapd 18
 SAMPLES="$F_fk_sample $F_nf_sample"
 EXTRAS="$F_fk_extra $F_nf_extra"
 ALL="$SAMPLES $EXTRAS"
