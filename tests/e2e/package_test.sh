@@ -80,6 +80,20 @@ grep -qx 'ExecStart=/usr/bin/flowcapd -p ${FLOWCAPD_PORT} -w ${FLOWCAPD_DIR} -I 
 grep -q '^ExecStart=/usr/bin/flowexpire -e ' "$root/usr/lib/systemd/system/flowexpire@.service" ||
     fail "flowexpire@.service ExecStart"
 
+# `cmake --install` into another prefix: the units name that prefix's binaries, and nfdump's
+# names come only with FLOWKIT_NFDUMP_NAMES=ON or the nfdump_compat component.
+prefix=$WORK/prefix
+cmake --install "$FLOWKIT_BIN" --prefix "$prefix" >"$WORK/install.log" 2>&1 ||
+    { cat "$WORK/install.log" >&2; fail "cmake --install"; }
+grep -q "^ExecStart=$prefix/bin/flowcapd " "$prefix/lib/systemd/system/flowcapd@.service" ||
+    fail "cmake --install: $(grep ExecStart "$prefix/lib/systemd/system/flowcapd@.service")"
+names=$(grep -c '^FLOWKIT_NFDUMP_NAMES:BOOL=ON$' "$FLOWKIT_BIN/CMakeCache.txt" || true)
+[ "$([ -L "$prefix/bin/nfdump" ] && echo 1 || echo 0)" = "$names" ] ||
+    fail "cmake --install: bin/nfdump present=$([ -L "$prefix/bin/nfdump" ] && echo 1 || echo 0), FLOWKIT_NFDUMP_NAMES=$names"
+cmake --install "$FLOWKIT_BIN" --prefix "$prefix" --component nfdump_compat >/dev/null ||
+    fail "cmake --install --component nfdump_compat"
+[ "$(readlink "$prefix/bin/nfdump")" = flowdump ] || fail "--component nfdump_compat: no nfdump"
+
 # ---- the installed binaries run ----
 bin=$root/usr/bin
 for tool in flowcapd flowdump; do
