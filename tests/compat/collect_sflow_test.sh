@@ -36,10 +36,13 @@ csv_rows() {
             $1 = ""; $2 = ""; $NF = ""; print }' | sort
 }
 
-# A listing with every date-time masked.
+# A listing with every date-time masked, and the summary's rates, which divide by the time
+# between the first and the last datagram's arrival.
 masked() {
     local stamp='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{3})?)?'
-    strip_timing | sed -E "s/$stamp/TIME/g"
+    strip_timing | sed -E -e "s/$stamp/TIME/g" \
+        -e 's/avg bps: [^,]*, avg pps: [^,]*/avg bps: -, avg pps: -/' \
+        -e 's/^([0-9]+,[0-9]+,[0-9]+),[0-9]+,[0-9]+,([0-9]+)$/\1,-,-,\2/'
 }
 
 groups=$(awk -F'\t' '!/^#/ && ($2 ~ /(^|\/)sflow\//) {print $1}' "$CORPUS/groups.tsv" | uniq)
@@ -106,38 +109,44 @@ for g in $groups; do
     fi
 done
 
-# The reference files: nffile/generated/sf171-* are sfcapd 1.7.1's files for the sFlow part of
-# input-mix.pcap, replayed with the corpus's replay.py (sources 127.0.1.1, ...). flowcapd gets
-# the same replay; flowdump must print its file as nfdump 1.7.1 printed sfcapd's, dates
-# masked, every differing line an ICMP/ICMP6 line (the difference above).
+# The reference files: nffile/generated/sf171-none is sfcapd 1.7.1's file for the sFlow part of
+# input-mix.pcap, sf171-v6agent for G75 alone, both replayed with the corpus's replay.py
+# (sources 127.0.1.1, ...). flowcapd gets the same replays; flowdump must print its files as
+# nfdump 1.7.1 printed sfcapd's, dates masked, every differing line an ICMP/ICMP6 line (the
+# difference above).
 generated=$CORPUS/nffile/generated
 replay=$CORPUS/../tools/replay.py
-if [ ! -f "$generated/sf171-none.1.7.1.line.txt" ] || [ ! -f "$replay" ]; then
-    echo "note: $generated or $replay missing; the sf171 reference files were not compared"
-else
-    d=$WORK/mix/flowcapd
+references=("sf171-none $generated/input-mix.pcap"
+    "sf171-v6agent $CORPUS/sflow/tcpdump__sflow-print-v6.pcap")
+for ref in "${references[@]}"; do
+    read -r name capture <<<"$ref"
+    if [ ! -f "$generated/$name.1.7.1.line.txt" ] || [ ! -f "$replay" ]; then
+        echo "note: $generated/$name or $replay missing; $name was not compared"
+        continue
+    fi
+    d=$WORK/$name/flowcapd
     p=$(free_port)
-    start_collector mix "$d" "$p" "$FLOWCAPD" -b 127.0.0.1 -p "$p" -w "$d" -t 3600 -I corpus-sflow
-    python3 "$replay" --port "$p" --dport 6343 --pps 1000 "$generated/input-mix.pcap" \
-        >"$WORK/replay.log" 2>&1 || fail "replay.py failed: $(cat "$WORK/replay.log")"
+    start_collector ref "$d" "$p" "$FLOWCAPD" -b 127.0.0.1 -p "$p" -w "$d" -t 3600
+    python3 "$replay" --port "$p" --dport 6343 --pps 1000 "$capture" >"$WORK/replay.log" 2>&1 ||
+        fail "replay.py failed: $(cat "$WORK/replay.log")"
     sleep 0.5
-    stop_collector mix
+    stop_collector ref
     for fmt in line long extended csv; do
-        "$FLOWDUMP" -R "$d" -q -o "$fmt" 2>&1 | masked >"$WORK/mix.fk"
-        masked <"$generated/sf171-none.1.7.1.$fmt.txt" >"$WORK/mix.ref"
-        diff "$WORK/mix.fk" "$WORK/mix.ref" >"$WORK/mix.$fmt.diff" || true
-        other=$(grep '^[<>]' "$WORK/mix.$fmt.diff" | grep -c -v 'ICMP' || true)
-        icmp=$(grep -c '^<' "$WORK/mix.$fmt.diff" || true)
-        lines=$(wc -l <"$WORK/mix.ref")
-        if [ "$other" -ne 0 ] || [ "$(wc -l <"$WORK/mix.fk")" -ne "$lines" ]; then
+        "$FLOWDUMP" -R "$d" -q -o "$fmt" 2>&1 | masked >"$WORK/ref.fk"
+        masked <"$generated/$name.1.7.1.$fmt.txt" >"$WORK/ref.txt"
+        diff "$WORK/ref.fk" "$WORK/ref.txt" >"$WORK/$name.$fmt.diff" || true
+        other=$(grep '^[<>]' "$WORK/$name.$fmt.diff" | grep -c -v 'ICMP' || true)
+        icmp=$(grep -c '^<' "$WORK/$name.$fmt.diff" || true)
+        lines=$(wc -l <"$WORK/ref.txt")
+        if [ "$other" -ne 0 ] || [ "$(wc -l <"$WORK/ref.fk")" -ne "$lines" ]; then
             failures=$((failures + 1))
-            echo "FAIL sf171-none -o $fmt: flowcapd's file prints differently"
-            head -20 "$WORK/mix.$fmt.diff"
+            echo "FAIL $name -o $fmt: flowcapd's file prints differently"
+            head -20 "$WORK/$name.$fmt.diff"
         else
-            echo "ok   sf171-none -o $fmt ($lines lines, $icmp ICMP lines differ)"
+            echo "ok   $name -o $fmt ($lines lines, $icmp ICMP lines differ)"
         fi
     done
-fi
+done
 
 # sfcapd's command line: started under that name, flowcapd listens on 6343 without -p.
 if ss -Hlun "sport = :6343" 2>/dev/null | grep -q .; then
