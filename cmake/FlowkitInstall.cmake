@@ -104,6 +104,8 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL flowkit nfdump_compat)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# `package_source` must not sweep up build trees or the repository.
+set(CPACK_SOURCE_IGNORE_FILES "/build[^/]*/" "/\\.git/" "/out/")
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
