@@ -32,6 +32,9 @@ inline constexpr int kMaxDepth = 500;
 // building a huge table before anything is matched.
 inline constexpr size_t kMaxListEntries = 100000;
 
+// Longest filter text Compile() accepts: 16 MiB, a hundred times a 100000-address list.
+inline constexpr size_t kMaxFilterBytes = size_t{16} << 20;
+
 // Direction qualifier in front of a primitive (nfdump's dqual).
 enum class Dir : uint8_t {
     kNone,

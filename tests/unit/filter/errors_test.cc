@@ -184,3 +184,15 @@ TEST_CASE("Check() reports exactly what Compile() reports and accepts what it co
         CHECK(st.message() == ErrorOf(text));
     }
 }
+
+TEST_CASE("filter text longer than 16 MiB is refused before compiling", "[filter]") {
+    std::string text = "port 80 or port 443";
+    text.resize(size_t{16} << 20, ' ');  // blanks: the limit counts bytes, not terms
+    CHECK(MustCompile(text).Match(MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 443)));
+    text += ' ';
+    CompileOptions options;
+    options.source_name = "huge.filter";
+    CHECK(ErrorOf(text, options) ==
+          "file 'huge.filter' line 1, column 1: filter text of 16777217 bytes is too long; "
+          "expected at most 16777216 bytes");
+}
