@@ -471,8 +471,6 @@ public:
         if (ex_ != nullptr) Seen();
     }
 
-    ExporterState* exporter() const { return ex_; }
-
     void Count(DecodeError e) { st_->Count(ex_, e); }
 
     // Decodes one flow sample; `expanded` selects the §5.2 expanded layout. Returns false
