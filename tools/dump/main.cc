@@ -65,10 +65,54 @@ bool ParseCount(const char* text, uint64_t* out) {
     return true;
 }
 
+// -l / -L value: [+|-]N[k|K|m|M|g|G|b|B], the suffixes 1000-based. False with nfdump's
+// message on stdout for anything else.
+bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
+    size_t i = 0;
+    *below = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) *below = text[i++] == '-';
+    size_t digits = i;
+    uint64_t v = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && v < UINT64_MAX / 10 - 9) {
+        v = v * 10 + static_cast<uint64_t>(text[i++] - '0');
+    }
+    if (i == digits) {
+        std::printf("Can't understand '%s'\n", text.c_str());
+        return false;
+    }
+    if (i < text.size()) {
+        uint64_t scale = 0;
+        switch (text[i]) {
+            case 'k':
+            case 'K':
+                scale = 1000;
+                break;
+            case 'm':
+            case 'M':
+                scale = 1000 * 1000;
+                break;
+            case 'g':
+            case 'G':
+                scale = 1000 * 1000 * 1000;
+                break;
+            case 'b':
+            case 'B':
+                scale = 1;
+                break;
+        }
+        if (scale == 0 || i + 1 != text.size()) {
+            std::printf("Can't understand '%c' in '%s'\n", text[i], text.c_str());
+            return false;
+        }
+        v *= scale;
+    }
+    *value = v;
+    return true;
+}
+
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -l/-L, -E, -x,
-    // -g, -J, -C, -G, -D are not implemented yet.
+    // TODO: -E, -x, -g, -J, -C, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -282,11 +326,43 @@ int main(int argc, char** argv) {
             case 'Z':
                 opt.check_filter = true;
                 break;
+            case 'l':
+                opt.packet_limit = optarg;
+                break;
+            case 'L':
+                opt.byte_limit = optarg;
+                break;
             case '?':
                 std::fputs(kUsage, stdout);
                 return 0;  // nfdump exits 0 on an unknown option
             default:
                 return NotYet(static_cast<char>(c));
+        }
+    }
+    if (opt.packet_limit || opt.byte_limit) {
+        // Limits apply to element statistics (and are accepted, unused, with -a).
+        if (opt.stats.empty() && opt.record_orders.empty() && !opt.aggregate) {
+            std::fputs("Options -l and -L do not make sense for plain packet dumps.\n"
+                       "Use -l and -L together with -s -S or -a.\n"
+                       "Use netflow filter syntax to limit the number of packets and bytes in "
+                       "netflow records.\n",
+                       stderr);
+            return 250;
+        }
+        // nfdump announces the limits on stdout, bytes first, even with -q.
+        if (opt.byte_limit) {
+            if (!ParseLimit(*opt.byte_limit, &opt.stat_byte_limit, &opt.stat_bytes_below)) {
+                return 250;
+            }
+            std::printf("Byte limit: %c %llu bytes\n", opt.stat_bytes_below ? '<' : '>',
+                        static_cast<unsigned long long>(opt.stat_byte_limit));
+        }
+        if (opt.packet_limit) {
+            if (!ParseLimit(*opt.packet_limit, &opt.stat_packet_limit, &opt.stat_packets_below)) {
+                return 250;
+            }
+            std::printf("Packet limit: %c %llu packets\n", opt.stat_packets_below ? '<' : '>',
+                        static_cast<unsigned long long>(opt.stat_packet_limit));
         }
     }
     if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.record_orders.empty()) {

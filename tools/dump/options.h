@@ -40,6 +40,13 @@ struct Options {
     // print before it (0: nfdump 1.7.1 prints it first); empty orders = no -s record.
     std::vector<flow::aggregate::RecordOrderSpec> record_orders;
     size_t record_position = 0;
+    // -l / -L: packet and byte limits of element statistic rows ("+N"/"N" above, "-N" below).
+    std::optional<std::string> packet_limit;
+    std::optional<std::string> byte_limit;
+    uint64_t stat_packet_limit = 0;  // parsed -l; 0 = none
+    bool stat_packets_below = false;
+    uint64_t stat_byte_limit = 0;    // parsed -L
+    bool stat_bytes_below = false;
 };
 
 // Version line in the shape console installers parse: the first three numbers are the

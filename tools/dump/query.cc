@@ -67,6 +67,11 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
     po.quiet = opt.output.quiet;
     po.plain = opt.output.plain_numbers;
     po.long_v6 = opt.output.long_v6;
+    po.tag = opt.output.tag_addresses;
+    po.packet_limit = opt.stat_packet_limit;
+    po.packets_below = opt.stat_packets_below;
+    po.byte_limit = opt.stat_byte_limit;
+    po.bytes_below = opt.stat_bytes_below;
     bool failed = false;
     std::string text;
     auto write_text = [&] {

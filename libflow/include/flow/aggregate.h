@@ -133,9 +133,16 @@ struct StatPrintOptions {
     size_t top_n = 10;     // -n; 0 = every entry
     bool csv = false;      // -o csv layout (same as layout = kCsv)
     StatLayout layout = StatLayout::kText;
+    // -l / -L: rows whose packets (bytes) are not above (with *_below: below) the limit are
+    // left out of every table. 0 = no limit.
+    uint64_t packet_limit = 0;
+    bool packets_below = false;
+    uint64_t byte_limit = 0;
+    bool bytes_below = false;
     bool quiet = false;    // -q: no heading, no column header (csv header stays)
     bool plain = false;    // -N
     bool long_v6 = false;  // -6
+    bool tag = false;      // -T: a 0x01 byte before address values in text tables
 };
 
 // Counts one statistic. Add() is the per-record path: a key extraction, a hash and a probe

@@ -548,8 +548,22 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     const std::vector<Slot>& slots = table.slots();
     std::vector<std::pair<uint64_t, uint32_t>> rank;
     rank.reserve(table.size());
+    // -l/-L compare the entry's (in) packets and bytes, strictly.
+    auto within_limits = [&](const StatCounters& c) {
+        if (opt.packet_limit != 0 && (opt.packets_below ? c.in_packets >= opt.packet_limit
+                                                        : c.in_packets <= opt.packet_limit)) {
+            return false;
+        }
+        if (opt.byte_limit != 0 && (opt.bytes_below ? c.in_bytes >= opt.byte_limit
+                                                    : c.in_bytes <= opt.byte_limit)) {
+            return false;
+        }
+        return true;
+    };
     for (size_t i = 0; i < slots.size(); ++i) {
-        if (slots[i].used) rank.emplace_back(SortValue(slots[i].value, order.order), i);
+        if (slots[i].used && within_limits(slots[i].value)) {
+            rank.emplace_back(SortValue(slots[i].value, order.order), i);
+        }
     }
     // Ties: nfdump prints them in its heap order; we break them by value, larger first.
     auto key_greater = [&](uint32_t a, uint32_t b) {
@@ -623,7 +637,8 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         }
         char proto_text[16];
         if (spec.per_proto && opt.plain) {
-            std::snprintf(proto_text, sizeof(proto_text), "%u", slot.key.aux & 0xffu);
+            // As nfdump: the number left-aligned in five columns, also in csv.
+            std::snprintf(proto_text, sizeof(proto_text), "%-5u", slot.key.aux & 0xffu);
         } else if (spec.per_proto) {
             std::string_view pn = output::ProtoName(static_cast<uint8_t>(slot.key.aux & 0xff));
             std::snprintf(proto_text, sizeof(proto_text), "%.*s", static_cast<int>(pn.size()),
@@ -699,7 +714,9 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
             continue;
         }
         char td[output::kTextSize];
-        if (opt.plain) {
+        // nfdump's long-address (-6) rows give the duration in plain seconds, 9 wide.
+        const bool long_row = opt.long_v6 && address;
+        if (opt.plain || long_row) {
             td[output::FormatThousandths(duration_ms, td)] = '\0';
         } else {
             td[output::FormatDuration(duration_ms, td)] = '\0';
@@ -712,10 +729,12 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         pps[output::FormatCounter(v.pps, opt.plain, false, pps)] = '\0';
         bps[output::FormatCounter(v.bps, opt.plain, false, bps)] = '\0';
         ts[output::FormatLocalTime(first, true, ' ', ts)] = '\0';
+        // -T: nfdump puts its tag byte right before the padded address.
+        const char* tag = opt.tag && address ? "\x01" : "";
         std::snprintf(line, sizeof(line),
-                      "%s %16s %-5s %*s %8s(%4.1f) %8s(%4.1f) %8s(%4.1f) %8s %8s %5" PRIu64 "\n",
-                      ts, td, proto_text, value_width, value, fl, fl_p, pk, pk_p, by, by_p, pps,
-                      bps, v.bpp);
+                      "%s %*s %-5s %s%*s %8s(%4.1f) %8s(%4.1f) %8s(%4.1f) %8s %8s %5" PRIu64 "\n",
+                      ts, long_row ? 9 : 16, td, proto_text, tag, value_width, value, fl, fl_p,
+                      pk, pk_p, by, by_p, pps, bps, v.bpp);
         out->append(line);
     }
     if (!json) out->append("\n");
