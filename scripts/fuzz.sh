@@ -58,8 +58,12 @@ for t in "${targets[@]}"; do
     else
         failed+=("$t")
         echo "fuzz: $t FAILED, log $log:" >&2
-        grep -E 'ERROR|SUMMARY|runtime error|contract broken|Test unit written' "$log" |
-            head -20 >&2 || tail -30 "$log" >&2
+        pattern='ERROR|SUMMARY|runtime error|contract broken|Test unit written'
+        if grep -qE "$pattern" "$log"; then
+            grep -E "$pattern" "$log" | head -20 >&2
+        else
+            tail -30 "$log" >&2
+        fi
     fi
 done
 
