@@ -145,6 +145,9 @@ same_top() {
     run "$WORK/f" "$FLOWDUMP" "$@"
     local side
     for side in n f; do
+        # -T tag bytes shift the key columns; the exact tagged text is held by the `same`
+        # cases (16T, 22T, 26b), here they are dropped from both sides.
+        tr -d '\001' <"$WORK/$side.out" >"$WORK/$side.untagged" && mv "$WORK/$side.untagged" "$WORK/$side.out"
         # Per table (a non-data line ends it): keys in order, then the rows whose key is not
         # the table's last (smallest) one, sorted; other lines as they are.
         awk -v sep="$sep" -v fld="$field" '
@@ -264,7 +267,7 @@ RANGE=2023/11/14/nfcapd.202311142000:2023/11/14/nfcapd.202311142200
 # -T in element statistics tables (16, 22, 26) is not built yet: the tables are compared
 # without -T, and with -T as a known gap.
 same 16 -M "$PROF/live/upstream1:peer1" -R "$RANGE" -n 10 -s srcip/bytes 'any'
-gap 16T "aggregate: -T tag in -s tables" -M "$PROF/live/upstream1:peer1" -T -R "$RANGE" -n 10 \
+same 16T -M "$PROF/live/upstream1:peer1" -T -R "$RANGE" -n 10 \
     -s srcip/bytes 'any'
 same 17 -M "$PROF/live/upstream1:peer1" -T -R "$RANGE" -a  -A proto,srcip4/24,dstport -o extended \
     -6 -Otstart -c 20 'proto tcp'
@@ -278,7 +281,7 @@ same_top 21 col 'Flows(%)' -M "$PROF/live/upstream1:peer1" -T -R "$RANGE" -n 10 
     $'(port 80\nor port 443)'
 SHADOW=$'(( ident upstream1 or ident peer1) and (\nproto udp\n)\nor\n( ident peer2) and (\nany\n)) and ( port 53 )'
 same 22 -M "$PROF/live/upstream1:peer1:peer2" -R "$RANGE" -n 10 -s srcip/bytes "$SHADOW"
-gap 22T "aggregate: -T tag in -s tables" -M "$PROF/live/upstream1:peer1:peer2" -T -R "$RANGE" \
+same 22T -M "$PROF/live/upstream1:peer1:peer2" -T -R "$RANGE" \
     -n 10 -s srcip/bytes "$SHADOW"
 same 23 -Z 'src net 10.0.0.0/8 and port 53'
 # nfdump rejects `port not 53`; flowkit accepts it as `not port 53` (docs/filter.md).
@@ -291,7 +294,7 @@ same 25 -r "$PROF/~alert1/alert1/nfcapd.202311142200" -o pipe -q -n 1 -s srcip/b
     -s dstport/flows
 same_top 26 col pps -M "$PROF/live/upstream1" \
     -R 2023/11/14/nfcapd.202311142200:2023/11/15/nfcapd.202311150005 -n 20 -s srcip/pps
-gap 26T "aggregate: -T tag in -s tables" -M "$PROF/live/upstream1" -T \
+same_top 26T col pps -M "$PROF/live/upstream1" -T \
     -R 2023/11/14/nfcapd.202311142200:2023/11/15/nfcapd.202311150005 -n 20 -s srcip/pps
 same 26b -M "$PROF/live/upstream1" -T \
     -R 2023/11/14/nfcapd.202311141945:2023/11/14/nfcapd.202311142000 -n 20 -s srcip/pps
@@ -372,7 +375,7 @@ printf 'proto tcp and\n@include %s\n' "$D/no-such-include" >"$D/include.filter"
 same a17b -R "$P" -f "$D/include.filter" -q -c 1                       # 255
 same a18 -R "$P/nfcapd.202311142100" -q -o csv -c 400                 # file and later ones
 same a19 -R "$P/nfcapd.202311142100:nfcapd.202311142100" -q -o csv -n 3 -s proto/bytes
-gap a19N "aggregate: csv pr column of -s proto with -N" \
+same a19N \
     -R "$P/nfcapd.202311142100:nfcapd.202311142100" -q -o csv -N -n 3 -s proto/bytes
 same a20 -M "$D/nna/var/A/flows" -r nfcapd.202311142200 -q -o csv -n 3 -s srcip/bytes
 same a21 -M "$PROF/live/upstream1:peer1" -R "$RANGE" -q -o csv -m -c 5  # 1.6's -m

@@ -204,7 +204,10 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
             while (r.NextRecord(&rec)) {
                 ++run.processed;
                 if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
-                if (!match_all && !f.Match(rec)) continue;
+                // `count` numbers the records read so far, across files (as nfdump).
+                if (!match_all && !f.Match(rec, flow::filter::MatchContext{run.processed})) {
+                    continue;
+                }
                 ++run.passed;
                 summary.Add(rec);
                 if (writer) {
