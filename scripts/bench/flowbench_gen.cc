@@ -175,7 +175,7 @@ public:
 
         Counters(f);
         // Flows end spread evenly over one hour, as an exporter expires them.
-        uint64_t end = start_ms_ + index * (kHourMs - 1000) / std::max<uint64_t>(flows_, 1);
+        uint64_t end = start_ms_ + index * (kHourMs - 3000) / std::max<uint64_t>(flows_, 1);
         f->last_ms = end + rng_.Below(1000);
         uint64_t duration = 0;
         if (f->packets > 1) {

@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Side-by-side benchmark of flowkit against Debian's nfdump 1.7.1 (see docs/performance.md).
+#
+#   scripts/bench/run.sh --quick      100k flows, 1 repetition: a smoke run of a few minutes
+#   scripts/bench/run.sh              1M flows, 3 repetitions
+#   scripts/bench/run.sh --big        10M flows, 3 repetitions
+#
+# Options: --flows N, --reps N, --work DIR (default /tmp/flowkit-bench), --parts LIST (a
+# comma list of data,read,clients,collector,probe; default all), --keep (keep the work
+# directory). FLOWKIT_BIN (default build/) is the build directory with flowdump, flowcapd,
+# flowprobe and scripts/bench/flowbench_gen.
+#
+# 1. Data: flowbench_gen writes the export datagrams of N generated flows to a pcap;
+#    flowcapd -f decodes it into nfdump files (uncompressed and LZ4) and the same datagrams
+#    are sent over 127.0.0.1 to two nfcapd (uncompressed and -y LZ4). Each file set must hold
+#    exactly N flows.
+# 2. Read: every case runs flowdump and nfdump alternately on the same files, output to
+#    /dev/null; per case both medians of the wall time, the ratio flowdump/nfdump (below 1:
+#    flowkit faster), the CPU (user+sys) ratio and the peak RSS of each.
+# 3. Clients: scripts/bench/clients.sh, the real-client command lines, as one workload.
+# 4. Collector: a paced sender at rising rates to flowcapd and to nfcapd in turn; the flows
+#    each stored, the highest rate stored without loss, CPU seconds per million flows.
+# 5. Probe: flowprobe and softflowd on one packet capture; packets per second (skipped
+#    when flowprobe is not built).
+# Every socket is on 127.0.0.1; only processes started here are stopped, by PID.
+set -euo pipefail
+export TZ=UTC LC_ALL=C
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$(cd "${FLOWKIT_BIN:-$SRC/build}" && pwd)
+GEN=${FLOWBENCH_GEN:-$BIN/scripts/bench/flowbench_gen}
+FLOWDUMP=$BIN/flowdump
+FLOWCAPD=$BIN/flowcapd
+FLOWPROBE=$BIN/flowprobe
+
+mode=full
+flows=""
+reps=""
+work=/tmp/flowkit-bench
+parts=data,read,clients,collector,probe
+keep=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) mode=quick ;;
+        --big) mode=big ;;
+        --flows) flows=$2; shift ;;
+        --reps) reps=$2; shift ;;
+        --work) work=$2; shift ;;
+        --parts) parts=$2; shift ;;
+        --keep) keep=1 ;;
+        -h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+case $mode in
+    quick) : "${flows:=100000}" "${reps:=1}"; col_flows=40000; col_rates="20000 80000"
+           col_seconds=4; probe_flows=20000 ;;
+    full)  : "${flows:=1000000}" "${reps:=3}"; col_flows=300000
+           col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
+           probe_flows=300000 ;;
+    big)   : "${flows:=10000000}" "${reps:=3}"; col_flows=300000
+           col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
+           probe_flows=300000 ;;
+esac
+has_part() { [[ ",$parts," == *",$1,"* ]]; }
+
+for tool in "$FLOWDUMP" "$FLOWCAPD" "$GEN"; do
+    [ -x "$tool" ] || { echo "run.sh: $tool not built (ninja -C $BIN flowdump flowcapd flowbench_gen)" >&2; exit 1; }
+done
+for tool in nfdump nfcapd /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (scripts/setup.sh installs it)" >&2; exit 1; }
+done
+
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+STARTED=()
+cleanup() {
+    for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ "$keep" = 0 ] && [ -z "${FLOWBENCH_KEEP:-}" ]; then rm -rf "$work/sets" "$work/clients" "$work/col" "$work/probe"; fi
+}
+trap cleanup EXIT
+log() { echo "bench: $*" >&2; }
+
+# A UDP port nobody listens on.
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 30000))
+        ss -Hlun "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
+    done
+    echo "run.sh: no free UDP port" >&2
+    exit 1
+}
+
+wait_port() {
+    local port=$1 pid=$2
+    for _ in $(seq 1 200); do
+        ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+# The PID of the single child of $1 (the program /usr/bin/time runs).
+child_of() {
+    local c=""
+    for _ in $(seq 1 100); do
+        c=$(pgrep -P "$1" | head -1 || true)
+        [ -n "$c" ] && { echo "$c"; return; }
+        sleep 0.02
+    done
+}
+
+# Flows stored in a directory of nfdump files, as nfdump counts them.
+stored_flows() {
+    nfdump -R "$1" -I 2>/dev/null | awk '/^Flows:/ { n += $2 } END { print n + 0 }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+sets_dir=$work/sets
+pcap=$work/export-$flows.pcap
+
+make_data() {
+    log "generating $flows flows ($pcap)"
+    if [ ! -s "$pcap" ] || [ ! -s "$pcap.idx" ]; then
+        "$GEN" pcap --flows "$flows" --seed 1 --out "$pcap" >&2
+    fi
+    rm -rf "$sets_dir"
+    mkdir -p "$sets_dir"/{fk-none,fk-lz4,nf-none,nf-lz4}
+    "$FLOWCAPD" -f "$pcap" -w "$sets_dir/fk-none" -t 3600 >"$work/flowcapd-none.log" 2>&1
+    "$FLOWCAPD" -f "$pcap" -w "$sets_dir/fk-lz4" -t 3600 -y >"$work/flowcapd-lz4.log" 2>&1
+
+    # nfcapd has no pcap input: replay at a rate it keeps up with, halve it on any loss.
+    local rate=100000
+    for attempt in 1 2 3 4; do
+        rm -rf "$sets_dir/nf-none" "$sets_dir/nf-lz4"
+        mkdir -p "$sets_dir/nf-none" "$sets_dir/nf-lz4"
+        local p1 p2 pid1 pid2
+        p1=$(free_port)
+        p2=$(free_port)
+        nfcapd -b 127.0.0.1 -p "$p1" -w "$sets_dir/nf-none" -t 3600 -B 4000000 >"$work/nfcapd-none.log" 2>&1 &
+        pid1=$!
+        STARTED+=("$pid1")
+        nfcapd -b 127.0.0.1 -p "$p2" -w "$sets_dir/nf-lz4" -t 3600 -y -B 4000000 >"$work/nfcapd-lz4.log" 2>&1 &
+        pid2=$!
+        STARTED+=("$pid2")
+        wait_port "$p1" "$pid1" && wait_port "$p2" "$pid2" || { cat "$work"/nfcapd-*.log >&2; exit 1; }
+        "$GEN" send --pcap "$pcap" --to "127.0.0.1:$p1" --to "127.0.0.1:$p2" --rate "$rate" >/dev/null
+        sleep 1
+        kill -TERM "$pid1" "$pid2"
+        wait "$pid1" || true
+        wait "$pid2" || true
+        rm -f "$sets_dir"/nf-*/.nfstat
+        local n1 n2
+        n1=$(stored_flows "$sets_dir/nf-none")
+        n2=$(stored_flows "$sets_dir/nf-lz4")
+        [ "$n1" = "$flows" ] && [ "$n2" = "$flows" ] && break
+        log "nfcapd stored $n1 and $n2 of $flows flows at $rate flows/s; retrying slower"
+        rate=$((rate / 2))
+    done
+    for set in fk-none fk-lz4 nf-none nf-lz4; do
+        local n
+        n=$(stored_flows "$sets_dir/$set")
+        [ "$n" = "$flows" ] || { echo "run.sh: $set holds $n flows, not $flows" >&2; exit 1; }
+        log "$set: $(ls "$sets_dir/$set" | tr '\n' ' ')($n flows, $(du -sm "$sets_dir/$set" | cut -f1) MB)"
+    done
+}
+
+# measure OUT CMD...: runs CMD with stdout to /dev/null; appends "wall cpu rss_kb status".
+measure() {
+    local out=$1 t=$work/time.$$
+    shift
+    local status=0 start end
+    # Wall time from bash's microsecond clock (time's %e has 10 ms steps); CPU and RSS from time.
+    start=$EPOCHREALTIME
+    /usr/bin/time -f '%U %S %M' -o "$t" "$@" >/dev/null 2>"$work/stderr.last" || status=$?
+    end=$EPOCHREALTIME
+    awk -v s="$status" -v a="$start" -v b="$end" \
+        'END { printf "%.4f %.2f %s %s\n", b - a, $1 + $2, $3, s }' "$t" >>"$out"
+}
+
+RESULTS=$work/results.tsv
+row() {  # case set fd-samples nf-samples
+    local name=$1 set=$2 fd=$3 nf=$4
+    local fdw nfw fdc nfc fdm nfm fds nfs
+    fdw=$(cut -d' ' -f1 "$fd" | median); nfw=$(cut -d' ' -f1 "$nf" | median)
+    fdc=$(cut -d' ' -f2 "$fd" | median); nfc=$(cut -d' ' -f2 "$nf" | median)
+    fdm=$(cut -d' ' -f3 "$fd" | sort -g | tail -1); nfm=$(cut -d' ' -f3 "$nf" | sort -g | tail -1)
+    fds=$(cut -d' ' -f4 "$fd" | sort -u | tr '\n' '/' | sed 's|/$||')
+    nfs=$(cut -d' ' -f4 "$nf" | sort -u | tr '\n' '/' | sed 's|/$||')
+    awk -v c="$name" -v s="$set" -v fw="$fdw" -v nw="$nfw" -v fc="$fdc" -v nc="$nfc" \
+        -v fm="$fdm" -v nm="$nfm" -v fs="$fds" -v ns="$nfs" -v n="$flows" 'BEGIN {
+        r = nw > 0 ? fw / nw : (fw > 0 ? 99.99 : 1)
+        rc = nc > 0 ? fc / nc : (fc > 0 ? 99.99 : 1)
+        printf "%-18s %-8s %9.3f %9.3f %7.2f %7.2f %8.2f %8.2f %7.0f %7.0f  %s/%s\n",
+            c, s, fw, nw, r, rc, (fw > 0 ? n / fw / 1e6 : 0), (nw > 0 ? n / nw / 1e6 : 0),
+            fm / 1024, nm / 1024, fs, ns
+    }' | tee -a "$RESULTS.table"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$set" "$fdw" "$nfw" "$fdc" "$nfc" \
+        "$fdm" "$nfm" "$fds" "$nfs" >>"$RESULTS"
+}
+
+header() {
+    printf '%-18s %-8s %9s %9s %7s %7s %8s %8s %7s %7s  %s\n' case files fd_s nf_s ratio \
+        cpu_rat fd_Mf/s nf_Mf/s fd_MB nf_MB exit
+}
+
+# bench_case NAME SET ARGS...: flowdump and nfdump alternately, $reps times each.
+bench_case() {
+    local name=$1 set=$2
+    shift 2
+    local fd=$work/s.fd nf=$work/s.nf
+    : >"$fd"
+    : >"$nf"
+    for _ in $(seq 1 "$reps"); do
+        measure "$fd" "$FLOWDUMP" -R "$sets_dir/$set" "$@"
+        measure "$nf" nfdump -R "$sets_dir/$set" "$@"
+    done
+    row "$name" "$set" "$fd" "$nf"
+}
+
+read_cases() {
+    local set=$1 subset=$2
+    bench_case read-null "$set" -o null
+    bench_case filter-none "$set" -q -o line 'proto 132'
+    bench_case filter-line "$set" -o line 'proto tcp and dst port 22'
+    bench_case stat-srcip "$set" -s srcip/bytes -n 10
+    bench_case aggr-srcip-dstip "$set" -A srcip,dstip
+    [ "$subset" = all ] || return 0
+    bench_case line "$set" -o line
+    bench_case csv "$set" -o csv
+    bench_case json "$set" -o json
+    bench_case stat-dstport-net "$set" -s dstport/bytes 'net 10.0.0.0/8'
+    bench_case aggr-srcip24-port "$set" -A srcip4/24,dstport
+    bench_case bidir-b "$set" -b
+    bench_case bidir-B "$set" -B
+}
+
+# The client tree: every file of nf-none linked into each place the client lines read.
+make_client_tree() {
+    local c=$work/clients f stamp day
+    rm -rf "$c"
+    mkdir -p "$c/netflow" "$c/sflow" "$c/nna/var/A/flows" "$c/nna/var/B/flows"
+    for f in "$sets_dir"/nf-none/nfcapd.*; do
+        stamp=${f##*/nfcapd.}
+        day="${stamp:0:4}/${stamp:4:2}/${stamp:6:2}"
+        for d in netflow sflow nna/var/A/flows nna/var/B/flows; do ln "$f" "$c/$d/"; done
+        for s in upstream1 peer1 peer2; do
+            mkdir -p "$c/live/$s/$day"
+            ln "$f" "$c/live/$s/$day/"
+        done
+    done
+}
+
+clients_case() {
+    make_client_tree
+    local first last fd=$work/s.fd nf=$work/s.nf
+    first=$(cd "$sets_dir/nf-none" && ls nfcapd.* | head -1)
+    last=$(cd "$sets_dir/nf-none" && ls nfcapd.* | tail -1)
+    : >"$fd"
+    : >"$nf"
+    for _ in $(seq 1 "$reps"); do
+        measure "$fd" bash "$SRC/scripts/bench/clients.sh" "$FLOWDUMP" "$work/clients" "$first" "$last"
+        log "flowdump $(cat "$work/stderr.last")"
+        measure "$nf" bash "$SRC/scripts/bench/clients.sh" nfdump "$work/clients" "$first" "$last"
+        log "nfdump $(cat "$work/stderr.last")"
+    done
+    row real-clients nf-none "$fd" "$nf"
+}
+
+# collect_run NAME RATE: one collector, one paced send; prints a result line.
+collect_run() {
+    local name=$1 rate=$2 dir=$work/col/$1-$2 port t tpid cpid
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    port=$(free_port)
+    t=$work/col/$name-$rate.time
+    if [ "$name" = flowcapd ]; then
+        /usr/bin/time -f '%U %S %M' -o "$t" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 \
+            >"$dir.log" 2>&1 &
+    else
+        /usr/bin/time -f '%U %S %M' -o "$t" nfcapd -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 \
+            >"$dir.log" 2>&1 &
+    fi
+    tpid=$!
+    STARTED+=("$tpid")
+    cpid=$(child_of "$tpid")
+    wait_port "$port" "$tpid" || { cat "$dir.log" >&2; echo "run.sh: $name did not start" >&2; exit 1; }
+    local sent
+    sent=$("$GEN" send --pcap "$work/col.pcap" --to "127.0.0.1:$port" --rate "$rate" \
+        --max-seconds "$col_seconds")
+    sleep 1
+    kill -TERM "$cpid"
+    wait "$tpid" || true
+    rm -f "$dir/.nfstat"
+    local stored
+    stored=$(stored_flows "$dir")
+    read -r _ sent_flows seconds <<<"$sent"
+    read -r user sys rss <"$t"
+    awk -v c="$name" -v r="$rate" -v f="$sent_flows" -v s="$seconds" -v st="$stored" \
+        -v u="$user" -v y="$sys" -v m="$rss" 'BEGIN {
+        printf "%-9s %9d %9.0f %9d %9d %7.3f %8.2f %8.2f %6.0f\n", c, r, (s > 0 ? f / s : 0), f, st,
+            (f > 0 ? (f - st) * 100 / f : 0), u + y, (st > 0 ? (u + y) * 1e6 / st : 0), m / 1024
+    }'
+}
+
+collector_bench() {
+    mkdir -p "$work/col"
+    [ -s "$work/col.pcap" ] && [ -s "$work/col.pcap.idx" ] ||
+        "$GEN" pcap --flows "$col_flows" --seed 2 --out "$work/col.pcap" >&2
+    echo
+    echo "## Collector: paced NetFlow v9 over 127.0.0.1, at most $col_flows flows or ${col_seconds}s per rate"
+    printf '%-9s %9s %9s %9s %9s %7s %8s %8s %6s\n' collector target achieved sent stored \
+        loss_% cpu_s cpu_s/Mf MB
+    local name rate line best
+    for name in flowcapd nfcapd; do
+        best=0
+        for rate in $col_rates; do
+            line=$(collect_run "$name" "$rate")
+            echo "$line" | tee -a "$RESULTS.collector"
+            read -r _ _ achieved sent stored _ <<<"$line"
+            if [ "$sent" = "$stored" ]; then best=$achieved; else break; fi
+        done
+        echo "$name: highest rate stored without loss: $best flows/s" | tee -a "$RESULTS.collector"
+    done
+}
+
+probe_bench() {
+    echo
+    echo "## Probe: flowprobe and softflowd reading one capture, exporting v9 to a sink on 127.0.0.1"
+    if [ ! -x "$FLOWPROBE" ]; then
+        echo "probe: skipped, $FLOWPROBE is not built"
+        return 0
+    fi
+    command -v softflowd >/dev/null || { echo "probe: skipped, softflowd is not installed"; return 0; }
+    mkdir -p "$work/probe"
+    local cap=$work/probe/traffic-$probe_flows.pcap packets
+    [ -s "$cap" ] || "$GEN" packets --flows "$probe_flows" --seed 3 --out "$cap" >"$cap.count"
+    packets=$(awk '{ print $1 }' "$cap.count")
+    printf '%-10s %9s %8s %8s %11s %6s %9s\n' probe packets wall_s cpu_s packets/s MB datagrams
+    local name port sink spid t status
+    for name in flowprobe softflowd; do
+        port=$(free_port)
+        "$GEN" sink --port "$port" >"$work/probe/$name.sink" &
+        spid=$!
+        STARTED+=("$spid")
+        wait_port "$port" "$spid" || { echo "run.sh: sink did not start" >&2; exit 1; }
+        t=$work/probe/$name.time
+        status=0
+        if [ "$name" = flowprobe ]; then
+            /usr/bin/time -f '%e %U %S %M' -o "$t" "$FLOWPROBE" -r "$cap" -n "127.0.0.1:$port" \
+                -v 9 --pace-us 0 >"$work/probe/$name.log" 2>&1 || status=$?
+        else
+            # NOTE: with -c, softflowd 1.1.0 -r blocks in accept() on its control socket
+            # before reading the file, so it keeps its default control socket here.
+            /usr/bin/time -f '%e %U %S %M' -o "$t" softflowd -d -r "$cap" -n "127.0.0.1:$port" \
+                -v 9 -m 65536 -p "$work/probe/softflowd.pid" >"$work/probe/$name.log" 2>&1 ||
+                status=$?
+        fi
+        sleep 0.5
+        kill -TERM "$spid"
+        wait "$spid" || true
+        [ "$status" = 0 ] || log "$name exited with status $status: $(tail -2 "$work/probe/$name.log")"
+        awk -v c="$name" -v p="$packets" -v d="$(awk '{ print $1 }' "$work/probe/$name.sink")" \
+            'END { printf "%-10s %9d %8.2f %8.2f %11.0f %6.0f %9d\n", c, p, $1, $2 + $3,
+                   ($1 > 0 ? p / $1 : 0), $4 / 1024, d }' "$t" | tee -a "$RESULTS.probe"
+    done
+}
+
+# Main ---------------------------------------------------------------------------------------
+: >"$RESULTS"
+: >"$RESULTS.table"
+: >"$RESULTS.collector"
+: >"$RESULTS.probe"
+echo "# flowkit vs nfdump $(nfdump -V 2>&1 | head -1 | sed 's/.*Version: //'): $mode run, $flows flows, $reps repetition(s)"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+if has_part data || [ ! -d "$sets_dir/nf-none" ]; then make_data; fi
+if has_part read || has_part clients; then
+    echo
+    echo "## Reading: medians of $reps run(s); ratio = flowdump/nfdump wall time (< 1: flowkit faster)"
+    header
+    if has_part read; then
+        read_cases nf-none all
+        for set in fk-none nf-lz4 fk-lz4; do read_cases "$set" subset; done
+    fi
+    if has_part clients; then clients_case; fi
+fi
+if has_part collector; then collector_bench; fi
+if has_part probe; then probe_bench; fi
+echo
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
