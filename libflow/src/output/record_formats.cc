@@ -603,6 +603,13 @@ public:
         Label(label);
         PutUint(out_, v, 16);
     }
+    // Counters: six blanks then the value right-aligned in 10, so values of more than ten
+    // digits push the line longer instead of eating the blanks (as nfdump prints them).
+    void Counter(std::string_view label, uint64_t v) {
+        Label(label);
+        Put(out_, "      ");
+        PutUint(out_, v, 10);
+    }
     void NumberNote(std::string_view label, uint64_t v, std::string_view note) {
         Number(label, v);
         PutChar(out_, ' ');
@@ -718,9 +725,10 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.Hex2("tcp flags", r.tcp_flags, std::string_view(flags, sizeof(flags)));
         w.End();
         if (IsIcmp(r)) {
-            // "%14u.%-2u type.code"
+            // twelve blanks, then "%2u.%-2u type.code"
             w.Label("ICMP");
-            PutUint(out, r.dst_port >> 8, 14);
+            Put(out, "            ");
+            PutUint(out, r.dst_port >> 8, 2);
             PutChar(out, '.');
             PutUint(out, r.dst_port & 0xff, 2, true);
             Put(out, " type.code");
@@ -733,9 +741,9 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
             w.Number("src tos", r.src_tos);
             w.End();
         }
-        w.Number("in packets", r.packets);
+        w.Counter("in packets", r.packets);
         w.End();
-        w.Number("in bytes", r.bytes);
+        w.Counter("in bytes", r.bytes);
         w.End();
     }
     if (r.Has(kExIpv4Flow) && !v6) {
@@ -789,11 +797,11 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.End();
     }
     if (r.Has(kExCntFlow)) {
-        w.Number("out packets", r.out_packets);
+        w.Counter("out packets", r.out_packets);
         w.End();
-        w.Number("out bytes", r.out_bytes);
+        w.Counter("out bytes", r.out_bytes);
         w.End();
-        w.Number("aggr flows", r.flows);
+        w.Counter("aggr flows", r.flows);
         w.End();
     }
     if (r.Has(kExVlan)) {
