@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     bool any_input = false;
     int c;
     while ((c = ::getopt(nargs, args.data(),
-                         "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:R:XZt:TVv:x:l:L:o:")) !=
+                         "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:P:R:XZt:TVv:x:l:L:o:")) !=
            -1) {
         switch (c) {
             case '6':
@@ -326,6 +326,9 @@ int main(int argc, char** argv) {
             case 'Z':
                 opt.check_filter = true;
                 break;
+            case 'P':
+                opt.post_filter_text = optarg;
+                break;
             case 'l':
                 opt.packet_limit = optarg;
                 break;
@@ -399,6 +402,20 @@ int main(int argc, char** argv) {
     if (!filter.ok()) {
         std::fprintf(stderr, "%s\n", filter.status().message().c_str());
         return 254;
+    }
+    // -P: a filter on the aggregated records (nfdump 1.7.5+), e.g. 'bytes > 10M' on sampled
+    // data whose single records are all small.
+    if (opt.post_filter_text) {
+        if (!opt.aggregate) {
+            std::fprintf(stderr, "-P needs aggregation (-a, -A, -b or -B)\n");
+            return 255;
+        }
+        auto post = flow::filter::Filter::Compile(*opt.post_filter_text);
+        if (!post.ok()) {
+            std::fprintf(stderr, "%s\n", post.status().message().c_str());
+            return 254;
+        }
+        opt.post_filter = std::make_shared<flow::filter::Filter>(std::move(*post));
     }
     if (opt.dump_filter) {
         std::fputs(filter->Dump().c_str(), stdout);

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "flow/aggregate.h"
+#include "flow/filter.h"
 #include "flow/nffile.h"
 #include "flow/output.h"
 #include "flow/select.h"
@@ -43,6 +45,8 @@ struct Options {
     // -l / -L: packet and byte limits of element statistic rows ("+N"/"N" above, "-N" below).
     std::optional<std::string> packet_limit;
     std::optional<std::string> byte_limit;
+    std::optional<std::string> post_filter_text;        // -P
+    std::shared_ptr<flow::filter::Filter> post_filter;  // -P compiled: applied to groups
     uint64_t stat_packet_limit = 0;  // parsed -l; 0 = none
     bool stat_packets_below = false;
     uint64_t stat_byte_limit = 0;    // parsed -L

@@ -114,6 +114,21 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
     return failed ? 1 : 0;
 }
 
+// The aggregated records to print or write: in -O order, those passing the -P filter,
+// then cut to -n.
+std::vector<const flow::FlowRecord*> SelectedGroups(const flow::aggregate::Aggregator& agg,
+                                                    const Options& opt) {
+    size_t limit = opt.top_n_given ? opt.top_n : 0;
+    if (!opt.post_filter) return agg.Groups(opt.order, limit);
+    std::vector<const flow::FlowRecord*> out;
+    for (const flow::FlowRecord* g : agg.Groups(opt.order, 0)) {
+        if (!opt.post_filter->Match(*g)) continue;
+        out.push_back(g);
+        if (limit != 0 && out.size() == limit) break;
+    }
+    return out;
+}
+
 }  // namespace
 
 int RunQuery(const Options& opt, const std::vector<std::string>& files,
@@ -254,8 +269,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     }
     run.timing = timer.Stop();
     if (writer && aggregator) {
-        size_t limit = opt.top_n_given ? opt.top_n : 0;
-        for (const flow::FlowRecord* g : aggregator->Groups(opt.order, limit)) {
+        for (const flow::FlowRecord* g : SelectedGroups(*aggregator, opt)) {
             flow::FlowRecord out = *g;
             if (out.flows > 1) out.Set(flow::kExCntFlow);  // the flow count is stored
             flow::Status s = writer->Append(out);
@@ -281,8 +295,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     }
     if (aggregator) {
         printer->Begin();
-        size_t limit = opt.top_n_given ? opt.top_n : 0;
-        for (const flow::FlowRecord* g : aggregator->Groups(opt.order, limit)) printer->Print(*g);
+        for (const flow::FlowRecord* g : SelectedGroups(*aggregator, opt)) printer->Print(*g);
     }
     flow::Status s = printer->Finish(summary, run);
     if (!s.ok()) {
