@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// flowcapd's receive loop: UDP sockets or a capture file feed one Decoder whose flows go
-// into a RotatingWriter; exporters and samplers are recorded in every file.
+// flowcapd's receive loop: UDP sockets or a capture file feed a Router, which hands each
+// datagram to the Sink of its flow source (one, or one per -n/-M source); a Sink is a
+// Decoder whose flows go into a RotatingWriter. -R repeaters get every datagram unchanged.
 #include "collector.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <thread>
 
 #include "flow/expire.h"
@@ -27,6 +32,7 @@
 namespace flowcapd {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_report{false};
 
 namespace {
 
@@ -60,9 +66,10 @@ flow::SamplerInfo ToFileSampler(const flow::wire::SamplerInfo& s) {
 // Runs the -x command without a shell: the command is split into words at blanks first,
 // then the tokens in each word are expanded, so a directory or ident holding blanks or shell
 // characters stays inside its one argument.
-void Launch(const Config& config, const std::string& final_path, uint64_t slot_start_s) {
+void Launch(const Config& config, const flow::RotationOptions& rotation,
+            const std::string& final_path, uint64_t slot_start_s) {
     if (config.exec_command.empty()) return;
-    std::string rel = final_path.substr(config.rotation.dir.size() + 1);
+    std::string rel = final_path.substr(rotation.dir.size() + 1);
     std::string name = rel.substr(rel.rfind('/') + 1);
     auto expand = [&](const std::string& word) {
         std::string out;
@@ -75,13 +82,13 @@ void Launch(const Config& config, const std::string& final_path, uint64_t slot_s
             if (t == 'f')
                 out += rel;
             else if (t == 'd')
-                out += config.rotation.dir;
+                out += rotation.dir;
             else if (t == 't')
                 out += name.substr(7);
             else if (t == 'u')
                 out += std::to_string(slot_start_s);
             else if (t == 'i')
-                out += config.rotation.ident;
+                out += rotation.ident;
             else {
                 Log(LOG_WARNING, std::string("Unknown format token '%") + t + "'");
                 out += '%';
@@ -167,11 +174,14 @@ private:
 // Decoder + writer + the bookkeeping between them.
 class Sink {
 public:
-    explicit Sink(const Config& config)
-        : config_(config), decoder_(config.decoder), expirer_(config.rotation.dir) {}
+    Sink(const Config& config, flow::RotationOptions rotation)
+        : config_(config),
+          rotation_(std::move(rotation)),
+          decoder_(config.decoder),
+          expirer_(rotation_.dir) {}
 
     flow::Status Start(uint64_t now_s) {
-        auto w = flow::RotatingWriter::Open(config_.rotation, now_s);
+        auto w = flow::RotatingWriter::Open(rotation_, now_s);
         if (!w.ok()) return w.status();
         writer_ = std::move(w.value());
         for (const std::string& line : writer_->recovered()) {
@@ -195,6 +205,7 @@ public:
             flow::Status a = writer_->Append(rec);
             if (!a.ok()) {
                 ++lost_flows_;
+                ++lost_flows_total_;
                 WriteError(a);
             }
         }
@@ -226,13 +237,56 @@ public:
             Log(LOG_ERR, "closing " + writer_->current_path() + ": " + s.ToString());
             return 1;
         }
-        Launch(config_, path, slot);
+        Launch(config_, rotation_, path, slot);
         if (config_.expire) expirer_.Request();
         expirer_.Wait();
         return 0;
     }
 
+    // Appends one line per exporter with its counters since the start (SIGUSR1 and
+    // --stats-file), then one for datagrams no exporter could be tied to. Not a hot path.
+    void AppendCounters(std::vector<std::string>* lines) const {
+        for (size_t i = 0; i < decoder_.exporter_count(); ++i) {
+            const flow::wire::ExporterInfo& e = decoder_.exporter(i);
+            const flow::wire::ExporterCounters& c = e.counters;
+            std::string line = "ident '" + rotation_.ident + "' exporter " +
+                               e.address.ToString() + " version " + std::to_string(e.version) +
+                               " id " + std::to_string(e.id) + " sysid " +
+                               std::to_string(e.sysid) + ": packets " + std::to_string(c.packets) +
+                               ", flows " + std::to_string(c.flows) + ", sequence_failures " +
+                               std::to_string(c.sequence_failures) + ", no_template_sets " +
+                               std::to_string(c.no_template_sets) + ", held_sets " +
+                               std::to_string(c.held_sets) + ", held_sets_decoded " +
+                               std::to_string(c.held_sets_decoded) + ", templates_learned " +
+                               std::to_string(c.templates_learned) + ", option_records " +
+                               std::to_string(c.option_records);
+            AppendErrors(c.errors, &line);
+            lines->push_back(line);
+        }
+        const flow::wire::DecoderCounters& d = decoder_.counters();
+        std::string line = "ident '" + rotation_.ident + "' no exporter: datagrams " +
+                           std::to_string(d.datagrams) + ", rejected " +
+                           std::to_string(d.rejected) + ", flows_not_stored " +
+                           std::to_string(lost_flows_total_);
+        AppendErrors(d.errors, &line);
+        lines->push_back(line);
+    }
+
 private:
+    // ", errors N" and then every non-zero decode error by its stable id.
+    static void AppendErrors(const std::array<uint64_t, flow::wire::kDecodeErrorCount>& errors,
+                             std::string* line) {
+        uint64_t total = 0;
+        for (uint64_t n : errors) total += n;
+        *line += ", decode_errors " + std::to_string(total);
+        for (size_t k = 0; k < errors.size(); ++k) {
+            if (errors[k] == 0) continue;
+            *line += ", " +
+                     std::string(flow::wire::DecodeErrorName(static_cast<flow::wire::DecodeError>(k))) +
+                     " " + std::to_string(errors[k]);
+        }
+    }
+
     void WriteEvents() {
         events_.clear();
         decoder_.TakeEvents(&events_);
@@ -276,7 +330,7 @@ private:
 
     void Report() {
         const flow::StatRecord& st = writer_->stat();
-        Log(LOG_INFO, "Ident: '" + config_.rotation.ident +
+        Log(LOG_INFO, "Ident: '" + rotation_.ident +
                           "' Flows: " + std::to_string(st.num_flows) +
                           ", Packets: " + std::to_string(st.num_packets) +
                           ", Bytes: " + std::to_string(st.num_bytes) +
@@ -312,7 +366,7 @@ private:
             return;
         }
         write_error_logged_ = false;
-        Launch(config_, path, slot);
+        Launch(config_, rotation_, path, slot);
         if (config_.expire) expirer_.Request();
     }
 
@@ -331,6 +385,7 @@ private:
     }
 
     const Config& config_;
+    const flow::RotationOptions rotation_;
     flow::wire::Decoder decoder_;
     std::unique_ptr<flow::RotatingWriter> writer_;
     std::vector<flow::FlowRecord> flows_;
@@ -340,8 +395,263 @@ private:
     Expirer expirer_;
     uint64_t bad_packets_ = 0;
     uint64_t lost_flows_ = 0;  // flows that could not be written in this interval
+    uint64_t lost_flows_total_ = 0;
     uint64_t write_errors_ = 0;
     bool write_error_logged_ = false;
+};
+
+// Sends every received datagram unchanged to the -R destinations. A failed send is
+// counted and the first of a run logged; collection never waits for a repeater.
+class Repeater {
+public:
+    ~Repeater() {
+        for (const Target& t : targets_) ::close(t.fd);
+    }
+
+    // Resolves and opens every destination. False (logged) when one cannot be used.
+    bool Open(const Config& config) {
+        for (const RepeaterSpec& spec : config.repeaters) {
+            addrinfo hints{};
+            hints.ai_socktype = SOCK_DGRAM;
+            hints.ai_flags = AI_NUMERICSERV;
+            addrinfo* res = nullptr;
+            int rc = ::getaddrinfo(spec.host.c_str(), spec.port.c_str(), &hints, &res);
+            if (rc != 0) {
+                Log(LOG_ERR, "repeater '" + spec.host + "/" + spec.port +
+                                 "': cannot resolve: " + ::gai_strerror(rc));
+                return false;
+            }
+            Target t;
+            std::memcpy(&t.addr, res->ai_addr, res->ai_addrlen);
+            t.len = res->ai_addrlen;
+            ::freeaddrinfo(res);
+            t.name = spec.host + "/" + spec.port;
+            if (IsLoopback(t.addr) && spec.port == config.port) {
+                // Our own port on loopback: every datagram would come back forever.
+                // TODO: the same loop through one of this host's other addresses is not
+                // detected.
+                Log(LOG_ERR, "repeater '" + t.name + "' is this collector's own port");
+                return false;
+            }
+            t.fd = ::socket(t.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            if (t.fd < 0) {
+                Log(LOG_ERR, "repeater '" + t.name + "': socket: " + std::strerror(errno));
+                return false;
+            }
+            Log(LOG_INFO, "Add packet repeater: " + t.name);
+            targets_.push_back(t);
+        }
+        return true;
+    }
+
+    void Send(const uint8_t* data, size_t len) {
+        for (Target& t : targets_) {
+            if (::sendto(t.fd, data, len, 0, reinterpret_cast<const sockaddr*>(&t.addr), t.len) >=
+                0) {
+                t.failing = false;
+                continue;
+            }
+            ++t.failures;
+            if (t.failing) continue;
+            t.failing = true;
+            Log(LOG_WARNING, "repeater '" + t.name + "': send failed: " + std::strerror(errno));
+        }
+    }
+
+    void AppendCounters(std::vector<std::string>* lines) const {
+        for (const Target& t : targets_) {
+            lines->push_back("repeater '" + t.name + "': send_failures " +
+                             std::to_string(t.failures));
+        }
+    }
+
+private:
+    struct Target {
+        int fd = -1;
+        sockaddr_storage addr{};
+        socklen_t len = 0;
+        std::string name;
+        uint64_t failures = 0;
+        bool failing = false;
+    };
+
+    static bool IsLoopback(const sockaddr_storage& a) {
+        if (a.ss_family == AF_INET) {
+            const auto* in = reinterpret_cast<const sockaddr_in*>(&a);
+            return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+        }
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&a);
+        return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+    }
+
+    std::vector<Target> targets_;
+};
+
+// Picks the Sink of a datagram's flow source: the only one (-w), the -n source of its
+// address, or the -M source of its address (created on first sight). Datagrams of other
+// senders are counted and dropped.
+class Router {
+public:
+    explicit Router(const Config& config) : config_(config) {
+        if (!config.sources.empty()) {
+            for (const SourceSpec& src : config.sources) {
+                flow::RotationOptions r = config.rotation;
+                r.dir = src.dir;
+                r.ident = src.ident;
+                sinks_.push_back(std::make_unique<Sink>(config, r));
+                static_addresses_.push_back(src.address);
+            }
+        } else if (config.dynamic_dir.empty()) {
+            sinks_.push_back(std::make_unique<Sink>(config, config.rotation));
+        }
+    }
+
+    // Opens the files of the configured sources (-M sources open on first sight).
+    flow::Status Start(uint64_t now_s) {
+        started_ = true;
+        for (auto& sink : sinks_) {
+            flow::Status s = sink->Start(now_s);
+            if (!s.ok()) return s;
+        }
+        return flow::Status::Ok();
+    }
+    bool started() const { return started_; }
+
+    void Datagram(const uint8_t* data, size_t len, const flow::wire::Endpoint& from,
+                  uint64_t now_ms) {
+        Sink* sink = Find(from, now_ms);
+        if (sink != nullptr) sink->Datagram(data, len, from, now_ms);
+    }
+
+    void Tick(uint64_t now_s) {
+        for (auto& sink : sinks_) sink->Tick(now_s);
+        if (!config_.stats_file.empty() && now_s >= stats_due_s_) {
+            WriteStatsFile(now_s);
+            stats_due_s_ = flow::SlotStart(now_s, config_.rotation.interval_s) +
+                           config_.rotation.interval_s;
+        }
+    }
+
+    int Shutdown(uint64_t now_s) {
+        int rc = 0;
+        for (auto& sink : sinks_) rc = std::max(rc, sink->Shutdown());
+        if (unknown_datagrams_ > 0) {
+            Log(LOG_INFO, "Datagrams from unknown flow sources dropped: " +
+                              std::to_string(unknown_datagrams_));
+        }
+        if (!config_.stats_file.empty()) WriteStatsFile(now_s);
+        return rc;
+    }
+
+    void set_repeater(const Repeater* repeater) { repeater_ = repeater; }
+
+    // The SIGUSR1 report: every counter line in the log.
+    void LogCounters() const {
+        for (const std::string& line : CounterLines()) Log(LOG_INFO, "counters: " + line);
+    }
+
+private:
+    Sink* Find(const flow::wire::Endpoint& from, uint64_t now_ms) {
+        if (config_.sources.empty() && config_.dynamic_dir.empty()) return sinks_[0].get();
+        if (!config_.sources.empty()) {
+            for (size_t i = 0; i < static_addresses_.size(); ++i) {
+                if (static_addresses_[i].addr == from.addr && static_addresses_[i].v6 == from.v6) {
+                    return sinks_[i].get();
+                }
+            }
+            Unknown(from);
+            return nullptr;
+        }
+        auto it = dynamic_.find({from.v6, from.addr});
+        if (it != dynamic_.end()) {
+            if (it->second == nullptr) ++unknown_datagrams_;
+            return it->second;
+        }
+        return AddDynamic(from, now_ms);
+    }
+
+    void Unknown(const flow::wire::Endpoint& from) {
+        ++unknown_datagrams_;
+        // The first few in full, then only the count (at SIGUSR1 and at shutdown).
+        if (unknown_datagrams_ <= 5) {
+            Log(LOG_WARNING, "Unknown flow source: '" + from.ToString() + "': datagram dropped" +
+                                 (unknown_datagrams_ == 5 ? " (further ones only counted)" : ""));
+        }
+    }
+
+    // -M: a directory named after the address, '.' and ':' replaced by '-', as nfcapd.
+    Sink* AddDynamic(const flow::wire::Endpoint& from, uint64_t now_ms) {
+        const auto key = std::make_pair(from.v6, from.addr);
+        if (dynamic_.size() >= kMaxDynamicSources) {
+            Unknown(from);
+            return nullptr;
+        }
+        std::string name = from.ToString();
+        for (char& c : name) {
+            if (c == '.' || c == ':') c = '-';
+        }
+        flow::RotationOptions r = config_.rotation;
+        r.dir = config_.dynamic_dir + "/" + name;
+        r.ident = name;
+        if (::mkdir(r.dir.c_str(), 0755) != 0 && errno != EEXIST) {
+            Log(LOG_ERR, "cannot create directory '" + r.dir + "': " + std::strerror(errno) +
+                             "; datagrams from " + from.ToString() + " are dropped");
+            dynamic_[key] = nullptr;
+            return nullptr;
+        }
+        auto sink = std::make_unique<Sink>(config_, r);
+        flow::Status s = sink->Start(now_ms / 1000);
+        if (!s.ok()) {
+            Log(LOG_ERR, "flow source " + from.ToString() + ": " + s.message() +
+                             "; its datagrams are dropped");
+            dynamic_[key] = nullptr;
+            return nullptr;
+        }
+        Log(LOG_INFO, "Dynamically add source ident: " + name + " in directory: " + r.dir);
+        Sink* raw = sink.get();
+        sinks_.push_back(std::move(sink));
+        dynamic_[key] = raw;
+        return raw;
+    }
+
+    std::vector<std::string> CounterLines() const {
+        std::vector<std::string> lines;
+        for (const auto& sink : sinks_) sink->AppendCounters(&lines);
+        lines.push_back("unknown_source_datagrams " + std::to_string(unknown_datagrams_));
+        if (repeater_ != nullptr) repeater_->AppendCounters(&lines);
+        return lines;
+    }
+
+    // Rewritten whole through a temporary file, so a reader never sees half of it.
+    void WriteStatsFile(uint64_t now_s) const {
+        std::string text = "# flowcapd counters at " + std::to_string(now_s) + "\n";
+        for (const std::string& line : CounterLines()) text += line + "\n";
+        const std::string tmp = config_.stats_file + ".tmp";
+        int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        bool ok = fd >= 0 &&
+                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (fd >= 0 && ::close(fd) != 0) ok = false;
+        if (ok && ::rename(tmp.c_str(), config_.stats_file.c_str()) == 0) {
+            stats_error_logged_ = false;
+            return;
+        }
+        if (!stats_error_logged_) {
+            Log(LOG_ERR, "cannot write stats file '" + config_.stats_file +
+                             "': " + std::strerror(errno));
+        }
+        stats_error_logged_ = true;
+        ::unlink(tmp.c_str());
+    }
+
+    const Config& config_;
+    std::vector<std::unique_ptr<Sink>> sinks_;
+    std::vector<flow::wire::Endpoint> static_addresses_;  // -n: sinks_[i] takes these
+    std::map<std::pair<bool, flow::IpAddr>, Sink*> dynamic_;  // -M; nullptr = failed
+    const Repeater* repeater_ = nullptr;
+    uint64_t unknown_datagrams_ = 0;
+    uint64_t stats_due_s_ = 0;
+    mutable bool stats_error_logged_ = false;
+    bool started_ = false;
 };
 
 int RunCapture(const Config& config) {
@@ -350,24 +660,27 @@ int RunCapture(const Config& config) {
         Log(LOG_ERR, reader.status().message());
         return 1;
     }
-    Sink sink(config);
+    Router router(config);
     flow::wire::UdpDatagram d;
     uint64_t datagrams = 0;
+    uint64_t last_ms = 0;
     while (!g_stop) {
+        if (g_report.exchange(false)) router.LogCounters();
         flow::Result<bool> more = (*reader)->Next(&d);
         if (!more.ok()) {
             Log(LOG_ERR, config.capture_file + ": " + more.status().message());
             break;
         }
         if (!*more) break;
-        if (!sink.started()) {
-            flow::Status s = sink.Start(d.timestamp_ms / 1000);
+        if (!router.started()) {
+            flow::Status s = router.Start(d.timestamp_ms / 1000);
             if (!s.ok()) {
                 Log(LOG_ERR, s.message());
                 return 1;
             }
         }
-        sink.Datagram(d.payload, d.length, d.source, d.timestamp_ms);
+        router.Datagram(d.payload, d.length, d.source, d.timestamp_ms);
+        last_ms = d.timestamp_ms;
         ++datagrams;
     }
     const flow::wire::PcapCounters& c = (*reader)->counters();
@@ -375,7 +688,7 @@ int RunCapture(const Config& config) {
                       std::to_string(datagrams) + " UDP datagrams decoded, " +
                       std::to_string(c.not_udp + c.not_ip) + " not UDP, " +
                       std::to_string(c.fragments) + " fragments skipped");
-    return sink.Shutdown();
+    return router.Shutdown(last_ms / 1000);
 }
 
 std::vector<int> OpenSockets(const Config& config) {
@@ -452,8 +765,11 @@ int RunSockets(const Config& config) {
     if (fds.empty()) return 1;
     if (!DropPrivileges(config)) return 1;
 
-    Sink sink(config);
-    flow::Status s = sink.Start(NowMs() / 1000);
+    Repeater repeater;
+    if (!repeater.Open(config)) return 1;
+    Router router(config);
+    router.set_repeater(&repeater);
+    flow::Status s = router.Start(NowMs() / 1000);
     if (!s.ok()) {
         Log(LOG_ERR, s.message());
         return 1;
@@ -472,7 +788,8 @@ int RunSockets(const Config& config) {
     while (!g_stop) {
         int n = ::poll(pfds.data(), pfds.size(), 1000);
         uint64_t now_ms = NowMs();
-        sink.Tick(now_ms / 1000);
+        if (g_report.exchange(false)) router.LogCounters();
+        router.Tick(now_ms / 1000);
         if (n <= 0) continue;
         for (pollfd& p : pfds) {
             if (!(p.revents & POLLIN)) continue;
@@ -489,17 +806,18 @@ int RunSockets(const Config& config) {
                 if (got <= 0) break;
                 now_ms = NowMs();
                 for (int i = 0; i < got; ++i) {
+                    const uint8_t* data = buffers.data() + i * kMaxDatagram;
+                    repeater.Send(data, msgs[i].msg_len);
                     auto from =
                         flow::wire::Endpoint::FromSockaddr(&addrs[i], msgs[i].msg_hdr.msg_namelen);
                     if (!from.ok()) continue;
-                    sink.Datagram(buffers.data() + i * kMaxDatagram, msgs[i].msg_len, *from,
-                                  now_ms);
+                    router.Datagram(data, msgs[i].msg_len, *from, now_ms);
                 }
                 if (got < kBatch || g_stop) break;
             }
         }
     }
-    int rc = sink.Shutdown();
+    int rc = router.Shutdown(NowMs() / 1000);
     for (int fd : fds) ::close(fd);
     Log(LOG_INFO, "Terminating flowcapd.");
     return rc;

@@ -14,6 +14,24 @@
 
 namespace flowcapd {
 
+// -n ident,IP,dir: datagrams from `address` are stored in `dir` under `ident`.
+struct SourceSpec {
+    std::string ident;
+    flow::wire::Endpoint address;  // port unused
+    std::string dir;               // absolute after option parsing
+};
+
+// -R host[/port]: every received datagram is sent unchanged to it.
+struct RepeaterSpec {
+    std::string host;
+    std::string port = "9995";
+};
+
+inline constexpr size_t kMaxRepeaters = 8;  // as nfcapd
+// -M: at most this many exporter directories are created; datagrams from further senders
+// are counted and dropped, so spoofed source addresses cannot fill the disk with directories.
+inline constexpr size_t kMaxDynamicSources = 1024;
+
 struct Config {
     flow::RotationOptions rotation;
     flow::wire::DecoderOptions decoder;
@@ -29,10 +47,18 @@ struct Config {
     std::string user, group;     // -u, -g
     std::string exec_command;    // -x
     bool expire = false;         // -e: expire by the directory's .nfstat limits after rotation
+    // -n sources; when not empty, `rotation.dir` and `rotation.ident` are unused and
+    // datagrams from other addresses are counted and dropped.
+    std::vector<SourceSpec> sources;
+    std::string dynamic_dir;                // -M: one sub-directory per exporter address
+    std::vector<RepeaterSpec> repeaters;    // -R
+    std::string stats_file;                 // --stats-file: counters rewritten each interval
 };
 
-// Set by the signal handlers; the loops poll them.
+// Set by the signal handlers; the loops poll them. g_report (SIGUSR1) asks for the
+// per-exporter counters in the log.
 extern std::atomic<bool> g_stop;
+extern std::atomic<bool> g_report;
 
 // Logs a line to stderr (or syslog after daemonizing). `level` follows syslog priorities.
 void Log(int level, const std::string& line);

@@ -3,7 +3,9 @@
 // command lines (1.6 and 1.7 forms). This file parses options and daemonizes; collector.cc
 // does the work.
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -30,6 +32,10 @@ const char kUsage[] =
     "-b host\t\tbind socket to host/IP addr\n"
     "-p portnum\tlisten on port portnum (default 9995; 6343 when started as sfcapd)\n"
     "-w flowdir\tset the output directory to store the flows (-l is the 1.6 form)\n"
+    "-n Ident,IP,flowdir\tadd a flow source: datagrams from IP go to flowdir (repeatable)\n"
+    "-M flowdir\tdynamic flow sources: a sub-directory per exporter IP in flowdir\n"
+    "-R host[/port]\trepeat every datagram to host (default port 9995; up to 8)\n"
+    "--stats-file path\trewrite per-exporter counters to path each interval\n"
     "-S subdir\tSub directory format 0..8. see flowcapd(1) for format\n"
     "-I Ident\tset the ident string for stat file. (default 'none')\n"
     "-P pidfile\tset the PID file\n"
@@ -50,6 +56,9 @@ const char kUsage[] =
     "-Z\t\tAdd timezone offset to filename.\n";
 
 void OnSignal(int) { flowcapd::g_stop = true; }
+void OnReportSignal(int) { flowcapd::g_report = true; }
+
+constexpr int kOptStatsFile = 1000;  // --stats-file (no short form: nfcapd has none)
 
 int Fail(const std::string& msg) {
     std::fprintf(stderr, "%s\n", msg.c_str());
@@ -97,6 +106,77 @@ void RemovePidFile(const std::string& path) {
     if (in >> pid && pid == ::getpid()) ::unlink(path.c_str());
 }
 
+
+// Makes `dir` absolute into `out`; false (after the message nfcapd prints) when it is not
+// an existing directory.
+bool ResolveDir(const std::string& dir, std::string* out) {
+    char real[PATH_MAX];
+    if (::realpath(dir.c_str(), real) == nullptr) {
+        std::fprintf(stderr, "path does not exist: %s\nNo valid directory: %s\n", dir.c_str(),
+                     dir.c_str());
+        return false;
+    }
+    struct stat st;
+    if (::stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        std::fprintf(stderr, "No valid directory: %s\n", dir.c_str());
+        return false;
+    }
+    *out = real;
+    return true;
+}
+
+// -n ident,IP,dir. The directory is resolved later; it may itself hold commas.
+bool ParseSource(const std::string& text, flowcapd::SourceSpec* out) {
+    const size_t c1 = text.find(',');
+    const size_t c2 = c1 == std::string::npos ? c1 : text.find(',', c1 + 1);
+    if (c2 == std::string::npos) {
+        Fail("ERROR, -n '" + text + "': expected ident,IP,flowdir");
+        return false;
+    }
+    out->ident = text.substr(0, c1);
+    const std::string ip = text.substr(c1 + 1, c2 - c1 - 1);
+    out->dir = text.substr(c2 + 1);
+    if (out->ident.empty() || out->ident.size() > flow::kMaxIdentLength) {
+        Fail("ERROR, -n '" + text + "': ident must be 1.." +
+             std::to_string(flow::kMaxIdentLength) + " characters");
+        return false;
+    }
+    if (out->dir.empty()) {
+        Fail("ERROR, -n '" + text + "': empty flow directory");
+        return false;
+    }
+    in_addr a4;
+    in6_addr a6;
+    if (::inet_pton(AF_INET, ip.c_str(), &a4) == 1) {
+        out->address = flow::wire::Endpoint::V4(ntohl(a4.s_addr));
+    } else if (::inet_pton(AF_INET6, ip.c_str(), &a6) == 1) {
+        out->address = flow::wire::Endpoint::V6(a6.s6_addr);
+    } else {
+        Fail("ERROR, -n '" + text + "': '" + ip + "' is not an IPv4 or IPv6 address");
+        return false;
+    }
+    return true;
+}
+
+// -R host[/port]; the port defaults to 9995. The host is resolved when the collector starts.
+bool ParseRepeater(const std::string& text, flowcapd::RepeaterSpec* out) {
+    const size_t slash = text.rfind('/');
+    out->host = text.substr(0, slash);
+    out->port = "9995";
+    long port = 0;
+    if (slash != std::string::npos) {
+        out->port = text.substr(slash + 1);
+        if (!ParseInt(out->port.c_str(), 1, 65535, &port)) {
+            Fail("ERROR, -R '" + text + "': port must be 1..65535");
+            return false;
+        }
+    }
+    if (out->host.empty()) {
+        Fail("ERROR, -R '" + text + "': expected host[/port]");
+        return false;
+    }
+    return true;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,6 +191,8 @@ int main(int argc, char** argv) {
     if (program == "sfcapd") config.port = "6343";
     bool compression_set = false;
     std::string dir;
+    bool legacy_align = false;  // 1.6's valueless -w was given
+    bool ident_set = false;
 
     // -z=NAME[:LEVEL] (nfcapd 1.7.3+) is not a getopt form; take it out first.
     std::vector<char*> args(argv, argv + argc);
@@ -135,9 +217,14 @@ int main(int argc, char** argv) {
     int nargs = static_cast<int>(args.size());
     args.push_back(nullptr);
 
+    static const option kLongOptions[] = {
+        {"stats-file", required_argument, nullptr, kOptStatsFile},
+        {nullptr, 0, nullptr, 0},
+    };
     int opt;
-    while ((opt = ::getopt(nargs, args.data(),
-                           "46B:b:C:DeEf:g:hI:i:jJ:l:m:M:n:p:P:rR:s:S:t:T:u:vVw:x:yzZ")) != -1) {
+    while ((opt = ::getopt_long(nargs, args.data(),
+                                "46B:b:C:DeEf:g:hI:i:jJ:l:m:M:n:p:P:rR:s:S:t:T:u:vVw:x:yzZ",
+                                kLongOptions, nullptr)) != -1) {
         long v = 0;
         switch (opt) {
             case '4':
@@ -171,9 +258,24 @@ int main(int argc, char** argv) {
             case 'I':
                 if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("Ident too long");
                 config.rotation.ident = optarg;
+                ident_set = true;
+                break;
+            case 'w':
+                // nfcapd 1.6's -w took no value ("align rotation to the interval"; the
+                // directory was -l), and consoles such as Pandora still pass it:
+                // `-w -t 1800 ... -l DIR`. A -w whose value is the next argv word and
+                // starts with '-' is that flag: rotation is always aligned, so it is
+                // dropped and the word is parsed again as an option. A directory whose
+                // name starts with '-' is given as `-w ./-name`.
+                if (optarg[0] == '-' && optarg[1] != '\0' && optind >= 2 &&
+                    args[optind - 1] == optarg) {
+                    legacy_align = true;
+                    --optind;
+                    break;
+                }
+                dir = optarg;
                 break;
             case 'l':
-            case 'w':
                 dir = optarg;
                 break;
             case 'p':
@@ -239,13 +341,31 @@ int main(int argc, char** argv) {
             case 'e':
                 config.expire = true;
                 break;
-            // TODO: -C config file, -J multicast, -M dynamic sources, -n static sources,
-            // -R repeaters, -m/-i metrics are not implemented yet.
+            case 'n': {
+                flowcapd::SourceSpec src;
+                if (!ParseSource(optarg, &src)) return 1;
+                config.sources.push_back(src);
+                break;
+            }
+            case 'M':
+                config.dynamic_dir = optarg;
+                break;
+            case 'R': {
+                if (config.repeaters.size() >= flowcapd::kMaxRepeaters) {
+                    return Fail("Too many packet repeaters! Max: 8 repeaters allowed");
+                }
+                flowcapd::RepeaterSpec rep;
+                if (!ParseRepeater(optarg, &rep)) return 1;
+                config.repeaters.push_back(rep);
+                break;
+            }
+            case kOptStatsFile:
+                config.stats_file = optarg;
+                break;
+            // TODO: -C config file, -J multicast join and -m/-i metric sockets are not
+            // implemented yet; they are refused so that nobody relies on them silently.
             case 'C':
             case 'J':
-            case 'M':
-            case 'n':
-            case 'R':
             case 'm':
             case 'i':
                 return Fail(std::string("flowcapd: option -") + static_cast<char>(opt) +
@@ -259,18 +379,32 @@ int main(int argc, char** argv) {
         std::fputs(kUsage, stdout);
         return 1;
     }
-    if (dir.empty()) return Fail("ERROR, No source configurations found");
-    char real[PATH_MAX];
-    if (::realpath(dir.c_str(), real) == nullptr) {
-        std::fprintf(stderr, "path does not exist: %s\nNo valid directory: %s\n", dir.c_str(),
-                     dir.c_str());
+    const bool many = !config.sources.empty() || !config.dynamic_dir.empty();
+    if (many && (!dir.empty() || ident_set)) {
+        return Fail("ERROR, -n and -M define their own directories and idents: "
+                    "do not mix them with -w, -l or -I");
+    }
+    if (!config.sources.empty() && !config.dynamic_dir.empty()) {
+        return Fail("ERROR, -n and -M are mutually exclusive");
+    }
+    if (!many && dir.empty()) return Fail("ERROR, No source configurations found");
+    if (!dir.empty() && !ResolveDir(dir, &config.rotation.dir)) return 1;
+    if (!config.dynamic_dir.empty() && !ResolveDir(config.dynamic_dir, &config.dynamic_dir)) {
         return 1;
     }
-    struct stat st;
-    if (::stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return Fail(std::string("No valid directory: ") + dir);
+    for (size_t i = 0; i < config.sources.size(); ++i) {
+        flowcapd::SourceSpec& src = config.sources[i];
+        if (!ResolveDir(src.dir, &src.dir)) return 1;
+        for (size_t j = 0; j < i; ++j) {
+            if (config.sources[j].address == src.address) {
+                return Fail("ERROR, -n: IP " + src.address.ToString() + " given twice");
+            }
+            // Two writers in one directory would share the name nfcapd.current.<pid>.
+            if (config.sources[j].dir == src.dir) {
+                return Fail("ERROR, -n: directory '" + src.dir + "' given twice");
+            }
+        }
     }
-    config.rotation.dir = real;
     if (config.expire && config.rotation.zone_suffix) {
         return Fail("ERROR, -Z timezone extension breaks expire -e");
     }
@@ -281,11 +415,27 @@ int main(int argc, char** argv) {
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGHUP, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    ::signal(SIGUSR1, SIG_IGN);  // nfcapd dies on it and loses the current file; we do not
+    // nfcapd dies on SIGUSR1 and loses the current file; flowcapd logs its counters.
+    struct sigaction usr1 {};
+    usr1.sa_handler = OnReportSignal;
+    ::sigaction(SIGUSR1, &usr1, nullptr);
     ::signal(SIGCHLD, SIG_IGN);  // -x children are reaped automatically
 
-    flowcapd::Log(LOG_INFO, "Add flow source: ident: " + config.rotation.ident +
-                                ", IP: any IP, flowdir: " + config.rotation.dir);
+    if (legacy_align) {
+        flowcapd::Log(LOG_INFO, "-w without a directory (nfcapd 1.6 form) ignored: "
+                                "files are always aligned to the interval");
+    }
+    for (const flowcapd::SourceSpec& src : config.sources) {
+        flowcapd::Log(LOG_INFO, "Add flow source: ident: " + src.ident +
+                                    ", IP: " + src.address.ToString() + ", flowdir: " + src.dir);
+    }
+    if (!config.dynamic_dir.empty()) {
+        flowcapd::Log(LOG_INFO, "Dynamic flow sources in: " + config.dynamic_dir);
+    }
+    if (!many) {
+        flowcapd::Log(LOG_INFO, "Add flow source: ident: " + config.rotation.ident +
+                                    ", IP: any IP, flowdir: " + config.rotation.dir);
+    }
     if (config.daemonize) {
         pid_t pid = ::fork();
         if (pid < 0) return Fail(std::string("fork: ") + std::strerror(errno));

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# flowcapd -n (static sources) and -M (dynamic sources), without the corpus: flowsend sends
+# its sample v9 traffic from 127.0.0.10 and a hand-made two-flow v5 datagram from 127.0.0.11;
+# each source directory must hold exactly its exporter's flows, and datagrams of a sender
+# that is no source are counted and dropped.
+source "$(dirname "$0")/lib.sh"
+
+# Two v5 flows 10.0.0.1:12345/12346 -> 10.0.0.2:53 UDP (24-byte header, 48-byte records).
+v5_record() {
+    printf '\x0a\x00\x00\x01\x0a\x00\x00\x02\x00\x00\x00\x00\x00\x01\x00\x02'
+    printf '\x00\x00\x00\x05\x00\x00\x01\x00\x00\x00\x0f\x00\x00\x00\x0f\x80'
+    printf "$1"'\x00\x35\x00\x00\x11\x00\x00\x00\x00\x00\x18\x18\x00\x00'
+}
+{
+    printf '\x00\x05\x00\x02\x00\x00\x10\x00\x69\x00\x00\x00\x00\x00\x00\x00'
+    printf '\x00\x00\x00\x00\x00\x00\x00\x00'
+    v5_record '\x30\x39'
+    v5_record '\x30\x3a'
+} >"$WORK/two.dat"
+
+# send PORT: 300 v9 flows from 127.0.0.10, then the two v5 flows from 127.0.0.11.
+send() {
+    "$FLOWKIT_SEND" --to "127.0.0.1:$1" --sample 9 --seed 7 --flows 300 "$WORK/two.dat" \
+        2>>"$WORK/send.log"
+    sleep 0.3
+}
+
+# flows DIR: the stored flows as "srcport,dstport,proto" lines, sorted.
+flows() {
+    "$FLOWDUMP" -R "$1" -q -o 'fmt:%sp,%dp,%pr' -N | tr -d ' ' | grep -v '^No matching' | sort
+}
+
+count() { flows "$1" | grep -c . || true; }
+
+# ---- -n: two sources, each datagram to its own directory ----
+port=$(free_port)
+a=$WORK/n/a
+b=$WORK/n/b
+mkdir -p "$a" "$b"
+start_collector n "$WORK/n" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" \
+    -n "upstream1,127.0.0.10,$a" -n "upstream2,127.0.0.11,$b"
+send "$port"
+stop_collector n
+[ "$(count "$a")" = 300 ] || fail "-n: $a holds $(count "$a") flows, expected 300"
+[ "$(flows "$b" | tr '\n' ' ')" = "12345,53,17 12346,53,17 " ] ||
+    fail "-n: $b holds: $(flows "$b")"
+"$FLOWDUMP" -R "$a" -I | grep -qx 'Ident: upstream1' || fail "-n: ident of $a"
+"$FLOWDUMP" -R "$b" -I | grep -qx 'Ident: upstream2' || fail "-n: ident of $b"
+grep -q "Add flow source: ident: upstream2, IP: 127.0.0.11, flowdir: $b" "$WORK/n.log" ||
+    fail "-n: no 'Add flow source' line: $(cat "$WORK/n.log")"
+
+# ---- -n with a sender that is no source: counted and dropped ----
+port=$(free_port)
+c=$WORK/u/a
+mkdir -p "$c"
+start_collector u "$WORK/u" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -n "only,127.0.0.10,$c"
+send "$port"
+stop_collector u
+[ "$(count "$c")" = 300 ] || fail "-n unknown: $c holds $(count "$c") flows, expected 300"
+grep -q "Unknown flow source: '127.0.0.11'" "$WORK/u.log" || fail "-n: unknown sender not logged"
+grep -q "Datagrams from unknown flow sources dropped: 1" "$WORK/u.log" ||
+    fail "-n: unknown datagram not counted: $(cat "$WORK/u.log")"
+
+# ---- -M: a directory per exporter, named after its address ----
+port=$(free_port)
+m=$WORK/m
+start_collector m "$m" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -M "$m" -t 300
+send "$port"
+stop_collector m
+[ "$(ls "$m" | tr '\n' ' ')" = "127-0-0-10 127-0-0-11 " ] || fail "-M made: $(ls "$m")"
+[ "$(count "$m/127-0-0-10")" = 300 ] || fail "-M: 127-0-0-10 holds $(count "$m/127-0-0-10")"
+[ "$(flows "$m/127-0-0-11" | tr '\n' ' ')" = "12345,53,17 12346,53,17 " ] ||
+    fail "-M: 127-0-0-11 holds: $(flows "$m/127-0-0-11")"
+"$FLOWDUMP" -R "$m/127-0-0-11" -I | grep -qx 'Ident: 127-0-0-11' || fail "-M: ident"
+grep -q "Dynamically add source ident: 127-0-0-10 in directory: $m/127-0-0-10" "$WORK/m.log" ||
+    fail "-M: no 'Dynamically add' line: $(cat "$WORK/m.log")"
+
+# ---- refusals, as nfcapd: -n with -w or -I, -n with -M, a bad address ----
+refuse() {
+    local what=$1
+    shift
+    local rc=0
+    "$FLOWCAPD" -b 127.0.0.1 -p "$(free_port)" "$@" >"$WORK/refuse.log" 2>&1 || rc=$?
+    [ "$rc" = 1 ] || fail "$what: exit $rc, expected 1: $(cat "$WORK/refuse.log")"
+}
+refuse "-n with -w" -n "x,127.0.0.10,$a" -w "$b"
+refuse "-n with -I" -n "x,127.0.0.10,$a" -I name
+refuse "-n with -M" -n "x,127.0.0.10,$a" -M "$m"
+refuse "-n bad IP" -n "x,127.0.0.300,$a"
+grep -q "'127.0.0.300' is not an IPv4 or IPv6 address" "$WORK/refuse.log" || fail "bad IP message"
+refuse "-n missing dir" -n "x,127.0.0.10"
+refuse "-n same dir" -n "x,127.0.0.10,$a" -n "y,127.0.0.11,$a"
+refuse "-M missing dir" -M "$WORK/none"
+echo "ok: -n and -M store each exporter's flows in its own directory"
