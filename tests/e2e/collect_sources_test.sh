@@ -54,11 +54,14 @@ grep -q "Add flow source: ident: upstream2, IP: 127.0.0.11, flowdir: $b" "$WORK/
 port=$(free_port)
 c=$WORK/u/a
 mkdir -p "$c"
-start_collector u "$WORK/u" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -n "only,127.0.0.10,$c"
+# -I is ignored next to -n, as nfcapd ignores it.
+start_collector u "$WORK/u" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -n "only,127.0.0.10,$c" \
+    -I ignored
 send "$port"
 stop_collector u
 [ "$(count "$c")" = 300 ] || fail "-n unknown: $c holds $(count "$c") flows, expected 300"
 grep -q "Unknown flow source: '127.0.0.11'" "$WORK/u.log" || fail "-n: unknown sender not logged"
+"$FLOWDUMP" -R "$c" -I | grep -qx 'Ident: only' || fail "-n: ident of $c with -I"
 grep -q "Datagrams from unknown flow sources dropped: 1" "$WORK/u.log" ||
     fail "-n: unknown datagram not counted: $(cat "$WORK/u.log")"
 
@@ -76,7 +79,7 @@ stop_collector m
 grep -q "Dynamically add source ident: 127-0-0-10 in directory: $m/127-0-0-10" "$WORK/m.log" ||
     fail "-M: no 'Dynamically add' line: $(cat "$WORK/m.log")"
 
-# ---- refusals, as nfcapd: -n with -w or -I, -n with -M, a bad address ----
+# ---- refusals: -n with -w (as nfcapd), -n with -M, a bad address, one directory twice ----
 refuse() {
     local what=$1
     shift
@@ -85,7 +88,6 @@ refuse() {
     [ "$rc" = 1 ] || fail "$what: exit $rc, expected 1: $(cat "$WORK/refuse.log")"
 }
 refuse "-n with -w" -n "x,127.0.0.10,$a" -w "$b"
-refuse "-n with -I" -n "x,127.0.0.10,$a" -I name
 refuse "-n with -M" -n "x,127.0.0.10,$a" -M "$m"
 refuse "-n bad IP" -n "x,127.0.0.300,$a"
 grep -q "'127.0.0.300' is not an IPv4 or IPv6 address" "$WORK/refuse.log" || fail "bad IP message"

@@ -380,9 +380,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     const bool many = !config.sources.empty() || !config.dynamic_dir.empty();
-    if (many && (!dir.empty() || ident_set)) {
-        return Fail("ERROR, -n and -M define their own directories and idents: "
-                    "do not mix them with -w, -l or -I");
+    if (many && !dir.empty()) {
+        return Fail("ERROR, -n and -M define their own directories: do not mix them with -w "
+                    "or -l (IP specific and any-IP sources)");
     }
     if (!config.sources.empty() && !config.dynamic_dir.empty()) {
         return Fail("ERROR, -n and -M are mutually exclusive");
@@ -421,6 +421,10 @@ int main(int argc, char** argv) {
     ::sigaction(SIGUSR1, &usr1, nullptr);
     ::signal(SIGCHLD, SIG_IGN);  // -x children are reaped automatically
 
+    if (many && ident_set) {
+        // nfcapd accepts it too and stores each source's own ident.
+        flowcapd::Log(LOG_WARNING, "-I ignored: -n and -M sources have their own idents");
+    }
     if (legacy_align) {
         flowcapd::Log(LOG_INFO, "-w without a directory (nfcapd 1.6 form) ignored: "
                                 "files are always aligned to the interval");
