@@ -352,4 +352,40 @@ for mode in 5 9 9s; do
 done
 done
 
+# Live capture on the loopback interface (needs root or CAP_NET_RAW, otherwise this part is
+# skipped): flowprobe drops to nobody after opening the capture, exports idle flows while
+# running and the rest on SIGTERM.
+p1=$(free_port)
+p2=$(free_port)
+d=$WORK/live
+start_collector fk "$d/fk" "$p1" "$FLOWCAPD" -b 127.0.0.1 -p "$p1" -w "$d/fk" -t 300
+user=()
+[ "$(id -u)" -ne 0 ] || user=(-u nobody)
+"$FLOWPROBE" -i lo -v 9 -e 2 "${user[@]}" -n "127.0.0.1:$p1" udp and dst port "$p2" \
+    2>"$d/probe.log" &
+probe=$!
+STARTED_PIDS+=("$probe")
+sleep 1
+if kill -0 "$probe" 2>/dev/null; then
+    if [ ${#user[@]} -gt 0 ]; then
+        [ "$(ps -o user= -p "$probe")" = nobody ] || fail "live: flowprobe did not drop to nobody"
+    fi
+    for i in 1 2 3; do echo "probe $i" >"/dev/udp/127.0.0.1/$p2"; done
+    sleep 3.5  # the three one-packet flows go idle after 2 s and are exported live
+    echo last >"/dev/udp/127.0.0.1/$p2"
+    sleep 0.3
+    kill -TERM "$probe"
+    wait "$probe" || fail "live: flowprobe exited with $? on SIGTERM: $(cat "$d/probe.log")"
+    sleep 0.3
+    stop_collector fk
+    got=$(dump "$d/fk" | awk -F'|' -v port="$p2" '$7 + 0 == port' | wc -l)
+    [ "$got" -eq 4 ] || fail "live: $got flows to port $p2 stored, expected 4: $(dump "$d/fk")"
+    grep -q "datagrams 2" "$d/probe.log" ||
+        fail "live: idle flows were not exported before shutdown: $(cat "$d/probe.log")"
+    echo "live: 4 flows captured on lo ${user[*]}, idle ones exported while running"
+else
+    stop_collector fk
+    echo "live capture skipped: $(cat "$d/probe.log")"
+fi
+
 echo "ok: $total flows from $(ls "$pcaps" | wc -l) captures agree with softflowd and nfcapd"
