@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# flowcapd -n (static sources) and -M (dynamic sources), without the corpus: flowsend sends
+# flowcapd -n and -C (static sources) and -M (dynamic sources), without the corpus: flowsend sends
 # its sample v9 traffic from 127.0.0.10 and a hand-made two-flow v5 datagram from 127.0.0.11;
 # each source directory must hold exactly its exporter's flows, and datagrams of a sender
 # that is no source are counted and dropped.
@@ -79,6 +79,27 @@ stop_collector m
 grep -q "Dynamically add source ident: 127-0-0-10 in directory: $m/127-0-0-10" "$WORK/m.log" ||
     fail "-M: no 'Dynamically add' line: $(cat "$WORK/m.log")"
 
+# ---- -C: the same two sources from nfdump.conf's [nfcapd] exporter lines ----
+port=$(free_port)
+ca=$WORK/c/a
+cb=$WORK/c/b
+mkdir -p "$ca" "$cb"
+cat >"$WORK/nfdump.conf" <<CONF
+# sources of this collector
+[nfdump]
+fmt.mini = "%sa -> %da %byt"   # not flowcapd's business
+
+[nfcapd]
+exporter.upstream1 = ["127.0.0.10", "$ca"]
+  exporter.upstream2 = [ "127.0.0.11" , "$cb" ]  # blanks and comments allowed
+CONF
+start_collector c "$WORK/c" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -C "$WORK/nfdump.conf"
+send "$port"
+stop_collector c
+[ "$(count "$ca")" = 300 ] || fail "-C: $ca holds $(count "$ca") flows, expected 300"
+[ "$(flows "$cb" | tr '\n' ' ')" = "12345,53,17 12346,53,17 " ] || fail "-C: $cb holds: $(flows "$cb")"
+"$FLOWDUMP" -R "$cb" -I | grep -qx 'Ident: upstream2' || fail "-C: ident of $cb"
+
 # ---- refusals: -n with -w (as nfcapd), -n with -M, a bad address, one directory twice ----
 refuse() {
     local what=$1
@@ -94,4 +115,15 @@ grep -q "'127.0.0.300' is not an IPv4 or IPv6 address" "$WORK/refuse.log" || fai
 refuse "-n missing dir" -n "x,127.0.0.10"
 refuse "-n same dir" -n "x,127.0.0.10,$a" -n "y,127.0.0.11,$a"
 refuse "-M missing dir" -M "$WORK/none"
-echo "ok: -n and -M store each exporter's flows in its own directory"
+refuse "-C missing file" -C "$WORK/none.conf"
+grep -q "path does not exist: $WORK/none.conf" "$WORK/refuse.log" || fail "-C missing file message"
+printf '[nfcapd]\nexporter.x = ["127.0.0.10"]\n' >"$WORK/bad.conf"
+refuse "-C one item" -C "$WORK/bad.conf"
+grep -q "bad.conf line 2: the value of 'exporter.x' must be" "$WORK/refuse.log" ||
+    fail "-C one item message: $(cat "$WORK/refuse.log")"
+printf '[nfcapd]\nexpoter.x = ["127.0.0.10", "%s"]\n' "$a" >"$WORK/typo.conf"
+refuse "-C typo" -C "$WORK/typo.conf"
+printf '[nfcapd]\nexporter.x = ["127.0.0.1O", "%s"]\n' "$a" >"$WORK/ip.conf"
+refuse "-C bad IP" -C "$WORK/ip.conf"
+grep -q "ip.conf line 2: in" "$WORK/refuse.log" || fail "-C bad IP message: $(cat "$WORK/refuse.log")"
+echo "ok: -n, -C and -M store each exporter's flows in its own directory"

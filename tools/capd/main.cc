@@ -35,6 +35,7 @@ const char kUsage[] =
     "-n Ident,IP,flowdir\tadd a flow source: datagrams from IP go to flowdir (repeatable)\n"
     "-M flowdir\tdynamic flow sources: a sub-directory per exporter IP in flowdir\n"
     "-R host[/port]\trepeat every datagram to host (default port 9995; up to 8)\n"
+    "-C file\t\tflow sources from the [nfcapd] exporter.<ident> lines of file\n"
     "--stats-file path\trewrite per-exporter counters to path each interval\n"
     "-S subdir\tSub directory format 0..8. see flowcapd(1) for format\n"
     "-I Ident\tset the ident string for stat file. (default 'none')\n"
@@ -174,6 +175,79 @@ bool ParseRepeater(const std::string& text, flowcapd::RepeaterSpec* out) {
     if (out->host.empty()) {
         Fail("ERROR, -R '" + text + "': expected host[/port]");
         return false;
+    }
+    return true;
+}
+
+// Reads the flow sources of a -C file: nfdump.conf's TOML subset flowcapd needs,
+// `exporter.<ident> = ["IP", "dir"]` lines in the `[nfcapd]` section. Other sections (nfdump's
+// formats and geo database) are skipped; other keys of [nfcapd] are refused, so a typo is
+// not silently lost. Appends to `sources`; false after printing what is wrong and where.
+bool ReadConfigFile(const std::string& path, std::vector<flowcapd::SourceSpec>* sources) {
+    std::ifstream in(path);
+    if (!in) {
+        std::fprintf(stderr, "path does not exist: %s\n", path.c_str());
+        return false;
+    }
+    auto trim = [](std::string t) {
+        const size_t b = t.find_first_not_of(" \t\r");
+        if (b == std::string::npos) return std::string();
+        return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
+    };
+    std::string line;
+    std::string section;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        const std::string where = path + " line " + std::to_string(number) + ": ";
+        // A '#' outside quotes starts a comment.
+        bool quoted = false;
+        for (size_t i = 0; i < line.size(); ++i) {
+            if (line[i] == '"') quoted = !quoted;
+            if (line[i] == '#' && !quoted) {
+                line.resize(i);
+                break;
+            }
+        }
+        line = trim(line);
+        if (line.empty()) continue;
+        if (line.front() == '[') {
+            if (line.back() != ']') return Fail(where + "expected [section]") == 0;
+            section = trim(line.substr(1, line.size() - 2));
+            continue;
+        }
+        if (section != "nfcapd") continue;
+        const size_t eq = line.find('=');
+        const std::string key = trim(line.substr(0, eq));
+        if (eq == std::string::npos || key.rfind("exporter.", 0) != 0 || key.size() == 9) {
+            return Fail(where + "expected exporter.<ident> = [\"IP\", \"dir\"], not '" + line +
+                        "'") == 0;
+        }
+        // The value: [ "IP" , "dir" ] with nothing else.
+        std::vector<std::string> items;
+        std::string value = trim(line.substr(eq + 1));
+        if (value.size() < 2 || value.front() != '[' || value.back() != ']') {
+            return Fail(where + "the value of '" + key + "' must be [\"IP\", \"dir\"]") == 0;
+        }
+        value = trim(value.substr(1, value.size() - 2));
+        while (!value.empty()) {
+            const size_t close = value[0] == '"' ? value.find('"', 1) : std::string::npos;
+            if (close == std::string::npos) {
+                return Fail(where + "the value of '" + key + "' must be [\"IP\", \"dir\"]") == 0;
+            }
+            items.push_back(value.substr(1, close - 1));
+            value = trim(value.substr(close + 1));
+            if (!value.empty() && value[0] == ',') value = trim(value.substr(1));
+        }
+        if (items.size() != 2) {
+            return Fail(where + "the value of '" + key + "' must be [\"IP\", \"dir\"]") == 0;
+        }
+        flowcapd::SourceSpec src;
+        if (!ParseSource(key.substr(9) + "," + items[0] + "," + items[1], &src)) {
+            std::fprintf(stderr, "%sin '%s'\n", where.c_str(), line.c_str());
+            return false;
+        }
+        sources->push_back(src);
     }
     return true;
 }
@@ -362,9 +436,13 @@ int main(int argc, char** argv) {
             case kOptStatsFile:
                 config.stats_file = optarg;
                 break;
-            // TODO: -C config file, -J multicast join and -m/-i metric sockets are not
-            // implemented yet; they are refused so that nobody relies on them silently.
             case 'C':
+                if (std::strcmp(optarg, "none") != 0 && !ReadConfigFile(optarg, &config.sources)) {
+                    return 1;
+                }
+                break;
+            // TODO: -J multicast join and -m/-i metric sockets are not implemented yet;
+            // they are refused so that nobody relies on them silently.
             case 'J':
             case 'm':
             case 'i':
