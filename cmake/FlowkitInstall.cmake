@@ -75,22 +75,27 @@ if(FLOWKIT_NFDUMP_NAMES)
   set(compat_exclude)
 endif()
 set(compat_dir ${PROJECT_BINARY_DIR}/nfdump-names)
-file(MAKE_DIRECTORY ${compat_dir}/bin ${compat_dir}/man1)
-set(compat_links nfcapd:flowcapd sfcapd:flowcapd nfdump:flowdump nfexpire:flowexpire)
+file(MAKE_DIRECTORY ${compat_dir}/bin ${compat_dir}/man1 ${compat_dir}/man8)
+# alias:tool:man section (the collector's page is in section 8, the others in 1).
+set(compat_links nfcapd:flowcapd:8 sfcapd:flowcapd:8 nfdump:flowdump:1 nfexpire:flowexpire:1)
 set(compat_bins)
-set(compat_mans)
+set(compat_mans_1)
+set(compat_mans_8)
 foreach(pair ${compat_links})
   string(REPLACE ":" ";" pair ${pair})
   list(GET pair 0 alias)
   list(GET pair 1 tool)
+  list(GET pair 2 sec)
   file(CREATE_LINK ${tool} ${compat_dir}/bin/${alias} SYMBOLIC)
-  file(CREATE_LINK ${tool}.1.gz ${compat_dir}/man1/${alias}.1.gz SYMBOLIC)
+  file(CREATE_LINK ${tool}.${sec}.gz ${compat_dir}/man${sec}/${alias}.${sec}.gz SYMBOLIC)
   list(APPEND compat_bins ${compat_dir}/bin/${alias})
-  list(APPEND compat_mans ${compat_dir}/man1/${alias}.1.gz)
+  list(APPEND compat_mans_${sec} ${compat_dir}/man${sec}/${alias}.${sec}.gz)
 endforeach()
 install(FILES ${compat_bins} DESTINATION ${CMAKE_INSTALL_BINDIR}
         COMPONENT nfdump_compat ${compat_exclude})
-install(FILES ${compat_mans} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+install(FILES ${compat_mans_1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+        COMPONENT nfdump_compat ${compat_exclude})
+install(FILES ${compat_mans_8} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
         COMPONENT nfdump_compat ${compat_exclude})
 
 # Debian packages: `scripts/package` or `cpack -G DEB` in a built tree.

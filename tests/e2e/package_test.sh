@@ -62,7 +62,7 @@ done
 root=$WORK/root
 dpkg-deb -x "$main_deb" "$root"
 for f in usr/bin/flowcapd usr/bin/flowdump usr/bin/flowexpire usr/bin/flowdump-ssh \
-    usr/share/man/man1/flowcapd.1.gz usr/share/man/man1/flowdump.1.gz \
+    usr/share/man/man8/flowcapd.8.gz usr/share/man/man1/flowdump.1.gz \
     usr/share/man/man1/flowexpire.1.gz usr/share/doc/flowkit/copyright \
     usr/share/doc/flowkit/consoles.md usr/share/doc/flowkit/compatibility.md \
     usr/share/doc/flowkit/examples/flowcapd.conf.example \
@@ -132,14 +132,14 @@ round_trip installed "$bin/flowcapd" "$bin/flowdump"
 
 # ---- the compat package: nfdump's names, run from the scratch root ----
 dpkg-deb -x "$compat_deb" "$root"
-for pair in nfcapd:flowcapd sfcapd:flowcapd nfdump:flowdump nfexpire:flowexpire; do
-    name=${pair%%:*} tool=${pair#*:}
+for pair in nfcapd:flowcapd:8 sfcapd:flowcapd:8 nfdump:flowdump:1 nfexpire:flowexpire:1; do
+    IFS=: read -r name tool sec <<<"$pair"
     [ "$(readlink "$bin/$name")" = "$tool" ] || fail "$name links to '$(readlink "$bin/$name")'"
-    [ "$(readlink "$root/usr/share/man/man1/$name.1.gz")" = "$tool.1.gz" ] ||
-        fail "man page $name.1.gz"
+    [ "$(readlink "$root/usr/share/man/man$sec/$name.$sec.gz")" = "$tool.$sec.gz" ] ||
+        fail "man page $name.$sec.gz"
 done
 dpkg-deb -c "$compat_deb" | awk '{ print $6 }' | grep -v '/$' |
-    grep -vE '^\./usr/(bin/(nfcapd|sfcapd|nfdump|nfexpire)|share/man/man1/(nfcapd|sfcapd|nfdump|nfexpire)\.1\.gz|share/doc/.*)$' &&
+    grep -vE '^\./usr/(bin/(nfcapd|sfcapd|nfdump|nfexpire)|share/man/man1/(nfdump|nfexpire)\.1\.gz|share/man/man8/(nfcapd|sfcapd)\.8\.gz|share/doc/.*)$' &&
     fail "unexpected files in the compat package"
 out=$("$bin/nfdump" -V) || fail "nfdump -V exited $?"
 [[ $out =~ Version:\ 1\.7\. ]] || fail "nfdump -V printed '$out'"

@@ -37,7 +37,7 @@ const char kUsage[] =
     "-R host[/port]\trepeat every datagram to host (default port 9995; up to 8)\n"
     "-C file\t\tflow sources from the [nfcapd] exporter.<ident> lines of file\n"
     "--stats-file path\trewrite per-exporter counters to path each interval\n"
-    "-S subdir\tSub directory format 0..8. see flowcapd(1) for format\n"
+    "-S subdir\tSub directory format 0..8. see flowcapd(8) for format\n"
     "-I Ident\tset the ident string for stat file. (default 'none')\n"
     "-P pidfile\tset the PID file\n"
     "-s rate\t\tset default sampling rate (default 1); -rate forces it\n"
