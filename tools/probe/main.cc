@@ -116,7 +116,6 @@ int main(int argc, char** argv) {
     flowprobe::Options o;
     bool compression_set = false;
     bool interval_set = false;
-    bool ifindex_set = false;
     unsigned long v = 0;
 
     int opt;
@@ -166,7 +165,6 @@ int main(int argc, char** argv) {
                 if (colon != std::string::npos &&
                     ParseUnsigned(arg.substr(0, colon).c_str(), 1, UINT32_MAX, &v)) {
                     o.cache.input_if = static_cast<uint32_t>(v);
-                    ifindex_set = true;
                     arg = arg.substr(colon + 1);
                 }
                 o.interface = arg;
@@ -232,7 +230,6 @@ int main(int argc, char** argv) {
                     return Fail(std::string("invalid interface index '") + optarg + "'");
                 }
                 o.cache.input_if = static_cast<uint32_t>(v);
-                ifindex_set = true;
                 break;
             case 'y':
             case 'j':
@@ -246,6 +243,12 @@ int main(int argc, char** argv) {
                 auto codec = flow::ParseCodec(codec_name);
                 if (!codec.ok()) return Fail("unknown compression '" + name + "'");
                 o.codec = *codec;
+                if (name.find(':') != std::string::npos) {
+                    if (!ParseUnsigned(name.c_str() + name.find(':') + 1, 0, 22, &v)) {
+                        return Fail("invalid compression level in '" + name + "'");
+                    }
+                    o.codec_level = static_cast<int>(v);
+                }
                 break;
             }
             case kSourceId:
@@ -304,7 +307,6 @@ int main(int argc, char** argv) {
     if (o.version == 5 && o.cache.sampling > 0x3fff) {
         return Fail("NetFlow v5 carries a sampling interval up to 16383");
     }
-    (void)ifindex_set;
     if (!o.dir.empty()) {
         struct stat st {};
         if (::stat(o.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -224,6 +224,7 @@ private:
             ro.ident = options_.ident;
             ro.interval_s = options_.interval_s;
             ro.codec = options_.codec;
+            ro.codec_level = options_.codec_level;
             auto w = flow::RotatingWriter::Open(ro, now_s);
             if (!w.ok()) return Check(w.status());
             writer_ = std::move(*w);

@@ -29,6 +29,7 @@ struct Options {
     uint32_t interval_s = 300;             // -t: file rotation
     std::string ident = "flowprobe";       // -I
     flow::Codec codec = flow::Codec::kNone;
+    int codec_level = 0;                   // -z=NAME:LEVEL
     uint32_t template_every = 20;          // v9/IPFIX: templates every N datagrams ...
     uint32_t template_interval_s = 60;     // ... or after this many seconds
     uint32_t source_id = 0;                // v9 source id / IPFIX domain / v5 engine id
