@@ -115,6 +115,13 @@ grep -q "'127.0.0.300' is not an IPv4 or IPv6 address" "$WORK/refuse.log" || fai
 refuse "-n missing dir" -n "x,127.0.0.10"
 refuse "-n same dir" -n "x,127.0.0.10,$a" -n "y,127.0.0.11,$a"
 refuse "-M missing dir" -M "$WORK/none"
+# -J: only the refusals; joining a group would send IGMP off the loopback interface.
+# (refuse passes -b 127.0.0.1.)
+refuse "-J with -b" -J 239.255.0.1 -w "$a"
+grep -q "ERROR, -b and -j are mutually exclusive!!" "$WORK/refuse.log" || fail "-J with -b message"
+refuse "-J unicast" -J 127.0.0.1 -w "$a"
+grep -q "ERROR, -J '127.0.0.1': not an IPv4 or IPv6 multicast address" "$WORK/refuse.log" ||
+    fail "-J unicast message: $(cat "$WORK/refuse.log")"
 refuse "-C missing file" -C "$WORK/none.conf"
 grep -q "path does not exist: $WORK/none.conf" "$WORK/refuse.log" || fail "-C missing file message"
 printf '[nfcapd]\nexporter.x = ["127.0.0.10"]\n' >"$WORK/bad.conf"

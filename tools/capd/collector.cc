@@ -691,6 +691,25 @@ int RunCapture(const Config& config) {
     return router.Shutdown(last_ms / 1000);
 }
 
+// -J: joins the group the socket is bound to, on the interface the kernel picks for it.
+bool JoinGroup(int fd, const addrinfo* ai) {
+    int rc = 0;
+    if (ai->ai_family == AF_INET) {
+        ip_mreq req{};
+        req.imr_multiaddr = reinterpret_cast<const sockaddr_in*>(ai->ai_addr)->sin_addr;
+        req.imr_interface.s_addr = htonl(INADDR_ANY);
+        rc = ::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &req, sizeof(req));
+    } else {
+        ipv6_mreq req{};
+        req.ipv6mr_multiaddr = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr)->sin6_addr;
+        req.ipv6mr_interface = 0;
+        rc = ::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &req, sizeof(req));
+    }
+    if (rc == 0) return true;
+    Log(LOG_ERR, std::string("cannot join multicast group: ") + std::strerror(errno));
+    return false;
+}
+
 std::vector<int> OpenSockets(const Config& config) {
     std::vector<int> fds;
     addrinfo hints{};
@@ -724,6 +743,10 @@ std::vector<int> OpenSockets(const Config& config) {
         if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
             Log(LOG_ERR, "bind to " + (config.bind_host.empty() ? "any" : config.bind_host) +
                              " port " + config.port + ": " + std::strerror(errno));
+            ::close(fd);
+            continue;
+        }
+        if (config.multicast && !JoinGroup(fd, ai)) {
             ::close(fd);
             continue;
         }

@@ -53,6 +53,7 @@ struct Config {
     std::string dynamic_dir;                // -M: one sub-directory per exporter address
     std::vector<RepeaterSpec> repeaters;    // -R
     std::string stats_file;                 // --stats-file: counters rewritten each interval
+    bool multicast = false;  // -J: `bind_host` is a multicast group to bind to and join
 };
 
 // Set by the signal handlers; the loops poll them. g_report (SIGUSR1) asks for the

@@ -35,6 +35,7 @@ const char kUsage[] =
     "-n Ident,IP,flowdir\tadd a flow source: datagrams from IP go to flowdir (repeatable)\n"
     "-M flowdir\tdynamic flow sources: a sub-directory per exporter IP in flowdir\n"
     "-R host[/port]\trepeat every datagram to host (default port 9995; up to 8)\n"
+    "-J group\tjoin the multicast group and receive its datagrams (not with -b)\n"
     "-C file\t\tflow sources from the [nfcapd] exporter.<ident> lines of file\n"
     "--stats-file path\trewrite per-exporter counters to path each interval\n"
     "-S subdir\tSub directory format 0..8. see flowcapd(8) for format\n"
@@ -159,6 +160,14 @@ bool ParseSource(const std::string& text, flowcapd::SourceSpec* out) {
     return true;
 }
 
+// -J takes a numeric group address: 224.0.0.0/4 or ff00::/8.
+bool IsMulticast(const char* text) {
+    in_addr a4;
+    in6_addr a6;
+    if (::inet_pton(AF_INET, text, &a4) == 1) return IN_MULTICAST(ntohl(a4.s_addr));
+    return ::inet_pton(AF_INET6, text, &a6) == 1 && IN6_IS_ADDR_MULTICAST(&a6);
+}
+
 // -R host[/port]; the port defaults to 9995. The host is resolved when the collector starts.
 bool ParseRepeater(const std::string& text, flowcapd::RepeaterSpec* out) {
     const size_t slash = text.rfind('/');
@@ -267,6 +276,7 @@ int main(int argc, char** argv) {
     std::string dir;
     bool legacy_align = false;  // 1.6's valueless -w was given
     bool ident_set = false;
+    std::string multicast_group;  // -J
 
     // -z=NAME[:LEVEL] (nfcapd 1.7.3+) is not a getopt form; take it out first.
     std::vector<char*> args(argv, argv + argc);
@@ -441,9 +451,15 @@ int main(int argc, char** argv) {
                     return 1;
                 }
                 break;
-            // TODO: -J multicast join and -m/-i metric sockets are not implemented yet;
-            // they are refused so that nobody relies on them silently.
             case 'J':
+                if (!IsMulticast(optarg)) {
+                    return Fail(std::string("ERROR, -J '") + optarg +
+                                "': not an IPv4 or IPv6 multicast address");
+                }
+                multicast_group = optarg;
+                break;
+            // TODO: -m/-i metric sockets are not implemented yet; they are refused so that
+            // nobody relies on them silently.
             case 'm':
             case 'i':
                 return Fail(std::string("flowcapd: option -") + static_cast<char>(opt) +
@@ -456,6 +472,11 @@ int main(int argc, char** argv) {
     if (optind < nargs) {
         std::fputs(kUsage, stdout);
         return 1;
+    }
+    if (!multicast_group.empty()) {
+        if (!config.bind_host.empty()) return Fail("ERROR, -b and -j are mutually exclusive!!");
+        config.bind_host = multicast_group;
+        config.multicast = true;
     }
     const bool many = !config.sources.empty() || !config.dynamic_dir.empty();
     if (many && !dir.empty()) {
