@@ -175,8 +175,7 @@ int main(int argc, char** argv) {
                 break;
             case 'm':
                 if (!ParseUnsigned(optarg, 1, 1u << 24, &v)) {
-                    return Fail(std::string("invalid maximum flows '") + optarg +
-                                "': 1..16777216");
+                    return Fail(std::string("invalid maximum flows '") + optarg + "': 1..16777216");
                 }
                 o.cache.max_flows = v;
                 break;

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -441,8 +441,8 @@ int Run(const Options& o) {
             std::to_string(loop.link_type) + ", active " +
             std::to_string(o.cache.active_timeout_s) + " s, inactive " +
             std::to_string(o.cache.inactive_timeout_s) + " s, " +
-            std::to_string(o.cache.max_flows) + " flows, sampling 1:" +
-            std::to_string(o.cache.sampling));
+            std::to_string(o.cache.max_flows) +
+            " flows, sampling 1:" + std::to_string(o.cache.sampling));
     }
 
     int rc = 0;

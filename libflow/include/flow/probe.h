@@ -29,14 +29,14 @@ struct Packet {
     IpAddr src;
     IpAddr dst;
     bool v6 = false;
-    uint8_t proto = 0;         // IP protocol / IPv6 upper-layer header after extensions
-    uint8_t tos = 0;           // IPv4 ToS / IPv6 traffic class
-    uint8_t tcp_flags = 0;     // TCP only, first fragment only
-    uint16_t src_port = 0;     // TCP/UDP/SCTP/UDP-Lite; 0 otherwise
-    uint16_t dst_port = 0;     // ICMP/ICMPv6: type << 8 | code, as NetFlow carries it
-    uint16_t vlan = 0;         // outer 802.1Q/802.1ad VLAN id, 0 = untagged
-    uint16_t inner_vlan = 0;   // second (QinQ customer) VLAN id, 0 = none
-    uint32_t ip_bytes = 0;     // IP datagram length (header + payload), what NetFlow counts
+    uint8_t proto = 0;        // IP protocol / IPv6 upper-layer header after extensions
+    uint8_t tos = 0;          // IPv4 ToS / IPv6 traffic class
+    uint8_t tcp_flags = 0;    // TCP only, first fragment only
+    uint16_t src_port = 0;    // TCP/UDP/SCTP/UDP-Lite; 0 otherwise
+    uint16_t dst_port = 0;    // ICMP/ICMPv6: type << 8 | code, as NetFlow carries it
+    uint16_t vlan = 0;        // outer 802.1Q/802.1ad VLAN id, 0 = untagged
+    uint16_t inner_vlan = 0;  // second (QinQ customer) VLAN id, 0 = none
+    uint32_t ip_bytes = 0;    // IP datagram length (header + payload), what NetFlow counts
     // Fragments (RFC 791 §3.2, RFC 8200 §4.5): the ports are only in the first fragment.
     bool fragment = false;        // part of a fragmented datagram
     bool first_fragment = false;  // offset 0: carries the transport header
@@ -86,11 +86,11 @@ public:
 };
 
 struct CacheCounters {
-    uint64_t packets = 0;            // packets offered to Add()
-    uint64_t sampled_out = 0;        // skipped by 1:N sampling
+    uint64_t packets = 0;      // packets offered to Add()
+    uint64_t sampled_out = 0;  // skipped by 1:N sampling
     uint64_t flows_created = 0;
     uint64_t flows_exported = 0;
-    uint64_t evicted = 0;            // ended because the cache was full
+    uint64_t evicted = 0;              // ended because the cache was full
     uint64_t fragments_unmatched = 0;  // later fragments whose first fragment was not seen
 };
 
@@ -136,11 +136,11 @@ private:
     std::vector<Entry> entries_;
     std::vector<uint32_t> table_;  // open addressing, linear probing; kNone when empty
     std::vector<FragmentSlot> fragments_;
-    uint32_t free_ = 0;            // head of the free list through Entry::next
-    uint32_t head_ = 0;            // least recently seen (kNone when empty)
-    uint32_t tail_ = 0;            // most recently seen
-    uint32_t age_head_ = 0;        // oldest flow by creation (kNone when empty)
-    uint32_t age_tail_ = 0;        // newest flow
+    uint32_t free_ = 0;      // head of the free list through Entry::next
+    uint32_t head_ = 0;      // least recently seen (kNone when empty)
+    uint32_t tail_ = 0;      // most recently seen
+    uint32_t age_head_ = 0;  // oldest flow by creation (kNone when empty)
+    uint32_t age_tail_ = 0;  // newest flow
     size_t used_ = 0;
     uint64_t clock_ms_ = 0;
     uint64_t sample_counter_ = 0;

@@ -22,7 +22,7 @@ struct EncodeFlow {
     uint8_t proto = 0;
     uint8_t tcp_flags = 0;
     uint8_t tos = 0;
-    uint64_t packets = 0;   // v5 keeps the low 32 bits
+    uint64_t packets = 0;  // v5 keeps the low 32 bits
     uint64_t bytes = 0;
     uint64_t first_ms = 0;  // UNIX epoch ms; v5/v9 send it relative to the boot time
     uint64_t last_ms = 0;
@@ -36,16 +36,16 @@ struct EncodeFlow {
 };
 
 struct EncoderOptions {
-    uint16_t version = 9;            // 5, 9 or 10
-    uint32_t source_id = 1;          // v9 source id / IPFIX observation domain / v5 engine id
-    uint32_t sampling_interval = 0;  // > 1: announce 1-out-of-N sampling (v5 header, v9/IPFIX
-                                     // option template + data, algorithm `sampling_algorithm`)
-    uint8_t sampling_algorithm = 2;  // #35: 1 deterministic, 2 random
-    bool vlan = false;               // v9/IPFIX data templates carry vlanId (#58)
-    bool icmp_type = false;          // ... and icmpTypeCodeIPv4/IPv6 (#32/#139) = dst_port
-                                     // for ICMP flows (0 otherwise), as nfcapd reads ICMPv6
-    size_t max_bytes = 1400;         // datagram budget
-    uint32_t template_every = 20;    // templates in every Nth datagram (0: first one only)
+    uint16_t version = 9;               // 5, 9 or 10
+    uint32_t source_id = 1;             // v9 source id / IPFIX observation domain / v5 engine id
+    uint32_t sampling_interval = 0;     // > 1: announce 1-out-of-N sampling (v5 header, v9/IPFIX
+                                        // option template + data, algorithm `sampling_algorithm`)
+    uint8_t sampling_algorithm = 2;     // #35: 1 deterministic, 2 random
+    bool vlan = false;                  // v9/IPFIX data templates carry vlanId (#58)
+    bool icmp_type = false;             // ... and icmpTypeCodeIPv4/IPv6 (#32/#139) = dst_port
+                                        // for ICMP flows (0 otherwise), as nfcapd reads ICMPv6
+    size_t max_bytes = 1400;            // datagram budget
+    uint32_t template_every = 20;       // templates in every Nth datagram (0: first one only)
     uint64_t template_interval_ms = 0;  // also when this long passed since the last (0: off)
 };
 
@@ -76,7 +76,7 @@ public:
     // the next Begin().
     const std::vector<uint8_t>& Finish();
 
-    size_t flows() const { return flows_; }       // flows in the current datagram
+    size_t flows() const { return flows_; }  // flows in the current datagram
     bool has_templates() const { return templates_in_datagram_; }
     uint64_t v6_dropped() const { return v6_dropped_; }
 

@@ -57,9 +57,9 @@ struct FlowCache::Entry {
     bool used = false;
 
     bool SameKey(const Entry& o) const {
-        return src == o.src && dst == o.dst && src_port == o.src_port &&
-               dst_port == o.dst_port && vlan == o.vlan && inner_vlan == o.inner_vlan &&
-               proto == o.proto && tos == o.tos && v6 == o.v6;
+        return src == o.src && dst == o.dst && src_port == o.src_port && dst_port == o.dst_port &&
+               vlan == o.vlan && inner_vlan == o.inner_vlan && proto == o.proto && tos == o.tos &&
+               v6 == o.v6;
     }
 };
 
@@ -97,8 +97,7 @@ uint64_t FragmentHash(const Packet& p) {
 
 }  // namespace
 
-FlowCache::FlowCache(const CacheOptions& options, FlowSink* sink)
-    : options_(options), sink_(sink) {
+FlowCache::FlowCache(const CacheOptions& options, FlowSink* sink) : options_(options), sink_(sink) {
     assert(options_.max_flows >= 1 && options_.sampling >= 1);
     entries_.resize(options_.max_flows);
     for (size_t i = 0; i < entries_.size(); ++i) {
@@ -238,8 +237,8 @@ uint32_t FlowCache::Insert(const Packet& p, uint64_t hash) {
 void FlowCache::ResolveFragment(Packet* p) {
     FragmentSlot& slot = fragments_[FragmentHash(*p) % fragments_.size()];
     if (p->first_fragment) {
-        slot = FragmentSlot{p->src, p->dst, p->fragment_id, p->proto, true,
-                            p->src_port, p->dst_port, p->time_ms};
+        slot = FragmentSlot{p->src, p->dst,      p->fragment_id, p->proto,
+                            true,   p->src_port, p->dst_port,    p->time_ms};
         return;
     }
     const bool match = slot.used && slot.src == p->src && slot.dst == p->dst &&

@@ -140,8 +140,8 @@ ParseOutcome ParseIpv6(ByteReader r, Packet* out) {
     out->v6 = true;
     out->tos = static_cast<uint8_t>(word >> 20);  // traffic class
     // A zero payload length is a jumbogram (RFC 2675); count what the frame holds.
-    out->ip_bytes = 40u + (payload_length != 0 ? payload_length
-                                               : static_cast<uint32_t>(r.remaining()));
+    out->ip_bytes =
+        40u + (payload_length != 0 ? payload_length : static_cast<uint32_t>(r.remaining()));
 
     for (int i = 0; i < kMaxExtensionHeaders; ++i) {
         uint8_t following = 0, length = 0;

@@ -162,7 +162,9 @@ void Put64(std::vector<uint8_t>* o, uint64_t v) {
     Put32(o, v >> 32);
     Put32(o, v);
 }
-void PutBytes(std::vector<uint8_t>* o, const uint8_t* p, size_t n) { o->insert(o->end(), p, p + n); }
+void PutBytes(std::vector<uint8_t>* o, const uint8_t* p, size_t n) {
+    o->insert(o->end(), p, p + n);
+}
 void Patch16(std::vector<uint8_t>* o, size_t at, uint64_t v) {
     (*o)[at] = static_cast<uint8_t>(v >> 8);
     (*o)[at + 1] = static_cast<uint8_t>(v);
@@ -179,7 +181,7 @@ void WriteTemplateFields(std::vector<uint8_t>* o, bool v6, bool ipfix, bool vlan
     Put32(o, uint32_t{v6 ? 29u : 9u} << 16 | 1);
     Put32(o, uint32_t{v6 ? 30u : 13u} << 16 | 1);
     Put32(o, uint32_t{v6 ? 62u : 15u} << 16 | (v6 ? 16 : 4));
-    if (vlan) Put32(o, uint32_t{58} << 16 | 2);  // vlanId
+    if (vlan) Put32(o, uint32_t{58} << 16 | 2);               // vlanId
     if (icmp) Put32(o, uint32_t{v6 ? 139u : 32u} << 16 | 2);  // icmpTypeCodeIPv6 / IPv4
 }
 
@@ -228,8 +230,7 @@ std::vector<SampleDatagram> Generate(const SampleOptions& opt, Model* model) {
     for (size_t i = 0; left > 0 || (i == 0 && !v5); ++i) {
         const uint64_t export_ms = opt.export_time_ms + i * 1000;
         const uint32_t uptime = static_cast<uint32_t>(opt.uptime_ms + i * 1000);
-        const uint64_t boot_ms =
-            v5 ? export_ms - uptime : (export_ms / 1000) * 1000 - uptime;
+        const uint64_t boot_ms = v5 ? export_ms - uptime : (export_ms / 1000) * 1000 - uptime;
         enc.Begin(export_ms, uptime, boot_ms);
         while (left > 0 && (!v5 || enc.flows() < kV5MaxRecords)) {
             // The model draws the family before the flow, so a flow that does not fit is
@@ -292,11 +293,10 @@ void FlowEncoder::Begin(uint64_t export_ms, uint32_t uptime_ms, uint64_t boot_ms
             Put32(&out_, options_.source_id);
             break;
     }
-    const bool due =
-        datagrams_ == 0 ||
-        (options_.template_every != 0 && datagrams_ % options_.template_every == 0) ||
-        (options_.template_interval_ms != 0 &&
-         export_ms >= last_template_ms_ + options_.template_interval_ms);
+    const bool due = datagrams_ == 0 ||
+                     (options_.template_every != 0 && datagrams_ % options_.template_every == 0) ||
+                     (options_.template_interval_ms != 0 &&
+                      export_ms >= last_template_ms_ + options_.template_interval_ms);
     if (due) {
         last_template_ms_ = export_ms;
         WriteTemplates();

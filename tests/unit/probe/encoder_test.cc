@@ -20,8 +20,7 @@ namespace {
 constexpr uint64_t kBoot = 1700000000000;
 
 uint32_t U32(const std::vector<uint8_t>& b, size_t at) {
-    return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 |
-           b[at + 3];
+    return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
 }
 uint16_t U16(const std::vector<uint8_t>& b, size_t at) {
     return static_cast<uint16_t>(b[at] << 8 | b[at + 1]);
@@ -81,8 +80,9 @@ TEST_CASE("Probe flows round-trip through v9 and IPFIX with VLAN, ICMP and sampl
     std::vector<FlowRecord> all;
     for (const auto& d : datagrams) {
         std::vector<FlowRecord> out;
-        REQUIRE(decoder.Decode(d.data(), d.size(), flow::wire::Endpoint::V4(0x7f000001),
-                               kBoot + 60000, &out)
+        REQUIRE(decoder
+                    .Decode(d.data(), d.size(), flow::wire::Endpoint::V4(0x7f000001), kBoot + 60000,
+                            &out)
                     .ok());
         all.insert(all.end(), out.begin(), out.end());
     }
@@ -137,14 +137,13 @@ TEST_CASE("Sequence numbers: v5 flows, v9 datagrams, IPFIX data records", "[prob
     // The first message carries the sampling options data record and some flows.
     flow::wire::Decoder decoder;
     std::vector<FlowRecord> out;
-    REQUIRE(decoder.Decode(d[0].data(), d[0].size(), flow::wire::Endpoint::V4(1), kBoot, &out)
-                .ok());
+    REQUIRE(
+        decoder.Decode(d[0].data(), d[0].size(), flow::wire::Endpoint::V4(1), kBoot, &out).ok());
     CHECK(U32(d[0], 8) == 0);
     CHECK(U32(d[1], 8) == out.size() + 1);
 }
 
-TEST_CASE("Templates are repeated every N datagrams and after the interval",
-          "[probe][encoder]") {
+TEST_CASE("Templates are repeated every N datagrams and after the interval", "[probe][encoder]") {
     EncoderOptions o;
     o.version = 10;
     o.template_every = 3;

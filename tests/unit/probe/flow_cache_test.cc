@@ -76,8 +76,7 @@ TEST_CASE("Packets of one flow add up and an idle flow ends at the inactive time
     CHECK(cache.size() == 0);
 }
 
-TEST_CASE("A long flow is cut at the active timeout and goes on in a new flow",
-          "[probe][cache]") {
+TEST_CASE("A long flow is cut at the active timeout and goes on in a new flow", "[probe][cache]") {
     CacheOptions o;
     o.active_timeout_s = 10;
     o.inactive_timeout_s = 5;
@@ -208,8 +207,7 @@ TEST_CASE("VLAN, ToS and family are part of the key", "[probe][cache]") {
     }
 }
 
-TEST_CASE("The index stays consistent through many inserts and deletions",
-          "[probe][cache]") {
+TEST_CASE("The index stays consistent through many inserts and deletions", "[probe][cache]") {
     CacheOptions o;
     o.max_flows = 257;
     Collect sink;

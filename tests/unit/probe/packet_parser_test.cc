@@ -190,8 +190,8 @@ TEST_CASE("IPv6 extension headers are walked to the transport header", "[probe]"
     ext.insert(ext.end(), {43, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
     ext.insert(ext.end(), {6, 0, 0, 0, 0, 0, 0, 0});
     const Bytes tcp = Tcp(1234, 80, 0x02);
-    const Bytes frame = Cat({Ipv6(0, static_cast<uint16_t>(ext.size() + tcp.size()), 0x28),
-                             ext, tcp});
+    const Bytes frame =
+        Cat({Ipv6(0, static_cast<uint16_t>(ext.size() + tcp.size()), 0x28), ext, tcp});
     Packet p;
     REQUIRE(Parse(flow::probe::kLinkIpv6, frame, &p) == ParseOutcome::kIp);
     CHECK(p.proto == 6);
