@@ -44,6 +44,7 @@ refuse "nine repeaters" -p "$port_a" "${nine[@]}"
 grep -q "Too many packet repeaters! Max: 8 repeaters allowed" "$WORK/refuse.log" ||
     fail "nine repeaters: $(cat "$WORK/refuse.log")"
 refuse "own port" -p "$port_a" -R "127.0.0.1/$port_a"
-grep -q "is this collector's own port" "$WORK/refuse.log" || fail "own port: $(cat "$WORK/refuse.log")"
+grep -q "is this collector's own port" "$WORK/refuse.log" ||
+    fail "own port: $(cat "$WORK/refuse.log")"
 refuse "bad port" -p "$port_a" -R "127.0.0.1/70000"
 echo "ok: -R repeats every datagram; $n flows stored by both collectors"

@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 v5_record() {
     printf '\x0a\x00\x00\x01\x0a\x00\x00\x02\x00\x00\x00\x00\x00\x01\x00\x02'
     printf '\x00\x00\x00\x05\x00\x00\x01\x00\x00\x00\x0f\x00\x00\x00\x0f\x80'
-    printf "$1"'\x00\x35\x00\x00\x11\x00\x00\x00\x00\x00\x18\x18\x00\x00'
+    printf '%b' "$1"
+    printf '\x00\x35\x00\x00\x11\x00\x00\x00\x00\x00\x18\x18\x00\x00'
 }
 {
     printf '\x00\x05\x00\x02\x00\x00\x10\x00\x69\x00\x00\x00\x00\x00\x00\x00'
@@ -97,7 +98,8 @@ start_collector c "$WORK/c" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -C "$WOR
 send "$port"
 stop_collector c
 [ "$(count "$ca")" = 300 ] || fail "-C: $ca holds $(count "$ca") flows, expected 300"
-[ "$(flows "$cb" | tr '\n' ' ')" = "12345,53,17 12346,53,17 " ] || fail "-C: $cb holds: $(flows "$cb")"
+[ "$(flows "$cb" | tr '\n' ' ')" = "12345,53,17 12346,53,17 " ] ||
+    fail "-C: $cb holds: $(flows "$cb")"
 "$FLOWDUMP" -R "$cb" -I | grep -qx 'Ident: upstream2' || fail "-C: ident of $cb"
 
 # ---- refusals: -n with -w (as nfcapd), -n with -M, a bad address, one directory twice ----
@@ -132,5 +134,6 @@ printf '[nfcapd]\nexpoter.x = ["127.0.0.10", "%s"]\n' "$a" >"$WORK/typo.conf"
 refuse "-C typo" -C "$WORK/typo.conf"
 printf '[nfcapd]\nexporter.x = ["127.0.0.1O", "%s"]\n' "$a" >"$WORK/ip.conf"
 refuse "-C bad IP" -C "$WORK/ip.conf"
-grep -q "ip.conf line 2: in" "$WORK/refuse.log" || fail "-C bad IP message: $(cat "$WORK/refuse.log")"
+grep -q "ip.conf line 2: in" "$WORK/refuse.log" ||
+    fail "-C bad IP message: $(cat "$WORK/refuse.log")"
 echo "ok: -n, -C and -M store each exporter's flows in its own directory"

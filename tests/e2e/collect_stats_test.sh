@@ -11,12 +11,15 @@ stats=$WORK/stats.txt
 start_collector s "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -I known \
     --stats-file "$stats"
 # A v5 header announcing 2 records and carrying none.
-printf '\x00\x05\x00\x02\x00\x00\x10\x00\x69\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' \
-    >"$WORK/short.dat"
+{
+    printf '\x00\x05\x00\x02\x00\x00\x10\x00\x69\x00\x00\x00'
+    printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+} >"$WORK/short.dat"
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 3 --flows 300 "$WORK/short.dat" \
     2>>"$WORK/send.log"
 sleep 0.3
 
+# shellcheck disable=SC2154  # PID_s is set by start_collector
 kill -USR1 "$PID_s"
 for _ in $(seq 1 50); do grep -q 'counters: unknown_source' "$WORK/s.log" && break; sleep 0.1; done
 kill -0 "$PID_s" || fail "flowcapd died on SIGUSR1"

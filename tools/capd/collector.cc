@@ -4,9 +4,9 @@
 // Decoder whose flows go into a RotatingWriter. -R repeaters get every datagram unchanged.
 #include "collector.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -249,17 +249,16 @@ public:
         for (size_t i = 0; i < decoder_.exporter_count(); ++i) {
             const flow::wire::ExporterInfo& e = decoder_.exporter(i);
             const flow::wire::ExporterCounters& c = e.counters;
-            std::string line = "ident '" + rotation_.ident + "' exporter " +
-                               e.address.ToString() + " version " + std::to_string(e.version) +
-                               " id " + std::to_string(e.id) + " sysid " +
-                               std::to_string(e.sysid) + ": packets " + std::to_string(c.packets) +
-                               ", flows " + std::to_string(c.flows) + ", sequence_failures " +
-                               std::to_string(c.sequence_failures) + ", no_template_sets " +
-                               std::to_string(c.no_template_sets) + ", held_sets " +
-                               std::to_string(c.held_sets) + ", held_sets_decoded " +
-                               std::to_string(c.held_sets_decoded) + ", templates_learned " +
-                               std::to_string(c.templates_learned) + ", option_records " +
-                               std::to_string(c.option_records);
+            std::string line =
+                "ident '" + rotation_.ident + "' exporter " + e.address.ToString() + " version " +
+                std::to_string(e.version) + " id " + std::to_string(e.id) + " sysid " +
+                std::to_string(e.sysid) + ": packets " + std::to_string(c.packets) + ", flows " +
+                std::to_string(c.flows) + ", sequence_failures " +
+                std::to_string(c.sequence_failures) + ", no_template_sets " +
+                std::to_string(c.no_template_sets) + ", held_sets " + std::to_string(c.held_sets) +
+                ", held_sets_decoded " + std::to_string(c.held_sets_decoded) +
+                ", templates_learned " + std::to_string(c.templates_learned) + ", option_records " +
+                std::to_string(c.option_records);
             AppendErrors(c.errors, &line);
             lines->push_back(line);
         }
@@ -281,9 +280,10 @@ private:
         *line += ", decode_errors " + std::to_string(total);
         for (size_t k = 0; k < errors.size(); ++k) {
             if (errors[k] == 0) continue;
-            *line += ", " +
-                     std::string(flow::wire::DecodeErrorName(static_cast<flow::wire::DecodeError>(k))) +
-                     " " + std::to_string(errors[k]);
+            *line +=
+                ", " +
+                std::string(flow::wire::DecodeErrorName(static_cast<flow::wire::DecodeError>(k))) +
+                " " + std::to_string(errors[k]);
         }
     }
 
@@ -330,8 +330,7 @@ private:
 
     void Report() {
         const flow::StatRecord& st = writer_->stat();
-        Log(LOG_INFO, "Ident: '" + rotation_.ident +
-                          "' Flows: " + std::to_string(st.num_flows) +
+        Log(LOG_INFO, "Ident: '" + rotation_.ident + "' Flows: " + std::to_string(st.num_flows) +
                           ", Packets: " + std::to_string(st.num_packets) +
                           ", Bytes: " + std::to_string(st.num_bytes) +
                           ", Sequence Errors: " + std::to_string(IntervalSequenceFailures()) +
@@ -527,8 +526,8 @@ public:
         for (auto& sink : sinks_) sink->Tick(now_s);
         if (!config_.stats_file.empty() && now_s >= stats_due_s_) {
             WriteStatsFile(now_s);
-            stats_due_s_ = flow::SlotStart(now_s, config_.rotation.interval_s) +
-                           config_.rotation.interval_s;
+            stats_due_s_ =
+                flow::SlotStart(now_s, config_.rotation.interval_s) + config_.rotation.interval_s;
         }
     }
 
@@ -628,16 +627,16 @@ private:
         for (const std::string& line : CounterLines()) text += line + "\n";
         const std::string tmp = config_.stats_file + ".tmp";
         int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        bool ok = fd >= 0 &&
-                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        bool ok =
+            fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
         if (fd >= 0 && ::close(fd) != 0) ok = false;
         if (ok && ::rename(tmp.c_str(), config_.stats_file.c_str()) == 0) {
             stats_error_logged_ = false;
             return;
         }
         if (!stats_error_logged_) {
-            Log(LOG_ERR, "cannot write stats file '" + config_.stats_file +
-                             "': " + std::strerror(errno));
+            Log(LOG_ERR,
+                "cannot write stats file '" + config_.stats_file + "': " + std::strerror(errno));
         }
         stats_error_logged_ = true;
         ::unlink(tmp.c_str());
@@ -645,7 +644,7 @@ private:
 
     const Config& config_;
     std::vector<std::unique_ptr<Sink>> sinks_;
-    std::vector<flow::wire::Endpoint> static_addresses_;  // -n: sinks_[i] takes these
+    std::vector<flow::wire::Endpoint> static_addresses_;      // -n: sinks_[i] takes these
     std::map<std::pair<bool, flow::IpAddr>, Sink*> dynamic_;  // -M; nullptr = failed
     const Repeater* repeater_ = nullptr;
     uint64_t unknown_datagrams_ = 0;

@@ -50,9 +50,9 @@ struct Config {
     // -n sources; when not empty, `rotation.dir` and `rotation.ident` are unused and
     // datagrams from other addresses are counted and dropped.
     std::vector<SourceSpec> sources;
-    std::string dynamic_dir;                // -M: one sub-directory per exporter address
-    std::vector<RepeaterSpec> repeaters;    // -R
-    std::string stats_file;                 // --stats-file: counters rewritten each interval
+    std::string dynamic_dir;              // -M: one sub-directory per exporter address
+    std::vector<RepeaterSpec> repeaters;  // -R
+    std::string stats_file;               // --stats-file: counters rewritten each interval
     bool multicast = false;  // -J: `bind_host` is a multicast group to bind to and join
 };
 

@@ -2,8 +2,8 @@
 // flowcapd: the NetFlow v5/v9/IPFIX and sFlow v5 collector, taking nfcapd's and sfcapd's
 // command lines (1.6 and 1.7 forms). This file parses options and daemonizes; collector.cc
 // does the work.
-#include <fcntl.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -108,7 +108,6 @@ void RemovePidFile(const std::string& path) {
     if (in >> pid && pid == ::getpid()) ::unlink(path.c_str());
 }
 
-
 // Makes `dir` absolute into `out`; false (after the message nfcapd prints) when it is not
 // an existing directory.
 bool ResolveDir(const std::string& dir, std::string* out) {
@@ -139,8 +138,8 @@ bool ParseSource(const std::string& text, flowcapd::SourceSpec* out) {
     const std::string ip = text.substr(c1 + 1, c2 - c1 - 1);
     out->dir = text.substr(c2 + 1);
     if (out->ident.empty() || out->ident.size() > flow::kMaxIdentLength) {
-        Fail("ERROR, -n '" + text + "': ident must be 1.." +
-             std::to_string(flow::kMaxIdentLength) + " characters");
+        Fail("ERROR, -n '" + text + "': ident must be 1.." + std::to_string(flow::kMaxIdentLength) +
+             " characters");
         return false;
     }
     if (out->dir.empty()) {
@@ -480,8 +479,9 @@ int main(int argc, char** argv) {
     }
     const bool many = !config.sources.empty() || !config.dynamic_dir.empty();
     if (many && !dir.empty()) {
-        return Fail("ERROR, -n and -M define their own directories: do not mix them with -w "
-                    "or -l (IP specific and any-IP sources)");
+        return Fail(
+            "ERROR, -n and -M define their own directories: do not mix them with -w "
+            "or -l (IP specific and any-IP sources)");
     }
     if (!config.sources.empty() && !config.dynamic_dir.empty()) {
         return Fail("ERROR, -n and -M are mutually exclusive");
@@ -525,8 +525,9 @@ int main(int argc, char** argv) {
         flowcapd::Log(LOG_WARNING, "-I ignored: -n and -M sources have their own idents");
     }
     if (legacy_align) {
-        flowcapd::Log(LOG_INFO, "-w without a directory (nfcapd 1.6 form) ignored: "
-                                "files are always aligned to the interval");
+        flowcapd::Log(LOG_INFO,
+                      "-w without a directory (nfcapd 1.6 form) ignored: "
+                      "files are always aligned to the interval");
     }
     for (const flowcapd::SourceSpec& src : config.sources) {
         flowcapd::Log(LOG_INFO, "Add flow source: ident: " + src.ident +
