@@ -239,6 +239,9 @@ read_cases() {
     bench_case aggr-srcip24-port "$set" -A srcip4/24,dstport
     bench_case bidir-b "$set" -b
     bench_case bidir-B "$set" -B
+    # Beyond the list: Pandora's top-N records and SOF-ELK's time-sorted export.
+    bench_case stat-record "$set" -s record/bytes -n 10
+    bench_case sort-tstart "$set" -O tstart -o line
 }
 
 # The client tree: every file of nf-none linked into each place the client lines read.

@@ -45,7 +45,7 @@ check_row() {  # CASE SET
     [ "$status" = 0/0 ] || fail "case $1 on $2: exit statuses $status (flowdump/nfdump)"
 }
 for c in read-null filter-none filter-line stat-srcip aggr-srcip-dstip line csv json \
-    stat-dstport-net aggr-srcip24-port bidir-b bidir-B real-clients; do
+    stat-dstport-net aggr-srcip24-port bidir-b bidir-B stat-record sort-tstart real-clients; do
     check_row "$c" nf-none
 done
 for set in fk-none nf-lz4 fk-lz4; do
