@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # flowcapd whose flow directory stops being writable while it runs (it runs as nobody, the
 # directory is handed to root and made read-only): the rotation cannot rename the closed
-# file, the collector logs it once and keeps receiving; when the directory is writable again
-# the closed file gets its name and writing resumes. No flow sent is lost: the file closed
-# while the directory was read-only must never be overwritten by the next current file.
+# file, the collector logs it once and keeps receiving, holding the flows in memory; when
+# the directory is writable again the closed file gets its name and the held flows are
+# written. No flow sent is lost: the file closed while the directory was read-only must
+# never be overwritten by the next current file.
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root to hand the directory between users"
 id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null || skip "no nobody:nogroup"
@@ -20,8 +21,11 @@ start_collector ro "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" 
 sleep 2.5
 chown root:root "$dir"
 chmod 555 "$dir"
+# A rotation fails first (no file can be renamed or created), then flows arrive: they are
+# held in memory until a file can be opened again.
+sleep 2.5
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 2 --flows 300 2>/dev/null
-sleep 4.5
+sleep 2.5
 kill -0 "$PID_ro" || fail "flowcapd died when its directory became read-only"
 chown nobody:nogroup "$dir"
 chmod 755 "$dir"

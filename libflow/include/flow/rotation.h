@@ -61,10 +61,20 @@ public:
 
     // Appends one flow to the current file. IoError when there is no current file (its
     // creation failed, e.g. on a full disk); Reopen() tries again.
+    // While no current file can be created (directory not writable, disk full), records
+    // are held in memory, up to kMaxBacklog, and written as soon as a file opens again;
+    // beyond that Append fails and the record is the caller's to count as lost.
     Status Append(const FlowRecord& rec) {
-        if (!writer_) return Status::IoError("no current file in " + options_.dir);
-        return writer_->Append(rec);
+        if (writer_) return writer_->Append(rec);
+        if (backlog_.size() >= kMaxBacklog) {
+            return Status::IoError("no current file in " + options_.dir + " and " +
+                                   std::to_string(kMaxBacklog) + " records already held");
+        }
+        backlog_.push_back(rec);
+        return Status::Ok();
     }
+    static constexpr size_t kMaxBacklog = 32768;  // about 19 MiB of records
+    size_t backlog() const { return backlog_.size(); }
 
     // When the current file could not be created, tries again for the slot of `now_s`.
     // OK when a current file exists afterwards.
@@ -119,6 +129,7 @@ private:
     // A closed file still under the current name because its rename failed (directory not
     // writable): no new current file may be opened over it until it has moved.
     std::string pending_final_;
+    std::vector<FlowRecord> backlog_;  // records received while no file was open
 };
 
 // Merges the closed file `src` into `dst`, which exists: the result holds dst's records

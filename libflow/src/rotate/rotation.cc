@@ -155,7 +155,16 @@ Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
         Status s = writer_->AddSampler(smp);
         if (!s.ok()) return s;
     }
-    return Status::Ok();
+    // Records held while no file could be opened go first.
+    size_t written = 0;
+    Status s;
+    for (; written < backlog_.size(); ++written) {
+        s = writer_->Append(backlog_[written]);
+        if (!s.ok()) break;
+    }
+    backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<long>(written));
+    if (backlog_.empty()) std::vector<FlowRecord>().swap(backlog_);
+    return s;
 }
 
 Status RotatingWriter::Reopen(uint64_t now_s) {
