@@ -3,6 +3,8 @@
 // that pass the filter, print or write them, and finish with nfdump's summary block.
 #include "query.h"
 
+#include <unistd.h>
+
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -114,6 +116,21 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
     return failed ? 1 : 0;
 }
 
+// The memory -a/-A/-b/-s tables may take: FLOWDUMP_MEMORY_LIMIT (MiB) when set, else half
+// of the machine's physical memory, so a huge selection ends with a message rather than
+// the kernel's OOM killer.
+uint64_t MemoryLimitBytes() {
+    if (const char* env = std::getenv("FLOWDUMP_MEMORY_LIMIT")) {
+        char* end = nullptr;
+        unsigned long long mib = std::strtoull(env, &end, 10);
+        if (end != env && *end == '\0' && mib > 0) return mib << 20;
+    }
+    long pages = ::sysconf(_SC_PHYS_PAGES);
+    long page = ::sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return uint64_t{8} << 30;
+    return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2;
+}
+
 // The aggregated records to print or write: in -O order, those passing the -P filter,
 // then cut to -n.
 std::vector<const flow::FlowRecord*> SelectedGroups(const flow::aggregate::Aggregator& agg,
@@ -177,6 +194,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     bool stop = false;
     int rc = 0;
 
+    const uint64_t memory_limit = MemoryLimitBytes();
     if (!stat_mode && !aggregator) printer->Begin();
     for (const std::string& path : files) {
         if (stop) break;
@@ -246,6 +264,19 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                 } else if (aggregator || stat_mode) {
                     if (aggregator) aggregator->Add(rec);
                     for (flow::aggregate::ElementStat& st : stats) st.Add(rec);
+                    if ((run.passed & 0xffff) == 0) {
+                        uint64_t used = aggregator ? aggregator->memory_bytes() : 0;
+                        for (const auto& st : stats) used += st.memory_bytes();
+                        if (used > memory_limit) {
+                            std::fprintf(stderr,
+                                         "flowdump: aggregation needs more than %llu MiB of "
+                                         "memory after %llu flows; narrow the filter, time "
+                                         "window or files, or raise FLOWDUMP_MEMORY_LIMIT (MiB)\n",
+                                         static_cast<unsigned long long>(memory_limit >> 20),
+                                         static_cast<unsigned long long>(run.passed));
+                            return 255;
+                        }
+                    }
                 } else {
                     printer->Print(rec, run.processed);
                 }

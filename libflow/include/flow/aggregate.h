@@ -159,6 +159,8 @@ public:
 
     // Distinct values counted.
     size_t size() const;
+    // Bytes held by the table (for a memory bound).
+    size_t memory_bytes() const;
 
     // Appends every table of this statistic (one per order) to `out`. Percentages are of
     // `totals` (the passed records' totals). Text, csv and pipe tables end with an empty
@@ -290,6 +292,8 @@ public:
     void Add(const FlowRecord& rec);
 
     size_t size() const;
+    // Bytes held by the groups and their index (for a memory bound).
+    size_t memory_bytes() const;
 
     // The groups: without an order in first-seen order (nfdump prints hash order), else
     // sorted; at most `limit` (0 = all).

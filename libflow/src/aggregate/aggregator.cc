@@ -632,6 +632,11 @@ Aggregator::~Aggregator() = default;
 
 size_t Aggregator::size() const { return impl_->groups.size(); }
 
+size_t Aggregator::memory_bytes() const {
+    return impl_->groups.capacity() * sizeof(FlowRecord) +
+           impl_->table.slots().capacity() * sizeof(detail::FlatTable<PackedKey, uint32_t>::Slot);
+}
+
 namespace {
 
 // nfdump's test for a TCP/UDP record that looks server -> client (-B).

@@ -740,6 +740,11 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     if (!json) out->append("\n");
 }
 
+size_t ElementStat::memory_bytes() const {
+    return impl_->table.slots().capacity() *
+           sizeof(detail::FlatTable<StatKey, StatCounters>::Slot);
+}
+
 void ElementStat::Print(const StatPrintOptions& options, const output::Summary& totals,
                         std::string* out) const {
     for (const OrderSpec& order : impl_->spec.orders) {
