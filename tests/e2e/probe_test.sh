@@ -23,15 +23,37 @@
 #   ICMP flows are compared per address pair.
 source "$(dirname "$0")/lib.sh"
 
+FLOWPROBE=$FLOWKIT_BIN/flowprobe
+[ -x "$FLOWPROBE" ] || fail "no flowprobe in $FLOWKIT_BIN"
+
+# Bad command lines are refused before any work, with the offending value named.
+refuse() {
+    local want=$1
+    shift
+    local out
+    if out=$("$FLOWPROBE" "$@" 2>&1); then fail "flowprobe $* was accepted"; fi
+    echo "$out" | grep -qF -- "$want" || fail "flowprobe $*: '$out' does not say '$want'"
+}
+refuse "one capture source" -n 127.0.0.1:9995
+refuse "one capture source" -i lo -r x.pcap -n 127.0.0.1:9995
+refuse "not both" -r x.pcap
+refuse "not both" -r x.pcap -n 127.0.0.1:9995 -l /tmp
+refuse "invalid collector '127.0.0.1:70000'" -r x.pcap -n 127.0.0.1:70000
+refuse "unsupported NetFlow version '7'" -r x.pcap -v 7 -n 127.0.0.1:9995
+refuse "invalid active timeout '0'" -r x.pcap -a 0 -n 127.0.0.1:9995
+refuse "invalid inactive timeout" -r x.pcap -e 10,x -n 127.0.0.1:9995
+refuse "-t needs -l" -r x.pcap -t 60 -n 127.0.0.1:9995
+refuse "up to 16383" -r x.pcap -s 20000 -n 127.0.0.1:9995
+refuse "no valid directory: '$WORK/none'" -r x.pcap -l "$WORK/none"
+refuse "cannot read capture '$WORK/none.pcap'" -r "$WORK/none.pcap" -n 127.0.0.1:9995
+refuse "filter once" -r x.pcap -f tcp -n 127.0.0.1:9995 udp
+
 need_corpus
 pcaps=$CORPUS/pcap-traffic
 [ -d "$pcaps" ] || skip "no pcap-traffic captures in $CORPUS"
 command -v softflowd >/dev/null || skip "Debian's softflowd is not installed (scripts/setup.sh)"
 need_nfdump
 command -v python3 >/dev/null || skip "python3 is not installed"
-FLOWPROBE=$FLOWKIT_BIN/flowprobe
-[ -x "$FLOWPROBE" ] || fail "no flowprobe in $FLOWKIT_BIN"
-
 FMT='fmt:%ts|%te|%pr|%sa|%sp|%da|%dp|%pkt|%byt'
 DUMP=(-q -6 -N -o "$FMT")
 dump() { "$FLOWDUMP" -R "$1" "${DUMP[@]}" | sed '/^No matching flows/d'; }
