@@ -360,8 +360,9 @@ for mode in 5 9 9s; do
     9s)
         read -r fp fb <<<"$(awk -F'|' '{p += $8; b += $9} END {print p, b}' "$d/fk.sorted")"
         read -r np nb <<<"$(awk -F'|' '{p += $8; b += $9} END {print p, b}' "$d/nf.sorted")"
-        [ "$fp" -eq $((np * 4)) ] && [ "$fb" -eq $((nb * 4)) ] ||
+        if [ "$fp" -ne $((np * 4)) ] || [ "$fb" -ne $((nb * 4)) ]; then
             fail "$name sampling: flowcapd $fp/$fb, nfcapd $np/$nb (expected 4x)"
+        fi
         # Deterministic 1:4: packets 1, 5, 9, ... are counted.
         packets=$(sed -n 's/.*, packets \([0-9]*\),.*/\1/p' "$d/probe.log")
         out=$(sed -n 's/.*, sampled out \([0-9]*\).*/\1/p' "$d/probe.log")
@@ -410,4 +411,5 @@ else
     echo "live capture skipped: $(cat "$d/probe.log")"
 fi
 
-echo "ok: $total flows from $(ls "$pcaps" | wc -l) captures agree with softflowd and nfcapd"
+captures=("$pcaps"/*)
+echo "ok: $total flows from ${#captures[@]} captures agree with softflowd and nfcapd"
