@@ -24,6 +24,10 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <mutex>
+#include <memory>
+#include <deque>
+#include <condition_variable>
 #include <thread>
 
 #include "flow/expire.h"
@@ -782,6 +786,100 @@ bool DropPrivileges(const Config& config) {
     return true;
 }
 
+// Datagrams received and not yet decoded: one buffer holding their bytes back to back.
+struct Batch {
+    static constexpr size_t kBytes = 1 << 20;
+    struct Entry {
+        size_t offset;
+        size_t length;
+        flow::wire::Endpoint from;
+        uint64_t received_ms;
+    };
+    std::vector<uint8_t> data;
+    std::vector<Entry> entries;
+
+    Batch() {
+        data.reserve(kBytes);
+        entries.reserve(4096);
+    }
+    bool Fits(size_t len) const { return data.size() + len <= kBytes || data.empty(); }
+    void Add(const uint8_t* p, size_t len, const flow::wire::Endpoint& from, uint64_t ms) {
+        entries.push_back({data.size(), len, from, ms});
+        data.insert(data.end(), p, p + len);
+    }
+    void Clear() {
+        data.clear();
+        entries.clear();
+    }
+};
+
+// The batches between the receiving and the decoding thread: kBatches in all (32 MiB), each
+// either free, being filled, or queued for the worker.
+class BatchQueue {
+public:
+    static constexpr size_t kBatches = 32;
+
+    BatchQueue() {
+        for (size_t i = 0; i < kBatches; ++i) {
+            pool_.push_back(std::make_unique<Batch>());
+            free_.push_back(pool_.back().get());
+        }
+    }
+    // A free batch, or nullptr when all are full.
+    Batch* Take() {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (free_.empty()) return nullptr;
+        Batch* b = free_.back();
+        free_.pop_back();
+        return b;
+    }
+    void Push(Batch* b) {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            full_.push_back(b);
+        }
+        cv_.notify_one();
+    }
+    // Waits up to `wait` for a full batch. False when none came (or the queue is closed and
+    // empty).
+    bool Pop(Batch** out, std::chrono::milliseconds wait) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, wait, [&] { return !full_.empty() || closed_; });
+        if (full_.empty()) return false;
+        *out = full_.front();
+        full_.pop_front();
+        return true;
+    }
+    void Recycle(Batch* b) {
+        b->Clear();
+        std::lock_guard<std::mutex> lock(mu_);
+        free_.push_back(b);
+    }
+    void Close() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            closed_ = true;
+        }
+        cv_.notify_all();
+    }
+    // True once Close() was called and every batch pushed before it was popped.
+    bool Finished() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return closed_ && full_.empty();
+    }
+    void CountDropped(uint64_t n) { dropped_ += n; }
+    uint64_t dropped() const { return dropped_; }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<std::unique_ptr<Batch>> pool_;
+    std::vector<Batch*> free_;
+    std::deque<Batch*> full_;
+    bool closed_ = false;
+    std::atomic<uint64_t> dropped_{0};
+};
+
 int RunSockets(const Config& config) {
     std::vector<int> fds = OpenSockets(config);
     if (fds.empty()) return 1;
@@ -798,25 +896,63 @@ int RunSockets(const Config& config) {
     }
     Log(LOG_INFO, "Startup flowcapd.");
 
-    constexpr int kBatch = 32;
+    // Two threads: this one receives (recvmmsg into a batch buffer, repeats each datagram
+    // at once) and hands full batches to the worker, which decodes, writes, rotates and
+    // expires. A bounded pool of batches sits between them; when the worker falls behind
+    // and every batch is full, datagrams are counted as dropped, as the kernel would drop
+    // them from a full socket buffer.
+    BatchQueue queue;
+    std::thread worker([&] {
+        Batch* batch = nullptr;
+        for (;;) {
+            const bool more = queue.Pop(&batch, std::chrono::milliseconds(500));
+            uint64_t now_ms = NowMs();
+            if (g_report.exchange(false)) {
+                router.LogCounters();
+                uint64_t dropped = queue.dropped();
+                if (dropped != 0) {
+                    Log(LOG_INFO, "counters: datagrams dropped while the decoder was busy: " +
+                                      std::to_string(dropped));
+                }
+            }
+            if (batch != nullptr) {
+                for (const Batch::Entry& e : batch->entries) {
+                    router.Datagram(batch->data.data() + e.offset, e.length, e.from,
+                                    e.received_ms);
+                }
+                queue.Recycle(batch);
+                batch = nullptr;
+            }
+            router.Tick(now_ms / 1000);
+            if (!more && queue.Finished()) break;
+        }
+    });
+
+    constexpr int kRecv = 32;
     constexpr size_t kMaxDatagram = 65536;
-    std::vector<uint8_t> buffers(kBatch * kMaxDatagram);
-    mmsghdr msgs[kBatch];
-    iovec iovs[kBatch];
-    sockaddr_storage addrs[kBatch];
+    std::vector<uint8_t> buffers(kRecv * kMaxDatagram);
+    mmsghdr msgs[kRecv];
+    iovec iovs[kRecv];
+    sockaddr_storage addrs[kRecv];
     std::vector<pollfd> pfds;
     for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
+    Batch* filling = nullptr;
+    uint64_t batch_started_ms = 0;
 
     while (!g_stop) {
-        int n = ::poll(pfds.data(), pfds.size(), 1000);
+        int n = ::poll(pfds.data(), pfds.size(), 200);
         uint64_t now_ms = NowMs();
-        if (g_report.exchange(false)) router.LogCounters();
-        router.Tick(now_ms / 1000);
+        // A partly filled batch goes to the worker within 200 ms, so rotation and -x see
+        // datagrams at about the time they came in.
+        if (filling != nullptr && now_ms - batch_started_ms >= 200) {
+            queue.Push(filling);
+            filling = nullptr;
+        }
         if (n <= 0) continue;
         for (pollfd& p : pfds) {
             if (!(p.revents & POLLIN)) continue;
             for (;;) {
-                for (int i = 0; i < kBatch; ++i) {
+                for (int i = 0; i < kRecv; ++i) {
                     iovs[i] = {buffers.data() + i * kMaxDatagram, kMaxDatagram};
                     msgs[i].msg_hdr = {};
                     msgs[i].msg_hdr.msg_name = &addrs[i];
@@ -824,7 +960,7 @@ int RunSockets(const Config& config) {
                     msgs[i].msg_hdr.msg_iov = &iovs[i];
                     msgs[i].msg_hdr.msg_iovlen = 1;
                 }
-                int got = ::recvmmsg(p.fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
+                int got = ::recvmmsg(p.fd, msgs, kRecv, MSG_DONTWAIT, nullptr);
                 if (got <= 0) break;
                 now_ms = NowMs();
                 for (int i = 0; i < got; ++i) {
@@ -833,11 +969,30 @@ int RunSockets(const Config& config) {
                     auto from =
                         flow::wire::Endpoint::FromSockaddr(&addrs[i], msgs[i].msg_hdr.msg_namelen);
                     if (!from.ok()) continue;
-                    router.Datagram(data, msgs[i].msg_len, *from, now_ms);
+                    if (filling != nullptr && !filling->Fits(msgs[i].msg_len)) {
+                        queue.Push(filling);
+                        filling = nullptr;
+                    }
+                    if (filling == nullptr) {
+                        filling = queue.Take();
+                        batch_started_ms = now_ms;
+                        if (filling == nullptr) {  // every batch waits for the worker
+                            queue.CountDropped(1);
+                            continue;
+                        }
+                    }
+                    filling->Add(data, msgs[i].msg_len, *from, now_ms);
                 }
-                if (got < kBatch || g_stop) break;
+                if (got < kRecv || g_stop) break;
             }
         }
+    }
+    if (filling != nullptr) queue.Push(filling);
+    queue.Close();
+    worker.join();
+    if (queue.dropped() != 0) {
+        Log(LOG_WARNING, "datagrams dropped while the decoder was busy: " +
+                             std::to_string(queue.dropped()));
     }
     int rc = router.Shutdown(NowMs() / 1000);
     for (int fd : fds) ::close(fd);
