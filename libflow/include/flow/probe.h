@@ -95,9 +95,10 @@ struct CacheCounters {
 };
 
 // A fixed-size flow table keyed by addresses, ports, protocol, ToS, VLANs and input
-// interface. All memory is allocated by the constructor: Add() never allocates. Time only
-// moves forward: the cache's clock is the largest packet or Expire() time seen, so offline
-// runs are reproducible. Not thread-safe.
+// interface. All memory is allocated by the constructor: Add() never allocates. A flow's
+// first/last times are its packets' own; the clock that drives expiry is the largest packet
+// or Expire() time seen and never goes back, so offline runs are reproducible even for
+// merged captures that step back in time. Not thread-safe.
 class FlowCache {
 public:
     // `sink` must outlive the cache. Requires: options.max_flows >= 1, sampling >= 1.
