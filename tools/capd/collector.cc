@@ -454,7 +454,8 @@ public:
                 t.failing = false;
                 continue;
             }
-            ++t.failures;
+            // Read by the decoding thread for SIGUSR1 and the stats file.
+            std::atomic_ref<uint64_t>(t.failures).fetch_add(1, std::memory_order_relaxed);
             if (t.failing) continue;
             t.failing = true;
             Log(LOG_WARNING, "repeater '" + t.name + "': send failed: " + std::strerror(errno));
@@ -463,8 +464,11 @@ public:
 
     void AppendCounters(std::vector<std::string>* lines) const {
         for (const Target& t : targets_) {
+            const uint64_t failures =
+                std::atomic_ref<uint64_t>(const_cast<uint64_t&>(t.failures))
+                    .load(std::memory_order_relaxed);
             lines->push_back("repeater '" + t.name + "': send_failures " +
-                             std::to_string(t.failures));
+                             std::to_string(failures));
         }
     }
 
@@ -474,7 +478,7 @@ private:
         sockaddr_storage addr{};
         socklen_t len = 0;
         std::string name;
-        uint64_t failures = 0;
+        alignas(8) uint64_t failures = 0;
         bool failing = false;
     };
 
