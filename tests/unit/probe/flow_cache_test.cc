@@ -227,3 +227,20 @@ TEST_CASE("The index stays consistent through many inserts and deletions", "[pro
     CHECK(cache.counters().evicted == 0);
     CHECK(cache.size() == 0);
 }
+
+TEST_CASE("A capture that steps back in time keeps each flow's own packet times",
+          "[probe][cache][regression]") {
+    // Guards merged captures (ipfixprobe__tls.pcap): flow times once took the cache clock,
+    // so a flow of the earlier part got the later part's time as its end.
+    Collect sink;
+    FlowCache cache(CacheOptions(), &sink);
+    cache.Add(Udp(1599461560000, 1, 1, 2));  // 2020
+    cache.Add(Udp(1445324973611, 3, 3, 4));  // 2015, after it in the file
+    cache.Add(Udp(1445324973712, 3, 3, 4));
+    cache.Flush();
+    REQUIRE(sink.flows.size() == 2);
+    const FlowRecord& old = sink.flows[0].src_port == 3 ? sink.flows[0] : sink.flows[1];
+    CHECK(old.first_ms == 1445324973611);
+    CHECK(old.last_ms == 1445324973712);
+    CHECK(old.packets == 2);
+}
