@@ -95,10 +95,10 @@ struct CacheCounters {
 };
 
 // A fixed-size flow table keyed by addresses, ports, protocol, ToS, VLANs and input
-// interface. All memory is allocated by the constructor: Add() never allocates. A flow's
-// first/last times are its packets' own; the clock that drives expiry is the largest packet
-// or Expire() time seen and never goes back, so offline runs are reproducible even for
-// merged captures that step back in time. Not thread-safe.
+// interface. All memory is allocated by the constructor: Add() never allocates. Time is the
+// packets' (or Expire()'s), never the wall clock's, so offline runs are reproducible. When a
+// merged capture steps back in time, the clock goes back with it: flows seen "later" wait
+// until it passes them again or the end. Not thread-safe.
 class FlowCache {
 public:
     // `sink` must outlive the cache. Requires: options.max_flows >= 1, sampling >= 1.
@@ -110,8 +110,8 @@ public:
     // Accounts one parsed packet: ends timed-out flows first, then updates or creates the
     // packet's flow; a TCP FIN or RST ends the flow right after the packet is counted.
     void Add(const Packet& packet);
-    // Ends every flow idle for `inactive_timeout_s` or older than `active_timeout_s` at
-    // `now_ms` (or the cache clock when that is later).
+    // Sets the clock to `now_ms` and ends every flow idle for `inactive_timeout_s` or older
+    // than `active_timeout_s` at that time.
     void Expire(uint64_t now_ms);
     // Ends every flow (shutdown, end of file) with EndReason::kForced.
     void Flush();

@@ -262,8 +262,7 @@ void FlowCache::Add(const Packet& packet) {
     }
     Expire(packet.time_ms);
 
-    // Flow times are the packets' own (a merged capture may step back in time); only the
-    // clock that drives expiry is kept monotonic.
+    // Flow times are the packets' own; a merged capture may step back in time.
     Packet p = packet;
     if (p.fragment) ResolveFragment(&p);
     const uint64_t hash = KeyHash(p);
@@ -280,7 +279,7 @@ void FlowCache::Add(const Packet& packet) {
 
     uint32_t index = Find(key, hash);
     if (index != kNone &&
-        clock_ms_ - entries_[index].first_ms >= uint64_t{options_.active_timeout_s} * 1000) {
+        p.time_ms >= entries_[index].first_ms + uint64_t{options_.active_timeout_s} * 1000) {
         End(index, EndReason::kActive);
         index = kNone;
     }
@@ -300,15 +299,17 @@ void FlowCache::Add(const Packet& packet) {
 }
 
 void FlowCache::Expire(uint64_t now_ms) {
-    clock_ms_ = std::max(clock_ms_, now_ms);
+    // The clock follows the packets, also back in time (a merged capture): flows "from the
+    // future" then simply do not time out until the clock passes them again.
+    clock_ms_ = now_ms;
     const uint64_t inactive_ms = uint64_t{options_.inactive_timeout_s} * 1000;
-    while (head_ != kNone && clock_ms_ - entries_[head_].last_ms >= inactive_ms) {
+    while (head_ != kNone && clock_ms_ >= entries_[head_].last_ms + inactive_ms) {
         End(head_, EndReason::kIdle);
     }
     // Creation order is first-seen order (up to captures that step back in time, which
     // only delays such a flow's end).
     const uint64_t active_ms = uint64_t{options_.active_timeout_s} * 1000;
-    while (age_head_ != kNone && clock_ms_ - entries_[age_head_].first_ms >= active_ms) {
+    while (age_head_ != kNone && clock_ms_ >= entries_[age_head_].first_ms + active_ms) {
         End(age_head_, EndReason::kActive);
     }
 }
