@@ -261,7 +261,8 @@ for pcap in "$pcaps"/*; do
     p3=$(free_port)
     start_collector sf "$d/sf" "$p3" "$FLOWCAPD" -b 127.0.0.1 -p "$p3" -w "$d/sf" -t 300
 
-    "$FLOWPROBE" -r "$pcap" -v 10 "${TIMEOUTS[@]}" -n "127.0.0.1:$p1" -n "127.0.0.1:$p2" \
+    # Two collectors: one with -n, one in fprobe's positional form.
+    "$FLOWPROBE" -r "$pcap" -v 10 "${TIMEOUTS[@]}" -n "127.0.0.1:$p1" "127.0.0.1:$p2" \
         2>"$d/probe.log" || fail "$name: flowprobe failed: $(cat "$d/probe.log")"
     ! grep -E "unmatched|send errors|malformed [1-9]" "$d/probe.log" ||
         fail "$name: flowprobe reported problems"
