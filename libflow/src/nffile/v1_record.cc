@@ -37,6 +37,19 @@ inline constexpr uint8_t kV1FlagSampled = 0x80;
 
 IpAddr LoadV6(const uint8_t* p) { return IpAddr{Load64(p), Load64(p + 8)}; }
 
+// A map may name both forms of one address element (extensions 9/10, 11/12, 23/24, 39/40).
+// nfdump never writes that, but a damaged or hostile file can, and the record then kept both
+// presence bits for one value. The pair is resolved as the V3 reader resolves it: IPv4
+// unless its address is zero. `incoming_v4` says which form was just read; `v4_zero` whether
+// the IPv4 value (incoming or already stored) is zero. Returns whether to keep the incoming
+// form; `other` (the opposite form) is then dropped.
+bool KeepForm(FlowRecord* r, ElementId other, bool incoming_v4, bool v4_zero) {
+    if (!r->Has(other)) return true;
+    const bool take = incoming_v4 ? !v4_zero : v4_zero;
+    if (take) r->Unset(other);
+    return take;
+}
+
 }  // namespace
 
 void ExtensionMaps::Add(const uint8_t* p, size_t len, ReadCounters* counters) {
@@ -173,20 +186,28 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
                 r.Set(kExFlowMisc);
                 break;
             case 9:
-                r.ip_next_hop = IpAddr::V4(Load32(q));
-                r.Set(kExIpNextHopV4);
+                if (KeepForm(&r, kExIpNextHopV6, true, Load32(q) == 0)) {
+                    r.ip_next_hop = IpAddr::V4(Load32(q));
+                    r.Set(kExIpNextHopV4);
+                }
                 break;
             case 10:
-                r.ip_next_hop = LoadV6(q);
-                r.Set(kExIpNextHopV6);
+                if (KeepForm(&r, kExIpNextHopV4, false, r.ip_next_hop.IsZero())) {
+                    r.ip_next_hop = LoadV6(q);
+                    r.Set(kExIpNextHopV6);
+                }
                 break;
             case 11:
-                r.bgp_next_hop = IpAddr::V4(Load32(q));
-                r.Set(kExBgpNextHopV4);
+                if (KeepForm(&r, kExBgpNextHopV6, true, Load32(q) == 0)) {
+                    r.bgp_next_hop = IpAddr::V4(Load32(q));
+                    r.Set(kExBgpNextHopV4);
+                }
                 break;
             case 12:
-                r.bgp_next_hop = LoadV6(q);
-                r.Set(kExBgpNextHopV6);
+                if (KeepForm(&r, kExBgpNextHopV4, false, r.bgp_next_hop.IsZero())) {
+                    r.bgp_next_hop = LoadV6(q);
+                    r.Set(kExBgpNextHopV6);
+                }
                 break;
             case 13:
                 r.src_vlan = Load16(q);
@@ -232,12 +253,16 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
                 r.Set(kExMplsLabel);
                 break;
             case 23:
-                r.received_from = IpAddr::V4(Load32(q));
-                r.Set(kExIpReceivedV4);
+                if (KeepForm(&r, kExIpReceivedV6, true, Load32(q) == 0)) {
+                    r.received_from = IpAddr::V4(Load32(q));
+                    r.Set(kExIpReceivedV4);
+                }
                 break;
             case 24:
-                r.received_from = LoadV6(q);
-                r.Set(kExIpReceivedV6);
+                if (KeepForm(&r, kExIpReceivedV4, false, r.received_from.IsZero())) {
+                    r.received_from = LoadV6(q);
+                    r.Set(kExIpReceivedV6);
+                }
                 break;
             case 25:
                 r.engine_type = q[2];
@@ -266,14 +291,19 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
                 r.Set(kExNatXlatePort);
                 break;
             case 39:
-                r.xlate_src = IpAddr::V4(Load32(q));
-                r.xlate_dst = IpAddr::V4(Load32(q + 4));
-                r.Set(kExNatXlateIpv4);
+                if (KeepForm(&r, kExNatXlateIpv6, true, Load32(q) == 0 && Load32(q + 4) == 0)) {
+                    r.xlate_src = IpAddr::V4(Load32(q));
+                    r.xlate_dst = IpAddr::V4(Load32(q + 4));
+                    r.Set(kExNatXlateIpv4);
+                }
                 break;
             case 40:
-                r.xlate_src = LoadV6(q);
-                r.xlate_dst = LoadV6(q + 16);
-                r.Set(kExNatXlateIpv6);
+                if (KeepForm(&r, kExNatXlateIpv4, false,
+                             r.xlate_src.IsZero() && r.xlate_dst.IsZero())) {
+                    r.xlate_src = LoadV6(q);
+                    r.xlate_dst = LoadV6(q + 16);
+                    r.Set(kExNatXlateIpv6);
+                }
                 break;
             case 41:
                 for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32(q + 4 * k);
