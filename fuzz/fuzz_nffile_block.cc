@@ -10,6 +10,8 @@
 //   rest:      block payload
 //
 // Decompression must stay within the reader's 5 MiB block buffer whatever the payload says.
+// The records read are then written with NfFileWriter in the same codec and read back: they
+// must come back unchanged (the `flowdump -r hostile -w copy` path).
 #include <cstring>
 #include <vector>
 
@@ -54,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto codec = static_cast<flow::Codec>(((data[0] >> 1) & 7) % 5);
     if (layout1 && codec == flow::Codec::kZstd) codec = flow::Codec::kNone;
     const bool compress = (data[0] & 0x10) != 0;
-    const uint32_t records = Load16(data + 1);
+    const uint32_t record_count = Load16(data + 1);
     const uint8_t* payload = data + 3;
     const size_t payload_len = size - 3;
 
@@ -76,12 +78,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         AppendLayout2Header(codec, &file);
     }
     uint8_t block[kBlockHeaderSize];
-    Store32(block, records);
+    Store32(block, record_count);
     Store32(block + 4, static_cast<uint32_t>(stored.size()));
     Store16(block + 8, layout1 ? kBlockV1 : kBlockV3);
     Store16(block + 10, 0);
     file.insert(file.end(), block, block + sizeof(block));
     file.insert(file.end(), stored.begin(), stored.end());
-    flow::fuzz::ReadWholeFile(file.data(), file.size(), 0);
+    std::vector<flow::FlowRecord> records;
+    flow::fuzz::ReadWholeFile(file.data(), file.size(), 0, &records);
+    if (!records.empty()) flow::fuzz::RoundTrip(records, codec);
     return 0;
 }
