@@ -45,8 +45,11 @@ private:
     std::string path_;
 };
 
-// Reads every block and record of the file in `data`; appends the flow records to `kept`
-// when it is not null.
+// Records ReadWholeFile keeps for a round trip, at most.
+inline constexpr size_t kMaxKeptRecords = 4096;
+
+// Reads every block and record of the file in `data`; appends the first kMaxKeptRecords flow
+// records to `kept` when it is not null.
 inline void ReadWholeFile(const uint8_t* data, size_t size, int prefetch_blocks,
                           std::vector<FlowRecord>* kept = nullptr) {
     MemoryFile file(data, size);
@@ -78,7 +81,8 @@ inline void ReadWholeFile(const uint8_t* data, size_t size, int prefetch_blocks,
         if (!*more) break;
         while (r.NextRecord(&rec)) {
             (void)r.FindExporter(rec.exporter_sysid);
-            if (kept != nullptr) kept->push_back(rec);
+            // A 5 MiB block of tiny records would be hundreds of MiB of FlowRecords.
+            if (kept != nullptr && kept->size() < kMaxKeptRecords) kept->push_back(rec);
         }
     }
     Result<bool> after = r.NextBlock();
