@@ -144,3 +144,23 @@ expected=$(printf '[%s]\n[%s]\n[-u=%s]' "$file" "edge 1;touch $WORK/pwned" \
     fail "-x arguments: $(cat "$WORK/argv.txt") (expected $expected)"
 [ -e "$WORK/pwned" ] && fail "-x ran its ident through a shell"
 echo "ok: -x passes each token as one argument, no shell"
+
+# 7. The flow directory removed and made again while the collector runs (newcomer report):
+#    the file being written goes with it, but the collector notices at its rotation, says
+#    so, and stores what arrives afterwards in the new directory.
+dir=$WORK/replaced
+mkdir -p "$dir"
+port=$(free_port)
+start_collector replaced "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 2
+rm -rf "$dir"
+mkdir "$dir"
+sleep 2.5
+"$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 8 --flows 100 2>/dev/null
+sleep 2.5
+"$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 9 --flows 100 2>/dev/null
+sleep 0.3
+stop_collector replaced
+grep -q "vanished before it got its name" "$WORK/replaced.log" ||
+    fail "the vanished file was not reported: $(cat "$WORK/replaced.log")"
+[ "$(count_flows "$dir")" -eq 200 ] || fail "$(count_flows "$dir") of 200 flows stored after the directory was replaced"
+echo "ok: a replaced flow directory is reported and written again"

@@ -224,9 +224,14 @@ public:
         if (!writer_->has_current()) {
             // The last file could not be created (full disk, read-only directory): keep
             // receiving and counting, and try again every tick.
-            if (writer_->Reopen(now_s).ok()) {
+            flow::Status s = writer_->Reopen(now_s);
+            if (writer_->has_current()) {
+                // Opened, possibly with news about the file before (it vanished).
+                if (!s.ok()) Log(LOG_WARNING, s.message());
                 Log(LOG_INFO, "writing again to " + writer_->current_path());
                 write_error_logged_ = false;
+            } else {
+                WriteError(s);
             }
         }
     }

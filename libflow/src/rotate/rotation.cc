@@ -123,6 +123,14 @@ void RotatingWriter::RecoverOrphans() {
 
 Status RotatingWriter::FinishPending() {
     if (pending_final_.empty()) return Status::Ok();
+    if (!Exists(current_path_)) {
+        // The closed file went away with its directory (removed or moved by someone): there
+        // is nothing left to name; the next current file may be created.
+        std::string lost = current_path_;
+        pending_final_.clear();
+        return Status::IoError("closed file " + lost +
+                               " vanished before it got its name (directory removed or moved?)");
+    }
     Status s;
     if (Exists(pending_final_)) {
         s = MergeInto(current_path_, pending_final_, options_.codec);
@@ -138,7 +146,7 @@ Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
     current_path_ = options_.dir + "/" + options_.current_name;
     // Never create the new current file over a closed one that could not be renamed.
     Status pending = FinishPending();
-    if (!pending.ok()) {
+    if (!pending_final_.empty()) {
         return Status::IoError("closed file " + current_path_ + " still waits for its name (" +
                                pending.message() + ")");
     }
@@ -164,7 +172,8 @@ Status RotatingWriter::OpenCurrent(uint64_t slot_start_s) {
     }
     backlog_.erase(backlog_.begin(), backlog_.begin() + static_cast<long>(written));
     if (backlog_.empty()) std::vector<FlowRecord>().swap(backlog_);
-    return s;
+    // A closed file that vanished is reported once the new file is open.
+    return s.ok() ? pending : s;
 }
 
 Status RotatingWriter::Reopen(uint64_t now_s) {
@@ -251,7 +260,9 @@ Status RotatingWriter::Rotate(uint64_t now_s, const std::vector<ExporterStats>& 
     if (now_slot > next + options_.interval_s) next = now_slot;
     Status s = CloseCurrent(stats, sequence_failures, path_out);
     Status o = OpenCurrent(next);
-    return s.ok() ? o : s;
+    if (s.ok()) return o;
+    if (o.ok()) return s;
+    return Status::IoError(s.message() + "; " + o.message());
 }
 
 Status RotatingWriter::Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
