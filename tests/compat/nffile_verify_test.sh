@@ -40,4 +40,24 @@ grep -qx "Records       : 742" "$WORK/got" || fail "zstd records: $(tail -1 "$WO
 if "$FLOWDUMP" -v sf1625-v6agent >"$WORK/got" 2>"$WORK/err"; then fail "damage not reported"; fi
 grep -q "Block 1: Malformed: sf1625-v6agent: block 1 record 5" "$WORK/err" ||
     fail "damage message: $(cat "$WORK/err")"
+# A closed file cut inside its appendix: -v says so and exits 1, -I warns (newcomer report).
+size=$(stat -c %s nf171-none)
+head -c $((size - 10)) nf171-none >"$WORK/cut"
+if "$FLOWDUMP" -v "$WORK/cut" >/dev/null 2>"$WORK/err"; then fail "-v: cut appendix not reported"; fi
+grep -q "^Appendix: unreadable" "$WORK/err" || fail "-v appendix message: $(cat "$WORK/err")"
+"$FLOWDUMP" -r "$WORK/cut" -I >/dev/null 2>"$WORK/err" || true
+grep -q "appendix unreadable" "$WORK/err" || fail "-I appendix message: $(cat "$WORK/err")"
+
+# -w onto an input file is refused and the file kept; -i refuses control characters;
+# -z=zstd:LEVEL is used and checked.
+cp nf171-none "$WORK/in"
+if "$FLOWDUMP" -r "$WORK/in" -w "$WORK/in" 'proto icmp' 2>"$WORK/err"; then fail "-w over input"; fi
+grep -q "is also an input file" "$WORK/err" || fail "-w message: $(cat "$WORK/err")"
+cmp -s "$WORK/in" nf171-none || fail "-w damaged its input"
+if "$FLOWDUMP" -r "$WORK/in" -i "$(printf 'a\nFlows: 9')" 2>/dev/null; then fail "-i newline"; fi
+if "$FLOWDUMP" -r "$WORK/in" -w "$WORK/z" -z=zstd:99 2>/dev/null; then fail "zstd:99 taken"; fi
+"$FLOWDUMP" -r "$WORK/in" -w "$WORK/z1" -z=zstd:1
+"$FLOWDUMP" -r "$WORK/in" -w "$WORK/z19" -z=zstd:19
+[ "$(stat -c %s "$WORK/z19")" -lt "$(stat -c %s "$WORK/z1")" ] || fail "zstd level not used"
+
 echo "flowdump -v equals nfdump -v on $compared files; unclosed, zstd and damaged files checked"

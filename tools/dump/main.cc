@@ -133,8 +133,17 @@ int main(int argc, char** argv) {
             return 1;
         }
         opt.codec = *codec;
-        if (spec.find(':') != std::string::npos)
-            opt.codec_level = std::atoi(spec.c_str() + spec.find(':') + 1);
+        if (spec.find(':') != std::string::npos) {
+            // As flowcapd: a level from 0 to 22 (zstd; LZ4-HC takes 1..12), nothing else.
+            const char* text = spec.c_str() + spec.find(':') + 1;
+            char* end = nullptr;
+            long level = std::strtol(text, &end, 10);
+            if (end == text || *end != '\0' || level < 0 || level > 22) {
+                std::fprintf(stderr, "Invalid compression level in '%s'\n", spec.c_str());
+                return 1;
+            }
+            opt.codec_level = static_cast<int>(level);
+        }
         args.erase(args.begin() + static_cast<long>(i));
         --i;
     }
@@ -427,6 +436,13 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (!opt.new_ident.empty()) {
+        // An ident is printed as a line of its own by -I: no control characters in it.
+        for (unsigned char ch : opt.new_ident) {
+            if (ch < 0x20 || ch == 0x7f) {
+                std::fprintf(stderr, "-i: the ident may not hold control characters\n");
+                return 1;
+            }
+        }
         if (!opt.selection.read_path) {
             std::fprintf(stderr, "-i needs a file given with -r\n");
             return 1;

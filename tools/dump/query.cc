@@ -3,6 +3,7 @@
 // that pass the filter, print or write them, and finish with nfdump's summary block.
 #include "query.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cinttypes>
@@ -195,6 +196,21 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     int rc = 0;
 
     const uint64_t memory_limit = MemoryLimitBytes();
+    if (writing) {
+        // Writing over a file that is also read would destroy it before it is read.
+        struct stat out_st;
+        if (::stat(opt.write_path.c_str(), &out_st) == 0) {
+            for (const std::string& path : files) {
+                struct stat in_st;
+                if (::stat(path.c_str(), &in_st) == 0 && in_st.st_dev == out_st.st_dev &&
+                    in_st.st_ino == out_st.st_ino) {
+                    std::fprintf(stderr, "flowdump: -w %s is also an input file\n",
+                                 opt.write_path.c_str());
+                    return 1;
+                }
+            }
+        }
+    }
     if (!stat_mode && !aggregator) printer->Begin();
     for (const std::string& path : files) {
         if (stop) break;
@@ -214,9 +230,11 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         WidenWindow(info, &run.window_first_s, &run.window_last_s);
         if (f.uses_ident()) f.SetIdent(info.ident);
         if (writing && !writer) {
+            flow::WriterOptions wo;
+            wo.level = opt.codec_level;
             auto w =
                 flow::NfFileWriter::Create(opt.write_path, opt.codec.value_or(flow::Codec::kNone),
-                                           info.ident.empty() ? "none" : info.ident);
+                                           info.ident.empty() ? "none" : info.ident, wo);
             if (!w.ok()) {
                 std::fprintf(stderr, "flowdump: %s\n", w.status().ToString().c_str());
                 return 1;
@@ -336,6 +354,13 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     return rc;
 }
 
+// A closed layout 2 file whose appendix (ident and stat record) could not be read whole.
+bool AppendixDamaged(const flow::FileInfo& info) {
+    return info.layout == 2 && info.closed &&
+           (info.appendix_offset == 0 || info.appendix_blocks_read < info.appendix_blocks ||
+            !info.has_stat);
+}
+
 int RunFileInfo(const std::vector<std::string>& files) {
     flow::StatRecord total;
     std::string ident;
@@ -347,6 +372,12 @@ int RunFileInfo(const std::vector<std::string>& files) {
             continue;
         }
         const flow::FileInfo& info = (*reader)->info();
+        if (AppendixDamaged(info)) {
+            std::fprintf(stderr,
+                         "flowdump: %s: appendix unreadable (file truncated or damaged): its "
+                         "ident and statistics are missing\n",
+                         path.c_str());
+        }
         if (!any) ident = info.ident;
         if (!any) {
             total = info.stat;
@@ -434,6 +465,12 @@ int RunVerify(const std::string& path) {
         }
     }
     if (info.layout == 2 && info.appendix_blocks > 0) std::printf("Checking appendix blocks\n");
+    if (AppendixDamaged(info)) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "Appendix: unreadable (file truncated or damaged): ident and "
+                             "statistics are missing\n");
+        rc = 1;
+    }
     const uint64_t blocks = r.counters().blocks + info.appendix_blocks_read;
     std::printf("\nTotal\n");
     if (blocks > 0) {
