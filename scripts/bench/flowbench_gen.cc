@@ -319,7 +319,9 @@ Args Parse(int argc, char** argv) {
             a.pcap = v;
         } else if (k == "--to") {
             sockaddr_in d;
-            if (!ParseLoopback(v, &d)) Usage(("bad or non-loopback destination '" + v + "'").c_str());
+            if (!ParseLoopback(v, &d)) {
+                Usage(("bad or non-loopback destination '" + v + "'").c_str());
+            }
             a.to.push_back(d);
         } else if (k == "--rate") {
             a.rate = std::atof(v.c_str());

@@ -67,10 +67,14 @@ esac
 has_part() { [[ ",$parts," == *",$1,"* ]]; }
 
 for tool in "$FLOWDUMP" "$FLOWCAPD" "$GEN"; do
-    [ -x "$tool" ] || { echo "run.sh: $tool not built (ninja -C $BIN flowdump flowcapd flowbench_gen)" >&2; exit 1; }
+    [ -x "$tool" ] && continue
+    echo "run.sh: $tool not built (ninja -C $BIN flowdump flowcapd flowbench_gen)" >&2
+    exit 1
 done
 for tool in nfdump nfcapd /usr/bin/time; do
-    command -v "$tool" >/dev/null || { echo "run.sh: $tool missing (scripts/setup.sh installs it)" >&2; exit 1; }
+    command -v "$tool" >/dev/null && continue
+    echo "run.sh: $tool missing (scripts/setup.sh installs it)" >&2
+    exit 1
 done
 
 mkdir -p "$work"
@@ -79,7 +83,7 @@ STARTED=()
 cleanup() {
     for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${STARTED[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ "$keep" = 0 ] && [ -z "${FLOWBENCH_KEEP:-}" ]; then rm -rf "$work/sets" "$work/clients" "$work/col" "$work/probe"; fi
+    if [ "$keep" = 0 ]; then rm -rf "$work/sets" "$work/clients" "$work/col" "$work/probe"; fi
 }
 trap cleanup EXIT
 log() { echo "bench: $*" >&2; }
@@ -120,7 +124,14 @@ stored_flows() {
     nfdump -R "$1" -I 2>/dev/null | awk '/^Flows:/ { n += $2 } END { print n + 0 }'
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() {
+    sort -g | awk '{ v[NR] = $1 }
+        END {
+            if (NR == 0) print "nan"
+            else if (NR % 2) print v[(NR + 1) / 2]
+            else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+        }'
+}
 
 sets_dir=$work/sets
 pcap=$work/export-$flows.pcap
@@ -143,14 +154,20 @@ make_data() {
         local p1 p2 pid1 pid2
         p1=$(free_port)
         p2=$(free_port)
-        nfcapd -b 127.0.0.1 -p "$p1" -w "$sets_dir/nf-none" -t 3600 -B 4000000 >"$work/nfcapd-none.log" 2>&1 &
+        nfcapd -b 127.0.0.1 -p "$p1" -w "$sets_dir/nf-none" -t 3600 -B 4000000 \
+            >"$work/nfcapd-none.log" 2>&1 &
         pid1=$!
         STARTED+=("$pid1")
-        nfcapd -b 127.0.0.1 -p "$p2" -w "$sets_dir/nf-lz4" -t 3600 -y -B 4000000 >"$work/nfcapd-lz4.log" 2>&1 &
+        nfcapd -b 127.0.0.1 -p "$p2" -w "$sets_dir/nf-lz4" -t 3600 -y -B 4000000 \
+            >"$work/nfcapd-lz4.log" 2>&1 &
         pid2=$!
         STARTED+=("$pid2")
-        wait_port "$p1" "$pid1" && wait_port "$p2" "$pid2" || { cat "$work"/nfcapd-*.log >&2; exit 1; }
-        "$GEN" send --pcap "$pcap" --to "127.0.0.1:$p1" --to "127.0.0.1:$p2" --rate "$rate" >/dev/null
+        if ! wait_port "$p1" "$pid1" || ! wait_port "$p2" "$pid2"; then
+            cat "$work"/nfcapd-*.log >&2
+            exit 1
+        fi
+        "$GEN" send --pcap "$pcap" --to "127.0.0.1:$p1" --to "127.0.0.1:$p2" --rate "$rate" \
+            >/dev/null
         sleep 1
         kill -TERM "$pid1" "$pid2"
         wait "$pid1" || true
@@ -167,7 +184,8 @@ make_data() {
         local n
         n=$(stored_flows "$sets_dir/$set")
         [ "$n" = "$flows" ] || { echo "run.sh: $set holds $n flows, not $flows" >&2; exit 1; }
-        log "$set: $(ls "$sets_dir/$set" | tr '\n' ' ')($n flows, $(du -sm "$sets_dir/$set" | cut -f1) MB)"
+        log "$set: $(ls "$sets_dir/$set" | tr '\n' ' ')($n flows," \
+            "$(du -sm "$sets_dir/$set" | cut -f1) MB)"
     done
 }
 
@@ -268,7 +286,8 @@ clients_case() {
     : >"$fd"
     : >"$nf"
     for _ in $(seq 1 "$reps"); do
-        measure "$fd" bash "$SRC/scripts/bench/clients.sh" "$FLOWDUMP" "$work/clients" "$first" "$last"
+        measure "$fd" bash "$SRC/scripts/bench/clients.sh" "$FLOWDUMP" "$work/clients" "$first" \
+            "$last"
         log "flowdump $(cat "$work/stderr.last")"
         measure "$nf" bash "$SRC/scripts/bench/clients.sh" nfdump "$work/clients" "$first" "$last"
         log "nfdump $(cat "$work/stderr.last")"
@@ -293,7 +312,11 @@ collect_run() {
     tpid=$!
     STARTED+=("$tpid")
     cpid=$(child_of "$tpid")
-    wait_port "$port" "$tpid" || { cat "$dir.log" >&2; echo "run.sh: $name did not start" >&2; exit 1; }
+    if ! wait_port "$port" "$tpid"; then
+        cat "$dir.log" >&2
+        echo "run.sh: $name did not start" >&2
+        exit 1
+    fi
     local sent
     sent=$("$GEN" send --pcap "$work/col.pcap" --to "127.0.0.1:$port" --rate "$rate" \
         --max-seconds "$col_seconds")
@@ -320,7 +343,8 @@ collector_bench() {
     [ -s "$work/col.pcap" ] && [ -s "$work/col.pcap.idx" ] ||
         "$GEN" pcap --flows "$col_flows" --seed 2 --out "$work/col.pcap" >&2
     echo
-    echo "## Collector: paced NetFlow v9 over 127.0.0.1, at most $col_flows flows or ${col_seconds}s per trial, medians of $col_trials trial(s)"
+    echo "## Collector: paced NetFlow v9 over 127.0.0.1, at most $col_flows flows or" \
+        "${col_seconds}s per trial, medians of $col_trials trial(s)"
     printf '%-9s %9s %9s %9s %9s %7s %6s %8s %8s %6s\n' collector target achieved sent stored \
         loss_% lossy cpu_s cpu_s/Mf MB
     local name rate trial summary
@@ -345,10 +369,14 @@ collector_bench() {
                     }
                     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
                 }
-                { for (k = 1; k <= NF; k++) x[NR, k] = $k; if ($6 > 0) lossy++; if ($9 > mb) mb = $9 }
+                {
+                    for (k = 1; k <= NF; k++) x[NR, k] = $k
+                    if ($6 > 0) lossy++
+                    if ($9 > mb) mb = $9
+                }
                 END {
-                    printf "%-9s %9d %9.0f %9d %9d %7.3f %3d/%-2d %8.2f %8.2f %6.0f\n", c, r, med(3),
-                        med(4), med(5), med(6), lossy, NR, med(7), med(8), mb
+                    printf "%-9s %9d %9.0f %9d %9d %7.3f %3d/%-2d %8.2f %8.2f %6.0f\n", c, r,
+                        med(3), med(4), med(5), med(6), lossy, NR, med(7), med(8), mb
                 }' "$work/col/$name-$rate.trials")
             echo "$summary" | tee -a "$RESULTS.collector"
             if [ "$(echo "$summary" | awk '{ print ($6 == 0) }')" = 1 ]; then
@@ -359,18 +387,23 @@ collector_bench() {
         done
     done
     for name in flowcapd nfcapd; do
-        echo "$name: highest rate stored without loss: ${best[$name]} flows/s" | tee -a "$RESULTS.collector"
+        echo "$name: highest rate stored without loss: ${best[$name]} flows/s" |
+            tee -a "$RESULTS.collector"
     done
 }
 
 probe_bench() {
     echo
-    echo "## Probe: flowprobe and softflowd reading one capture, exporting v9 to a sink on 127.0.0.1"
+    echo "## Probe: flowprobe and softflowd reading one capture, exporting v9 to a sink on" \
+        "127.0.0.1"
     if [ ! -x "$FLOWPROBE" ]; then
         echo "probe: skipped, $FLOWPROBE is not built"
         return 0
     fi
-    command -v softflowd >/dev/null || { echo "probe: skipped, softflowd is not installed"; return 0; }
+    if ! command -v softflowd >/dev/null; then
+        echo "probe: skipped, softflowd is not installed"
+        return 0
+    fi
     mkdir -p "$work/probe"
     local cap=$work/probe/traffic-$probe_flows.pcap packets
     [ -s "$cap" ] || "$GEN" packets --flows "$probe_flows" --seed 3 --out "$cap" >"$cap.count"
@@ -398,7 +431,8 @@ probe_bench() {
         sleep 0.5
         kill -TERM "$spid"
         wait "$spid" || true
-        [ "$status" = 0 ] || log "$name exited with status $status: $(tail -2 "$work/probe/$name.log")"
+        [ "$status" = 0 ] ||
+            log "$name exited with status $status: $(tail -2 "$work/probe/$name.log")"
         awk -v c="$name" -v p="$packets" -v d="$(awk '{ print $1 }' "$work/probe/$name.sink")" \
             'END { printf "%-10s %9d %8.2f %8.2f %11.0f %6.0f %9d\n", c, p, $1, $2 + $3,
                    ($1 > 0 ? p / $1 : 0), $4 / 1024, d }' "$t" | tee -a "$RESULTS.probe"
@@ -410,12 +444,16 @@ probe_bench() {
 : >"$RESULTS.table"
 : >"$RESULTS.collector"
 : >"$RESULTS.probe"
-echo "# flowkit vs nfdump $(nfdump -V 2>&1 | head -1 | sed 's/.*Version: //'): $mode run, $flows flows, $reps repetition(s)"
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+nfdump_version=$(nfdump -V 2>&1 | head -1 | sed 's/.*Version: //')
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+echo "# flowkit vs nfdump $nfdump_version: $mode run, $flows flows, $reps repetition(s)"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $cpu," \
+    "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 if has_part data || [ ! -d "$sets_dir/nf-none" ]; then make_data; fi
 if has_part read || has_part clients; then
     echo
-    echo "## Reading: medians of $reps run(s); ratio = flowdump/nfdump wall time (< 1: flowkit faster)"
+    echo "## Reading: medians of $reps run(s); ratio = flowdump/nfdump wall time" \
+        "(< 1: flowkit faster)"
     header
     if has_part read; then
         read_cases nf-none all
