@@ -143,7 +143,10 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
             return Status::Ok();
         }
         if (!IsRegularFile(first)) {
-            return Status::NotFound("stat() error '" + first + "': " + std::strerror(ENOENT));
+            // With -M only the first channel named must hold it; the others may lack it.
+            if (!require_first) return Status::Ok();
+            return Status::NotFound("stat() error '" + first + "': " +
+                                    (base_dir.empty() ? std::strerror(ENOENT) : "File not found!"));
         }
         // An existing file: it and every later file of its directory.
         std::string dir = first.find('/') == std::string::npos ? std::string(".")

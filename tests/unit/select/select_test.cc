@@ -193,6 +193,20 @@ TEST_CASE("selection: a -R range needs its first file, in the first -M channel n
     r = flow::ExpandSelection(sel);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("File not found!") != std::string::npos);
+
+    // A single file (no range) likewise: needed in the first channel named only (newcomer
+    // report: -M b:a -R FILE with FILE only in b failed on a).
+    sel.range = "2026/12/04/nfcapd.202612041505";
+    sel.multi_dirs = t / "b:a";
+    r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 2);  // b's file, and a's from that name on
+    t.Touch("c/x");
+    sel.range = "2026/12/04/nfcapd.202612041500";
+    sel.multi_dirs = t / "b:a";
+    r = flow::ExpandSelection(sel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message().find("File not found!") != std::string::npos);
 }
 
 // Regression: Pandora FMS with both collectors passes `-R sflow/a:b -R netflow/c:d` and means
