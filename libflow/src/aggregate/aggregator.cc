@@ -101,14 +101,95 @@ constexpr size_t kMaxKeyText = 64;
 
 struct PackedKey {
     uint64_t w[kKeyWords] = {};
+};
 
-    bool operator==(const PackedKey& o) const { return std::memcmp(w, o.w, sizeof(w)) == 0; }
-    uint64_t Hash() const {
+// The group index: keys of `words` words each, back to back in one arena in the order the
+// groups were made (so a key's entry number is its group's index), and an open-addressing
+// table of 8-byte slots (32 hash bits, entry + 1) at most half full. Only the words a key
+// list needs are hashed, compared and stored.
+class KeyIndex {
+public:
+    explicit KeyIndex(size_t words) : words_(words) { slots_.assign(1024, 0); }
+
+    static uint64_t Hash(const uint64_t* k, size_t n) {
         uint64_t h = 0x9e3779b97f4a7c15ULL;
-        for (uint64_t x : w) h = detail::Mix64(h ^ x) + 0x632be59bd9b4e019ULL;
+        for (size_t i = 0; i < n; ++i) h = detail::Mix64(h ^ k[i]) + 0x632be59bd9b4e019ULL;
         return h;
     }
+
+    // Entry + 1 of the key, or 0.
+    uint32_t Find(const uint64_t* k) const { return Probe(k, Hash(k, words_)).second; }
+
+    // Entry + 1 of the key; when absent it is added as the next entry and *added is set.
+    uint32_t FindOrAdd(const uint64_t* k, bool* added) {
+        if ((count_ + 1) * 2 > slots_.size()) Grow();
+        const uint64_t h = Hash(k, words_);
+        auto [pos, entry] = Probe(k, h);
+        *added = entry == 0;
+        if (entry != 0) return entry;
+        keys_.insert(keys_.end(), k, k + words_);
+        ++count_;
+        slots_[pos] = (h >> 32) << 32 | count_;
+        return static_cast<uint32_t>(count_);
+    }
+
+    size_t memory_bytes() const {
+        return slots_.capacity() * sizeof(uint64_t) + keys_.capacity() * sizeof(uint64_t);
+    }
+
+private:
+    // The slot of the key (or the empty slot where it would go) and its entry + 1 (0 when
+    // absent).
+    std::pair<size_t, uint32_t> Probe(const uint64_t* k, uint64_t h) const {
+        const size_t mask = slots_.size() - 1;
+        const uint64_t tag = h >> 32;
+        for (size_t i = h & mask;; i = (i + 1) & mask) {
+            const uint64_t s = slots_[i];
+            if (s == 0) return {i, 0};
+            const uint32_t entry = static_cast<uint32_t>(s);
+            if ((s >> 32) == tag &&
+                std::memcmp(&keys_[(entry - 1) * words_], k, words_ * sizeof(uint64_t)) == 0) {
+                return {i, entry};
+            }
+        }
+    }
+
+    void Grow() {
+        std::vector<uint64_t> old;
+        old.swap(slots_);
+        slots_.assign(old.size() * 2, 0);
+        const size_t mask = slots_.size() - 1;
+        for (uint64_t s : old) {
+            if (s == 0) continue;
+            const uint32_t entry = static_cast<uint32_t>(s);
+            const uint64_t h = Hash(&keys_[(entry - 1) * words_], words_);
+            size_t i = h & mask;
+            while (slots_[i] != 0) i = (i + 1) & mask;
+            slots_[i] = s;
+        }
+    }
+
+    size_t words_;
+    size_t count_ = 0;
+    std::vector<uint64_t> slots_;
+    std::vector<uint64_t> keys_;
 };
+
+// Words of the packed key for `spec`: the five-tuple's 5, or one per -A field (two per
+// address, three per network) and a last word of address families.
+size_t KeyWords(const AggregateSpec& spec) {
+    if (spec.five_tuple || spec.bidirectional) return 5;
+    size_t words = 1;
+    for (const AggKeySpec& k : spec.keys) {
+        const bool net = k.field == AggField::kSrcNet || k.field == AggField::kDstNet;
+        const bool address = k.field == AggField::kSrcIp || k.field == AggField::kDstIp ||
+                             k.field == AggField::kRouter || k.field == AggField::kNextHop ||
+                             k.field == AggField::kBgpNextHop ||
+                             k.field == AggField::kXlateSrcIp || k.field == AggField::kXlateDstIp;
+        words += net ? 3 : address ? 2 : 1;
+    }
+    return std::min(words, kKeyWords);
+}
 
 // nfdump 1.7.1's masks: the v4 mask works on the low 64 bits of any address, the v6 mask on
 // both halves (spec 2.6 quirk), so mixed families come out odd exactly as there.
@@ -320,8 +401,9 @@ const char* RecordOrderName(RecordOrder order) {
 }
 
 struct Aggregator::Impl {
+    explicit Impl(AggregateSpec s) : spec(std::move(s)), index(KeyWords(spec)) {}
     AggregateSpec spec;
-    detail::FlatTable<PackedKey, uint32_t> table;  // key -> index into groups + 1
+    KeyIndex index;  // key -> index into groups + 1
     std::vector<FlowRecord> groups;
 
     PackedKey Pack(const FlowRecord& rec) const {
@@ -464,7 +546,7 @@ struct Aggregator::Impl {
             key.w[w++] = a.hi;
             key.w[w++] = a.lo;
         }
-        key.w[kKeyWords - 1] = families;
+        key.w[w] = families;  // the last word: KeyWords() counts it
         return key;
     }
 
@@ -623,9 +705,7 @@ struct Aggregator::Impl {
     }
 };
 
-Aggregator::Aggregator(AggregateSpec spec) : impl_(std::make_unique<Impl>()) {
-    impl_->spec = std::move(spec);
-}
+Aggregator::Aggregator(AggregateSpec spec) : impl_(std::make_unique<Impl>(std::move(spec))) {}
 Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 Aggregator::~Aggregator() = default;
@@ -633,8 +713,7 @@ Aggregator::~Aggregator() = default;
 size_t Aggregator::size() const { return impl_->groups.size(); }
 
 size_t Aggregator::memory_bytes() const {
-    return impl_->groups.capacity() * sizeof(FlowRecord) +
-           impl_->table.slots().capacity() * sizeof(detail::FlatTable<PackedKey, uint32_t>::Slot);
+    return impl_->groups.capacity() * sizeof(FlowRecord) + impl_->index.memory_bytes();
 }
 
 namespace {
@@ -689,8 +768,8 @@ void Aggregator::Add(const FlowRecord& in) {
             rec = &swapped;
         }
         PackedKey key = s.Pack(*rec);
-        if (uint32_t* idx = s.table.Find(key)) {
-            AddCounters(*rec, false, !was_swapped, &s.groups[*idx - 1]);
+        if (uint32_t idx = s.index.Find(key.w)) {
+            AddCounters(*rec, false, !was_swapped, &s.groups[idx - 1]);
             return;
         }
         // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
@@ -701,18 +780,20 @@ void Aggregator::Add(const FlowRecord& in) {
         rkey.w[2] = rec->src_addr.hi;
         rkey.w[3] = rec->src_addr.lo;
         rkey.w[4] = uint64_t{rec->dst_port} << 32 | uint64_t{rec->src_port} << 16 | rec->proto;
-        if (uint32_t* idx = pairable ? s.table.Find(rkey) : nullptr) {
-            AddCounters(*rec, true, false, &s.groups[*idx - 1]);
+        if (uint32_t idx = pairable ? s.index.Find(rkey.w) : 0) {
+            AddCounters(*rec, true, false, &s.groups[idx - 1]);
             return;
         }
         s.groups.push_back(*rec);
         s.groups.back().flows = rec->flows != 0 ? rec->flows : 1;
-        s.table.FindOrInsert(key) = static_cast<uint32_t>(s.groups.size());
+        bool added = false;
+        s.index.FindOrAdd(key.w, &added);  // entry number == group index
         return;
     }
     const FlowRecord& rec = in;
-    uint32_t& slot = s.table.FindOrInsert(s.Pack(rec));
-    if (slot == 0) {
+    bool added = false;
+    const uint32_t slot = s.index.FindOrAdd(s.Pack(rec).w, &added);
+    if (added) {
         if (s.spec.five_tuple) {
             s.groups.push_back(rec);
             s.groups.back().flows = rec.flows != 0 ? rec.flows : 1;
@@ -725,7 +806,6 @@ void Aggregator::Add(const FlowRecord& in) {
             g.out_packets = rec.out_packets;
             g.out_bytes = rec.out_bytes;
         }
-        slot = static_cast<uint32_t>(s.groups.size());
         return;
     }
     FlowRecord& g = s.groups[slot - 1];
