@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -132,19 +133,22 @@ uint64_t MemoryLimitBytes() {
     return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2;
 }
 
-// The aggregated records to print or write: in -O order, those passing the -P filter,
-// then cut to -n.
-std::vector<const flow::FlowRecord*> SelectedGroups(const flow::aggregate::Aggregator& agg,
-                                                    const Options& opt) {
+// Hands the aggregated records to print or write to `fn`: in -O order, those passing the
+// -P filter, at most -n of them. One record at a time, so printing a million groups needs
+// no second copy of them.
+void ForSelectedGroups(const flow::aggregate::Aggregator& agg, const Options& opt,
+                       const std::function<bool(const flow::FlowRecord&)>& fn) {
     size_t limit = opt.top_n_given ? opt.top_n : 0;
-    if (!opt.post_filter) return agg.Groups(opt.order, limit);
-    std::vector<const flow::FlowRecord*> out;
-    for (const flow::FlowRecord* g : agg.Groups(opt.order, 0)) {
-        if (!opt.post_filter->Match(*g)) continue;
-        out.push_back(g);
-        if (limit != 0 && out.size() == limit) break;
+    if (!opt.post_filter) {
+        agg.ForEach(opt.order, limit, fn);
+        return;
     }
-    return out;
+    size_t taken = 0;
+    agg.ForEach(opt.order, 0, [&](const flow::FlowRecord& g) {
+        if (!opt.post_filter->Match(g)) return true;
+        if (!fn(g)) return false;
+        return limit == 0 || ++taken < limit;
+    });
 }
 
 }  // namespace
@@ -318,15 +322,17 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     }
     run.timing = timer.Stop();
     if (writer && aggregator) {
-        for (const flow::FlowRecord* g : SelectedGroups(*aggregator, opt)) {
-            flow::FlowRecord out = *g;
+        flow::Status failed;
+        ForSelectedGroups(*aggregator, opt, [&](const flow::FlowRecord& g) {
+            flow::FlowRecord out = g;
             if (out.flows > 1) out.Set(flow::kExCntFlow);  // the flow count is stored
-            flow::Status s = writer->Append(out);
-            if (!s.ok()) {
-                std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
-                             s.ToString().c_str());
-                return 1;
-            }
+            failed = writer->Append(out);
+            return failed.ok();
+        });
+        if (!failed.ok()) {
+            std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
+                         failed.ToString().c_str());
+            return 1;
         }
     }
     if (writer) {
@@ -344,7 +350,10 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     }
     if (aggregator) {
         printer->Begin();
-        for (const flow::FlowRecord* g : SelectedGroups(*aggregator, opt)) printer->Print(*g);
+        ForSelectedGroups(*aggregator, opt, [&](const flow::FlowRecord& g) {
+            printer->Print(g);
+            return true;
+        });
     }
     flow::Status s = printer->Finish(summary, run);
     if (!s.ok()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -297,7 +298,12 @@ public:
 
     // The groups: without an order in first-seen order (nfdump prints hash order), else
     // sorted; at most `limit` (0 = all).
+    // The pointers stay valid until the next Groups() call.
     std::vector<const FlowRecord*> Groups(const RecordOrderSpec& order, size_t limit) const;
+    // The same groups handed to `fn` one at a time (-A groups are made into records one by
+    // one, so printing all of them needs no second copy); stops when `fn` returns false.
+    void ForEach(const RecordOrderSpec& order, size_t limit,
+                 const std::function<bool(const FlowRecord&)>& fn) const;
 
 private:
     struct Impl;

@@ -3,6 +3,7 @@
 // fixed-size packed key, the FlatTable of group indexes and the Top-N selection.
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -136,6 +137,8 @@ public:
     size_t memory_bytes() const {
         return slots_.capacity() * sizeof(uint64_t) + keys_.capacity() * sizeof(uint64_t);
     }
+    // The words of entry `i` (0-based).
+    const uint64_t* Key(size_t i) const { return &keys_[i * words_]; }
 
 private:
     // The slot of the key (or the empty slot where it would go) and its entry + 1 (0 when
@@ -400,11 +403,167 @@ const char* RecordOrderName(RecordOrder order) {
     return "";
 }
 
+// An -A group as it is counted: the elements its record will carry and the counters; the
+// key fields live in the index's arena and are unpacked only for the groups printed.
+struct CompactGroup {
+    uint64_t present = 0;
+    uint64_t flows = 0;
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    uint64_t out_packets = 0;
+    uint64_t out_bytes = 0;
+    uint64_t first_ms = 0;
+    uint64_t last_ms = 0;
+};
+
 struct Aggregator::Impl {
-    explicit Impl(AggregateSpec s) : spec(std::move(s)), index(KeyWords(spec)) {}
+    explicit Impl(AggregateSpec s)
+        : spec(std::move(s)),
+          index(KeyWords(spec)),
+          compact(!spec.five_tuple && !spec.bidirectional && !spec.each_record) {}
     AggregateSpec spec;
     KeyIndex index;  // key -> index into groups + 1
+    bool compact;    // -A: groups kept as CompactGroup
     std::vector<FlowRecord> groups;
+    std::vector<CompactGroup> cgroups;
+    mutable std::vector<FlowRecord> materialized;  // what Groups() last returned (compact)
+
+    // The record of compact group `i`: its key fields unpacked from the arena (the inverse
+    // of Pack), its elements and counters.
+    FlowRecord Materialize(size_t i) const {
+        const CompactGroup& c = cgroups[i];
+        FlowRecord g;
+        g.present = c.present;
+        g.flows = c.flows;
+        g.packets = c.packets;
+        g.bytes = c.bytes;
+        g.out_packets = c.out_packets;
+        g.out_bytes = c.out_bytes;
+        g.first_ms = c.first_ms;
+        g.last_ms = c.last_ms;
+        const uint64_t* w = index.Key(i);
+        auto addr = [&]() {
+            IpAddr a{w[0], w[1]};
+            w += 2;
+            return a;
+        };
+        for (const AggKeySpec& k : spec.keys) {
+            switch (k.field) {
+                case AggField::kProto:
+                    g.proto = static_cast<uint8_t>(*w++);
+                    break;
+                case AggField::kSrcPort:
+                    g.src_port = static_cast<uint16_t>(*w++);
+                    break;
+                case AggField::kDstPort:
+                    g.dst_port = static_cast<uint16_t>(*w++);
+                    break;
+                case AggField::kSrcAs:
+                    g.src_as = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kDstAs:
+                    g.dst_as = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kInIf:
+                    g.input = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kOutIf:
+                    g.output = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kSrcTos:
+                case AggField::kTos:
+                    g.src_tos = static_cast<uint8_t>(*w++);
+                    break;
+                case AggField::kDstTos:
+                    g.dst_tos = static_cast<uint8_t>(*w++);
+                    break;
+                case AggField::kSrcVlan:
+                    g.src_vlan = static_cast<decltype(g.src_vlan)>(*w++);
+                    break;
+                case AggField::kDstVlan:
+                    g.dst_vlan = static_cast<decltype(g.dst_vlan)>(*w++);
+                    break;
+                case AggField::kSrcMask:
+                    g.src_mask = static_cast<uint8_t>(*w++);
+                    break;
+                case AggField::kDstMask:
+                    g.dst_mask = static_cast<uint8_t>(*w++);
+                    break;
+                case AggField::kNextAs:
+                    g.next_as = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kPrevAs:
+                    g.prev_as = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kMpls1:
+                case AggField::kMpls2:
+                case AggField::kMpls3:
+                case AggField::kMpls4:
+                case AggField::kMpls5:
+                case AggField::kMpls6:
+                case AggField::kMpls7:
+                case AggField::kMpls8:
+                case AggField::kMpls9:
+                case AggField::kMpls10:
+                    g.mpls[MplsIndex(k.field)] = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kInSrcMac:
+                    g.in_src_mac = *w++;
+                    break;
+                case AggField::kOutDstMac:
+                    g.out_dst_mac = *w++;
+                    break;
+                case AggField::kInDstMac:
+                    g.in_dst_mac = *w++;
+                    break;
+                case AggField::kOutSrcMac:
+                    g.out_src_mac = *w++;
+                    break;
+                case AggField::kObsDomain:
+                    g.observation_domain = static_cast<uint32_t>(*w++);
+                    break;
+                case AggField::kObsPoint:
+                    g.observation_point = *w++;
+                    break;
+                case AggField::kXlateSrcPort:
+                    g.xlate_src_port = static_cast<uint16_t>(*w++);
+                    break;
+                case AggField::kXlateDstPort:
+                    g.xlate_dst_port = static_cast<uint16_t>(*w++);
+                    break;
+                case AggField::kSrcNet:
+                    g.src_mask = static_cast<uint8_t>(*w++);
+                    g.src_addr = addr();
+                    break;
+                case AggField::kDstNet:
+                    g.dst_mask = static_cast<uint8_t>(*w++);
+                    g.dst_addr = addr();
+                    break;
+                case AggField::kXlateSrcIp:
+                    g.xlate_src = addr();
+                    break;
+                case AggField::kXlateDstIp:
+                    g.xlate_dst = addr();
+                    break;
+                case AggField::kSrcIp:
+                    g.src_addr = addr();
+                    break;
+                case AggField::kDstIp:
+                    g.dst_addr = addr();
+                    break;
+                case AggField::kRouter:
+                    g.received_from = addr();
+                    break;
+                case AggField::kNextHop:
+                    g.ip_next_hop = addr();
+                    break;
+                case AggField::kBgpNextHop:
+                    g.bgp_next_hop = addr();
+                    break;
+            }
+        }
+        return g;
+    }
 
     PackedKey Pack(const FlowRecord& rec) const {
         PackedKey key;
@@ -710,10 +869,13 @@ Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 Aggregator::~Aggregator() = default;
 
-size_t Aggregator::size() const { return impl_->groups.size(); }
+size_t Aggregator::size() const {
+    return impl_->compact ? impl_->cgroups.size() : impl_->groups.size();
+}
 
 size_t Aggregator::memory_bytes() const {
-    return impl_->groups.capacity() * sizeof(FlowRecord) + impl_->index.memory_bytes();
+    return impl_->groups.capacity() * sizeof(FlowRecord) +
+           impl_->cgroups.capacity() * sizeof(CompactGroup) + impl_->index.memory_bytes();
 }
 
 namespace {
@@ -793,6 +955,30 @@ void Aggregator::Add(const FlowRecord& in) {
     const FlowRecord& rec = in;
     bool added = false;
     const uint32_t slot = s.index.FindOrAdd(s.Pack(rec).w, &added);
+    if (s.compact) {
+        if (added) {
+            CompactGroup c;
+            c.present = s.KeyRecord(rec).present;
+            c.flows = rec.flows != 0 ? rec.flows : 1;
+            c.packets = rec.packets;
+            c.bytes = rec.bytes;
+            c.out_packets = rec.out_packets;
+            c.out_bytes = rec.out_bytes;
+            c.first_ms = rec.first_ms;
+            c.last_ms = rec.last_ms;
+            s.cgroups.push_back(c);
+            return;
+        }
+        CompactGroup& c = s.cgroups[slot - 1];
+        c.flows += rec.flows != 0 ? rec.flows : 1;
+        c.packets += rec.packets;
+        c.bytes += rec.bytes;
+        c.out_packets += rec.out_packets;
+        c.out_bytes += rec.out_bytes;
+        if (rec.first_ms < c.first_ms) c.first_ms = rec.first_ms;
+        if (rec.last_ms > c.last_ms) c.last_ms = rec.last_ms;
+        return;
+    }
     if (added) {
         if (s.spec.five_tuple) {
             s.groups.push_back(rec);
@@ -821,7 +1007,9 @@ void Aggregator::Add(const FlowRecord& in) {
 
 namespace {
 
-uint64_t OrderValue(const FlowRecord& r, RecordOrder o) {
+// The sort value of a group (a FlowRecord or a CompactGroup: the same counter names).
+template <typename G>
+uint64_t OrderValue(const G& r, RecordOrder o) {
     uint64_t packets = r.packets + r.out_packets;
     uint64_t bytes = r.bytes + r.out_bytes;
     uint64_t duration_ms = r.last_ms > r.first_ms ? r.last_ms - r.first_ms : 0;
@@ -862,14 +1050,16 @@ uint64_t OrderValue(const FlowRecord& r, RecordOrder o) {
 
 }  // namespace
 
-std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
-                                                  size_t limit) const {
-    const std::vector<FlowRecord>& groups = impl_->groups;
+// Group indexes in print order: first-seen without an order, else sorted (equal values in
+// first-seen order); the first `limit` (0 = all) are in place.
+template <typename G>
+std::vector<uint32_t> Ranked(const std::vector<G>& groups, const RecordOrderSpec& order,
+                             size_t limit) {
     size_t n = limit == 0 ? groups.size() : std::min(limit, groups.size());
-    std::vector<const FlowRecord*> out;
-    out.reserve(n);
+    std::vector<uint32_t> out;
     if (order.order == RecordOrder::kNone) {
-        for (size_t i = 0; i < n; ++i) out.push_back(&groups[i]);
+        out.resize(n);
+        for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
         return out;
     }
     std::vector<std::pair<uint64_t, uint32_t>> rank;
@@ -877,15 +1067,47 @@ std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
     for (size_t i = 0; i < groups.size(); ++i) {
         rank.emplace_back(OrderValue(groups[i], order.order), static_cast<uint32_t>(i));
     }
-    // Equal values keep first-seen order.
     auto before = [&](const std::pair<uint64_t, uint32_t>& a,
                       const std::pair<uint64_t, uint32_t>& b) {
         if (a.first != b.first) return order.ascending ? a.first < b.first : a.first > b.first;
         return a.second < b.second;
     };
     std::partial_sort(rank.begin(), rank.begin() + static_cast<long>(n), rank.end(), before);
-    for (size_t i = 0; i < n; ++i) out.push_back(&groups[rank[i].second]);
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i) out.push_back(rank[i].second);
     return out;
+}
+
+std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
+                                                  size_t limit) const {
+    const Impl& s = *impl_;
+    std::vector<const FlowRecord*> out;
+    if (s.compact) {
+        std::vector<uint32_t> ids = Ranked(s.cgroups, order, limit);
+        s.materialized.clear();
+        s.materialized.reserve(ids.size());
+        for (uint32_t i : ids) s.materialized.push_back(s.Materialize(i));
+        for (const FlowRecord& r : s.materialized) out.push_back(&r);
+        return out;
+    }
+    for (uint32_t i : Ranked(s.groups, order, limit)) out.push_back(&s.groups[i]);
+    return out;
+}
+
+void Aggregator::ForEach(const RecordOrderSpec& order, size_t limit,
+                         const std::function<bool(const FlowRecord&)>& fn) const {
+    const Impl& s = *impl_;
+    if (s.compact) {
+        FlowRecord g;
+        for (uint32_t i : Ranked(s.cgroups, order, limit)) {
+            g = s.Materialize(i);
+            if (!fn(g)) return;
+        }
+        return;
+    }
+    for (uint32_t i : Ranked(s.groups, order, limit)) {
+        if (!fn(s.groups[i])) return;
+    }
 }
 
 }  // namespace flow::aggregate
