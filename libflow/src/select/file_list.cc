@@ -255,6 +255,21 @@ bool IsFlowFileName(const std::string& name) {
     return std::all_of(name.begin() + 7, name.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A range whose last file name sorts before its first matches nothing: worth a warning
+// (nfdump warns too) rather than a silent "No matching flows".
+void WarnReversedRange(const std::string& range, std::vector<std::string>* warnings) {
+    const size_t colon = range.find(':');
+    if (warnings == nullptr || colon == std::string::npos) return;
+    const std::string first = range.substr(0, colon);
+    const std::string last = range.substr(colon + 1);
+    const std::string first_name = first.substr(first.rfind('/') + 1);
+    const std::string last_name = last.substr(last.rfind('/') + 1);
+    if (!last_name.empty() && last_name < first_name) {
+        warnings->push_back("WARNING: last file '" + last + "' comes before first file '" + first +
+                            "': the range matches nothing");
+    }
+}
+
 Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
                                                  std::vector<std::string>* warnings) {
     std::vector<std::string> files;
@@ -265,6 +280,7 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
     std::vector<std::string> ranges;
     if (sel.range) ranges.push_back(*sel.range);
     ranges.insert(ranges.end(), sel.more_ranges.begin(), sel.more_ranges.end());
+    for (const std::string& range : ranges) WarnReversedRange(range, warnings);
     if (!sel.multi_dirs) {
         if (ranges.empty() && !sel.read_path) {
             return Status::InvalidArgument("no input files: use -r, -R or -M");

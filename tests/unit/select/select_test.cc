@@ -245,3 +245,25 @@ TEST_CASE("selection: -t windows") {
     CHECK_FALSE(flow::ParseTimeWindow("2026/13").ok());
     CHECK_FALSE(flow::ParseTimeWindow("20").ok());
 }
+
+// Regression (newcomer report): a range whose last file comes before its first matched
+// nothing without a word.
+TEST_CASE("selection: a reversed -R range gives a warning") {
+    TempTree t;
+    t.Touch("d/nfcapd.202612041500");
+    t.Touch("d/nfcapd.202612041505");
+    flow::FileSelection sel;
+    sel.range = t / "d/nfcapd.202612041505:nfcapd.202612041500";
+    std::vector<std::string> warnings;
+    auto r = flow::ExpandSelection(sel, &warnings);
+    REQUIRE(r.ok());
+    CHECK(r->empty());
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0].find("comes before first file") != std::string::npos);
+    warnings.clear();
+    sel.range = t / "d/nfcapd.202612041500:nfcapd.202612041505";
+    r = flow::ExpandSelection(sel, &warnings);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 2);
+    CHECK(warnings.empty());
+}
