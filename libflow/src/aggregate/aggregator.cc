@@ -187,8 +187,8 @@ size_t KeyWords(const AggregateSpec& spec) {
         const bool net = k.field == AggField::kSrcNet || k.field == AggField::kDstNet;
         const bool address = k.field == AggField::kSrcIp || k.field == AggField::kDstIp ||
                              k.field == AggField::kRouter || k.field == AggField::kNextHop ||
-                             k.field == AggField::kBgpNextHop ||
-                             k.field == AggField::kXlateSrcIp || k.field == AggField::kXlateDstIp;
+                             k.field == AggField::kBgpNextHop || k.field == AggField::kXlateSrcIp ||
+                             k.field == AggField::kXlateDstIp;
         words += net ? 3 : address ? 2 : 1;
     }
     return std::min(words, kKeyWords);
@@ -223,7 +223,8 @@ std::string AggregateSpec::AutoFormat() const {
 
 Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
     AggregateSpec spec;
-    if (arg.size() > kMaxKeyText) return Status::InvalidArgument("Aggregate mask format length error");
+    if (arg.size() > kMaxKeyText)
+        return Status::InvalidArgument("Aggregate mask format length error");
     std::string all = Lower(arg);
     size_t pos = 0;
     while (pos <= all.size()) {
@@ -720,8 +721,7 @@ struct Aggregator::Impl {
                               (uint64_t{1} << kExCntFlow) | (uint64_t{1} << kExVlan) |
                               (uint64_t{1} << kExAsRouting) | (uint64_t{1} << kExAsAdjacent) |
                               (uint64_t{1} << kExIpNextHopV4) | (uint64_t{1} << kExIpNextHopV6) |
-                              (uint64_t{1} << kExBgpNextHopV4) |
-                              (uint64_t{1} << kExBgpNextHopV6) |
+                              (uint64_t{1} << kExBgpNextHopV4) | (uint64_t{1} << kExBgpNextHopV6) |
                               (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
         g.present = rec.present & keep;
         auto carry = [&](ElementId id) {

@@ -554,8 +554,8 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
                                                         : c.in_packets <= opt.packet_limit)) {
             return false;
         }
-        if (opt.byte_limit != 0 && (opt.bytes_below ? c.in_bytes >= opt.byte_limit
-                                                    : c.in_bytes <= opt.byte_limit)) {
+        if (opt.byte_limit != 0 &&
+            (opt.bytes_below ? c.in_bytes >= opt.byte_limit : c.in_bytes <= opt.byte_limit)) {
             return false;
         }
         return true;
@@ -690,12 +690,12 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
                               static_cast<unsigned>(raw & 1));
             }
             const unsigned pr = spec.per_proto ? (slot.key.aux & 0xffu) : 0;
-            std::snprintf(line, sizeof(line),
-                          "{ \"first\" : \"%s\", \"last\" : \"%s\", \"proto\" : %u, \"%s\" : \"%s\", "
-                          "\"flows\" : %" PRIu64 ", \"packets\" : %" PRIu64 ", \"bytes\" : %" PRIu64
-                          ", \"pps\" : %" PRIu64 ", \"bps\" : %" PRIu64 ", \"bpp\" : %" PRIu64 "}\n",
-                          ts, te, pr, info.name, value, c.flows, v.packets, v.bytes, v.pps, v.bps,
-                          v.bpp);
+            std::snprintf(
+                line, sizeof(line),
+                "{ \"first\" : \"%s\", \"last\" : \"%s\", \"proto\" : %u, \"%s\" : \"%s\", "
+                "\"flows\" : %" PRIu64 ", \"packets\" : %" PRIu64 ", \"bytes\" : %" PRIu64
+                ", \"pps\" : %" PRIu64 ", \"bps\" : %" PRIu64 ", \"bpp\" : %" PRIu64 "}\n",
+                ts, te, pr, info.name, value, c.flows, v.packets, v.bytes, v.pps, v.bps, v.bpp);
             out->append(line);
             continue;
         }
@@ -733,16 +733,15 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         const char* tag = opt.tag && address ? "\x01" : "";
         std::snprintf(line, sizeof(line),
                       "%s %*s %-5s %s%*s %8s(%4.1f) %8s(%4.1f) %8s(%4.1f) %8s %8s %5" PRIu64 "\n",
-                      ts, long_row ? 9 : 16, td, proto_text, tag, value_width, value, fl, fl_p,
-                      pk, pk_p, by, by_p, pps, bps, v.bpp);
+                      ts, long_row ? 9 : 16, td, proto_text, tag, value_width, value, fl, fl_p, pk,
+                      pk_p, by, by_p, pps, bps, v.bpp);
         out->append(line);
     }
     if (!json) out->append("\n");
 }
 
 size_t ElementStat::memory_bytes() const {
-    return impl_->table.slots().capacity() *
-           sizeof(detail::FlatTable<StatKey, StatCounters>::Slot);
+    return impl_->table.slots().capacity() * sizeof(detail::FlatTable<StatKey, StatCounters>::Slot);
 }
 
 void ElementStat::Print(const StatPrintOptions& options, const output::Summary& totals,

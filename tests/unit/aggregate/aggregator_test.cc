@@ -162,7 +162,8 @@ TEST_CASE("Aggregated groups keep next-hop elements with zero values unless they
 TEST_CASE("Aggregation keys beyond the five-tuple: tos, MPLS, MAC, networks, NAT, ids") {
     auto s = ParseAggregateSpec("tos,mpls2,insrcmac,srcnet,odid,xsrcport");
     REQUIRE(s.ok());
-    CHECK(s->AutoFormat() == "fmt:%ts %td  %tos %mpls2 %ismc %sn %odid %xsp  %pkt %byt %bps %bpp %fl");
+    CHECK(s->AutoFormat() ==
+          "fmt:%ts %td  %tos %mpls2 %ismc %sn %odid %xsp  %pkt %byt %bps %bpp %fl");
     // nfdump's limit on the key text, and keys that would not fit the packed key.
     CHECK(ErrorOf("srcip,dstip,srcport,dstport,proto,srcas,dstas,inif,outif,router,tos") ==
           "Aggregate mask format length error");
@@ -244,7 +245,8 @@ TEST_CASE("Aggregated groups and statistic rows add up to the totals on random f
         Aggregator agg(*ParseAggregateSpec(keys));
         for (const auto& r : records) agg.Add(r);
         uint64_t flows = 0, packets = 0, bytes = 0;
-        for (const flow::FlowRecord* g : agg.Groups(RecordOrderSpec{RecordOrder::kBytes, false}, 0)) {
+        for (const flow::FlowRecord* g :
+             agg.Groups(RecordOrderSpec{RecordOrder::kBytes, false}, 0)) {
             flows += g->flows;
             packets += g->packets;
             bytes += g->bytes;
@@ -270,7 +272,8 @@ TEST_CASE("Aggregated groups and statistic rows add up to the totals on random f
             size_t end = out.find('\n', pos);
             std::vector<std::string> f;
             size_t a = pos;
-            for (size_t b; (b = out.find(',', a)) < end; a = b + 1) f.push_back(out.substr(a, b - a));
+            for (size_t b; (b = out.find(',', a)) < end; a = b + 1)
+                f.push_back(out.substr(a, b - a));
             f.push_back(out.substr(a, end - a));
             REQUIRE(f.size() == 14);
             flows += std::stoull(f[5]);

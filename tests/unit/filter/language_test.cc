@@ -166,7 +166,8 @@ TEST_CASE("errors count lines and name the filter file", "[filter]") {
     CompileOptions options;
     options.source_name = "rules.txt";
     std::string error = ErrorOf("# first line\nproto tcp and\n  port 99999", options);
-    CHECK_THAT(error, Catch::StartsWith("file 'rules.txt' line 3, column 8: port '99999' out of range"));
+    CHECK_THAT(error,
+               Catch::StartsWith("file 'rules.txt' line 3, column 8: port '99999' out of range"));
     CHECK_THAT(ErrorOf("proto tcp\n\nand bogus 1"), Catch::StartsWith("line 3, column 5:"));
     CHECK(Filter::Check("proto tcp").ok());
     Status st = Filter::Check("proto tcpp");

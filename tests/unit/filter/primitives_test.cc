@@ -75,7 +75,8 @@ TEST_CASE("net matches prefixes written with bits, dotted masks and abbreviation
     CHECK_FALSE(Matches("net 2001:db8:1:3::/64", v6));
     CHECK_FALSE(Matches("net 10.0.0.0/8", v6));
     CHECK_THAT(ErrorOf("net 2001:db8::1 ffff::"), Catch::Contains("only for IPv4"));
-    CHECK_THAT(ErrorOf("net 2001:db8::/129"), Catch::Contains("too many netbits '129' for an IPv6 address; expected 0..128"));
+    CHECK_THAT(ErrorOf("net 2001:db8::/129"),
+               Catch::Contains("too many netbits '129' for an IPv6 address; expected 0..128"));
     CHECK_THAT(ErrorOf("net 192.168.1.0 255.0.255.0"), Catch::Contains("invalid netmask"));
 }
 

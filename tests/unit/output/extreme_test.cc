@@ -141,7 +141,8 @@ std::string PrintOurs(const std::string& path, const std::string& format) {
 bool KnownDifference(const std::string& format, const std::string& ours,
                      const std::string& theirs) {
     // raw: 1.7.1 labels the source ToS as "dst tos"; the label must still match.
-    if (format == "raw" && theirs.rfind("  dst tos", 0) == 0) return ours.rfind("  dst tos", 0) == 0;
+    if (format == "raw" && theirs.rfind("  dst tos", 0) == 0)
+        return ours.rfind("  dst tos", 0) == 0;
     return false;
 }
 
