@@ -421,10 +421,12 @@ struct Aggregator::Impl {
     explicit Impl(AggregateSpec s)
         : spec(std::move(s)),
           index(KeyWords(spec)),
-          compact(!spec.five_tuple && !spec.bidirectional && !spec.each_record) {}
+          compact(!spec.five_tuple && !spec.bidirectional && !spec.each_record),
+          key_elements(KeyElements(spec)) {}
     AggregateSpec spec;
-    KeyIndex index;  // key -> index into groups + 1
-    bool compact;    // -A: groups kept as CompactGroup
+    KeyIndex index;         // key -> index into groups + 1
+    bool compact;           // -A: groups kept as CompactGroup
+    uint64_t key_elements;  // KeyElements(spec)
     std::vector<FlowRecord> groups;
     std::vector<CompactGroup> cgroups;
     mutable std::vector<FlowRecord> materialized;  // what Groups() last returned (compact)
@@ -710,28 +712,18 @@ struct Aggregator::Impl {
         return key;
     }
 
-    // A new -A group: the key fields of `rec` (masked), its family, and zero elsewhere.
-    FlowRecord KeyRecord(const FlowRecord& rec) const {
-        FlowRecord g;
-        // The address family, the router and next-hop elements travel with their values
-        // zeroed unless they are keys: a zero IPv6 next hop or router prints as `::`, an
-        // IPv4 one as 0.0.0.0, as in nfdump's aggregated records.
-        const uint64_t keep = (uint64_t{1} << kExGenericFlow) | (uint64_t{1} << kExIpv4Flow) |
-                              (uint64_t{1} << kExIpv6Flow) | (uint64_t{1} << kExFlowMisc) |
-                              (uint64_t{1} << kExCntFlow) | (uint64_t{1} << kExVlan) |
-                              (uint64_t{1} << kExAsRouting) | (uint64_t{1} << kExAsAdjacent) |
-                              (uint64_t{1} << kExIpNextHopV4) | (uint64_t{1} << kExIpNextHopV6) |
-                              (uint64_t{1} << kExBgpNextHopV4) | (uint64_t{1} << kExBgpNextHopV6) |
-                              (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
-        g.present = rec.present & keep;
-        auto carry = [&](ElementId id) {
-            if (rec.Has(id)) g.Set(id);
-        };
+    // The elements an -A group's record carries: the address family, the router and the
+    // next hops (with zero values unless they are keys: a zero IPv6 next hop or router
+    // prints as `::`, an IPv4 one as 0.0.0.0, as in nfdump's aggregated records), and the
+    // element of each key field that has one (MPLS, MAC, observation, NAT translation).
+    static uint64_t KeyElements(const AggregateSpec& spec) {
+        auto bit = [](ElementId id) { return uint64_t{1} << id; };
+        uint64_t m = bit(kExGenericFlow) | bit(kExIpv4Flow) | bit(kExIpv6Flow) | bit(kExFlowMisc) |
+                     bit(kExCntFlow) | bit(kExVlan) | bit(kExAsRouting) | bit(kExAsAdjacent) |
+                     bit(kExIpNextHopV4) | bit(kExIpNextHopV6) | bit(kExBgpNextHopV4) |
+                     bit(kExBgpNextHopV6) | bit(kExIpReceivedV4) | bit(kExIpReceivedV6);
         for (const AggKeySpec& k : spec.keys) {
             switch (k.field) {
-                case AggField::kTos:
-                    g.src_tos = rec.src_tos;
-                    break;
                 case AggField::kMpls1:
                 case AggField::kMpls2:
                 case AggField::kMpls3:
@@ -742,125 +734,31 @@ struct Aggregator::Impl {
                 case AggField::kMpls8:
                 case AggField::kMpls9:
                 case AggField::kMpls10:
-                    g.mpls[MplsIndex(k.field)] = rec.mpls[MplsIndex(k.field)];
-                    carry(kExMplsLabel);
+                    m |= bit(kExMplsLabel);
                     break;
                 case AggField::kInSrcMac:
-                    g.in_src_mac = rec.in_src_mac;
-                    carry(kExMacAddr);
-                    break;
                 case AggField::kOutDstMac:
-                    g.out_dst_mac = rec.out_dst_mac;
-                    carry(kExMacAddr);
-                    break;
                 case AggField::kInDstMac:
-                    g.in_dst_mac = rec.in_dst_mac;
-                    carry(kExMacAddr);
-                    break;
                 case AggField::kOutSrcMac:
-                    g.out_src_mac = rec.out_src_mac;
-                    carry(kExMacAddr);
-                    break;
-                case AggField::kSrcNet:
-                    g.src_addr = Network(rec.src_addr, rec.src_mask, rec.IsV6());
-                    g.src_mask = rec.src_mask;
-                    break;
-                case AggField::kDstNet:
-                    g.dst_addr = Network(rec.dst_addr, rec.dst_mask, rec.IsV6());
-                    g.dst_mask = rec.dst_mask;
+                    m |= bit(kExMacAddr);
                     break;
                 case AggField::kObsDomain:
-                    g.observation_domain = rec.observation_domain;
-                    carry(kExObservation);
-                    break;
                 case AggField::kObsPoint:
-                    g.observation_point = rec.observation_point;
-                    carry(kExObservation);
+                    m |= bit(kExObservation);
                     break;
                 case AggField::kXlateSrcIp:
-                    g.xlate_src = rec.xlate_src;
-                    carry(kExNatXlateIpv4);
-                    carry(kExNatXlateIpv6);
-                    break;
                 case AggField::kXlateDstIp:
-                    g.xlate_dst = rec.xlate_dst;
-                    carry(kExNatXlateIpv4);
-                    carry(kExNatXlateIpv6);
+                    m |= bit(kExNatXlateIpv4) | bit(kExNatXlateIpv6);
                     break;
                 case AggField::kXlateSrcPort:
-                    g.xlate_src_port = rec.xlate_src_port;
-                    carry(kExNatXlatePort);
-                    break;
                 case AggField::kXlateDstPort:
-                    g.xlate_dst_port = rec.xlate_dst_port;
-                    carry(kExNatXlatePort);
+                    m |= bit(kExNatXlatePort);
                     break;
-                case AggField::kProto:
-                    g.proto = rec.proto;
-                    break;
-                case AggField::kSrcPort:
-                    g.src_port = rec.src_port;
-                    break;
-                case AggField::kDstPort:
-                    g.dst_port = rec.dst_port;
-                    break;
-                case AggField::kSrcAs:
-                    g.src_as = rec.src_as;
-                    break;
-                case AggField::kDstAs:
-                    g.dst_as = rec.dst_as;
-                    break;
-                case AggField::kInIf:
-                    g.input = rec.input;
-                    break;
-                case AggField::kOutIf:
-                    g.output = rec.output;
-                    break;
-                case AggField::kSrcTos:
-                    g.src_tos = rec.src_tos;
-                    break;
-                case AggField::kDstTos:
-                    g.dst_tos = rec.dst_tos;
-                    break;
-                case AggField::kSrcVlan:
-                    g.src_vlan = rec.src_vlan;
-                    break;
-                case AggField::kDstVlan:
-                    g.dst_vlan = rec.dst_vlan;
-                    break;
-                case AggField::kSrcMask:
-                    g.src_mask = rec.src_mask;
-                    break;
-                case AggField::kDstMask:
-                    g.dst_mask = rec.dst_mask;
-                    break;
-                case AggField::kNextAs:
-                    g.next_as = rec.next_as;
-                    break;
-                case AggField::kPrevAs:
-                    g.prev_as = rec.prev_as;
-                    break;
-                case AggField::kSrcIp:
-                    g.src_addr = Masked(rec.src_addr, k);
-                    break;
-                case AggField::kDstIp:
-                    g.dst_addr = Masked(rec.dst_addr, k);
-                    break;
-                case AggField::kRouter:
-                    g.received_from = rec.received_from;
-                    break;
-                case AggField::kNextHop:
-                    g.ip_next_hop = rec.ip_next_hop;
-                    break;
-                case AggField::kBgpNextHop:
-                    g.bgp_next_hop = rec.bgp_next_hop;
+                default:
                     break;
             }
         }
-        g.flows = 0;
-        g.first_ms = rec.first_ms;
-        g.last_ms = rec.last_ms;
-        return g;
+        return m;
     }
 };
 
@@ -958,7 +856,7 @@ void Aggregator::Add(const FlowRecord& in) {
     if (s.compact) {
         if (added) {
             CompactGroup c;
-            c.present = s.KeyRecord(rec).present;
+            c.present = rec.present & s.key_elements;
             c.flows = rec.flows != 0 ? rec.flows : 1;
             c.packets = rec.packets;
             c.bytes = rec.bytes;
@@ -979,19 +877,9 @@ void Aggregator::Add(const FlowRecord& in) {
         if (rec.last_ms > c.last_ms) c.last_ms = rec.last_ms;
         return;
     }
-    if (added) {
-        if (s.spec.five_tuple) {
-            s.groups.push_back(rec);
-            s.groups.back().flows = rec.flows != 0 ? rec.flows : 1;
-        } else {
-            s.groups.push_back(s.KeyRecord(rec));
-            FlowRecord& g = s.groups.back();
-            g.flows = rec.flows != 0 ? rec.flows : 1;
-            g.packets = rec.packets;
-            g.bytes = rec.bytes;
-            g.out_packets = rec.out_packets;
-            g.out_bytes = rec.out_bytes;
-        }
+    if (added) {  // -a: the first record, as nfdump prints it
+        s.groups.push_back(rec);
+        s.groups.back().flows = rec.flows != 0 ? rec.flows : 1;
         return;
     }
     FlowRecord& g = s.groups[slot - 1];
