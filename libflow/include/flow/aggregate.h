@@ -279,10 +279,11 @@ std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec);
 // Name of a record order as headings print it ("bytes").
 const char* RecordOrderName(RecordOrder order);
 
-// Groups records by an AggregateSpec. Add() packs the key into fixed bytes and probes a flat
-// table; a new group appends one record, existing groups add counters in place.
-// -A groups carry only their key fields and counters; -a groups keep the first record's
-// fields and OR the TCP flags, as nfdump 1.7.1 prints them. Thread-compatible.
+// Groups records by an AggregateSpec. Add() packs the key into the words the key list needs
+// and probes an index of them; existing groups add counters in place. -A groups are kept
+// as counters (their key fields stay in the index) and become records with only their key
+// fields when handed out; -a/-b groups keep the first record's fields and OR the TCP flags,
+// as nfdump 1.7.1 prints them. Thread-compatible.
 class Aggregator {
 public:
     explicit Aggregator(AggregateSpec spec);
