@@ -9,6 +9,7 @@ packages=(
     libpcap-dev zlib1g-dev liblz4-dev libzstd-dev libbz2-dev liblzo2-dev
     libcli11-dev libfmt-dev libspdlog-dev libboost-dev catch2
     nfdump nfdump-sflow softflowd python3
+    fprobe pmacct  # tests/e2e/exporters_test.sh: more real NetFlow exporters
     time  # scripts/bench/run.sh: /usr/bin/time for peak RSS and CPU time
     clang libclang-rt-14-dev  # scripts/fuzz.sh: clang 14 and its libFuzzer runtime
 )
@@ -32,4 +33,23 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # nfdump's package enables a collector service; policy-rc.d in containers may refuse to start
 # it, which is fine: the tests start their own nfcapd on loopback.
+# fprobe's package starts a probe on eth0 exporting to localhost:2055 and pmacct's enables
+# its daemons at boot; the tests run their own on files. Without a policy-rc.d of the
+# machine's own, a temporary one keeps those from starting; they are disabled afterwards.
+declare -A daemons=([fprobe]="fprobe" [pmacct]="pmacctd nfacctd sfacctd uacctd")
+quiet=()
+for p in "${missing[@]}"; do
+    read -r -a ds <<<"${daemons[$p]:-}"
+    quiet+=("${ds[@]}")
+done
+if [ ${#quiet[@]} -gt 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# scripts/setup.sh, while installing\ncase "$1" in %s) exit 101 ;; esac\nexit 0\n' \
+        "$(IFS='|'; echo "${quiet[*]}")" | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod 755 /usr/sbin/policy-rc.d
+    trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+for d in "${quiet[@]}"; do
+    $sudo update-rc.d "$d" disable >/dev/null 2>&1 || true
+    $sudo service "$d" stop >/dev/null 2>&1 || true
+done
