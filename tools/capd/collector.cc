@@ -243,9 +243,11 @@ public:
         uint64_t slot = writer_->slot_start();
         flow::Status s = writer_->Close(IntervalStats(), IntervalSequenceFailures(), &path);
         if (!s.ok()) {
+            ++rotation_errors_;
             Log(LOG_ERR, "closing " + writer_->current_path() + ": " + s.ToString());
             return 1;
         }
+        ++files_written_;
         Launch(config_, rotation_, path, slot);
         if (config_.expire) expirer_.Request();
         expirer_.Wait();
@@ -278,6 +280,21 @@ public:
                            std::to_string(lost_flows_total_);
         AppendErrors(d.errors, &line);
         lines->push_back(line);
+    }
+
+    // --prometheus: this source's counters and its exporters' into `snap`. Not a hot path.
+    void FillMetrics(MetricsSnapshot* snap) const {
+        SourceSample src;
+        src.ident = rotation_.ident;
+        src.decoder = decoder_.counters();
+        src.flows_not_stored = lost_flows_total_;
+        src.files_written = files_written_;
+        src.rotation_errors = rotation_errors_;
+        src.held_records = writer_ ? writer_->backlog() : 0;
+        snap->sources.push_back(std::move(src));
+        for (size_t i = 0; i < decoder_.exporter_count(); ++i) {
+            snap->exporters.push_back({snap->sources.size() - 1, decoder_.exporter(i)});
+        }
     }
 
 private:
@@ -370,9 +387,11 @@ private:
         flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(), &path);
         decoder_.ResetIntervalCounters();
         if (!s.ok()) {
+            ++rotation_errors_;
             WriteError(s);
             return;
         }
+        ++files_written_;
         write_error_logged_ = false;
         Launch(config_, rotation_, path, slot);
         if (config_.expire) expirer_.Request();
@@ -405,6 +424,8 @@ private:
     uint64_t lost_flows_ = 0;  // flows that could not be written in this interval
     uint64_t lost_flows_total_ = 0;
     uint64_t write_errors_ = 0;
+    uint64_t files_written_ = 0;    // for --prometheus
+    uint64_t rotation_errors_ = 0;  // for --prometheus
     bool write_error_logged_ = false;
 };
 
@@ -474,6 +495,14 @@ public:
                     .load(std::memory_order_relaxed);
             lines->push_back("repeater '" + t.name + "': send_failures " +
                              std::to_string(failures));
+        }
+    }
+
+    void FillMetrics(MetricsSnapshot* snap) const {
+        for (const Target& t : targets_) {
+            const uint64_t failures = std::atomic_ref<uint64_t>(const_cast<uint64_t&>(t.failures))
+                                          .load(std::memory_order_relaxed);
+            snap->repeater_failures.emplace_back(t.name, failures);
         }
     }
 
@@ -556,6 +585,13 @@ public:
     }
 
     void set_repeater(const Repeater* repeater) { repeater_ = repeater; }
+
+    // --prometheus: the counters of every source, exporter and repeater into `snap`.
+    void FillMetrics(MetricsSnapshot* snap) const {
+        for (const auto& sink : sinks_) sink->FillMetrics(snap);
+        snap->unknown_source_datagrams = unknown_datagrams_;
+        if (repeater_ != nullptr) repeater_->FillMetrics(snap);
+    }
 
     // The SIGUSR1 report: every counter line in the log.
     void LogCounters() const {
@@ -877,6 +913,10 @@ public:
         return closed_ && full_.empty();
     }
     void CountDropped(uint64_t n) { dropped_ += n; }
+    size_t queued() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return full_.size();
+    }
     uint64_t dropped() const { return dropped_; }
 
 private:
@@ -892,6 +932,15 @@ private:
 int RunSockets(const Config& config) {
     std::vector<int> fds = OpenSockets(config);
     if (fds.empty()) return 1;
+    std::unique_ptr<MetricsServer> metrics;
+    if (config.prometheus) {
+        auto m = MetricsServer::Listen(*config.prometheus);
+        if (!m.ok()) {
+            Log(LOG_ERR, m.status().message());
+            return 1;
+        }
+        metrics = std::move(m.value());
+    }
     if (!DropPrivileges(config)) return 1;
 
     Repeater repeater;
@@ -903,6 +952,10 @@ int RunSockets(const Config& config) {
         Log(LOG_ERR, s.message());
         return 1;
     }
+    if (metrics != nullptr) {
+        metrics->Start();
+        Log(LOG_INFO, "Prometheus metrics on http://" + config.prometheus->text + "/metrics");
+    }
     Log(LOG_INFO, "Startup flowcapd.");
 
     // Two threads: this one receives (recvmmsg into a batch buffer, repeats each datagram
@@ -911,6 +964,8 @@ int RunSockets(const Config& config) {
     // and every batch is full, datagrams are counted as dropped, as the kernel would drop
     // them from a full socket buffer.
     BatchQueue queue;
+    uint64_t decoded_datagrams = 0;  // owned by the worker, for --prometheus
+    uint64_t decoded_bytes = 0;
     std::thread worker([&] {
         Batch* batch = nullptr;
         for (;;) {
@@ -924,7 +979,18 @@ int RunSockets(const Config& config) {
                                       std::to_string(dropped));
                 }
             }
+            if (metrics != nullptr && metrics->wanted()) {
+                MetricsSnapshot snap;
+                router.FillMetrics(&snap);
+                snap.datagrams_dropped = queue.dropped();
+                snap.datagrams_received = decoded_datagrams + snap.datagrams_dropped;
+                snap.bytes_received = decoded_bytes;
+                snap.queue_batches = queue.queued();
+                metrics->Publish(std::move(snap));
+            }
             if (batch != nullptr) {
+                decoded_datagrams += batch->entries.size();
+                decoded_bytes += batch->data.size();
                 for (const Batch::Entry& e : batch->entries) {
                     router.Datagram(batch->data.data() + e.offset, e.length, e.from,
                                     e.received_ms);

@@ -6,11 +6,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "flow/rotation.h"
 #include "flow/wire.h"
+#include "metrics.h"
 
 namespace flowcapd {
 
@@ -54,6 +56,8 @@ struct Config {
     std::vector<RepeaterSpec> repeaters;  // -R
     std::string stats_file;               // --stats-file: counters rewritten each interval
     bool multicast = false;  // -J: `bind_host` is a multicast group to bind to and join
+    // --prometheus ADDR:PORT: counters over HTTP (metrics.h); unset = no endpoint.
+    std::optional<PrometheusEndpoint> prometheus;
 };
 
 // Set by the signal handlers; the loops poll them. g_report (SIGUSR1) asks for the

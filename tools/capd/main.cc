@@ -38,6 +38,8 @@ const char kUsage[] =
     "-J group\tjoin the multicast group and receive its datagrams (not with -b)\n"
     "-C file\t\tflow sources from the [nfcapd] exporter.<ident> lines of file\n"
     "--stats-file path\trewrite per-exporter counters to path each interval\n"
+    "--prometheus addr:port\tserve the counters over HTTP (GET /metrics); loopback only\n"
+    "--prometheus-allow-remote\tlet --prometheus take a non-loopback address\n"
     "-S subdir\tSub directory format 0..8. see flowcapd(8) for format\n"
     "-I Ident\tset the ident string for stat file. (default 'none')\n"
     "-P pidfile\tset the PID file\n"
@@ -61,6 +63,8 @@ void OnSignal(int) { flowcapd::g_stop = true; }
 void OnReportSignal(int) { flowcapd::g_report = true; }
 
 constexpr int kOptStatsFile = 1000;  // --stats-file (no short form: nfcapd has none)
+constexpr int kOptPrometheus = 1001;
+constexpr int kOptPrometheusRemote = 1002;
 
 int Fail(const std::string& msg) {
     std::fprintf(stderr, "%s\n", msg.c_str());
@@ -275,7 +279,8 @@ int main(int argc, char** argv) {
     std::string dir;
     bool legacy_align = false;  // 1.6's valueless -w was given
     bool ident_set = false;
-    std::string multicast_group;  // -J
+    std::string multicast_group;     // -J
+    bool prometheus_remote = false;  // --prometheus-allow-remote
 
     // -z=NAME[:LEVEL] (nfcapd 1.7.3+) is not a getopt form; take it out first.
     std::vector<char*> args(argv, argv + argc);
@@ -302,6 +307,8 @@ int main(int argc, char** argv) {
 
     static const option kLongOptions[] = {
         {"stats-file", required_argument, nullptr, kOptStatsFile},
+        {"prometheus", required_argument, nullptr, kOptPrometheus},
+        {"prometheus-allow-remote", no_argument, nullptr, kOptPrometheusRemote},
         {nullptr, 0, nullptr, 0},
     };
     int opt;
@@ -445,6 +452,15 @@ int main(int argc, char** argv) {
             case kOptStatsFile:
                 config.stats_file = optarg;
                 break;
+            case kOptPrometheus: {
+                auto ep = flowcapd::ParsePrometheusEndpoint(optarg);
+                if (!ep.ok()) return Fail("ERROR, " + ep.status().message());
+                config.prometheus = *ep;
+                break;
+            }
+            case kOptPrometheusRemote:
+                prometheus_remote = true;
+                break;
             case 'C':
                 if (std::strcmp(optarg, "none") != 0 && !ReadConfigFile(optarg, &config.sources)) {
                     return 1;
@@ -503,6 +519,15 @@ int main(int argc, char** argv) {
                 return Fail("ERROR, -n: directory '" + src.dir + "' given twice");
             }
         }
+    }
+    if (config.prometheus && !config.prometheus->loopback && !prometheus_remote) {
+        // The endpoint has no authentication: exposing it beyond this host is a decision.
+        return Fail("ERROR, --prometheus '" + config.prometheus->text +
+                    "' is not a loopback address; add --prometheus-allow-remote to serve it "
+                    "there (the endpoint has no authentication)");
+    }
+    if (config.prometheus && !config.capture_file.empty()) {
+        return Fail("ERROR, --prometheus needs a listening collector, not -f");
     }
     if (config.expire && config.rotation.zone_suffix) {
         return Fail("ERROR, -Z timezone extension breaks expire -e");
