@@ -32,6 +32,7 @@
 
 #include "flow/expire.h"
 #include "flow/pcap_source.h"
+#include "metric_socket.h"
 
 namespace flowcapd {
 
@@ -282,6 +283,35 @@ public:
         lines->push_back(line);
     }
 
+    // -m: the flows, bytes and packets by protocol class since the last call, from the stat
+    // records of the files (so nothing is counted per flow for it). False while the source
+    // has had no flow yet: nfcapd sends no record for it either.
+    bool TakeMetric(MetricRecord* out) {
+        if (!writer_) return false;
+        flow::StatRecord now = closed_stat_;
+        now.Merge(writer_->stat());
+        if (now.num_flows == 0) return false;
+        if (metric_exporter_id_ == 0 && decoder_.exporter_count() > 0) {
+            const flow::wire::ExporterInfo& e = decoder_.exporter(0);
+            metric_exporter_id_ = uint64_t{e.sysid} << 16 | e.id;
+        }
+        out->ident = rotation_.ident;
+        out->exporter_id = metric_exporter_id_;
+        const uint64_t flows[4] = {now.flows_tcp, now.flows_udp, now.flows_icmp, now.flows_other};
+        const uint64_t bytes[4] = {now.bytes_tcp, now.bytes_udp, now.bytes_icmp, now.bytes_other};
+        const uint64_t packets[4] = {now.packets_tcp, now.packets_udp, now.packets_icmp,
+                                     now.packets_other};
+        for (size_t k = 0; k < 4; ++k) {
+            out->flows[k] = flows[k] - metric_sent_.flows[k];
+            out->bytes[k] = bytes[k] - metric_sent_.bytes[k];
+            out->packets[k] = packets[k] - metric_sent_.packets[k];
+            metric_sent_.flows[k] = flows[k];
+            metric_sent_.bytes[k] = bytes[k];
+            metric_sent_.packets[k] = packets[k];
+        }
+        return true;
+    }
+
     // --prometheus: this source's counters and its exporters' into `snap`. Not a hot path.
     void FillMetrics(MetricsSnapshot* snap) const {
         SourceSample src;
@@ -382,6 +412,7 @@ private:
 
     void Rotate(uint64_t now_s) {
         Report();
+        closed_stat_.Merge(writer_->stat());  // for -m, whatever becomes of the file
         std::string path;
         uint64_t slot = writer_->slot_start();
         flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(), &path);
@@ -427,6 +458,9 @@ private:
     uint64_t files_written_ = 0;    // for --prometheus
     uint64_t rotation_errors_ = 0;  // for --prometheus
     bool write_error_logged_ = false;
+    flow::StatRecord closed_stat_;  // -m: the stat records of the files closed so far
+    MetricRecord metric_sent_;      // -m: the totals of the last message
+    uint64_t metric_exporter_id_ = 0;
 };
 
 // Sends every received datagram unchanged to the -R destinations. A failed send is
@@ -586,6 +620,21 @@ public:
 
     void set_repeater(const Repeater* repeater) { repeater_ = repeater; }
 
+    // -m: one record per source that has had flows, newest source first (nfcapd's order).
+    void TakeMetrics(std::vector<MetricRecord>* out) {
+        for (auto& sink : sinks_) {
+            MetricRecord r;
+            if (!sink->TakeMetric(&r)) continue;
+            if (std::find(metric_order_.begin(), metric_order_.end(), sink.get()) ==
+                metric_order_.end()) {
+                metric_order_.insert(metric_order_.begin(), sink.get());
+            }
+            pending_metrics_[sink.get()] = std::move(r);
+        }
+        for (Sink* sink : metric_order_) out->push_back(std::move(pending_metrics_[sink]));
+        pending_metrics_.clear();
+    }
+
     // --prometheus: the counters of every source, exporter and repeater into `snap`.
     void FillMetrics(MetricsSnapshot* snap) const {
         for (const auto& sink : sinks_) sink->FillMetrics(snap);
@@ -700,6 +749,8 @@ private:
     uint64_t stats_due_s_ = 0;
     mutable bool stats_error_logged_ = false;
     bool started_ = false;
+    std::vector<Sink*> metric_order_;  // -m: sources in the order their records go out
+    std::map<Sink*, MetricRecord> pending_metrics_;
 };
 
 int RunCapture(const Config& config) {
@@ -966,6 +1017,19 @@ int RunSockets(const Config& config) {
     BatchQueue queue;
     uint64_t decoded_datagrams = 0;  // owned by the worker, for --prometheus
     uint64_t decoded_bytes = 0;
+    // -m: a message at every multiple of the metric interval (wall clock), from the worker,
+    // which owns the counters; sending never blocks.
+    std::optional<MetricSocket> metric_socket;
+    const uint64_t start_ms = NowMs();
+    const uint64_t metric_ms = uint64_t{config.metric_interval_s} * 1000;
+    uint64_t metric_due_ms = metric_ms == 0 ? 0 : (start_ms / metric_ms + 1) * metric_ms;
+    if (!config.metric_socket.empty()) {
+        metric_socket.emplace(config.metric_socket);
+        if (metric_socket->Probe()) {
+            Log(LOG_INFO, "Metric socket '" + config.metric_socket + "', every " +
+                              std::to_string(config.metric_interval_s) + " s");
+        }
+    }
     std::thread worker([&] {
         Batch* batch = nullptr;
         for (;;) {
@@ -978,6 +1042,17 @@ int RunSockets(const Config& config) {
                     Log(LOG_INFO, "counters: datagrams dropped while the decoder was busy: " +
                                       std::to_string(dropped));
                 }
+            }
+            if (metric_socket && now_ms >= metric_due_ms) {
+                std::vector<MetricRecord> records;
+                router.TakeMetrics(&records);
+                // Stamped with the boundary, as nfcapd does, not the moment of sending.
+                if (!records.empty()) {
+                    metric_socket->Send(EncodeMetricMessages(
+                        records, static_cast<uint16_t>(config.metric_interval_s), metric_due_ms,
+                        (metric_due_ms - start_ms) / 1000));
+                }
+                metric_due_ms = (now_ms / metric_ms + 1) * metric_ms;
             }
             if (metrics != nullptr && metrics->wanted()) {
                 MetricsSnapshot snap;

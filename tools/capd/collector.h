@@ -58,6 +58,8 @@ struct Config {
     bool multicast = false;  // -J: `bind_host` is a multicast group to bind to and join
     // --prometheus ADDR:PORT: counters over HTTP (metrics.h); unset = no endpoint.
     std::optional<PrometheusEndpoint> prometheus;
+    std::string metric_socket;        // -m: UNIX socket path; empty = no metric messages
+    uint32_t metric_interval_s = 60;  // -i
 };
 
 // Set by the signal handlers; the loops poll them. g_report (SIGUSR1) asks for the

@@ -37,6 +37,8 @@ const char kUsage[] =
     "-R host[/port]\trepeat every datagram to host (default port 9995; up to 8)\n"
     "-J group\tjoin the multicast group and receive its datagrams (not with -b)\n"
     "-C file\t\tflow sources from the [nfcapd] exporter.<ident> lines of file\n"
+    "-m socket\tsend flow metrics to the UNIX socket (nfcapd's layout)\n"
+    "-i interval\tmetric interval in s (default 60, at least 10)\n"
     "--stats-file path\trewrite per-exporter counters to path each interval\n"
     "--prometheus addr:port\tserve the counters over HTTP (GET /metrics); loopback only\n"
     "--prometheus-allow-remote\tlet --prometheus take a non-loopback address\n"
@@ -473,12 +475,25 @@ int main(int argc, char** argv) {
                 }
                 multicast_group = optarg;
                 break;
-            // TODO: -m/-i metric sockets are not implemented yet; they are refused so that
-            // nobody relies on them silently.
             case 'm':
+                // sockaddr_un holds 108 bytes with the final NUL.
+                if (std::strlen(optarg) == 0 || std::strlen(optarg) >= 108) {
+                    return Fail(std::string("ERROR, -m '") + optarg +
+                                "': a UNIX socket path of 1..107 bytes");
+                }
+                config.metric_socket = optarg;
+                break;
             case 'i':
-                return Fail(std::string("flowcapd: option -") + static_cast<char>(opt) +
-                            " is not supported yet");
+                // nfcapd's wording for anything below 10, a word included (it reads 0).
+                if (!ParseInt(optarg, LONG_MIN, LONG_MAX, &v) || v < 10) {
+                    return Fail("metric interval < 10s not allowed");
+                }
+                if (v > 65535) {
+                    return Fail(std::string("ERROR, -i ") + optarg +
+                                ": metric interval above 65535 s (the message has 16 bits for it)");
+                }
+                config.metric_interval_s = static_cast<uint32_t>(v);
+                break;
             default:
                 std::fputs(kUsage, stdout);
                 return 1;
@@ -525,6 +540,14 @@ int main(int argc, char** argv) {
         return Fail("ERROR, --prometheus '" + config.prometheus->text +
                     "' is not a loopback address; add --prometheus-allow-remote to serve it "
                     "there (the endpoint has no authentication)");
+    }
+    if (config.metric_interval_s > config.rotation.interval_s) {
+        // nfcapd warns so too and goes on.
+        flowcapd::Log(LOG_WARNING, "metric interval " + std::to_string(config.metric_interval_s) +
+                                       " > twin " + std::to_string(config.rotation.interval_s));
+    }
+    if (!config.metric_socket.empty() && !config.capture_file.empty()) {
+        return Fail("ERROR, -m needs a listening collector, not -f");
     }
     if (config.prometheus && !config.capture_file.empty()) {
         return Fail("ERROR, --prometheus needs a listening collector, not -f");
