@@ -189,7 +189,9 @@ void Printer::PrintHeader() {
 void Printer::Begin() {
     Impl& p = *impl_;
     if (p.kind == FormatKind::kJson) {
-        if (!p.options.quiet) detail::Put(p.buf, "[\n");
+        // The array brackets stay with -q: -q drops the summary, never the document's
+        // syntax (nfdump 1.7.1 drops them; docs/compatibility.md).
+        detail::Put(p.buf, "[\n");
         return;
     }
     PrintHeader();
@@ -240,7 +242,7 @@ Status Printer::Finish(const Summary& summary, const RunInfo& run) {
     if (run.passed == 0 && p.kind != FormatKind::kNdjson) {
         detail::Put(p.buf, "No matching flows\n");
     }
-    if (p.kind == FormatKind::kJson && !p.options.quiet) detail::Put(p.buf, "]\n");
+    if (p.kind == FormatKind::kJson) detail::Put(p.buf, "]\n");
 
     bool has_summary = p.kind == FormatKind::kFmt || p.kind == FormatKind::kRaw ||
                        p.kind == FormatKind::kNull || p.kind == FormatKind::kCsv;

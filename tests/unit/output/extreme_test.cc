@@ -19,6 +19,15 @@ using namespace flow::testing;
 
 namespace {
 
+// nfdump 1.7.1 prints `-q -o json` without the enclosing "[" line and "]" (flowkit keeps
+// them, docs/compatibility.md): our output as 1.7.1 would print it.
+std::string WithoutArrayBrackets(std::string json) {
+    if (json.rfind("[\n", 0) == 0) json.erase(0, 2);
+    if (json.size() >= 2 && json.compare(json.size() - 2, 2, "]\n") == 0)
+        json.erase(json.size() - 2);
+    return json;
+}
+
 struct UtcZone {
     UtcZone() {
         setenv("TZ", "UTC", 1);
@@ -164,7 +173,8 @@ TEST_CASE("Every format prints extreme values as nfdump 1.7.1 does", "[output][o
         int rc = -1;
         const std::string theirs = Nfdump("-q -o '" + format + "' -r '" + path + "'", &rc);
         REQUIRE(rc == 0);
-        const std::string ours = PrintOurs(path, format);
+        std::string ours = PrintOurs(path, format);
+        if (format == "json") ours = WithoutArrayBrackets(ours);
         const std::vector<std::string> a = SplitLines(ours);
         const std::vector<std::string> b = SplitLines(theirs);
         CHECK(a.size() == b.size());

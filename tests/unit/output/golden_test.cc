@@ -18,6 +18,15 @@
 
 namespace {
 
+// nfdump 1.7.1 prints `-q -o json` without the enclosing "[" line and "]" (flowkit keeps
+// them, docs/compatibility.md): our output as 1.7.1 would print it.
+std::string WithoutArrayBrackets(std::string json) {
+    if (json.rfind("[\n", 0) == 0) json.erase(0, 2);
+    if (json.size() >= 2 && json.compare(json.size() - 2, 2, "]\n") == 0)
+        json.erase(json.size() - 2);
+    return json;
+}
+
 const std::string kCorpus = std::string(FLOWKIT_CORPUS_DIR) + "/nffile/generated/";
 const std::string kGolden = std::string(FLOWKIT_SOURCE_DIR) + "/tests/unit/output/data/";
 
@@ -85,7 +94,8 @@ std::string PrintRouters(const std::vector<flow::FlowRecord>& records,
     options.quiet = true;
     std::string out;
     for (int router : routers) {
-        auto printer = flow::output::CreatePrinter(format, options, &out);
+        std::string one;
+        auto printer = flow::output::CreatePrinter(format, options, &one);
         REQUIRE(printer.ok());
         printer->Begin();
         flow::output::Summary summary;
@@ -100,6 +110,7 @@ std::string PrintRouters(const std::vector<flow::FlowRecord>& records,
             ++run.passed;
         }
         REQUIRE(printer->Finish(summary, run).ok());
+        out += format == "json" ? WithoutArrayBrackets(one) : one;
     }
     return out;
 }
@@ -180,7 +191,7 @@ TEST_CASE("json, pipe, raw and fmt tokens match nfdump 1.7.1 goldens for corpus 
     }
     SECTION("sFlow files") {
         std::vector<flow::FlowRecord> sf = ReadAll(kCorpus + "sf171-none");
-        CompareGolden(PrintAll(sf, "json"), "sf171.json.txt");
+        CompareGolden(WithoutArrayBrackets(PrintAll(sf, "json")), "sf171.json.txt");
         CompareGolden(PrintAll(sf, "raw"), "sf171.raw.txt");
         CompareGolden(PrintAll(sf, kTokens), "sf171.tokens.txt");
         CompareGolden(PrintAll(ReadAll(kCorpus + "sf171-v6agent"), "raw"), "sf171-v6agent.raw.txt");
