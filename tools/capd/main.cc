@@ -488,9 +488,11 @@ int main(int argc, char** argv) {
                 if (!ParseInt(optarg, LONG_MIN, LONG_MAX, &v) || v < 10) {
                     return Fail("metric interval < 10s not allowed");
                 }
+                // nfcapd takes any larger value (and ignores it); the message has 16 bits.
                 if (v > 65535) {
-                    return Fail(std::string("ERROR, -i ") + optarg +
-                                ": metric interval above 65535 s (the message has 16 bits for it)");
+                    flowcapd::Log(LOG_WARNING, std::string("metric interval ") + optarg +
+                                                   " s above 65535 s: 65535 s used");
+                    v = 65535;
                 }
                 config.metric_interval_s = static_cast<uint32_t>(v);
                 break;
