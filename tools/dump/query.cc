@@ -196,6 +196,8 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     flow::FlowRecord rec;
     flow::filter::Filter f = filter;
     bool match_all = f.matches_all();
+    // -o null prints nothing per record: the call is skipped, the summary still counts.
+    const bool print_records = printer->kind() != flow::output::FormatKind::kNull;
     bool stop = false;
     int rc = 0;
 
@@ -220,6 +222,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         if (stop) break;
         flow::ReaderOptions ro;
         ro.prefetch_blocks = 2;  // read and decompress on a second core
+        ro.reuse_record = true;  // `rec` below is only read between NextRecord() calls
         auto reader = flow::NfFileReader::Open(path, ro);
         if (!reader.ok()) {
             FileError(path, reader.status());
@@ -299,7 +302,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                             return 255;
                         }
                     }
-                } else {
+                } else if (print_records) {
                     printer->Print(rec, run.processed);
                 }
                 if (opt.limit != 0 && run.passed >= opt.limit) {

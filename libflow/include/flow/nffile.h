@@ -83,6 +83,11 @@ struct ReaderOptions {
     // many reused buffers). 0 reads and decompresses on the caller's thread. Values above 8
     // are treated as 8.
     int prefetch_blocks = 0;
+    // The caller passes the same FlowRecord to every NextRecord() and does not change it
+    // between calls. The reader then writes only the fields of the elements a record
+    // carries when the record before carried no other element (most files hold one kind
+    // of record), instead of clearing all of the record first. The result is the same.
+    bool reuse_record = false;
 };
 
 // Reads one nfdump file, block by block. Usage:

@@ -2,6 +2,7 @@
 // Block reading and prefetching. Block framing: spec nffile-format.md §1.3, §2.2, §2.3.
 #include "nffile/block_source.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,17 +29,54 @@ Result<size_t> ReadAt(int fd, uint8_t* buf, size_t n, uint64_t offset) {
     return got;
 }
 
+// Faults in the pages of a mapped block on the prefetch thread, so that the consumer finds
+// them mapped. One read per page; the kernel maps neighbouring pages of the page cache too.
+void TouchPages(const Block& block) {
+    constexpr size_t kPage = 4096;
+    const uint8_t* p = block.payload;
+    uint8_t sum = 0;
+    for (size_t i = 0; i < block.size; i += kPage) {
+        sum ^= *static_cast<const volatile uint8_t*>(p + i);
+    }
+    if (block.size != 0) sum ^= *static_cast<const volatile uint8_t*>(p + block.size - 1);
+    (void)sum;
+}
+
 }  // namespace
 
 Block::Block() : data(new uint8_t[kMaxBlockPayload]) {}
 
 BlockSource::BlockSource(int fd, BlockRange range)
     : fd_(fd), range_(std::move(range)), pos_(range_.start), codec_(range_.codec) {
-    if (range_.codec != Codec::kNone) stored_.reset(new uint8_t[kMaxBlockPayload]);
+    if (range_.codec != Codec::kNone) {
+        stored_.reset(new uint8_t[kMaxBlockPayload]);
+    } else if (range_.may_map && range_.limit > range_.start) {
+        // Uncompressed blocks are decoded where they lie: mapping the file saves copying
+        // every byte out of the page cache, a third of the CPU time of a plain read.
+        // NOTE: a mapped file that another process shortens while it is read ends the
+        // reader with SIGBUS; may_map is set only for closed files for that reason.
+        void* m = ::mmap(nullptr, range_.limit, PROT_READ, MAP_PRIVATE, fd_, 0);
+        if (m != MAP_FAILED) {
+            map_ = static_cast<const uint8_t*>(m);
+            map_size_ = range_.limit;
+            (void)::madvise(m, map_size_, MADV_SEQUENTIAL);
+        }
+    }
 }
 
 BlockSource::~BlockSource() {
+    if (map_ != nullptr) ::munmap(const_cast<uint8_t*>(map_), map_size_);
     if (fd_ >= 0) ::close(fd_);
+}
+
+Result<size_t> BlockSource::Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out) {
+    if (map_ != nullptr) {
+        // Callers check offset + n against range_.limit, the size of the mapping.
+        *out = map_ + offset;
+        return n;
+    }
+    *out = buf;
+    return ReadAt(fd_, buf, n, offset);
 }
 
 Status BlockSource::Fail(Status status) {
@@ -78,10 +116,11 @@ Result<bool> BlockSource::Next(Block* block) {
                                           std::to_string(range_.limit - pos_) + " bytes left)"));
         }
 
-        uint8_t header[kBlockHeaderSize];
-        Result<size_t> got = ReadAt(fd_, header, sizeof(header), pos_);
+        uint8_t header_buf[kBlockHeaderSize];
+        const uint8_t* header = nullptr;
+        Result<size_t> got = Fetch(header_buf, sizeof(header_buf), pos_, &header);
         if (!got.ok()) return Fail(got.status());
-        if (*got < sizeof(header)) {
+        if (*got < sizeof(header_buf)) {
             return Fail(Status::Truncated("file ends inside the block header"));
         }
         const uint32_t num_records = Load32(header);
@@ -111,15 +150,18 @@ Result<bool> BlockSource::Next(Block* block) {
         }
 
         uint8_t* in = range_.codec == Codec::kNone ? block->data.get() : stored_.get();
-        got = ReadAt(fd_, in, stored, payload_at);
+        const uint8_t* payload = nullptr;
+        got = Fetch(in, stored, payload_at, &payload);
         if (!got.ok()) return Fail(got.status());
         if (*got < stored) return Fail(Status::Truncated("file ends inside the block payload"));
 
         size_t size = stored;
         if (range_.codec != Codec::kNone) {
-            Result<size_t> n = codec_.Decompress(in, stored, block->data.get(), kMaxBlockPayload);
+            Result<size_t> n =
+                codec_.Decompress(payload, stored, block->data.get(), kMaxBlockPayload);
             if (!n.ok()) return Fail(n.status());
             size = *n;
+            payload = block->data.get();
         }
 
         ++count_;
@@ -129,6 +171,7 @@ Result<bool> BlockSource::Next(Block* block) {
         block->offset = pos_;
         block->size = size;
         block->stored_size = stored;
+        block->payload = payload;
         pos_ = payload_at + stored;
         return true;
     }
@@ -176,6 +219,7 @@ void BlockPrefetcher::Run() {
         // The slot is ours alone until it is published below.
         Slot& slot = slots_[index];
         Result<bool> r = source_->Next(&slot.block);
+        if (r.ok() && *r && source_->mapped()) TouchPages(slot.block);
         slot.status = r.ok() ? Status::Ok() : r.status();
         slot.end = r.ok() && !*r;
         const bool terminal = !r.ok() || !*r;

@@ -20,7 +20,9 @@
 
 namespace flow::nffile {
 
-// One decompressed data block. `data` has room for kMaxBlockPayload bytes and is reused.
+// One decompressed data block. `payload` points at its `size` bytes: into `data` (room for
+// kMaxBlockPayload bytes, reused) or, for an uncompressed file the source maps, into the
+// mapping (valid while the source lives).
 struct Block {
     Block();
 
@@ -30,6 +32,7 @@ struct Block {
     uint64_t offset = 0;       // file offset of the block header
     size_t size = 0;           // decompressed payload bytes in `data`
     size_t stored_size = 0;    // payload bytes as stored in the file (compressed)
+    const uint8_t* payload = nullptr;
     std::unique_ptr<uint8_t[]> data;
 };
 
@@ -42,6 +45,9 @@ struct BlockRange {
     uint64_t limit = 0;       // blocks must end at or before this offset
     uint32_t max_blocks = 0;  // stop after this many blocks (0: read until `limit`)
     uint32_t min_blocks = 0;  // reaching `limit` with fewer blocks is an error (Truncated)
+    // The file may be mapped instead of read (uncompressed blocks only): set for files whose
+    // writer closed them, which nobody shortens while they are read.
+    bool may_map = false;
 };
 
 // Reads blocks sequentially from an open file descriptor. Not thread-safe; owns `fd`.
@@ -60,8 +66,13 @@ public:
     // Blocks of types other than 2 and 3 skipped so far. Readable from any thread.
     uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
 
+    // True when blocks point into a mapping of the file rather than into Block::data.
+    bool mapped() const { return map_ != nullptr; }
+
 private:
     Status Fail(Status status);
+    // Reads `n` bytes at `offset` into `buf`, or points `*out` into the mapping.
+    Result<size_t> Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out);
 
     int fd_;
     BlockRange range_;
@@ -71,6 +82,8 @@ private:
     BlockCodec codec_;
     std::unique_ptr<uint8_t[]> stored_;  // compressed payload
     std::atomic<uint64_t> skipped_{0};
+    const uint8_t* map_ = nullptr;  // the file's first `map_size_` bytes, or null
+    size_t map_size_ = 0;
 };
 
 // Hands out decoded blocks in file order; the pointer stays valid until the next Next().
@@ -93,8 +106,10 @@ private:
     bool done_ = false;
 };
 
-// Reads and decompresses on a background thread into `depth` reused blocks (2..8). The
-// thread starts with the first Next() and is stopped and joined by the destructor.
+// Reads and decompresses on a background thread into `depth` reused blocks (2..8); for a
+// mapped file the thread touches the pages of the blocks ahead, so that the consumer takes
+// no page faults. The thread starts with the first Next() and is stopped and joined by the
+// destructor.
 class BlockPrefetcher final : public BlockStream {
 public:
     BlockPrefetcher(std::unique_ptr<BlockSource> source, int depth);

@@ -62,7 +62,7 @@ public:
     ReadCounters counters_;
     std::vector<ExporterInfo> exporters_;
     std::vector<SamplerInfo> samplers_;
-    // sysid -> index + 1 into exporters_ (0 = none); allocated with the first exporter.
+    // sysid -> index + 1 into exporters_ (0 = none); grows with the exporters seen.
     std::vector<uint32_t> exporter_index_;
     uint32_t block_number_ = 0;
 
@@ -83,6 +83,10 @@ private:
     ExtensionMaps maps_;
     std::vector<ExporterStats> stats_scratch_;
 
+    // With ReaderOptions::reuse_record: the record the last V3 decode filled, which the
+    // next one may overwrite element by element (DecodeV3Over).
+    bool reuse_record_ = false;
+    FlowRecord* last_out_ = nullptr;
     const Block* block_ = nullptr;
     size_t rec_offset_ = 0;
     uint32_t rec_index_ = 0;
@@ -142,9 +146,11 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     }
 
     v3_options_.ipinfo_v175 = (info_.nfd_version & 0xFFFFFF00u) == 0xF1070500u;
+    reuse_record_ = options.reuse_record;
     range_.path = path;
     range_.codec = info_.codec;
     range_.layout = info_.layout;
+    range_.may_map = info_.closed;
     auto source = std::make_unique<BlockSource>(fd, range_);
     source_ = source.get();
     const int depth = options.prefetch_blocks > 8 ? 8 : options.prefetch_blocks;
@@ -246,7 +252,7 @@ void NfFileReader::Impl::ReadAppendix(int fd) {
         if (!r.ok() || !*r) return;
         ++info_.appendix_blocks_read;
         info_.appendix_records += block.num_records;
-        const uint8_t* p = block.data.get();
+        const uint8_t* p = block.payload;
         size_t off = 0;
         for (uint32_t i = 0; i < block.num_records; ++i) {
             if (block.size - off < 4) return;
@@ -305,7 +311,7 @@ void NfFileReader::Impl::Corrupt(const char* what, size_t record_offset) {
 
 bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
     if (block_ == nullptr) return false;
-    const uint8_t* data = block_->data.get();
+    const uint8_t* data = block_->payload;
     const size_t block_size = block_->size;
     while (rec_index_ < block_->num_records) {
         const size_t off = rec_offset_;
@@ -331,11 +337,17 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
         Decoded d = Decoded::kSkipped;
         switch (type) {
             case kRecV3:
-                d = DecodeV3(p, size, v3_options_, out, &counters_, &error);
+                if (out == last_out_) {
+                    d = DecodeV3Over(p, size, v3_options_, out, &counters_, &error);
+                } else {
+                    d = DecodeV3(p, size, v3_options_, out, &counters_, &error);
+                }
+                last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
                 break;
             case kRecCommon:
             case kRecCommonV0:
                 d = DecodeV1Common(p, size, type == kRecCommonV0, maps_, out, &counters_, &error);
+                last_out_ = nullptr;
                 break;
             case kRecExtensionMap:
                 maps_.Add(p, size, &counters_);
@@ -388,9 +400,11 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
 }
 
 ExporterInfo* NfFileReader::Impl::ExporterFor(uint16_t sysid, bool create) {
-    if (exporter_index_.empty()) {
+    if (sysid >= exporter_index_.size()) {
         if (!create) return nullptr;
-        exporter_index_.assign(65536, 0);
+        // Sized to the largest sysid seen (collectors number exporters from 1), not to all
+        // 65536, which would cost every run a 256 KiB clear.
+        exporter_index_.resize(size_t{sysid} + 1, 0);
     }
     uint32_t& slot = exporter_index_[sysid];
     if (slot == 0) {
@@ -464,7 +478,7 @@ const ReadCounters& NfFileReader::counters() const { return impl_->counters_; }
 uint32_t NfFileReader::block_number() const { return impl_->block_number_; }
 
 const ExporterInfo* NfFileReader::FindExporter(uint16_t sysid) const {
-    if (impl_->exporter_index_.empty()) return nullptr;
+    if (sysid >= impl_->exporter_index_.size()) return nullptr;
     const uint32_t slot = impl_->exporter_index_[sysid];
     return slot == 0 ? nullptr : &impl_->exporters_[slot - 1];
 }

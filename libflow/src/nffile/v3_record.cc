@@ -100,16 +100,22 @@ inline bool TakeAddress(FlowRecord* r, ElementId other, const IpAddr& value, IpA
     return TakePair(r, other, value, IpAddr(), cur, &no_dst);
 }
 
-}  // namespace
-
-Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
-                 ReadCounters* counters, const char** error) {
+// The decoder. kReset: `out` starts from the empty record. Otherwise only the presence bits
+// are cleared and every field the record's elements own is overwritten; the caller checks
+// that the previous record carried no element this one lacks (see DecodeV3Over).
+template <bool kReset>
+Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+                     ReadCounters* counters, const char** error) {
     if (len < kV3HeaderSize) {
         *error = "V3 record shorter than its 12-byte header";
         return Decoded::kCorrupt;
     }
     FlowRecord& r = *out;
-    ResetRecord(&r);
+    if constexpr (kReset) {
+        ResetRecord(&r);
+    } else {
+        r.present = 0;
+    }
     const uint16_t num_elements = Load16(p + 4);
     r.engine_type = p[6];
     r.engine_id = p[7];
@@ -128,34 +134,29 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
 
     size_t off = kV3HeaderSize;
     for (uint32_t i = 0; i < num_elements; ++i) {
-        if (len - off < kElementHeaderSize) {
+        const size_t left = len - off;
+        if (left < kElementHeaderSize) {
             *error = "V3 element header beyond the record end";
             return Decoded::kCorrupt;
         }
         const uint16_t id = Load16(p + off);
         const uint16_t elen = Load16(p + off + 2);
-        // A length below the element header would keep the walk from advancing.
-        if (elen < kElementHeaderSize) {
-            *error = "V3 element length below 4";
-            return Decoded::kCorrupt;
-        }
-        if (elen > len - off) {
-            *error = "V3 element extends beyond the record end";
+        // One unsigned test for both bounds: a length below the element header (which would
+        // keep the walk from advancing) wraps around and fails it too.
+        if (static_cast<size_t>(elen) - kElementHeaderSize > left - kElementHeaderSize) {
+            *error = elen < kElementHeaderSize ? "V3 element length below 4"
+                                               : "V3 element extends beyond the record end";
             return Decoded::kCorrupt;
         }
         const uint8_t* e = p + off + kElementHeaderSize;
         off += elen;
-        // An element of a length we do not know is a layout we cannot decode: skip it.
-        if (id < kExMaxElement && kFixedLength[id] != 0 && elen != kFixedLength[id]) {
-            ++counters->unknown_elements;
-            continue;
-        }
 
         bool known = true;
         switch (id) {
             case 0:  // deleted element (nfdump blanks duplicates this way)
                 continue;
             case kExGenericFlow:
+                if (elen != kLenGeneric) goto bad_length;
                 r.first_ms = Load64(e);
                 r.last_ms = Load64(e + 8);
                 r.received_ms = Load64(e + 16);
@@ -169,16 +170,19 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 r.src_tos = e[47];
                 break;
             case kExIpv4Flow:
+                if (elen != kLenIpv4) goto bad_length;
                 v4_src = Load32(e);
                 v4_dst = Load32(e + 4);
                 have_v4 = true;
                 continue;  // presence decided after the loop
             case kExIpv6Flow:
+                if (elen != kLenIpv6) goto bad_length;
                 v6_src = LoadV6(e);
                 v6_dst = LoadV6(e + 16);
                 have_v6 = true;
                 continue;
             case kExFlowMisc:
+                if (elen != kLenMisc) goto bad_length;
                 r.input = Load32(e);
                 r.output = Load32(e + 4);
                 r.src_mask = e[8];
@@ -191,56 +195,69 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 r.rev_tcp_flags = e[14];
                 break;
             case kExCntFlow:
+                if (elen != kLenCnt) goto bad_length;
                 r.flows = Load64(e);
                 r.out_packets = Load64(e + 8);
                 r.out_bytes = Load64(e + 16);
                 break;
             case kExVlan:
+                if (elen != kLenVlan) goto bad_length;
                 r.src_vlan = Load32(e);
                 r.dst_vlan = Load32(e + 4);
                 break;
             case kExAsRouting:
+                if (elen != kLenAs) goto bad_length;
                 r.src_as = Load32(e);
                 r.dst_as = Load32(e + 4);
                 break;
             case kExBgpNextHopV4:
+                if (elen != kLenHopV4) goto bad_length;
                 if (!TakeAddress(&r, kExBgpNextHopV6, IpAddr::V4(Load32(e)), &r.bgp_next_hop)) {
                     continue;
                 }
                 break;
             case kExBgpNextHopV6:
+                if (elen != kLenHopV6) goto bad_length;
                 if (!TakeAddress(&r, kExBgpNextHopV4, LoadV6(e), &r.bgp_next_hop)) continue;
                 break;
             case kExIpNextHopV4:
+                if (elen != kLenHopV4) goto bad_length;
                 if (!TakeAddress(&r, kExIpNextHopV6, IpAddr::V4(Load32(e)), &r.ip_next_hop)) {
                     continue;
                 }
                 break;
             case kExIpNextHopV6:
+                if (elen != kLenHopV6) goto bad_length;
                 if (!TakeAddress(&r, kExIpNextHopV4, LoadV6(e), &r.ip_next_hop)) continue;
                 break;
             case kExIpReceivedV4:
+                if (elen != kLenHopV4) goto bad_length;
                 if (!TakeAddress(&r, kExIpReceivedV6, IpAddr::V4(Load32(e)), &r.received_from)) {
                     continue;
                 }
                 break;
             case kExIpReceivedV6:
+                if (elen != kLenHopV6) goto bad_length;
                 if (!TakeAddress(&r, kExIpReceivedV4, LoadV6(e), &r.received_from)) continue;
                 break;
             case kExMplsLabel:
+                if (elen != kLenMpls) goto bad_length;
                 for (int k = 0; k < 10; ++k) r.mpls[k] = Load32(e + 4 * k);
                 break;
             case kExMacAddr:
+                if (elen != kLenMac) goto bad_length;
                 r.in_src_mac = Load64(e);
                 r.out_dst_mac = Load64(e + 8);
                 r.in_dst_mac = Load64(e + 16);
                 r.out_src_mac = Load64(e + 24);
                 break;
             case kExAsAdjacent:
+                if (elen != kLenAsAdj) goto bad_length;
                 r.next_as = Load32(e);
                 r.prev_as = Load32(e + 4);
                 break;
             case kExLatency:
+                if (elen != kLenLatency) goto bad_length;
                 r.client_nw_delay_us = Load64(e);
                 r.server_nw_delay_us = Load64(e + 8);
                 r.appl_latency_us = Load64(e + 16);
@@ -255,34 +272,40 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 }
                 break;
             case kExNselCommon:
+                if (elen != kLenNsel) goto bad_length;
                 r.event_ms = Load64(e);
                 r.conn_id = Load32(e + 8);
                 r.fw_xevent = Load16(e + 12);
                 r.fw_event = e[14];
                 break;
             case kExNatXlateIpv4:
+                if (elen != kLenXlateV4) goto bad_length;
                 if (!TakePair(&r, kExNatXlateIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
                               &r.xlate_src, &r.xlate_dst)) {
                     continue;
                 }
                 break;
             case kExNatXlateIpv6:
+                if (elen != kLenXlateV6) goto bad_length;
                 if (!TakePair(&r, kExNatXlateIpv4, LoadV6(e), LoadV6(e + 16), &r.xlate_src,
                               &r.xlate_dst)) {
                     continue;
                 }
                 break;
             case kExNatXlatePort:
+                if (elen != kLenXlatePort) goto bad_length;
                 r.xlate_src_port = Load16(e);
                 r.xlate_dst_port = Load16(e + 2);
                 break;
             case kExNselAcl:
+                if (elen != kLenAcl) goto bad_length;
                 // NOTE: nfcapd 1.7 copies the ACL ids in network order and nfdump prints
                 // them so; every other V3 number is in host order.
                 for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32Be(e + 4 * k);
                 for (int k = 0; k < 3; ++k) r.egress_acl[k] = Load32Be(e + 12 + 4 * k);
                 break;
             case kExNselUser:
+                if (elen != kLenUser) goto bad_length;
                 std::memcpy(r.username, e, kUserNameBytes);
                 r.username[kUserNameBytes - 1] = '\0';
                 break;
@@ -303,6 +326,7 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 }
                 break;
             case kExNatPortBlock:
+                if (elen != kLenPortBlock) goto bad_length;
                 r.block_start = Load16(e);
                 r.block_end = Load16(e + 2);
                 r.block_step = Load16(e + 4);
@@ -311,10 +335,13 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
             case kExNbarApp: {
                 const size_t n = elen - kElementHeaderSize;
                 r.nbar_len = static_cast<uint8_t>(n < sizeof(r.nbar_app) ? n : sizeof(r.nbar_app));
+                // The bytes past nbar_len stay zero, whatever a longer id left there.
+                std::memset(r.nbar_app, 0, sizeof(r.nbar_app));
                 std::memcpy(r.nbar_app, e, r.nbar_len);
                 break;
             }
             case kExTunIpv4:
+                if (elen != kLenTunV4) goto bad_length;
                 if (!TakePair(&r, kExTunIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
                               &r.tun_src, &r.tun_dst)) {
                     continue;
@@ -322,20 +349,24 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 r.tun_proto = Load32(e + 8);
                 break;
             case kExTunIpv6:
+                if (elen != kLenTunV6) goto bad_length;
                 if (!TakePair(&r, kExTunIpv4, LoadV6(e), LoadV6(e + 16), &r.tun_src, &r.tun_dst)) {
                     continue;
                 }
                 r.tun_proto = Load32(e + 32);
                 break;
             case kExObservation:
+                if (elen != kLenObservation) goto bad_length;
                 r.observation_point = Load64(e);
                 r.observation_domain = Load32(e + 8);
                 break;
             case kExVrf:
+                if (elen != kLenVrf) goto bad_length;
                 r.egress_vrf = Load32(e);
                 r.ingress_vrf = Load32(e + 4);
                 break;
             case kExLayer2:
+                if (elen != kLenLayer2) goto bad_length;
                 r.vlan_id = Load16(e);
                 r.customer_vlan_id = Load16(e + 2);
                 r.post_vlan_id = Load16(e + 4);
@@ -347,9 +378,11 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
                 r.ip_version = e[26];
                 break;
             case kExFlowId:
+                if (elen != kLenFlowId) goto bad_length;
                 r.flow_id = Load64(e);
                 break;
             case kExIpInfo:
+                if (elen != kLenIpInfo) goto bad_length;
                 if (options.ipinfo_v175) {
                     r.min_ttl = r.max_ttl = e[0];
                     r.fragment_flags = e[1];
@@ -379,6 +412,10 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
             continue;
         }
         r.Set(static_cast<ElementId>(id));
+        continue;
+    bad_length:
+        // An element of a length we do not know is a layout we cannot decode: skip it.
+        ++counters->unknown_elements;
     }
 
     if (have_v4 && have_v6) {
@@ -408,6 +445,158 @@ Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRec
         if (r.last_ms == 0) r.last_ms = r.event_ms;
     }
     return Decoded::kFlow;
+}
+
+// Gives the fields of element `id` their empty values, except fields an element in
+// `present` shares (the two address families of one address, the event time). False for
+// the generic element, whose absence changes how the decoder sets the flow times.
+bool ClearElement(FlowRecord* out, uint32_t id, uint64_t present) {
+    FlowRecord& r = *out;
+    auto none_of = [present](ElementId a, ElementId b) {
+        return ((present >> a) & 1u) == 0 && ((present >> b) & 1u) == 0;
+    };
+    switch (id) {
+        case kExIpv4Flow:
+        case kExIpv6Flow:
+            if (none_of(kExIpv4Flow, kExIpv6Flow)) r.src_addr = r.dst_addr = IpAddr();
+            return true;
+        case kExFlowMisc:
+            r.input = r.output = 0;
+            r.src_mask = r.dst_mask = r.dir = r.dst_tos = 0;
+            r.biflow_dir = r.end_reason = r.rev_tcp_flags = 0;
+            return true;
+        case kExCntFlow:
+            r.flows = 1;
+            r.out_packets = r.out_bytes = 0;
+            return true;
+        case kExVlan:
+            r.src_vlan = r.dst_vlan = 0;
+            return true;
+        case kExAsRouting:
+            r.src_as = r.dst_as = 0;
+            return true;
+        case kExBgpNextHopV4:
+        case kExBgpNextHopV6:
+            if (none_of(kExBgpNextHopV4, kExBgpNextHopV6)) r.bgp_next_hop = IpAddr();
+            return true;
+        case kExIpNextHopV4:
+        case kExIpNextHopV6:
+            if (none_of(kExIpNextHopV4, kExIpNextHopV6)) r.ip_next_hop = IpAddr();
+            return true;
+        case kExIpReceivedV4:
+        case kExIpReceivedV6:
+            if (none_of(kExIpReceivedV4, kExIpReceivedV6)) r.received_from = IpAddr();
+            return true;
+        case kExMplsLabel:
+            std::memset(r.mpls, 0, sizeof(r.mpls));
+            return true;
+        case kExMacAddr:
+            r.in_src_mac = r.out_dst_mac = r.in_dst_mac = r.out_src_mac = 0;
+            return true;
+        case kExAsAdjacent:
+            r.next_as = r.prev_as = 0;
+            return true;
+        case kExLatency:
+            r.client_nw_delay_us = r.server_nw_delay_us = r.appl_latency_us = 0;
+            return true;
+        case kExSamplerInfo:
+            r.selector_id = 0;
+            return true;
+        case kExNselCommon:
+            r.conn_id = 0;
+            r.fw_xevent = 0;
+            r.fw_event = 0;
+            if (none_of(kExNselCommon, kExNatCommon)) r.event_ms = 0;
+            return true;
+        case kExNatXlateIpv4:
+        case kExNatXlateIpv6:
+            if (none_of(kExNatXlateIpv4, kExNatXlateIpv6)) r.xlate_src = r.xlate_dst = IpAddr();
+            return true;
+        case kExNatXlatePort:
+            r.xlate_src_port = r.xlate_dst_port = 0;
+            return true;
+        case kExNselAcl:
+            std::memset(r.ingress_acl, 0, sizeof(r.ingress_acl));
+            std::memset(r.egress_acl, 0, sizeof(r.egress_acl));
+            return true;
+        case kExNselUser:
+            std::memset(r.username, 0, sizeof(r.username));
+            return true;
+        case kExNatCommon:
+            // The VRF ids of the 1.7.0 layout belong to kExVrf, set when they are not 0.
+            r.nat_pool_id = 0;
+            r.nat_event = 0;
+            if (none_of(kExNselCommon, kExNatCommon)) r.event_ms = 0;
+            return true;
+        case kExNatPortBlock:
+            r.block_start = r.block_end = r.block_step = r.block_size = 0;
+            return true;
+        case kExNbarApp:
+            r.nbar_len = 0;
+            std::memset(r.nbar_app, 0, sizeof(r.nbar_app));
+            return true;
+        case kExTunIpv4:
+        case kExTunIpv6:
+            if (none_of(kExTunIpv4, kExTunIpv6)) {
+                r.tun_src = r.tun_dst = IpAddr();
+                r.tun_proto = 0;
+            }
+            return true;
+        case kExObservation:
+            r.observation_point = 0;
+            r.observation_domain = 0;
+            return true;
+        case kExVrf:
+            r.egress_vrf = r.ingress_vrf = 0;
+            return true;
+        case kExLayer2:
+            r.vlan_id = r.customer_vlan_id = r.post_vlan_id = r.post_customer_vlan_id = 0;
+            r.phys_ingress = r.phys_egress = 0;
+            r.vxlan = 0;
+            r.ether_type = 0;
+            r.ip_version = 0;
+            return true;
+        case kExFlowId:
+            r.flow_id = 0;
+            return true;
+        case kExIpInfo:
+            r.fragment_flags = r.min_ttl = r.max_ttl = 0;
+            return true;
+        default:
+            return false;  // the generic element, or a bit the decoder never sets
+    }
+}
+
+}  // namespace
+
+Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+                 ReadCounters* counters, const char** error) {
+    return DecodeV3Impl<true>(p, len, options, out, counters, error);
+}
+
+Decoded DecodeV3Over(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+                     ReadCounters* counters, const char** error) {
+    // Every field belongs to an element (the presence bit says which), is written whole
+    // when that element is decoded and holds its empty value otherwise. So overwriting the
+    // elements this record carries and clearing those only the previous record carried
+    // leaves no stale field. The time fixup below the element loop reads first_ms and needs
+    // the generic element to have rewritten it; without it the record decodes again from
+    // empty, the unknown-element count of the first pass undone.
+    const uint64_t before = out->present;
+    const uint64_t unknown = counters->unknown_elements;
+    Decoded d = DecodeV3Impl<false>(p, len, options, out, counters, error);
+    if (d == Decoded::kFlow && out->Has(kExGenericFlow)) {
+        uint64_t stale = before & ~out->present;
+        bool cleared = true;
+        while (stale != 0 && cleared) {
+            const int id = __builtin_ctzll(stale);
+            stale &= stale - 1;
+            cleared = ClearElement(out, static_cast<uint32_t>(id), out->present);
+        }
+        if (cleared) return d;
+    }
+    counters->unknown_elements = unknown;
+    return DecodeV3Impl<true>(p, len, options, out, counters, error);
 }
 
 namespace {
