@@ -2,6 +2,8 @@
 // V3 flow records (record type 11) of layout 2 files: spec nffile-format.md §2.6, element
 // catalogue and version variants. Elements are decoded by (id, length) so that every layout
 // nfdump 1.7.0 ... 1.7.8 wrote is accepted; unknown ones are skipped by length.
+#include <array>
+#include <bit>
 #include <cstring>
 
 #include "nffile/layout.h"
@@ -613,77 +615,34 @@ constexpr ElementId kEncodeOrder[] = {
     kExFlowId,      kExIpInfo,     kExIpReceivedV4, kExIpReceivedV6,
 };
 
+// Presence bits of the elements in kEncodeOrder: the writer walks the set bits of a record
+// instead of asking for every element in turn (two groups, as the exporter address is last).
+constexpr uint64_t EncodeBits() {
+    uint64_t bits = 0;
+    for (ElementId id : kEncodeOrder) bits |= uint64_t{1} << id;
+    return bits;
+}
+constexpr uint64_t kReceivedBits =
+    (uint64_t{1} << kExIpReceivedV4) | (uint64_t{1} << kExIpReceivedV6);
+constexpr uint64_t kLeadingBits = EncodeBits() & ~kReceivedBits;
+static_assert(kExIpReceivedV4 < kExIpReceivedV6, "the exporter address keeps its order");
+
+// Element lengths as EncodeV3 writes them (the newest layout of each); kExNbarApp varies.
+constexpr std::array<uint16_t, kExMaxElement> EncodeLengths() {
+    std::array<uint16_t, kExMaxElement> len{};
+    for (size_t i = 0; i < len.size(); ++i) len[i] = kFixedLength[i];
+    len[kExSamplerInfo] = kLenSampler;
+    len[kExNatCommon] = kLenNat;
+    return len;
+}
+constexpr std::array<uint16_t, kExMaxElement> kEncodeLength = EncodeLengths();
+
 uint16_t EncodedLength(const FlowRecord& r, ElementId id) {
-    switch (id) {
-        case kExGenericFlow:
-            return kLenGeneric;
-        case kExIpv4Flow:
-            return kLenIpv4;
-        case kExIpv6Flow:
-            return kLenIpv6;
-        case kExFlowMisc:
-            return kLenMisc;
-        case kExCntFlow:
-            return kLenCnt;
-        case kExVlan:
-            return kLenVlan;
-        case kExAsRouting:
-            return kLenAs;
-        case kExBgpNextHopV4:
-        case kExIpNextHopV4:
-        case kExIpReceivedV4:
-            return kLenHopV4;
-        case kExBgpNextHopV6:
-        case kExIpNextHopV6:
-        case kExIpReceivedV6:
-            return kLenHopV6;
-        case kExMplsLabel:
-            return kLenMpls;
-        case kExMacAddr:
-            return kLenMac;
-        case kExAsAdjacent:
-            return kLenAsAdj;
-        case kExLatency:
-            return kLenLatency;
-        case kExSamplerInfo:
-            return kLenSampler;
-        case kExNselCommon:
-            return kLenNsel;
-        case kExNatXlateIpv4:
-            return kLenXlateV4;
-        case kExNatXlateIpv6:
-            return kLenXlateV6;
-        case kExNatXlatePort:
-            return kLenXlatePort;
-        case kExNselAcl:
-            return kLenAcl;
-        case kExNselUser:
-            return kLenUser;
-        case kExNatCommon:
-            return kLenNat;
-        case kExNatPortBlock:
-            return kLenPortBlock;
-        case kExNbarApp: {
-            const size_t n = r.nbar_len < sizeof(r.nbar_app) ? r.nbar_len : sizeof(r.nbar_app);
-            return static_cast<uint16_t>(kElementHeaderSize + n);
-        }
-        case kExTunIpv4:
-            return kLenTunV4;
-        case kExTunIpv6:
-            return kLenTunV6;
-        case kExObservation:
-            return kLenObservation;
-        case kExVrf:
-            return kLenVrf;
-        case kExLayer2:
-            return kLenLayer2;
-        case kExFlowId:
-            return kLenFlowId;
-        case kExIpInfo:
-            return kLenIpInfo;
-        default:
-            return 0;
+    if (id == kExNbarApp) {
+        const size_t n = r.nbar_len < sizeof(r.nbar_app) ? r.nbar_len : sizeof(r.nbar_app);
+        return static_cast<uint16_t>(kElementHeaderSize + n);
     }
+    return kEncodeLength[id];
 }
 
 void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
@@ -859,8 +818,8 @@ void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
 
 size_t V3Size(const FlowRecord& rec) {
     size_t size = kV3HeaderSize;
-    for (ElementId id : kEncodeOrder) {
-        if (rec.Has(id)) size += EncodedLength(rec, id);
+    for (uint64_t m = rec.present & EncodeBits(); m != 0; m &= m - 1) {
+        size += EncodedLength(rec, static_cast<ElementId>(std::countr_zero(m)));
     }
     return size;
 }
@@ -868,17 +827,21 @@ size_t V3Size(const FlowRecord& rec) {
 size_t EncodeV3(const FlowRecord& rec, uint8_t* out) {
     size_t off = kV3HeaderSize;
     uint16_t count = 0;
-    for (ElementId id : kEncodeOrder) {
-        if (!rec.Has(id)) continue;
-        const uint16_t elen = EncodedLength(rec, id);
-        Store16(out + off, id);
-        Store16(out + off + 2, elen);
-        // Padding bytes must be zero: the payload is cleared before the fields go in.
-        std::memset(out + off + kElementHeaderSize, 0, elen - kElementHeaderSize);
-        EncodeElement(rec, id, out + off + kElementHeaderSize);
-        off += elen;
-        ++count;
-    }
+    auto put = [&](uint64_t bits) {
+        for (uint64_t m = bits; m != 0; m &= m - 1) {
+            const auto id = static_cast<ElementId>(std::countr_zero(m));
+            const uint16_t elen = EncodedLength(rec, id);
+            Store16(out + off, id);
+            Store16(out + off + 2, elen);
+            // Padding bytes must be zero: the payload is cleared before the fields go in.
+            std::memset(out + off + kElementHeaderSize, 0, elen - kElementHeaderSize);
+            EncodeElement(rec, id, out + off + kElementHeaderSize);
+            off += elen;
+            ++count;
+        }
+    };
+    put(rec.present & kLeadingBits);
+    put(rec.present & kReceivedBits);
     Store16(out, kRecV3);
     Store16(out + 2, static_cast<uint16_t>(off));
     Store16(out + 4, count);

@@ -10,19 +10,32 @@
 
 namespace flow::wire::detail {
 
-// Big-endian load of `n` bytes (0..8) at `p`. Caller guarantees `n` readable bytes.
-inline uint64_t LoadBigEndian(const uint8_t* p, size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
-    return v;
-}
-
 inline uint16_t LoadBigEndian16(const uint8_t* p) {
     return static_cast<uint16_t>((p[0] << 8) | p[1]);
 }
 
 inline uint32_t LoadBigEndian32(const uint8_t* p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+// Big-endian load of `n` bytes (0..8) at `p`. Caller guarantees `n` readable bytes.
+inline uint64_t LoadBigEndian(const uint8_t* p, size_t n) {
+    // The usual widths without the byte loop: this runs once per field of every record.
+    switch (n) {
+        case 1:
+            return p[0];
+        case 2:
+            return LoadBigEndian16(p);
+        case 4:
+            return LoadBigEndian32(p);
+        case 8:
+            return (uint64_t{LoadBigEndian32(p)} << 32) | LoadBigEndian32(p + 4);
+        default:
+            break;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
+    return v;
 }
 
 // A read cursor over `[data, data + size)`. Every read checks `n <= remaining()` before

@@ -356,6 +356,32 @@ private:
     CompiledTemplate* t_;
 };
 
+// Fills t->fixed_ops when every field has a fixed length (see FixedOp).
+void BuildFixedOps(CompiledTemplate* t) {
+    t->fixed_ops.clear();
+    if (t->variable) return;
+    size_t offset = 0;
+    for (const FieldOp& op : t->ops) {
+        const size_t at = offset;
+        offset += op.length;
+        if (op.kind == OpKind::kSkip) continue;
+        FixedOp f;
+        f.offset = static_cast<uint16_t>(at);
+        f.dst = op.dst;
+        f.op = op;
+        if (op.kind == OpKind::kStore) {
+            if (op.length == 1 && op.width == 1) f.kind = FixedKind::kU8;
+            if (op.length == 2 && op.width == 2) f.kind = FixedKind::kU16;
+            if (op.length == 4 && op.width == 4) f.kind = FixedKind::kU32;
+            if (op.length == 8 && op.width == 8) f.kind = FixedKind::kU64;
+            if (op.length == 2 && op.width == 4) f.kind = FixedKind::kU16To32;
+            if (op.length == 4 && op.width == 8) f.kind = FixedKind::kU32To64;
+        }
+        if (op.kind == OpKind::kScratch && op.length == 4) f.kind = FixedKind::kScratch32;
+        t->fixed_ops.push_back(f);
+    }
+}
+
 bool IsListField(Protocol protocol, const FieldSpec& f) {
     return protocol == Protocol::kIpfix && f.pen == 0 && (f.id == 292 || f.id == 293);
 }
@@ -465,6 +491,7 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
     }
     if (t.min_record_length == 0) return false;
     t.yields_flows = t.present != 0 || deferred != 0;
+    BuildFixedOps(&t);
     *out = std::move(t);
     return true;
 }
@@ -551,6 +578,7 @@ bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size
         }
     }
     if (t.min_record_length == 0) return false;
+    BuildFixedOps(&t);
     *out = std::move(t);
     return true;
 }

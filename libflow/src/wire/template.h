@@ -97,6 +97,27 @@ struct FieldOp {
     uint16_t aux = kNoAux;
 };
 
+// The same ops for a template without variable-length fields, where every field sits at a
+// fixed offset of the record: one bounds check per record instead of one per field, no
+// skips, and the common (wire length, member width) pairs of kStore as their own kinds.
+enum class FixedKind : uint8_t {
+    kU8,         // 1 byte into a 1-byte member
+    kU16,        // 2 into 2
+    kU32,        // 4 into 4
+    kU64,        // 8 into 8
+    kU16To32,    // 2 into 4 (v9 interface indexes)
+    kU32To64,    // 4 into 8 (IPv4 addresses into IpAddr::lo, 32-bit counters)
+    kScratch32,  // 4 bytes into a scratch slot (uptime stamps)
+    kOther,      // anything else: the general op `op`
+};
+
+struct FixedOp {
+    FixedKind kind = FixedKind::kOther;
+    uint16_t offset = 0;  // of the field in the record
+    uint16_t dst = 0;     // member offset (kStore kinds)
+    FieldOp op;
+};
+
 // One field specifier as it appears on the wire.
 struct FieldSpec {
     uint16_t id = 0;      // information element id without the enterprise bit
@@ -117,6 +138,7 @@ struct CompiledTemplate {
     bool has_icmp_field = false;      // #32/#139/#176..#179 present: no src-port quirk
     bool yields_flows = false;        // a data template with at least one understood field
     std::vector<FieldOp> ops;
+    std::vector<FixedOp> fixed_ops;  // when !variable: the ops but skips, by record offset
 };
 
 struct CompiledTemplate;
@@ -174,40 +196,91 @@ inline void StoreUnsigned(uint8_t* dst, uint8_t width, uint64_t v) {
     }
 }
 
+// One op over the `len` bytes at `p` (already bounds-checked).
+inline void RunOp(const FieldOp& op, const uint8_t* p, size_t len, uint8_t* base,
+                  FlowRecord* record, Scratch* scratch, const TemplateMap* templates, int depth) {
+    switch (op.kind) {
+        case OpKind::kSkip:
+            break;
+        case OpKind::kStore: {
+            const size_t skip = len > 8 ? len - 8 : 0;
+            StoreUnsigned(base + op.dst, op.width, LoadBigEndian(p + skip, len - skip));
+            break;
+        }
+        case OpKind::kScratch: {
+            const size_t skip = len > 8 ? len - 8 : 0;
+            scratch->value[op.dst] = LoadBigEndian(p + skip, len - skip);
+            scratch->seen |= uint64_t{1} << op.dst;
+            break;
+        }
+        case OpKind::kBytes: {
+            const size_t n = len < op.width ? len : op.width;
+            std::memcpy(base + op.dst, p, n);
+            if (op.aux != kNoAux) base[op.aux] = static_cast<uint8_t>(n);
+            break;
+        }
+        case OpKind::kSubList:
+            if (templates != nullptr && depth < kMaxListDepth) {
+                RunList(op.dst != 0, p, len, record, scratch, templates, depth + 1);
+            }
+            break;
+    }
+}
+
 inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* record,
                         Scratch* scratch, const TemplateMap* templates, int depth) {
     auto* base = reinterpret_cast<uint8_t*>(record);
+    if (!t.variable) {
+        const uint8_t* rec = nullptr;
+        if (!r->Bytes(t.min_record_length, &rec)) return false;
+        for (const FixedOp& f : t.fixed_ops) {
+            const uint8_t* p = rec + f.offset;
+            switch (f.kind) {
+                case FixedKind::kU8:
+                    base[f.dst] = p[0];
+                    break;
+                case FixedKind::kU16: {
+                    const uint16_t v = LoadBigEndian16(p);
+                    std::memcpy(base + f.dst, &v, 2);
+                    break;
+                }
+                case FixedKind::kU32: {
+                    const uint32_t v = LoadBigEndian32(p);
+                    std::memcpy(base + f.dst, &v, 4);
+                    break;
+                }
+                case FixedKind::kU64: {
+                    const uint64_t v = LoadBigEndian(p, 8);
+                    std::memcpy(base + f.dst, &v, 8);
+                    break;
+                }
+                case FixedKind::kU16To32: {
+                    const uint32_t v = LoadBigEndian16(p);
+                    std::memcpy(base + f.dst, &v, 4);
+                    break;
+                }
+                case FixedKind::kU32To64: {
+                    const uint64_t v = LoadBigEndian32(p);
+                    std::memcpy(base + f.dst, &v, 8);
+                    break;
+                }
+                case FixedKind::kScratch32:
+                    scratch->value[f.dst] = LoadBigEndian32(p);
+                    scratch->seen |= uint64_t{1} << f.dst;
+                    break;
+                case FixedKind::kOther:
+                    RunOp(f.op, p, f.op.length, base, record, scratch, templates, depth);
+                    break;
+            }
+        }
+        return true;
+    }
     for (const FieldOp& op : t.ops) {
         size_t len = op.length;
         if (len == kVarLength && !r->VarLength(&len)) return false;
         const uint8_t* p = nullptr;
         if (!r->Bytes(len, &p)) return false;
-        switch (op.kind) {
-            case OpKind::kSkip:
-                break;
-            case OpKind::kStore: {
-                const size_t skip = len > 8 ? len - 8 : 0;
-                StoreUnsigned(base + op.dst, op.width, LoadBigEndian(p + skip, len - skip));
-                break;
-            }
-            case OpKind::kScratch: {
-                const size_t skip = len > 8 ? len - 8 : 0;
-                scratch->value[op.dst] = LoadBigEndian(p + skip, len - skip);
-                scratch->seen |= uint64_t{1} << op.dst;
-                break;
-            }
-            case OpKind::kBytes: {
-                const size_t n = len < op.width ? len : op.width;
-                std::memcpy(base + op.dst, p, n);
-                if (op.aux != kNoAux) base[op.aux] = static_cast<uint8_t>(n);
-                break;
-            }
-            case OpKind::kSubList:
-                if (templates != nullptr && depth < kMaxListDepth) {
-                    RunList(op.dst != 0, p, len, record, scratch, templates, depth + 1);
-                }
-                break;
-        }
+        RunOp(op, p, len, base, record, scratch, templates, depth);
     }
     return true;
 }
