@@ -128,6 +128,16 @@ bytes=$(echo "$m1" | sed -n 's/^flowcapd_received_bytes_total //p')
 bad=$(echo "$m1" | grep -v '^# \(HELP\|TYPE\) ' | grep -Ev '^[a-z_]+(\{.*\})? [0-9]+$' || true)
 [ -z "$bad" ] || fail "malformed lines: $bad"
 
+# A second collector cannot take the same endpoint: it says why and does not start.
+port2=$(free_port)
+mkdir -p "$WORK/flows2"
+if out=$("$FLOWCAPD" -b 127.0.0.1 -p "$port2" -w "$WORK/flows2" \
+    --prometheus "127.0.0.1:$mport" 2>&1); then
+    fail "a second collector started on a taken --prometheus port"
+fi
+echo "$out" | grep -q -- "--prometheus 127.0.0.1:$mport: Address already in use" ||
+    fail "taken port: $out"
+
 # --- hostile and wrong clients ---
 # A silent client holds one connection; scrapes go on meanwhile and it gets 408 at the end.
 http 127.0.0.1 "$mport" 'b""' 4 >"$WORK/silent.txt" &
