@@ -183,7 +183,7 @@ TEST_CASE("slot names follow Berlin local time across the spring change, hour 02
 }
 
 TEST_CASE(
-    "slot names follow Berlin local time across the fall change; -Z tells the two 02 "
+    "slot names follow Berlin local time across the fall change, and -Z tells the two 02 "
     "hours apart",
     "[rotate][dst]") {
     if (!HaveZone("Europe/Berlin")) {
