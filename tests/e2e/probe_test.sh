@@ -36,7 +36,7 @@ refuse() {
 }
 refuse "one capture source" -n 127.0.0.1:9995
 refuse "one capture source" -i lo -r x.pcap -n 127.0.0.1:9995
-refuse "not both" -r x.pcap
+refuse "nowhere to send flows" -r x.pcap
 refuse "not both" -r x.pcap -n 127.0.0.1:9995 -l /tmp
 refuse "invalid collector '127.0.0.1:70000'" -r x.pcap -n 127.0.0.1:70000
 refuse "unsupported NetFlow version '7'" -r x.pcap -v 7 -n 127.0.0.1:9995

@@ -298,7 +298,11 @@ int main(int argc, char** argv) {
     if (o.interface.empty() == o.capture_file.empty()) {
         return Fail("give one capture source: -i interface or -r file");
     }
-    if (o.collectors.empty() == o.dir.empty()) {
+    if (o.collectors.empty() && o.dir.empty()) {
+        return Fail("nowhere to send flows: give collectors (-n host:port) or a flow directory "
+                    "(-l dir)");
+    }
+    if (!o.collectors.empty() && !o.dir.empty()) {
         return Fail("give collectors (-n host:port) or a flow directory (-l dir), not both");
     }
     if (interval_set && o.dir.empty()) return Fail("-t needs -l: it rotates nfdump files");

@@ -65,6 +65,26 @@ std::string Scaled(uint64_t n, const uint64_t* steps, const char* const* names, 
     return Printf("%" PRIu64 " = %.1f %s", n, static_cast<double>(n) / steps[i], names[i]);
 }
 
+// A value from a damaged stat file as it may be shown on a terminal: bytes outside printable
+// ASCII become \xNN, and the text is cut after 64 bytes.
+std::string Shown(std::string_view raw) {
+    constexpr size_t kMax = 64;
+    std::string out;
+    for (size_t i = 0; i < raw.size() && i < kMax; ++i) {
+        unsigned char c = static_cast<unsigned char>(raw[i]);
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            static const char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    if (raw.size() > kMax) out += "...";
+    return out;
+}
+
 }  // namespace
 
 std::string FormatExpireSize(uint64_t bytes) {
@@ -139,7 +159,7 @@ ParsedStatFile ParseStatFile(std::string_view text) {
 
         size_t eq = line.find('=');
         if (eq == std::string_view::npos) {
-            out.problems.push_back("line without '=': '" + std::string(line) + "'");
+            out.problems.push_back("line without '=': '" + Shown(line) + "'");
             out.needs_rebuild = true;
             continue;
         }
@@ -152,13 +172,12 @@ ParsedStatFile ParseStatFile(std::string_view text) {
             if (key == kKeys[i]) index = i;
         }
         if (index < 0) {
-            out.problems.push_back("unknown key '" + std::string(key) + "'");
+            out.problems.push_back("unknown key '" + Shown(key) + "'");
             continue;
         }
         uint64_t v = 0;
         if (!ParseU64(val, &v)) {
-            out.problems.push_back("bad value for '" + std::string(key) + "': '" +
-                                   std::string(val) + "'");
+            out.problems.push_back("bad value for '" + std::string(key) + "': '" + Shown(val) + "'");
             out.needs_rebuild = true;
             continue;
         }

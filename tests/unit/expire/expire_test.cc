@@ -570,6 +570,18 @@ TEST_CASE("a damaged .nfstat asks for a rebuild and keeps what it can", "[expire
     CHECK_FALSE(flow::ParseStatFile(t.ReadStat()).needs_rebuild);
 }
 
+TEST_CASE("a garbled .nfstat is reported without its raw bytes", "[expire]") {
+    std::string text = "first=12\x01\x1b[2J\xff\n";
+    text += "size=" + std::string(100, '7') + "x\n";
+    text += "\x1b]0;title\x07=1\n";
+    flow::ParsedStatFile p = flow::ParseStatFile(text);
+    REQUIRE(p.problems.size() == 3);
+    CHECK(p.problems[0] == "bad value for 'first': '12\\x01\\x1b[2J\\xff'");
+    CHECK(p.problems[1] == "bad value for 'size': '" + std::string(64, '7') + "...'");
+    CHECK(p.problems[2] == "unknown key '\\x1b]0;title\\x07'");
+    CHECK(p.needs_rebuild);
+}
+
 TEST_CASE("modes store limits as nfexpire's -l, -r, -u and -e do", "[expire]") {
     TzGuard tz("UTC");
     Tree t;

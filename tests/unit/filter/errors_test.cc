@@ -137,7 +137,7 @@ TEST_CASE("nesting deeper than 500 levels is refused with the position of the cu
                Catch::StartsWith("line 1, column 2001: expression nested too deeply at 'not'"));
 }
 
-TEST_CASE("lists hold at most 100000 entries; longer ones are refused clearly", "[filter]") {
+TEST_CASE("lists hold at most 100000 entries, and longer ones are refused clearly", "[filter]") {
     auto numbers = [](int n, const char* sep) {
         std::string out;
         for (int i = 0; i < n; ++i) out += (i ? sep : "") + std::to_string(i % 65536);

@@ -161,7 +161,7 @@ TEST_CASE("icmp-type and icmp-code read dst_port and imply ICMP", "[filter]") {
     CHECK(Matches("dst port 771", unreach));
 }
 
-TEST_CASE("flags letters need all listed flags; not flags means none of them", "[filter]") {
+TEST_CASE("flags letters need all listed flags, and not flags means none of them", "[filter]") {
     FlowRecord syn = MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 2);
     syn.tcp_flags = 0x02;
     FlowRecord synack = syn;
