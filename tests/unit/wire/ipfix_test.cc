@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // IPFIX decoding from hand-built messages: templates and withdrawal (B08), variable-length
 // fields (B04), enterprise elements and RFC 5103 reverse counters (B05, B23), options
-// sampling (B17), time encodings (B13, B16), sequence numbers (B09), structured data.
+// sampling (B17), time encodings (B13, B16), sequence numbers (B09), total counters (B21),
+// structured data.
 #include <catch2/catch.hpp>
 
+#include "flow/aggregate.h"
 #include "flow/wire.h"
 #include "unit/wire/wire_builder.h"
 
@@ -117,6 +119,42 @@ TEST_CASE("IPFIX templates are kept per observation domain", "[wire][ipfix][regr
     CHECK(out[0].bytes == 1500);
     CHECK(out[0].packets == 3);
     CHECK(d.exporter_count() == 2);
+}
+
+// B21: an exporter that sends only total counters (85/86, as Juniper SRX does). They are
+// stored as the flow's bytes and packets, as nfdump stores them, and aggregation sums them
+// like any counter (docs/compatibility.md: flowkit does not turn totals into deltas).
+TEST_CASE("IPFIX total counters 85/86 are the flow's volume", "[wire][ipfix][regression]") {
+    Decoder d;
+    Writer w = IpfixHeader(1700000000, 0, 1);
+    IpfixTemplate(&w, 280,
+                  {{8, 4}, {12, 4}, {7, 2}, {11, 2}, {4, 1}, {85, 8}, {86, 8}, {152, 8}, {153, 8}});
+    const size_t set = w.BeginSet(280);
+    const uint64_t t = 1699999900000ull;
+    for (auto [bytes, packets, at] : {std::tuple{1000, 10, t}, std::tuple{3000, 25, t + 60000}}) {
+        w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U16(1234).U16(80).U8(6);
+        w.U64(bytes).U64(packets).U64(at).U64(at + 1000);
+    }
+    w.EndSet(set);
+    flow::Status st;
+    auto out = Decode(&d, IpfixDone(w), &st);
+    REQUIRE(st.ok());
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].bytes == 1000);
+    CHECK(out[0].packets == 10);
+    CHECK(out[1].bytes == 3000);
+    CHECK(out[1].packets == 25);
+    CHECK(out[1].first_ms == t + 60000);
+
+    flow::aggregate::AggregateSpec five;
+    five.five_tuple = true;
+    flow::aggregate::Aggregator a(five);
+    for (const FlowRecord& r : out) a.Add(r);
+    auto groups = a.Groups(flow::aggregate::RecordOrderSpec{}, 0);
+    REQUIRE(groups.size() == 1);
+    CHECK(groups[0]->bytes == 4000);
+    CHECK(groups[0]->packets == 35);
+    CHECK(groups[0]->flows == 2);
 }
 
 TEST_CASE("IPFIX withdrawal is applied in wire order", "[wire][ipfix][templates][regression]") {
