@@ -224,6 +224,12 @@ TEST_CASE("tos, counters, scaling and computed rates", "[filter]") {
     CHECK(Matches("pps 0", instant));  // rates of a 0 ms flow are 0
     CHECK(Matches("bps 0", instant));
     CHECK(Matches("duration 0", instant));
+    // Last seen before first seen: duration 0, not 1.7.1's wrapped huge value
+    // (docs/compatibility.md).
+    FlowRecord backward = r;
+    backward.last_ms = backward.first_ms - 5000;
+    CHECK(Matches("duration 0", backward));
+    CHECK_FALSE(Matches("duration > 1000", backward));
     FlowRecord huge = r;
     huge.bytes = 4000000000000000000ull;  // 8000 * bytes overflows 64 bits
     huge.last_ms = huge.first_ms + 1000;
@@ -405,6 +411,13 @@ TEST_CASE("NSEL and NAT primitives", "[filter]") {
     CHECK(Matches("asa event 3", r));
     CHECK(Matches("asa event > 2", r));
     CHECK_FALSE(Matches("asa event create", r));
+    // A NEL record's NAT event is no firewall event (1.7.1 matches it; compatibility.md).
+    FlowRecord nel = r;
+    nel.fw_event = 0;
+    nel.nat_event = 1;
+    CHECK(Matches("nat event add", nel));
+    CHECK_FALSE(Matches("asa event create", nel));
+    CHECK_FALSE(Matches("asa event 1", nel));
     CHECK(Matches("asa event denied ingress", r));
     CHECK_FALSE(Matches("asa event denied egress", r));
     CHECK(Matches("asa xevent 1001", r));
