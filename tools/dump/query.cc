@@ -6,12 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
 #include <functional>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "flow/aggregate.h"
@@ -98,7 +102,11 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
                 write_text();
             }
             printer->PrintHeader();
-            for (const flow::FlowRecord* g : records->Groups(order, po.top_n)) printer->Print(*g);
+            // One group made into a record at a time: -n 0 needs no copy of every group.
+            records->ForEach(order, po.top_n, [&](const flow::FlowRecord& g) {
+                printer->Print(g);
+                return true;
+            });
             if (!printer->Flush().ok()) failed = true;
         }
     };
@@ -149,6 +157,162 @@ void ForSelectedGroups(const flow::aggregate::Aggregator& agg, const Options& op
         if (!fn(g)) return false;
         return limit == 0 || ++taken < limit;
     });
+}
+
+// ---- Two-thread scan ---------------------------------------------------------------------
+//
+// Reading, filtering, summing and element statistics do not depend on the order of the
+// records, so two threads can each take every other data block of every file (one reader
+// per thread, ReaderOptions::block_stride) and their results be joined afterwards. Records
+// to print are kept with their place in the serial order and printed after the join. Any
+// error, a -c limit, the `count` primitive, -w, -a/-A/-b/-B and -s record keep the serial
+// loop, which also runs again from the start when a scan fails, so that messages and
+// output are exactly those of a serial run.
+
+// At most this many passed records per thread are kept for printing; more mean a listing
+// that the serial loop streams better.
+constexpr size_t kMaxKeptRecords = 1u << 15;
+
+// What one thread of the scan found.
+struct ScanPart {
+    struct Kept {
+        uint64_t block_key;  // file index << 32 | block number
+        uint64_t in_block;   // records of the block processed up to this one
+        flow::FlowRecord rec;
+    };
+
+    flow::output::Summary summary;
+    std::vector<flow::aggregate::ElementStat> stats;
+    uint64_t processed = 0;
+    uint64_t passed = 0;
+    uint64_t bytes_read = 0;
+    uint64_t window_first_s = UINT64_MAX;
+    uint64_t window_last_s = 0;
+    std::vector<Kept> kept;
+    std::vector<std::pair<uint64_t, uint64_t>> blocks;  // (block key, records processed)
+    bool failed = false;
+};
+
+struct ScanJob {
+    const Options* opt;
+    const std::vector<std::string>* files;
+    const flow::filter::Filter* filter;
+    const std::optional<flow::TimeWindow>* window;
+    bool keep_records;
+    uint64_t memory_share;
+    std::atomic<bool> abort{false};
+};
+
+// One thread's share of the scan: the blocks of phase `phase` of every file.
+void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
+    const std::optional<flow::TimeWindow>& window = *job->window;
+    flow::filter::Filter f = *job->filter;
+    const bool match_all = f.matches_all();
+    flow::FlowRecord rec;
+    auto give_up = [&] {
+        part->failed = true;
+        job->abort.store(true, std::memory_order_relaxed);
+    };
+    for (size_t fi = 0; fi < job->files->size(); ++fi) {
+        flow::ReaderOptions ro;
+        ro.reuse_record = true;
+        ro.block_stride = 2;
+        ro.block_phase = phase;
+        auto reader = flow::NfFileReader::Open((*job->files)[fi], ro);
+        if (!reader.ok()) return give_up();
+        flow::NfFileReader& r = **reader;
+        const flow::FileInfo& info = r.info();
+        // Layout 1 records need the extension maps of earlier blocks, which the other
+        // thread may hold.
+        if (info.layout != 2) return give_up();
+        if (window && info.has_stat && info.stat.first_ms != 0 &&
+            !window->Overlaps(info.stat.first_ms, info.stat.last_ms)) {
+            continue;
+        }
+        WidenWindow(info, &part->window_first_s, &part->window_last_s);
+        if (f.uses_ident()) f.SetIdent(info.ident);
+        for (;;) {
+            if (job->abort.load(std::memory_order_relaxed)) return give_up();
+            flow::Result<bool> more = r.NextBlock();
+            if (!more.ok()) return give_up();
+            if (!*more) break;
+            const uint64_t key = uint64_t{fi} << 32 | r.block_number();
+            uint64_t in_block = 0;
+            while (r.NextRecord(&rec)) {
+                ++in_block;
+                if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
+                if (!match_all && !f.Match(rec)) continue;
+                ++part->passed;
+                part->summary.Add(rec);
+                for (flow::aggregate::ElementStat& st : part->stats) st.Add(rec);
+                if (job->keep_records) {
+                    if (part->kept.size() == kMaxKeptRecords) return give_up();
+                    part->kept.push_back({key, in_block, rec});
+                }
+                if ((part->passed & 0xffff) == 0 && !part->stats.empty()) {
+                    uint64_t used = 0;
+                    for (const auto& st : part->stats) used += st.memory_bytes();
+                    if (used > job->memory_share) return give_up();
+                }
+            }
+            part->blocks.emplace_back(key, in_block);
+            part->processed += in_block;
+            // So do layout 1 records in a layout 2 file (nfdump never writes them).
+            const flow::ReadCounters& c = r.counters();
+            if (c.extension_maps != 0 || c.unmapped_records != 0) return give_up();
+        }
+        part->bytes_read += r.counters().bytes_read;
+    }
+}
+
+// Runs the scan on this thread and one more; false when it gave up (nothing was printed).
+// On success `parts[0]` holds the joined totals and statistics, and `printer` has printed
+// the kept records in serial order.
+bool ScanInParallel(ScanJob* job, ScanPart parts[2], flow::output::Printer* printer) {
+    std::thread helper;
+    try {
+        helper = std::thread(ScanShare, job, 1u, &parts[1]);
+    } catch (const std::system_error&) {
+        return false;  // no thread to be had: the serial loop does it all
+    }
+    ScanShare(job, 0, &parts[0]);
+    helper.join();
+    if (parts[0].failed || parts[1].failed) return false;
+
+    ScanPart& a = parts[0];
+    const ScanPart& b = parts[1];
+    a.summary.Merge(b.summary);
+    for (size_t i = 0; i < a.stats.size(); ++i) a.stats[i].Merge(b.stats[i]);
+    a.processed += b.processed;
+    a.passed += b.passed;
+    a.bytes_read += b.bytes_read;
+    if (!job->keep_records) return true;
+
+    // Record numbers as the serial loop counts them: records of all earlier blocks plus the
+    // place in the block.
+    std::vector<std::pair<uint64_t, uint64_t>> blocks;
+    blocks.reserve(a.blocks.size() + b.blocks.size());
+    std::merge(a.blocks.begin(), a.blocks.end(), b.blocks.begin(), b.blocks.end(),
+               std::back_inserter(blocks));
+    std::vector<uint64_t> before(blocks.size());
+    uint64_t total = 0;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        before[i] = total;
+        total += blocks[i].second;
+    }
+    auto base_of = [&](uint64_t key) {
+        auto it = std::lower_bound(blocks.begin(), blocks.end(), std::make_pair(key, uint64_t{0}));
+        return before[static_cast<size_t>(it - blocks.begin())];
+    };
+    size_t i = 0;
+    size_t j = 0;
+    while (i < a.kept.size() || j < b.kept.size()) {
+        const bool take_a =
+            j == b.kept.size() || (i < a.kept.size() && a.kept[i].block_key < b.kept[j].block_key);
+        const ScanPart::Kept& k = take_a ? a.kept[i++] : b.kept[j++];
+        printer->Print(k.rec, base_of(k.block_key) + k.in_block);
+    }
+    return true;
 }
 
 }  // namespace
@@ -218,8 +382,35 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         }
     }
     if (!stat_mode && !aggregator) printer->Begin();
+
+    // The two-thread scan, where the result cannot depend on the order of the records.
+    bool scanned = false;
+    if (!writing && !aggregator && !record_stat && opt.limit == 0 && !f.uses_count() &&
+        std::thread::hardware_concurrency() >= 2) {
+        ScanJob job;
+        job.opt = &opt;
+        job.files = &files;
+        job.filter = &f;
+        job.window = &window;
+        job.keep_records = !stat_mode && print_records;
+        job.memory_share = memory_limit / 2;
+        ScanPart parts[2];
+        for (ScanPart& part : parts) {
+            for (const auto& spec : opt.stats) part.stats.emplace_back(spec);
+        }
+        if (ScanInParallel(&job, parts, &*printer)) {
+            scanned = true;
+            summary = parts[0].summary;
+            stats = std::move(parts[0].stats);
+            run.processed = parts[0].processed;
+            run.passed = parts[0].passed;
+            run.bytes_read = parts[0].bytes_read;
+            run.window_first_s = parts[0].window_first_s;
+            run.window_last_s = parts[0].window_last_s;
+        }
+    }
     for (const std::string& path : files) {
-        if (stop) break;
+        if (stop || scanned) break;
         flow::ReaderOptions ro;
         ro.prefetch_blocks = 2;  // read and decompress on a second core
         ro.reuse_record = true;  // `rec` below is only read between NextRecord() calls

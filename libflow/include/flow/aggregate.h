@@ -157,6 +157,10 @@ public:
     ~ElementStat();
 
     void Add(const FlowRecord& rec);
+    // Adds the counts of `other`, a statistic of the same spec that counted other records,
+    // as if those records had been added here (tables print in an order of their own, so
+    // the result does not depend on which records went where).
+    void Merge(const ElementStat& other);
 
     // Distinct values counted.
     size_t size() const;

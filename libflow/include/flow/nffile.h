@@ -76,6 +76,7 @@ struct ReadCounters {
     uint64_t unmapped_records = 0;  // layout 1 records naming an undefined extension map
     uint64_t bad_maps = 0;          // layout 1 extension maps failing validation, ignored
     uint64_t v0_records = 0;        // layout 1 type-1 records (nfdump <= 1.6.11) converted
+    uint64_t extension_maps = 0;    // layout 1 extension map records met (valid or not)
 };
 
 struct ReaderOptions {
@@ -88,6 +89,14 @@ struct ReaderOptions {
     // carries when the record before carried no other element (most files hold one kind
     // of record), instead of clearing all of the record first. The result is the same.
     bool reuse_record = false;
+    // Splits a file between readers, one per thread: of the decodable data blocks, this
+    // reader decodes only those whose index (from 0) modulo `block_stride` equals
+    // `block_phase`, and steps over the others by their block header without reading or
+    // decompressing them (their exporter and sampler records are not seen either). Every
+    // reader still checks every block header, so each reports the same framing errors.
+    // Requires: block_phase < block_stride.
+    uint32_t block_stride = 1;
+    uint32_t block_phase = 0;
 };
 
 // Reads one nfdump file, block by block. Usage:

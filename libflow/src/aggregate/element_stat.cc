@@ -328,6 +328,21 @@ ElementStat::~ElementStat() = default;
 
 size_t ElementStat::size() const { return impl_->table.size(); }
 
+void ElementStat::Merge(const ElementStat& other) {
+    for (const auto& slot : other.impl_->table.slots()) {
+        if (!slot.used) continue;
+        StatCounters& c = impl_->table.FindOrInsert(slot.key);
+        const StatCounters& o = slot.value;
+        c.flows += o.flows;
+        c.in_packets += o.in_packets;
+        c.in_bytes += o.in_bytes;
+        c.out_packets += o.out_packets;
+        c.out_bytes += o.out_bytes;
+        if (o.first_ms < c.first_ms) c.first_ms = o.first_ms;
+        if (o.last_ms > c.last_ms) c.last_ms = o.last_ms;
+    }
+}
+
 void ElementStat::Add(const FlowRecord& rec) {
     Impl& s = *impl_;
     switch (s.spec.kind) {

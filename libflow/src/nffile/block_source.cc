@@ -69,6 +69,24 @@ BlockSource::~BlockSource() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void BlockSource::Populate(const uint8_t* p, size_t n) {
+#ifdef MADV_POPULATE_READ
+    // One call maps the block's pages, where touching them takes a fault per few pages.
+    // Kernels before 5.14 refuse it; the pages then fault in when they are read.
+    if (!populate_ || n == 0) return;
+    constexpr uintptr_t kPage = 4096;
+    const uintptr_t start = reinterpret_cast<uintptr_t>(p) & ~(kPage - 1);
+    const uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
+    if (::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_READ) != 0) {
+        populate_ = false;
+    }
+#else
+    (void)p;
+    (void)n;
+    populate_ = false;
+#endif
+}
+
 Result<size_t> BlockSource::Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out) {
     if (map_ != nullptr) {
         // Callers check offset + n against range_.limit, the size of the mapping.
@@ -148,6 +166,12 @@ Result<bool> BlockSource::Next(Block* block) {
         if (num_records == 0) {
             return Fail(Status::Malformed("block holds 0 records"));
         }
+        if (range_.stride > 1 && decodable_++ % range_.stride != range_.phase) {
+            // Another reader of the same file takes this block (ReaderOptions::block_stride).
+            ++count_;
+            pos_ = payload_at + stored;
+            continue;
+        }
 
         uint8_t* in = range_.codec == Codec::kNone ? block->data.get() : stored_.get();
         const uint8_t* payload = nullptr;
@@ -172,6 +196,7 @@ Result<bool> BlockSource::Next(Block* block) {
         block->size = size;
         block->stored_size = stored;
         block->payload = payload;
+        if (map_ != nullptr) Populate(payload, size);
         pos_ = payload_at + stored;
         return true;
     }
@@ -219,7 +244,7 @@ void BlockPrefetcher::Run() {
         // The slot is ours alone until it is published below.
         Slot& slot = slots_[index];
         Result<bool> r = source_->Next(&slot.block);
-        if (r.ok() && *r && source_->mapped()) TouchPages(slot.block);
+        if (r.ok() && *r && source_->mapped() && !source_->populates()) TouchPages(slot.block);
         slot.status = r.ok() ? Status::Ok() : r.status();
         slot.end = r.ok() && !*r;
         const bool terminal = !r.ok() || !*r;

@@ -48,6 +48,10 @@ struct BlockRange {
     // The file may be mapped instead of read (uncompressed blocks only): set for files whose
     // writer closed them, which nobody shortens while they are read.
     bool may_map = false;
+    // Of the decodable blocks, only those whose index (from 0) modulo `stride` is `phase`
+    // are read and decompressed; the others are stepped over by their header.
+    uint32_t stride = 1;
+    uint32_t phase = 0;
 };
 
 // Reads blocks sequentially from an open file descriptor. Not thread-safe; owns `fd`.
@@ -68,22 +72,28 @@ public:
 
     // True when blocks point into a mapping of the file rather than into Block::data.
     bool mapped() const { return map_ != nullptr; }
+    // True while the kernel maps each block's pages for Next() (MADV_POPULATE_READ).
+    bool populates() const { return populate_; }
 
 private:
     Status Fail(Status status);
     // Reads `n` bytes at `offset` into `buf`, or points `*out` into the mapping.
     Result<size_t> Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out);
+    // Asks the kernel to map the pages of `p[0..n)` of the mapping now.
+    void Populate(const uint8_t* p, size_t n);
 
     int fd_;
     BlockRange range_;
     uint64_t pos_;
     uint32_t count_ = 0;
+    uint64_t decodable_ = 0;  // decodable blocks met, taken or stepped over
     bool done_ = false;
     BlockCodec codec_;
     std::unique_ptr<uint8_t[]> stored_;  // compressed payload
     std::atomic<uint64_t> skipped_{0};
     const uint8_t* map_ = nullptr;  // the file's first `map_size_` bytes, or null
     size_t map_size_ = 0;
+    bool populate_ = true;  // MADV_POPULATE_READ works here
 };
 
 // Hands out decoded blocks in file order; the pointer stays valid until the next Next().

@@ -151,6 +151,10 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     range_.codec = info_.codec;
     range_.layout = info_.layout;
     range_.may_map = info_.closed;
+    if (options.block_stride > 1 && options.block_phase < options.block_stride) {
+        range_.stride = options.block_stride;
+        range_.phase = options.block_phase;
+    }
     auto source = std::make_unique<BlockSource>(fd, range_);
     source_ = source.get();
     const int depth = options.prefetch_blocks > 8 ? 8 : options.prefetch_blocks;
@@ -350,6 +354,7 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
                 last_out_ = nullptr;
                 break;
             case kRecExtensionMap:
+                ++counters_.extension_maps;
                 maps_.Add(p, size, &counters_);
                 break;
             case kRecExporterInfo:
