@@ -171,6 +171,9 @@ void ForSelectedGroups(const flow::aggregate::Aggregator& agg, const Options& op
 
 // At most this many passed records per thread are kept for printing; more mean a listing
 // that the serial loop streams better.
+// TODO: long listings (-o line/csv/json of most records) stay on one thread after the scan
+// gives up here, and kept records are printed by one thread after the join; formatting
+// blocks of records on both threads into ordered text buffers would split that work too.
 constexpr size_t kMaxKeptRecords = 1u << 15;
 
 // What one thread of the scan found.
@@ -385,14 +388,16 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
 
     // The two-thread scan, where the result cannot depend on the order of the records.
     bool scanned = false;
+    const bool listing = !stat_mode && print_records;
+    const bool unfiltered = match_all && !window;
     if (!writing && !aggregator && !record_stat && opt.limit == 0 && !f.uses_count() &&
-        std::thread::hardware_concurrency() >= 2) {
+        !(listing && unfiltered) && std::thread::hardware_concurrency() >= 2) {
         ScanJob job;
         job.opt = &opt;
         job.files = &files;
         job.filter = &f;
         job.window = &window;
-        job.keep_records = !stat_mode && print_records;
+        job.keep_records = listing;
         job.memory_share = memory_limit / 2;
         ScanPart parts[2];
         for (ScanPart& part : parts) {
