@@ -2,13 +2,17 @@
 // Record aggregation (-a, -A) and -O ordering: key parsing with nfdump 1.7.1's messages, the
 // fixed-size packed key, the FlatTable of group indexes and the Top-N selection.
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "aggregate/flat_table.h"
 #include "flow/aggregate.h"
+#include "nffile/layout.h"
+#include "nffile/records.h"
 
 namespace flow::aggregate {
 
@@ -104,13 +108,180 @@ struct PackedKey {
     uint64_t w[kKeyWords] = {};
 };
 
-// The group index: keys of `words` words each, back to back in one arena in the order the
-// groups were made (so a key's entry number is its group's index), and an open-addressing
-// table of 8-byte slots (32 hash bits, entry + 1) at most half full. Only the words a key
-// list needs are hashed, compared and stored.
+// The counters of one group as Ranked() sorts them (the names of CompactGroup's).
+struct GroupCounters {
+    uint64_t flows = 0;
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    uint64_t out_packets = 0;
+    uint64_t out_bytes = 0;
+    uint64_t first_ms = 0;
+    uint64_t last_ms = 0;
+};
+
+// The -a/-b/-B and -s record groups and the records -O sorts: each group is its first record
+// in the V3 encoding of nfdump files (nffile/records.h: what the writer writes and the
+// reader reads back field for field), one after the other in 4 MiB chunks, and its counters
+// are added in place into that record's generic-flow and counter elements. A typical record
+// takes 100-170 bytes there against FlowRecord's 592, and a group adds an 8-byte handle:
+//   bits  0-47  offset: chunk << 22 | position in the chunk
+//   bits 48-55  offset of the counter element's payload inside the record
+//   bit  56     the record had no generic-flow element (it is stored to hold the counters)
+//   bit  57     the record had no counter element (likewise)
+// A group becomes a FlowRecord again only when it is printed or written.
+class RecordStore {
+public:
+    // Appends `rec` as a new group; its number is size() - 1.
+    void Append(const FlowRecord& rec) {
+        const FlowRecord* r = &rec;
+        FlowRecord full;
+        uint64_t missing = 0;
+        if (!rec.Has(kExGenericFlow) || !rec.Has(kExCntFlow)) {
+            missing =
+                (rec.Has(kExGenericFlow) ? 0 : kNoGeneric) | (rec.Has(kExCntFlow) ? 0 : kNoCnt);
+            full = rec;
+            full.Set(kExGenericFlow);
+            full.Set(kExCntFlow);
+            r = &full;
+        }
+        const size_t n = nffile::V3Size(*r);
+        if (chunks_.empty() || used_ + n > kChunkBytes) {
+            chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kChunkBytes));
+            used_ = 0;
+        }
+        uint8_t* p = chunks_.back().get() + used_;
+        nffile::EncodeV3(*r, p);
+        // The counter element follows the generic flow, address and misc elements: its
+        // offset is below 256 (12 + 52 + 36 + 20 + 4 at most).
+        size_t off = nffile::kV3HeaderSize;
+        while (nffile::Load16(p + off) != kExCntFlow) off += nffile::Load16(p + off + 2);
+        off += nffile::kElementHeaderSize;
+        const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
+        handles_.push_back(where | uint64_t{off} << 48 | missing);
+        used_ += n;
+    }
+
+    size_t size() const { return handles_.size(); }
+    size_t memory_bytes() const {
+        return chunks_.size() * kChunkBytes + handles_.capacity() * sizeof(uint64_t);
+    }
+
+    // Adds `rec` to group `i`; `reversed`: rec runs the other way (its in and out counters
+    // swap). TCP flags are OR-ed when `or_flags`.
+    void Merge(size_t i, const FlowRecord& rec, bool reversed, bool or_flags) {
+        const uint64_t h = handles_[i];
+        uint8_t* p = Record(h);
+        uint8_t* g = p + kGenericPayload;
+        uint8_t* c = p + (h >> 48 & 0xff);
+        Add64(c, rec.flows != 0 ? rec.flows : 1);
+        Add64(g + 24, reversed ? rec.out_packets : rec.packets);
+        Add64(g + 32, reversed ? rec.out_bytes : rec.bytes);
+        Add64(c + 8, reversed ? rec.packets : rec.out_packets);
+        Add64(c + 16, reversed ? rec.bytes : rec.out_bytes);
+        if (rec.first_ms < nffile::Load64(g)) nffile::Store64(g, rec.first_ms);
+        if (rec.last_ms > nffile::Load64(g + 8)) nffile::Store64(g + 8, rec.last_ms);
+        if (or_flags) g[45] |= rec.tcp_flags;
+    }
+
+    // The five-tuple key of group `i` as Pack() makes it, read from its first record.
+    void FiveTuple(size_t i, uint64_t* key) const {
+        const uint8_t* p = Record(handles_[i]);
+        const uint8_t* g = p + kGenericPayload;
+        key[4] =
+            uint64_t{nffile::Load16(g + 40)} << 32 | uint64_t{nffile::Load16(g + 42)} << 16 | g[44];
+        // The address element, when there is one, follows the generic flow element.
+        const size_t off = kGenericPayload + kGenericBytes;
+        const uint16_t id = off < nffile::Load16(p + 2) ? nffile::Load16(p + off) : 0;
+        const uint8_t* a = p + off + nffile::kElementHeaderSize;
+        if (id == kExIpv4Flow) {
+            key[0] = 0;
+            key[1] = nffile::Load32(a);
+            key[2] = 0;
+            key[3] = nffile::Load32(a + 4);
+        } else if (id == kExIpv6Flow) {
+            key[0] = nffile::Load64(a);
+            key[1] = nffile::Load64(a + 8);
+            key[2] = nffile::Load64(a + 16);
+            key[3] = nffile::Load64(a + 24);
+        } else {
+            key[0] = key[1] = key[2] = key[3] = 0;
+        }
+    }
+
+    GroupCounters Counters(size_t i) const {
+        const uint64_t h = handles_[i];
+        const uint8_t* p = Record(h);
+        const uint8_t* g = p + kGenericPayload;
+        const uint8_t* c = p + (h >> 48 & 0xff);
+        GroupCounters out;
+        out.flows = nffile::Load64(c);
+        out.packets = nffile::Load64(g + 24);
+        out.bytes = nffile::Load64(g + 32);
+        out.out_packets = nffile::Load64(c + 8);
+        out.out_bytes = nffile::Load64(c + 16);
+        out.first_ms = nffile::Load64(g);
+        out.last_ms = nffile::Load64(g + 8);
+        return out;
+    }
+
+    // Group `i` as a record: the first record's fields with the group's counters.
+    void Materialize(size_t i, FlowRecord* out) const {
+        const uint64_t h = handles_[i];
+        const uint8_t* p = Record(h);
+        ReadCounters unused;
+        const char* error = nullptr;
+        const nffile::Decoded d =
+            nffile::DecodeV3(p, nffile::Load16(p + 2), nffile::V3Options{}, out, &unused, &error);
+        assert(d == nffile::Decoded::kFlow);
+        (void)d;
+        // The decoder gives event records without a start time the event time; the group's
+        // times are what was stored.
+        out->first_ms = nffile::Load64(p + kGenericPayload);
+        out->last_ms = nffile::Load64(p + kGenericPayload + 8);
+        if (h & kNoGeneric) out->Unset(kExGenericFlow);
+        if (h & kNoCnt) out->Unset(kExCntFlow);
+    }
+
+private:
+    static constexpr size_t kChunkBits = 22;
+    static constexpr size_t kChunkBytes = size_t{1} << kChunkBits;
+    static constexpr uint64_t kNoGeneric = uint64_t{1} << 56;
+    static constexpr uint64_t kNoCnt = uint64_t{1} << 57;
+    // EncodeV3 writes the generic flow element first.
+    static constexpr size_t kGenericPayload = nffile::kV3HeaderSize + nffile::kElementHeaderSize;
+    static constexpr size_t kGenericBytes = 48;  // its payload
+    static_assert(nffile::kMaxV3RecordSize <= kChunkBytes);
+
+    static void Add64(uint8_t* p, uint64_t v) { nffile::Store64(p, nffile::Load64(p) + v); }
+
+    uint8_t* Record(uint64_t h) {
+        return chunks_[(h & kOffsetMask) >> kChunkBits].get() + (h & (kChunkBytes - 1));
+    }
+    const uint8_t* Record(uint64_t h) const {
+        return chunks_[(h & kOffsetMask) >> kChunkBits].get() + (h & (kChunkBytes - 1));
+    }
+    static constexpr uint64_t kOffsetMask = (uint64_t{1} << 48) - 1;
+
+    std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+    size_t used_ = 0;  // bytes used in the last chunk
+    std::vector<uint64_t> handles_;
+};
+
+// The group index: keys of `words` words each, back to back in chunks of kChunkEntries keys
+// in the order the groups were made (so a key's entry number is its group's index), and an
+// open-addressing table of 8-byte slots (32 hash bits, entry + 1) at most half full. Only the
+// words a key list needs are hashed, compared and stored. Chunks, unlike one doubling
+// vector, never copy the keys nor hold twice their size while growing. Five-tuple keys are
+// not stored at all: they are read back from the groups' first records.
 class KeyIndex {
 public:
+    // Keys of `words` words, kept in the index.
     explicit KeyIndex(size_t words) : words_(words) { slots_.assign(1024, 0); }
+    // Five-tuple keys of the groups in `records` (entry i is group i), which must outlive
+    // the index; the caller appends a group's record when FindOrAdd() adds its key.
+    explicit KeyIndex(const RecordStore* records) : words_(5), records_(records) {
+        slots_.assign(1024, 0);
+    }
 
     static uint64_t Hash(const uint64_t* k, size_t n) {
         uint64_t h = 0x9e3779b97f4a7c15ULL;
@@ -128,19 +299,51 @@ public:
         auto [pos, entry] = Probe(k, h);
         *added = entry == 0;
         if (entry != 0) return entry;
-        keys_.insert(keys_.end(), k, k + words_);
+        if (records_ == nullptr) {
+            if ((count_ & (kChunkEntries - 1)) == 0) {
+                chunks_.push_back(
+                    std::make_unique_for_overwrite<uint64_t[]>(kChunkEntries * words_));
+            }
+            std::memcpy(Slot(count_), k, words_ * sizeof(uint64_t));
+        }
         ++count_;
         slots_[pos] = (h >> 32) << 32 | count_;
         return static_cast<uint32_t>(count_);
     }
 
     size_t memory_bytes() const {
-        return slots_.capacity() * sizeof(uint64_t) + keys_.capacity() * sizeof(uint64_t);
+        return slots_.capacity() * sizeof(uint64_t) +
+               chunks_.size() * kChunkEntries * words_ * sizeof(uint64_t);
     }
-    // The words of entry `i` (0-based).
-    const uint64_t* Key(size_t i) const { return &keys_[i * words_]; }
+    // The words of entry `i` (0-based). Requires: keys kept in the index.
+    const uint64_t* Key(size_t i) const {
+        return chunks_[i / kChunkEntries].get() + (i % kChunkEntries) * words_;
+    }
 
 private:
+    static constexpr size_t kTupleWords = 5;
+
+    // Whether entry `i` holds key `k`.
+    bool Equal(size_t i, const uint64_t* k) const {
+        if (records_ == nullptr) return std::memcmp(Key(i), k, words_ * sizeof(uint64_t)) == 0;
+        uint64_t t[kTupleWords];
+        records_->FiveTuple(i, t);
+        return std::memcmp(t, k, sizeof(t)) == 0;
+    }
+
+    uint64_t HashOf(size_t i) const {
+        if (records_ == nullptr) return Hash(Key(i), words_);
+        uint64_t t[kTupleWords];
+        records_->FiveTuple(i, t);
+        return Hash(t, kTupleWords);
+    }
+
+    static constexpr size_t kChunkEntries = size_t{1} << 15;
+
+    uint64_t* Slot(size_t i) {
+        return chunks_[i / kChunkEntries].get() + (i % kChunkEntries) * words_;
+    }
+
     // The slot of the key (or the empty slot where it would go) and its entry + 1 (0 when
     // absent).
     std::pair<size_t, uint32_t> Probe(const uint64_t* k, uint64_t h) const {
@@ -150,10 +353,7 @@ private:
             const uint64_t s = slots_[i];
             if (s == 0) return {i, 0};
             const uint32_t entry = static_cast<uint32_t>(s);
-            if ((s >> 32) == tag &&
-                std::memcmp(&keys_[(entry - 1) * words_], k, words_ * sizeof(uint64_t)) == 0) {
-                return {i, entry};
-            }
+            if ((s >> 32) == tag && Equal(entry - 1, k)) return {i, entry};
         }
     }
 
@@ -165,7 +365,7 @@ private:
         for (uint64_t s : old) {
             if (s == 0) continue;
             const uint32_t entry = static_cast<uint32_t>(s);
-            const uint64_t h = Hash(&keys_[(entry - 1) * words_], words_);
+            const uint64_t h = HashOf(entry - 1);
             size_t i = h & mask;
             while (slots_[i] != 0) i = (i + 1) & mask;
             slots_[i] = s;
@@ -173,9 +373,10 @@ private:
     }
 
     size_t words_;
+    const RecordStore* records_ = nullptr;  // five-tuple keys: read from the groups
     size_t count_ = 0;
     std::vector<uint64_t> slots_;
-    std::vector<uint64_t> keys_;
+    std::vector<std::unique_ptr<uint64_t[]>> chunks_;
 };
 
 // Words of the packed key for `spec`: the five-tuple's 5, or one per -A field (two per
@@ -420,16 +621,16 @@ struct CompactGroup {
 struct Aggregator::Impl {
     explicit Impl(AggregateSpec s)
         : spec(std::move(s)),
-          index(KeyWords(spec)),
           compact(!spec.five_tuple && !spec.bidirectional && !spec.each_record),
+          index(compact ? KeyIndex(KeyWords(spec)) : KeyIndex(&records)),
           key_elements(KeyElements(spec)) {}
     AggregateSpec spec;
-    KeyIndex index;         // key -> index into groups + 1
-    bool compact;           // -A: groups kept as CompactGroup
+    bool compact;           // -A: groups kept as CompactGroup, else in `records`
+    RecordStore records;    // -a, -b, -B, -s record, -O (before `index`, which reads it)
+    KeyIndex index;         // key -> group number + 1
     uint64_t key_elements;  // KeyElements(spec)
-    std::vector<FlowRecord> groups;
     std::vector<CompactGroup> cgroups;
-    mutable std::vector<FlowRecord> materialized;  // what Groups() last returned (compact)
+    mutable std::vector<FlowRecord> materialized;  // what Groups() last returned
 
     // The record of compact group `i`: its key fields unpacked from the arena (the inverse
     // of Pack), its elements and counters.
@@ -570,7 +771,7 @@ struct Aggregator::Impl {
 
     PackedKey Pack(const FlowRecord& rec) const {
         PackedKey key;
-        if (spec.five_tuple) {
+        if (spec.five_tuple || spec.bidirectional) {
             key.w[0] = rec.src_addr.hi;
             key.w[1] = rec.src_addr.lo;
             key.w[2] = rec.dst_addr.hi;
@@ -768,12 +969,12 @@ Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 Aggregator::~Aggregator() = default;
 
 size_t Aggregator::size() const {
-    return impl_->compact ? impl_->cgroups.size() : impl_->groups.size();
+    return impl_->compact ? impl_->cgroups.size() : impl_->records.size();
 }
 
 size_t Aggregator::memory_bytes() const {
-    return impl_->groups.capacity() * sizeof(FlowRecord) +
-           impl_->cgroups.capacity() * sizeof(CompactGroup) + impl_->index.memory_bytes();
+    return impl_->records.memory_bytes() + impl_->cgroups.capacity() * sizeof(CompactGroup) +
+           impl_->index.memory_bytes();
 }
 
 namespace {
@@ -797,17 +998,15 @@ void Reverse(FlowRecord* r) {
     std::swap(r->bytes, r->out_bytes);
 }
 
-// Adds `rec` to group `g`; `reversed`: rec runs the other way. TCP flags are OR-ed only
-// from records merged in their own direction and not swapped by -B, as 1.7.1 shows them.
-void AddCounters(const FlowRecord& rec, bool reversed, bool or_flags, FlowRecord* g) {
-    g->flows += rec.flows != 0 ? rec.flows : 1;
-    g->packets += reversed ? rec.out_packets : rec.packets;
-    g->bytes += reversed ? rec.out_bytes : rec.bytes;
-    g->out_packets += reversed ? rec.packets : rec.out_packets;
-    g->out_bytes += reversed ? rec.bytes : rec.out_bytes;
-    if (rec.first_ms < g->first_ms) g->first_ms = rec.first_ms;
-    if (rec.last_ms > g->last_ms) g->last_ms = rec.last_ms;
-    if (or_flags) g->tcp_flags |= rec.tcp_flags;
+// Starts a -a/-b group with its first record, which counts at least one flow.
+void AppendFirst(const FlowRecord& rec, RecordStore* store) {
+    if (rec.flows != 0) {
+        store->Append(rec);
+        return;
+    }
+    FlowRecord first = rec;
+    first.flows = 1;
+    store->Append(first);
 }
 
 }  // namespace
@@ -815,7 +1014,7 @@ void AddCounters(const FlowRecord& rec, bool reversed, bool or_flags, FlowRecord
 void Aggregator::Add(const FlowRecord& in) {
     Impl& s = *impl_;
     if (s.spec.each_record) {
-        s.groups.push_back(in);
+        s.records.Append(in);
         return;
     }
     if (s.spec.bidirectional) {
@@ -828,8 +1027,10 @@ void Aggregator::Add(const FlowRecord& in) {
             rec = &swapped;
         }
         PackedKey key = s.Pack(*rec);
+        // TCP flags are OR-ed only from records merged in their own direction and not
+        // swapped by -B, as 1.7.1 shows them.
         if (uint32_t idx = s.index.Find(key.w)) {
-            AddCounters(*rec, false, !was_swapped, &s.groups[idx - 1]);
+            s.records.Merge(idx - 1, *rec, false, !was_swapped);
             return;
         }
         // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
@@ -841,11 +1042,10 @@ void Aggregator::Add(const FlowRecord& in) {
         rkey.w[3] = rec->src_addr.lo;
         rkey.w[4] = uint64_t{rec->dst_port} << 32 | uint64_t{rec->src_port} << 16 | rec->proto;
         if (uint32_t idx = pairable ? s.index.Find(rkey.w) : 0) {
-            AddCounters(*rec, true, false, &s.groups[idx - 1]);
+            s.records.Merge(idx - 1, *rec, true, false);
             return;
         }
-        s.groups.push_back(*rec);
-        s.groups.back().flows = rec->flows != 0 ? rec->flows : 1;
+        AppendFirst(*rec, &s.records);
         bool added = false;
         s.index.FindOrAdd(key.w, &added);  // entry number == group index
         return;
@@ -878,19 +1078,10 @@ void Aggregator::Add(const FlowRecord& in) {
         return;
     }
     if (added) {  // -a: the first record, as nfdump prints it
-        s.groups.push_back(rec);
-        s.groups.back().flows = rec.flows != 0 ? rec.flows : 1;
+        AppendFirst(rec, &s.records);
         return;
     }
-    FlowRecord& g = s.groups[slot - 1];
-    g.flows += rec.flows != 0 ? rec.flows : 1;
-    g.packets += rec.packets;
-    g.bytes += rec.bytes;
-    g.out_packets += rec.out_packets;
-    g.out_bytes += rec.out_bytes;
-    if (rec.first_ms < g.first_ms) g.first_ms = rec.first_ms;
-    if (rec.last_ms > g.last_ms) g.last_ms = rec.last_ms;
-    if (s.spec.five_tuple) g.tcp_flags |= rec.tcp_flags;  // -a
+    s.records.Merge(slot - 1, rec, false, s.spec.five_tuple);  // -a ORs the flags
 }
 
 namespace {
@@ -938,63 +1129,93 @@ uint64_t OrderValue(const G& r, RecordOrder o) {
 
 }  // namespace
 
-// Group indexes in print order: first-seen without an order, else sorted (equal values in
-// first-seen order); the first `limit` (0 = all) are in place.
-template <typename G>
-std::vector<uint32_t> Ranked(const std::vector<G>& groups, const RecordOrderSpec& order,
-                             size_t limit) {
-    size_t n = limit == 0 ? groups.size() : std::min(limit, groups.size());
+// Group numbers in print order: first-seen without an order, else sorted (equal values in
+// first-seen order); the first `limit` (0 = all) are in place. `counters(i)` gives group i's
+// counters.
+template <typename CountersOf>
+std::vector<uint32_t> Ranked(size_t count, const RecordOrderSpec& order, size_t limit,
+                             const CountersOf& counters) {
+    size_t n = limit == 0 ? count : std::min(limit, count);
     std::vector<uint32_t> out;
     if (order.order == RecordOrder::kNone) {
         out.resize(n);
         for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(i);
         return out;
     }
-    std::vector<std::pair<uint64_t, uint32_t>> rank;
-    rank.reserve(groups.size());
-    for (size_t i = 0; i < groups.size(); ++i) {
-        rank.emplace_back(OrderValue(groups[i], order.order), static_cast<uint32_t>(i));
-    }
-    auto before = [&](const std::pair<uint64_t, uint32_t>& a,
-                      const std::pair<uint64_t, uint32_t>& b) {
+    using Ranking = std::pair<uint64_t, uint32_t>;  // order value, group number
+    auto before = [&](const Ranking& a, const Ranking& b) {
         if (a.first != b.first) return order.ascending ? a.first < b.first : a.first > b.first;
         return a.second < b.second;
     };
-    std::partial_sort(rank.begin(), rank.begin() + static_cast<long>(n), rank.end(), before);
+    std::vector<Ranking> rank;
+    if (n < count / 4) {
+        // A Top-N (-s record, -n): a heap of the best n so far, whose front is the worst of
+        // them, instead of a ranking of every group.
+        rank.reserve(n);
+        for (size_t i = 0; i < count && n != 0; ++i) {
+            Ranking r{OrderValue(counters(i), order.order), static_cast<uint32_t>(i)};
+            if (rank.size() < n) {
+                rank.push_back(r);
+                std::push_heap(rank.begin(), rank.end(), before);
+            } else if (before(r, rank.front())) {
+                std::pop_heap(rank.begin(), rank.end(), before);
+                rank.back() = r;
+                std::push_heap(rank.begin(), rank.end(), before);
+            }
+        }
+        std::sort_heap(rank.begin(), rank.end(), before);
+    } else {
+        rank.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            rank.emplace_back(OrderValue(counters(i), order.order), static_cast<uint32_t>(i));
+        }
+        std::partial_sort(rank.begin(), rank.begin() + static_cast<long>(n), rank.end(), before);
+    }
     out.reserve(n);
     for (size_t i = 0; i < n; ++i) out.push_back(rank[i].second);
     return out;
 }
 
+// The groups of `s` (an Aggregator::Impl) in print order.
+template <typename Impl>
+std::vector<uint32_t> RankedGroups(const Impl& s, const RecordOrderSpec& order, size_t limit) {
+    if (s.compact) {
+        return Ranked(s.cgroups.size(), order, limit,
+                      [&](size_t i) -> const CompactGroup& { return s.cgroups[i]; });
+    }
+    return Ranked(s.records.size(), order, limit, [&](size_t i) { return s.records.Counters(i); });
+}
+
 std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
                                                   size_t limit) const {
     const Impl& s = *impl_;
-    std::vector<const FlowRecord*> out;
-    if (s.compact) {
-        std::vector<uint32_t> ids = Ranked(s.cgroups, order, limit);
-        s.materialized.clear();
-        s.materialized.reserve(ids.size());
-        for (uint32_t i : ids) s.materialized.push_back(s.Materialize(i));
-        for (const FlowRecord& r : s.materialized) out.push_back(&r);
-        return out;
+    std::vector<uint32_t> ids = RankedGroups(s, order, limit);
+    s.materialized.clear();
+    s.materialized.resize(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) {
+        if (s.compact) {
+            s.materialized[k] = s.Materialize(ids[k]);
+        } else {
+            s.records.Materialize(ids[k], &s.materialized[k]);
+        }
     }
-    for (uint32_t i : Ranked(s.groups, order, limit)) out.push_back(&s.groups[i]);
+    std::vector<const FlowRecord*> out;
+    out.reserve(ids.size());
+    for (const FlowRecord& r : s.materialized) out.push_back(&r);
     return out;
 }
 
 void Aggregator::ForEach(const RecordOrderSpec& order, size_t limit,
                          const std::function<bool(const FlowRecord&)>& fn) const {
     const Impl& s = *impl_;
-    if (s.compact) {
-        FlowRecord g;
-        for (uint32_t i : Ranked(s.cgroups, order, limit)) {
+    FlowRecord g;
+    for (uint32_t i : RankedGroups(s, order, limit)) {
+        if (s.compact) {
             g = s.Materialize(i);
-            if (!fn(g)) return;
+        } else {
+            s.records.Materialize(i, &g);
         }
-        return;
-    }
-    for (uint32_t i : Ranked(s.groups, order, limit)) {
-        if (!fn(s.groups[i])) return;
+        if (!fn(g)) return;
     }
 }
 
