@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // flow::aggregate: nfdump's element statistics (-s TYPE[:p][/ORDER...]) counted in a flat
 // hash table while records stream past, and printed as nfdump 1.7.1's Top-N tables (text
-// and csv). Flow-record aggregation (-a/-A) is not here yet.
+// and csv), and flow-record aggregation (-a/-A/-b/-B, -s record) and -O ordering.
 #pragma once
 
 #include <cstdint>
@@ -284,10 +284,14 @@ std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec);
 const char* RecordOrderName(RecordOrder order);
 
 // Groups records by an AggregateSpec. Add() packs the key into the words the key list needs
-// and probes an index of them; existing groups add counters in place. -A groups are kept
-// as counters (their key fields stay in the index) and become records with only their key
-// fields when handed out; -a/-b groups keep the first record's fields and OR the TCP flags,
-// as nfdump 1.7.1 prints them. Thread-compatible.
+// and probes an index of them; existing groups add counters in place. No group is kept as a
+// FlowRecord (592 bytes): -A groups are 64-byte counters (their key fields stay in the
+// index) and become records with only their key fields when handed out; -a/-b/-B groups
+// (and -s record's) keep their first record in the packed V3 encoding of nfdump files
+// (typically 100-170 bytes, the five-tuple key read back from it) with the counters added
+// in place and the TCP flags OR-ed, as nfdump 1.7.1 prints them; -O records are kept packed
+// the same way. A group is decoded into a FlowRecord only when handed out, so every field
+// of the first record comes back unchanged. Thread-compatible.
 class Aggregator {
 public:
     explicit Aggregator(AggregateSpec spec);
