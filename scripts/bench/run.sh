@@ -7,7 +7,7 @@
 #   scripts/bench/run.sh --big        10M flows, 3 repetitions
 #
 # Options: --flows N, --reps N, --work DIR (default /tmp/flowkit-bench), --parts LIST (a
-# comma list of data,read,clients,collector,probe; default all), --keep (keep the work
+# comma list of data,read,clients,collector,collector-cpu,probe; default all), --keep (keep the work
 # directory). FLOWKIT_BIN (default build/) is the build directory with flowdump, flowcapd,
 # flowprobe and scripts/bench/flowbench_gen.
 #
@@ -21,6 +21,8 @@
 # 3. Clients: scripts/bench/clients.sh, the real-client command lines, as one workload.
 # 4. Collector: a paced sender at rising rates to flowcapd and to nfcapd in turn; the flows
 #    each stored, the highest rate stored without loss, CPU seconds per million flows.
+#    collector-cpu: the same larger replay (2M flows) at fixed rates and unpaced, to each
+#    collector uncompressed and with -y; CPU seconds per million stored flows, to 1 ms.
 # 5. Probe: flowprobe and softflowd on one packet capture; packets per second (skipped
 #    when flowprobe is not built).
 # Every socket is on 127.0.0.1; only processes started here are stopped, by PID.
@@ -38,7 +40,7 @@ mode=full
 flows=""
 reps=""
 work=/tmp/flowkit-bench
-parts=data,read,clients,collector,probe
+parts=data,read,clients,collector,collector-cpu,probe
 keep=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -56,13 +58,16 @@ while [ $# -gt 0 ]; do
 done
 case $mode in
     quick) : "${flows:=100000}" "${reps:=1}"; col_flows=40000; col_rates="20000 80000"
-           col_seconds=4; col_trials=1; probe_flows=20000 ;;
+           col_seconds=4; col_trials=1; probe_flows=20000
+           cpu_flows=40000; cpu_rates="20000 0"; cpu_trials=1 ;;
     full)  : "${flows:=1000000}" "${reps:=3}"; col_flows=300000
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
-           col_trials=3; probe_flows=300000 ;;
+           col_trials=3; probe_flows=300000
+           cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3 ;;
     big)   : "${flows:=10000000}" "${reps:=3}"; col_flows=300000
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
-           col_trials=3; probe_flows=300000 ;;
+           col_trials=3; probe_flows=300000
+           cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3 ;;
 esac
 has_part() { [[ ",$parts," == *",$1,"* ]]; }
 
@@ -295,31 +300,32 @@ clients_case() {
     row real-clients nf-none "$fd" "$nf"
 }
 
-# collect_run NAME RATE: one collector, one paced send; prints a result line.
+# collect_run NAME RATE [CODEC [PCAP [SECONDS]]]: one collector (CODEC none or lz4), one
+# paced send (RATE 0: unpaced); prints a result line. CPU comes from bash's time (getrusage,
+# to the millisecond; /usr/bin/time prints 10 ms steps), the peak RSS from /usr/bin/time.
 collect_run() {
-    local name=$1 rate=$2 dir=$work/col/$1-$2 port t tpid cpid
+    local name=$1 rate=$2 codec=${3:-none} src=${4:-$work/col.pcap} secs=${5:-$col_seconds}
+    local dir=$work/col/$1-$2-$codec port t tpid cpid y=()
     rm -rf "$dir"
     mkdir -p "$dir"
     port=$(free_port)
-    t=$work/col/$name-$rate.time
-    if [ "$name" = flowcapd ]; then
-        /usr/bin/time -f '%U %S %M' -o "$t" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 \
-            >"$dir.log" 2>&1 &
-    else
-        /usr/bin/time -f '%U %S %M' -o "$t" nfcapd -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 \
-            >"$dir.log" 2>&1 &
-    fi
+    t=$dir.time
+    [ "$codec" = lz4 ] && y=(-y)
+    local cmd=(nfcapd)
+    [ "$name" = flowcapd ] && cmd=("$FLOWCAPD")
+    ( TIMEFORMAT='%3U %3S'
+      time /usr/bin/time -f '%M' -o "$t.rss" "${cmd[@]}" -b 127.0.0.1 -p "$port" -w "$dir" \
+          -t 3600 "${y[@]}" >"$dir.log" 2>&1 ) 2>"$t" &
     tpid=$!
     STARTED+=("$tpid")
-    cpid=$(child_of "$tpid")
+    cpid=$(child_of "$(child_of "$tpid")")
     if ! wait_port "$port" "$tpid"; then
         cat "$dir.log" >&2
         echo "run.sh: $name did not start" >&2
         exit 1
     fi
     local sent
-    sent=$("$GEN" send --pcap "$work/col.pcap" --to "127.0.0.1:$port" --rate "$rate" \
-        --max-seconds "$col_seconds")
+    sent=$("$GEN" send --pcap "$src" --to "127.0.0.1:$port" --rate "$rate" --max-seconds "$secs")
     sleep 1
     kill -TERM "$cpid"
     wait "$tpid" || true
@@ -327,12 +333,14 @@ collect_run() {
     local stored
     stored=$(stored_flows "$dir")
     read -r _ sent_flows seconds <<<"$sent"
-    read -r user sys rss <"$t"
+    read -r user sys <"$t"
+    read -r rss <"$t.rss"
     awk -v c="$name" -v r="$rate" -v f="$sent_flows" -v s="$seconds" -v st="$stored" \
         -v u="$user" -v y="$sys" -v m="$rss" 'BEGIN {
-        printf "%-9s %9d %9.0f %9d %9d %7.3f %8.2f %8.2f %6.0f\n", c, r, (s > 0 ? f / s : 0), f, st,
+        printf "%-9s %9d %9.0f %9d %9d %7.3f %8.3f %8.3f %6.0f\n", c, r, (s > 0 ? f / s : 0), f, st,
             (f > 0 ? (f - st) * 100 / f : 0), u + y, (st > 0 ? (u + y) * 1e6 / st : 0), m / 1024
     }'
+    rm -rf "$dir"
 }
 
 # Per rate, $col_trials trials, flowcapd and nfcapd interleaved so both see the same load
@@ -389,6 +397,54 @@ collector_bench() {
     for name in flowcapd nfcapd; do
         echo "$name: highest rate stored without loss: ${best[$name]} flows/s" |
             tee -a "$RESULTS.collector"
+    done
+}
+
+# Per codec and rate, $cpu_trials trials of $cpu_flows flows, flowcapd and nfcapd interleaved;
+# medians of CPU seconds per million stored flows, and flowcapd's as a fraction of nfcapd's.
+collector_cpu_bench() {
+    mkdir -p "$work/col"
+    local src=$work/col-cpu-$cpu_flows.pcap
+    [ -s "$src" ] && [ -s "$src.idx" ] ||
+        "$GEN" pcap --flows "$cpu_flows" --seed 2 --out "$src" >&2
+    echo
+    echo "## Collector CPU: $cpu_flows NetFlow v9 flows per trial over 127.0.0.1 at fixed" \
+        "rates (0 = unpaced), medians of $cpu_trials trial(s); ratio = flowcapd/nfcapd"
+    printf '%-9s %5s %9s %9s %9s %7s %8s %8s %6s\n' collector codec target achieved stored \
+        loss_% cpu_s cpu_s/Mf ratio
+    local codec rate trial name
+    for codec in none lz4; do
+        for rate in $cpu_rates; do
+            local trials=$work/col/cpu-$codec-$rate
+            : >"$trials.flowcapd"
+            : >"$trials.nfcapd"
+            for trial in $(seq 1 "$cpu_trials"); do
+                for name in flowcapd nfcapd; do
+                    collect_run "$name" "$rate" "$codec" "$src" 120 >>"$trials.$name"
+                done
+            done
+            awk -v codec="$codec" -v r="$rate" '
+                function med(f, col,   n, i, j, t, v) {
+                    n = 0
+                    for (i = 1; i <= rows[f]; i++) v[++n] = x[f, i, col]
+                    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+                        t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+                    }
+                    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+                }
+                { f = FILENAME ~ /flowcapd$/ ? "flowcapd" : "nfcapd"; rows[f]++
+                  for (k = 1; k <= NF; k++) x[f, rows[f], k] = $k }
+                END {
+                    ratio = med("nfcapd", 8) > 0 ? med("flowcapd", 8) / med("nfcapd", 8) : 0
+                    split("flowcapd nfcapd", names, " ")
+                    for (i = 1; i <= 2; i++) {
+                        c = names[i]
+                        printf "%-9s %5s %9d %9.0f %9d %7.3f %8.3f %8.3f %6s\n", c, codec, r,
+                            med(c, 3), med(c, 5), med(c, 6), med(c, 7), med(c, 8),
+                            (c == "flowcapd" ? sprintf("%.2f", ratio) : "")
+                    }
+                }' "$trials.flowcapd" "$trials.nfcapd" | tee -a "$RESULTS.collector"
+        done
     done
 }
 
@@ -449,7 +505,10 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo "# flowkit vs nfdump $nfdump_version: $mode run, $flows flows, $reps repetition(s)"
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $cpu," \
     "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-if has_part data || [ ! -d "$sets_dir/nf-none" ]; then make_data; fi
+if has_part data || { { has_part read || has_part clients; } && [ ! -d "$sets_dir/nf-none" ]; }
+then
+    make_data
+fi
 if has_part read || has_part clients; then
     echo
     echo "## Reading: medians of $reps run(s); ratio = flowdump/nfdump wall time" \
@@ -462,6 +521,7 @@ if has_part read || has_part clients; then
     if has_part clients; then clients_case; fi
 fi
 if has_part collector; then collector_bench; fi
+if has_part collector-cpu; then collector_cpu_bench; fi
 if has_part probe; then probe_bench; fi
 echo
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

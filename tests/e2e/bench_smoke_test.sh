@@ -63,6 +63,14 @@ for c in flowcapd nfcapd; do
         fail "no highest lossless rate for $c"
 done
 
+# Collector CPU: a row per collector, codec and rate with numeric CPU per million flows.
+for c in flowcapd nfcapd; do
+    for codec in none lz4; do
+        rows=$(awk -v c="$c" -v k="$codec" '$1 == c && $2 == k && $8 ~ /^[0-9]+\.[0-9]+$/' "$out")
+        [ "$(echo "$rows" | grep -c .)" = 2 ] || fail "no collector CPU rows for $c $codec"
+    done
+done
+
 # Probe: measured or skipped with a reason.
 if ! grep -q '^probe: skipped' "$out"; then
     for p in flowprobe softflowd; do
