@@ -87,6 +87,15 @@ void BlockSource::Populate(const uint8_t* p, size_t n) {
 #endif
 }
 
+void BlockSource::Release(const uint8_t* p, size_t n) {
+    // Whole pages inside the block only: the pages it shares with its neighbours may be in
+    // use by the consumer (a released page would only fault in again, but need not).
+    constexpr uintptr_t kPage = 4096;
+    const uintptr_t start = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
+    if (end > start) (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+}
+
 Result<size_t> BlockSource::Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out) {
     if (map_ != nullptr) {
         // Callers check offset + n against range_.limit, the size of the mapping.
@@ -114,6 +123,12 @@ Status BlockSource::Fail(Status status) {
 }
 
 Result<bool> BlockSource::Next(Block* block) {
+    // The block this one replaces is done with: its pages leave the process (they stay in
+    // the page cache), so a mapped file does not count its whole size as our memory.
+    if (map_ != nullptr && block->payload >= map_ && block->payload < map_ + map_size_) {
+        Release(block->payload, block->size);
+        block->payload = nullptr;
+    }
     for (;;) {
         if (done_) return false;
         if (range_.max_blocks != 0 && count_ == range_.max_blocks) {

@@ -81,6 +81,8 @@ private:
     Result<size_t> Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out);
     // Asks the kernel to map the pages of `p[0..n)` of the mapping now.
     void Populate(const uint8_t* p, size_t n);
+    // Unmaps the whole pages of `p[0..n)` of the mapping (they are read again if touched).
+    void Release(const uint8_t* p, size_t n);
 
     int fd_;
     BlockRange range_;
