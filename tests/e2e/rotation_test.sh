@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # flowcapd rotation: with -t 2 files are renamed every 2 s to nfcapd.YYYYMMDDhhmmss (seconds,
 # as the interval is below 60 s), idle intervals still give a file, and a restart inside the
-# same 60 s interval merges into the existing file instead of replacing it.
+# same 300 s interval merges into the existing file instead of replacing it (bug case B36, a
+# restart must not overwrite existing files; the repeated DST hour: tests/unit/rotate/dst_test.cc).
 source "$(dirname "$0")/lib.sh"
 
 dir=$WORK/rot

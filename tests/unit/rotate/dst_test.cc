@@ -207,7 +207,8 @@ TEST_CASE(
 TEST_CASE("the repeated 02 hour is merged into the first one's files, nothing overwritten",
           "[rotate][dst][regression]") {
     // Guards the data loss nfcapd users reported (nfdump #5): the second 02:xx pass must not
-    // replace the files of the first.
+    // replace the files of the first. Bug case B36 too: the restart at the end merges into the
+    // existing file of its slot instead of overwriting it.
     if (!HaveZone("Europe/Berlin")) {
         WARN("no tzdata for Europe/Berlin: skipped");
         return;
