@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # flowdump on bad input: a missing file, a non-nfdump file, an empty file, a bad filter and
-# bad option values give a one-line error naming what was wrong and nfdump's exit code.
+# bad option values give a one-line error naming what was wrong and nfdump's exit code;
+# unreadable or damaged input files are reported and end with exit 1 (nfdump: 0), after
+# the output of everything readable (bug case B34).
 source "$(dirname "$0")/lib.sh"
 
 expect() {  # expect RC PATTERN CMD...
@@ -18,9 +20,9 @@ expect() {  # expect RC PATTERN CMD...
 printf 'this is a text file, not flows\n' >"$WORK/text"
 : >"$WORK/empty"
 expect 1 "is not a file or directory" "$FLOWDUMP" -r "$WORK/missing" -o line
-expect 0 "$WORK/text" "$FLOWDUMP" -r "$WORK/text" -o line
-expect 0 "No matching flows" "$FLOWDUMP" -r "$WORK/text" -o line
-expect 0 "$WORK/empty" "$FLOWDUMP" -r "$WORK/empty" -o line
+expect 1 "$WORK/text" "$FLOWDUMP" -r "$WORK/text" -o line
+expect 1 "No matching flows" "$FLOWDUMP" -r "$WORK/text" -o line
+expect 1 "$WORK/empty" "$FLOWDUMP" -r "$WORK/empty" -o line
 [ "$(grep -c . "$WORK/err")" -eq 1 ] || fail "expected a one-line error, got: $(cat "$WORK/err")"
 expect 254 "" "$FLOWDUMP" -r "$WORK/text" 'proto tcp and ('
 expect 254 "" "$FLOWDUMP" -Z 'src ip 300.1.1.1'
@@ -29,4 +31,45 @@ expect 1 "Option -c needs a number > 0" "$FLOWDUMP" -r "$WORK/text" -c 0
 expect 1 "mutually exclusive" "$FLOWDUMP" -r "$WORK/text" -R "$WORK"
 expect 250 "Missing last file option" "$FLOWDUMP" -R "$WORK/text:"
 expect 1 "Unknown output mode" "$FLOWDUMP" -r "$WORK/text" -o nosuchformat
+
+# B34: three files, the middle one cut in the middle of its data block. Every output mode
+# stays valid JSON with the records of the two whole files, the damage goes to stderr and
+# the exit status is 1.
+command -v python3 >/dev/null || skip "python3 is not installed"
+mkdir -p "$WORK/cut"
+port=$(free_port)
+start_collector fk "$WORK/whole" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$WORK/whole" -t 300
+"$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 34 --flows 3000 2>/dev/null
+sleep 0.5
+stop_collector fk
+src=$(find "$WORK/whole" -name 'nfcapd.2*' | head -1)
+[ -n "$src" ] || fail "the collector wrote no file"
+per_file=$("$FLOWDUMP" -r "$src" -q -N -o 'fmt:%pkt' | grep -c .)
+[ "$per_file" -gt 0 ] || fail "the sample file holds no flows"
+for t in 0000 0005 0010; do cp "$src" "$WORK/cut/nfcapd.20240101$t"; done
+size=$(stat -c %s "$WORK/cut/nfcapd.202401010005")
+truncate -s $((size / 2)) "$WORK/cut/nfcapd.202401010005"
+json_count() {  # json_count MODE: records in flowdump's JSON output, or an error
+    python3 -c '
+import json, sys
+mode, text = sys.argv[1], sys.stdin.read()
+if mode == "array":
+    print(len(json.loads(text)))
+else:
+    print(sum(1 for line in text.splitlines() if json.loads(line)))' "$1"
+}
+for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$FLOWDUMP" -R "$WORK/cut" $args >"$WORK/out" 2>"$WORK/err" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$args on a damaged file: exit $rc, expected 1"
+    grep -q "nfcapd.202401010005: Truncated" "$WORK/err" || fail "$args: damage not reported"
+    mode=lines
+    case "$args" in "-o json"*) mode=array ;; esac
+    n=$(json_count $mode <"$WORK/out") || fail "$args: output is not valid JSON: $(head -c 300 "$WORK/out")"
+    case "$args" in
+        -s*) [ "$n" -gt 0 ] || fail "$args: no statistics rows" ;;
+        *) [ "$n" -eq $((2 * per_file)) ] || fail "$args: $n records, expected $((2 * per_file))" ;;
+    esac
+done
 echo "ok"

@@ -366,7 +366,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     // -o null prints nothing per record: the call is skipped, the summary still counts.
     const bool print_records = printer->kind() != flow::output::FormatKind::kNull;
     bool stop = false;
-    int rc = 0;
+    int rc = 0;  // 1 once an input file could not be opened or had a damaged block
 
     const uint64_t memory_limit = MemoryLimitBytes();
     if (writing) {
@@ -422,6 +422,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         auto reader = flow::NfFileReader::Open(path, ro);
         if (!reader.ok()) {
             FileError(path, reader.status());
+            rc = 1;
             continue;
         }
         flow::NfFileReader& r = **reader;
@@ -452,6 +453,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
             if (!more.ok()) {
                 FileError(path, more.status());
                 ++run.blocks_skipped;
+                rc = 1;
                 continue;  // a corrupt record; a broken block sequence ends with false next
             }
             if (!*more) break;
@@ -545,7 +547,9 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         return rc;
     }
     if (stat_mode) {
-        return PrintStats(opt, stats, aggregator ? &*aggregator : nullptr, &*printer, summary, run);
+        int printed =
+            PrintStats(opt, stats, aggregator ? &*aggregator : nullptr, &*printer, summary, run);
+        return printed != 0 ? printed : rc;
     }
     if (aggregator) {
         printer->Begin();
