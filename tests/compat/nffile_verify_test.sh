@@ -38,8 +38,13 @@ grep -qx "Records       : 7423" "$WORK/got" || fail "unclosed 1.6.25 block not c
 grep -qx "Records       : 742" "$WORK/got" || fail "zstd records: $(tail -1 "$WORK/got")"
 # A file damaged inside a block: the error names the block, on stderr, exit 1.
 if "$FLOWDUMP" -v sf1625-v6agent >"$WORK/got" 2>"$WORK/err"; then fail "damage not reported"; fi
-grep -q "Block 1: Malformed: sf1625-v6agent: block 1 record 5" "$WORK/err" ||
+grep -qx "flowdump: Malformed: sf1625-v6agent: block 1 record 5.*" "$WORK/err" ||
     fail "damage message: $(cat "$WORK/err")"
+# A file cut inside its first block: the block is numbered once, from 1 (newcomer report).
+head -c 300 nf171-none >"$WORK/cut1"
+if "$FLOWDUMP" -v "$WORK/cut1" >"$WORK/got" 2>"$WORK/err"; then fail "cut block not reported"; fi
+grep -qx "flowdump: Truncated: $WORK/cut1: block 1 at offset [0-9]*: .*" "$WORK/err" ||
+    fail "cut block message: $(cat "$WORK/err")"
 # A closed file cut inside its appendix: -v says so and exits 1, -I warns (newcomer report).
 size=$(stat -c %s nf171-none)
 head -c $((size - 10)) nf171-none >"$WORK/cut"

@@ -663,8 +663,8 @@ int RunVerify(const std::string& path) {
         flow::Result<bool> more = r.NextBlock();
         if (!more.ok()) {
             std::fflush(stdout);
-            std::fprintf(stderr, "Block %u: %s\n", r.block_number(),
-                         more.status().ToString().c_str());
+            // The reader's message names the file and the block (counted from 1).
+            std::fprintf(stderr, "flowdump: %s\n", more.status().ToString().c_str());
             rc = 1;
             continue;
         }
