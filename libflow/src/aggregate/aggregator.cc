@@ -331,13 +331,6 @@ private:
         return std::memcmp(t, k, sizeof(t)) == 0;
     }
 
-    uint64_t HashOf(size_t i) const {
-        if (records_ == nullptr) return Hash(Key(i), words_);
-        uint64_t t[kTupleWords];
-        records_->FiveTuple(i, t);
-        return Hash(t, kTupleWords);
-    }
-
     static constexpr size_t kChunkEntries = size_t{1} << 15;
 
     uint64_t* Slot(size_t i) {
@@ -345,11 +338,13 @@ private:
     }
 
     // The slot of the key (or the empty slot where it would go) and its entry + 1 (0 when
-    // absent).
+    // absent). A key's home slot comes from the 32 hash bits its slot keeps, so that Grow()
+    // moves slots without reading keys (for five-tuple keys, a cache miss into a record
+    // each).
     std::pair<size_t, uint32_t> Probe(const uint64_t* k, uint64_t h) const {
         const size_t mask = slots_.size() - 1;
         const uint64_t tag = h >> 32;
-        for (size_t i = h & mask;; i = (i + 1) & mask) {
+        for (size_t i = tag & mask;; i = (i + 1) & mask) {
             const uint64_t s = slots_[i];
             if (s == 0) return {i, 0};
             const uint32_t entry = static_cast<uint32_t>(s);
@@ -364,9 +359,7 @@ private:
         const size_t mask = slots_.size() - 1;
         for (uint64_t s : old) {
             if (s == 0) continue;
-            const uint32_t entry = static_cast<uint32_t>(s);
-            const uint64_t h = HashOf(entry - 1);
-            size_t i = h & mask;
+            size_t i = (s >> 32) & mask;
             while (slots_[i] != 0) i = (i + 1) & mask;
             slots_[i] = s;
         }
