@@ -176,8 +176,9 @@ void ForSelectedGroups(const flow::aggregate::Aggregator& agg, const Options& op
 // blocks of records on both threads into ordered text buffers would split that work too.
 constexpr size_t kMaxKeptRecords = 1u << 15;
 
-// What one thread of the scan found.
-struct ScanPart {
+// What one thread of the scan found. Cache-line aligned: the two threads' counters, updated
+// per record, must not share a line.
+struct alignas(64) ScanPart {
     struct Kept {
         uint64_t block_key;  // file index << 32 | block number
         uint64_t in_block;   // records of the block processed up to this one
