@@ -2,12 +2,15 @@
 // flowsend: the test suite's exporter. Sends the UDP payloads of pcap captures (or generated
 // sample traffic) to collectors on loopback, each original exporter from its own loopback
 // source address (127.0.0.10, .11, ...), so the collectors see one exporter per original.
-// It refuses every destination outside 127.0.0.0/8 and ::1.
+// It refuses every destination outside 127.0.0.0/8 and ::1. The sample traffic can come from
+// many exporters (address and domain pairs, each its own stream) and be paced to a flow rate.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +34,14 @@ struct Destination {
 const char kUsage[] =
     "usage: flowsend --to 127.0.0.1:PORT [--to ...] [--gap-us N] CAPTURE|PAYLOAD...\n"
     "       flowsend --to 127.0.0.1:PORT --sample 5|9|10 [--flows N] [--seed S]\n"
+    "                [--exporters N [--domains D] [--as-one]] [--rate FLOWS_PER_S]\n"
     "Sends every UDP payload of the captures, in order, to each destination; one loopback\n"
-    "source address per original exporter. Destinations must be in 127.0.0.0/8.\n";
+    "source address per original exporter. Destinations must be in 127.0.0.0/8.\n"
+    "--exporters N splits the sample flows (--flows in all) into N streams (seeds S, S+1, ...)\n"
+    "sent interleaved, stream k from 127.0.0.(10 + k / D) with source id / domain k % D + 1;\n"
+    "--as-one sends every stream from 127.0.0.10, domain 1 (the same flows, one exporter).\n"
+    "--rate paces the sample datagrams to that many flows per second (0: as fast as it can;\n"
+    "it replaces --gap-us). The last line on stderr counts datagrams and flows sent.\n";
 
 bool ParseDestination(const std::string& text, Destination* out) {
     size_t colon = text.rfind(':');
@@ -88,6 +97,21 @@ void Send(int fd, const std::vector<Destination>& dests, const uint8_t* data, si
     if (gap_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(gap_us));
 }
 
+// Sleeps until `start` + `seconds` (CLOCK_MONOTONIC): an absolute schedule, so a late wake-up
+// is made up by the next datagrams instead of lowering the rate.
+void SleepUntil(const timespec& start, double seconds) {
+    timespec t = start;
+    const auto whole = static_cast<time_t>(seconds);
+    t.tv_sec += whole;
+    t.tv_nsec += static_cast<long>((seconds - static_cast<double>(whole)) * 1e9);
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec += 1;
+        t.tv_nsec -= 1000000000L;
+    }
+    while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, nullptr) == EINTR) {
+    }
+}
+
 bool EndsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() &&
            s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -124,6 +148,10 @@ int main(int argc, char** argv) {
     int sample_version = 0;
     size_t sample_flows = 300;
     uint64_t seed = 1;
+    size_t exporters = 1;
+    size_t domains = 1;
+    bool as_one = false;
+    double rate = 0;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -149,6 +177,14 @@ int main(int argc, char** argv) {
             sample_flows = std::strtoul(next().c_str(), nullptr, 10);
         } else if (a == "--seed") {
             seed = std::strtoull(next().c_str(), nullptr, 10);
+        } else if (a == "--exporters") {
+            exporters = std::strtoul(next().c_str(), nullptr, 10);
+        } else if (a == "--domains") {
+            domains = std::strtoul(next().c_str(), nullptr, 10);
+        } else if (a == "--as-one") {
+            as_one = true;
+        } else if (a == "--rate") {
+            rate = std::strtod(next().c_str(), nullptr);
         } else if (a == "-h" || a == "--help") {
             std::fputs(kUsage, stdout);
             return 0;
@@ -160,17 +196,46 @@ int main(int argc, char** argv) {
         std::fputs(kUsage, stderr);
         return 2;
     }
+    // Addresses 127.0.0.10 to .250: more would share the last one, which would merge
+    // exporters the caller counts as distinct.
+    if (exporters == 0 || domains == 0 || (exporters + domains - 1) / domains > 241 ||
+        rate < 0) {
+        std::fputs("flowsend: --exporters/--domains need 1 to 241 addresses, --rate >= 0\n",
+                   stderr);
+        return 2;
+    }
 
     Senders senders;
     uint64_t sent = 0;
+    uint64_t sent_flows = 0;
     if (sample_version != 0) {
-        flow::wire::SampleOptions so;
-        so.version = static_cast<uint16_t>(sample_version);
-        so.flows = sample_flows;
-        so.seed = seed;
-        for (const auto& d : flow::wire::GenerateSampleTraffic(so)) {
-            Send(senders.For("sample"), dests, d.bytes.data(), d.bytes.size(), gap_us);
-            ++sent;
+        // One stream per exporter, generated up front so sending is not slowed by encoding.
+        std::vector<std::vector<flow::wire::SampleDatagram>> streams(exporters);
+        std::vector<int> fds(exporters);
+        for (size_t k = 0; k < exporters; ++k) {
+            flow::wire::SampleOptions so;
+            so.version = static_cast<uint16_t>(sample_version);
+            so.flows = sample_flows / exporters + (k < sample_flows % exporters ? 1 : 0);
+            so.seed = seed + k;
+            so.source_id = as_one ? 1 : static_cast<uint32_t>(k % domains + 1);
+            streams[k] = flow::wire::GenerateSampleTraffic(so);
+            fds[k] = senders.For(as_one ? "sample" : "sample" + std::to_string(k / domains));
+        }
+        timespec start{};
+        ::clock_gettime(CLOCK_MONOTONIC, &start);
+        const int gap = rate > 0 ? 0 : gap_us;
+        for (size_t i = 0;; ++i) {
+            bool any = false;
+            for (size_t k = 0; k < exporters; ++k) {
+                if (i >= streams[k].size()) continue;
+                any = true;
+                const auto& d = streams[k][i];
+                if (rate > 0) SleepUntil(start, static_cast<double>(sent_flows) / rate);
+                Send(fds[k], dests, d.bytes.data(), d.bytes.size(), gap);
+                ++sent;
+                sent_flows += d.flows;
+            }
+            if (!any) break;
         }
     }
     for (const std::string& path : captures) {
@@ -202,6 +267,8 @@ int main(int argc, char** argv) {
             ++sent;
         }
     }
-    std::fprintf(stderr, "flowsend: %llu datagrams sent\n", static_cast<unsigned long long>(sent));
+    std::fprintf(stderr, "flowsend: %llu datagrams sent (%llu sample flows)\n",
+                 static_cast<unsigned long long>(sent),
+                 static_cast<unsigned long long>(sent_flows));
     return 0;
 }
