@@ -12,7 +12,8 @@
 # 512 KiB (a thread stack or a mapping of 1 MiB left behind by one rotation exceeds it;
 # heap leaks stay inside the 64 MiB arenas glibc reserves per thread and show in RSS only).
 # Measured idle: both flat to the KiB. The busy one must plateau: over the second half of the
-# run its RSS grows by at most 512 KiB (a leak of 2 bytes per flow would add 780 KiB there).
+# run its RSS grows by at most 512 KiB (a leak of 2 bytes per flow would add 780 KiB there),
+# or else in steps (rising in at most a quarter of the intervals; see below).
 # No collector may crash, SIGTERM ends each with status 0, and the busy one stores every flow
 # sent. B38_IDLE_KIB, B38_IDLE_VSZ_KIB and B38_BUSY_KIB override the bounds.
 # NOTE: RSS only shows a leak once it has used up the memory the process freed before (about
@@ -84,7 +85,17 @@ for c in 2 4; do
     [ "$(growth $((c + 1)) $warmup)" -le "$idle_vsz_kib" ] ||
         bad+=" idle VmSize grew (column $((c + 1)));"
 done
-[ "$(growth 6 $half)" -le "$busy_kib" ] || bad+=" busy RSS did not level off;"
+# A leak raises RSS at nearly every interval; the receive queue's high-water mark (up to
+# 32 batches of 1 MiB, touched as the decoder falls behind on a loaded machine) raises it in
+# a few steps. So the busy collector fails when its RSS grew by more than busy_kib over the
+# second half and rose in more than a quarter of those intervals.
+rises=$(awk -v from="$half" '$1 > from && $6 > prev { n++ } { prev = $6 } END { print n + 0 }' \
+    "$WORK/mem")
+report+=", rising in $rises of $((warmup + rotations - half)) intervals"
+if [ "$(growth 6 $half)" -gt "$busy_kib" ] && [ $((rises * 4)) -gt $((warmup + rotations - half)) ]
+then
+    bad+=" busy RSS did not level off;"
+fi
 [ -z "$bad" ] || fail "$bad $report"
 
 [ "$(find "$WORK/idlem" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 3 ] ||

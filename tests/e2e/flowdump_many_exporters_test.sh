@@ -38,6 +38,8 @@ collect() {  # collect NAME [flowsend options...]
     stop_collector "$name"
 }
 collect many --exporters "$exporters" --domains "$domains"
+! grep -E 'limit_reached|dropped' "$WORK/many.log" ||
+    fail "flowcapd hit a limit with $exporters exporters"
 collect one --exporters "$exporters" --domains "$domains" --as-one
 
 summary_flows() {
