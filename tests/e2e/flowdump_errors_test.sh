@@ -58,7 +58,7 @@ if mode == "array":
 else:
     print(sum(1 for line in text.splitlines() if json.loads(line)))' "$1"
 }
-for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json"; do
+for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json" "-o json -s record/bytes -n 5"; do
     rc=0
     # shellcheck disable=SC2086
     "$FLOWDUMP" -R "$WORK/cut" $args >"$WORK/out" 2>"$WORK/err" || rc=$?
@@ -69,7 +69,11 @@ for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json"; do
     n=$(json_count $mode <"$WORK/out") || fail "$args: output is not valid JSON: $(head -c 300 "$WORK/out")"
     case "$args" in
         -s*) [ "$n" -gt 0 ] || fail "$args: no statistics rows" ;;
+        *record*) [ "$n" -eq 5 ] || fail "$args: $n records, expected 5" ;;
         *) [ "$n" -eq $((2 * per_file)) ] || fail "$args: $n records, expected $((2 * per_file))" ;;
     esac
 done
+# With -q an empty json result is an empty array (1.7.1 prints the bare marker line).
+"$FLOWDUMP" -r "$src" -q -o json 'proto 99' >"$WORK/out" || fail "-q -o json with no match failed"
+[ "$(json_count array <"$WORK/out")" = 0 ] || fail "-q -o json with no match: $(cat "$WORK/out")"
 echo "ok"

@@ -101,12 +101,13 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
                 text += line;
                 write_text();
             }
-            printer->PrintHeader();
+            printer->Begin();  // the format's header; json opens an array per table
             // One group made into a record at a time: -n 0 needs no copy of every group.
             records->ForEach(order, po.top_n, [&](const flow::FlowRecord& g) {
                 printer->Print(g);
                 return true;
             });
+            printer->EndList();
             if (!printer->Flush().ok()) failed = true;
         }
     };

@@ -143,7 +143,12 @@ public:
     // "RecordCount" count records read, filtered ones included): pass RunInfo::processed.
     void Print(const FlowRecord& rec, uint64_t record_number, std::string_view label = {});
 
-    // Ends the listing: `No matching flows` when run.passed == 0 (even when quiet), json `]`,
+    // Ends one list of a run that prints several (each `-s record` table): json closes its
+    // array with `]`, and the next Begin() opens a new one; other formats print nothing.
+    void EndList();
+
+    // Ends the listing: `No matching flows` when run.passed == 0 (even when quiet; json with
+    // -q prints an empty array instead), json `]`,
     // then the summary block unless quiet or the format has none (json, ndjson, pipe).
     // Returns the first write error, if any.
     Status Finish(const Summary& summary, const RunInfo& run);

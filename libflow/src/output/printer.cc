@@ -140,7 +140,8 @@ struct Printer::Impl {
     FILE* file = nullptr;
     std::string* str = nullptr;
     Status error;
-    uint64_t count = 0;  // records printed
+    uint64_t count = 0;       // records printed
+    uint64_t list_count = 0;  // records printed since Begin(): json separates them by ",\n"
 
     void MaybeFlush() {
         if (buf.size() >= kFlushBytes) (void)Flush();
@@ -188,6 +189,7 @@ void Printer::PrintHeader() {
 
 void Printer::Begin() {
     Impl& p = *impl_;
+    p.list_count = 0;
     if (p.kind == FormatKind::kJson) {
         // The array brackets stay with -q: -q drops the summary, never the document's
         // syntax (nfdump 1.7.1 drops them; docs/compatibility.md).
@@ -217,7 +219,7 @@ void Printer::Print(const FlowRecord& rec, uint64_t record_number, std::string_v
             break;
         case FormatKind::kJson:
             // nfdump 1.7.1 separates objects by ",\n" and closes the last one with "]".
-            if (p.count > 1) detail::Put(p.buf, ",\n");
+            if (++p.list_count > 1) detail::Put(p.buf, ",\n");
             detail::AppendJson(p.buf, rec, ctx, false);
             break;
         case FormatKind::kNdjson:
@@ -236,10 +238,17 @@ void Printer::Print(const FlowRecord& rec, uint64_t record_number, std::string_v
     p.MaybeFlush();
 }
 
+void Printer::EndList() {
+    Impl& p = *impl_;
+    if (p.kind == FormatKind::kJson) detail::Put(p.buf, "]\n");
+}
+
 Status Printer::Finish(const Summary& summary, const RunInfo& run) {
     Impl& p = *impl_;
-    // ndjson stays a valid stream of objects: no marker line for an empty result.
-    if (run.passed == 0 && p.kind != FormatKind::kNdjson) {
+    // ndjson stays a valid stream of objects, and json with -q a valid (empty) array; without
+    // -q json keeps nfdump's marker line inside the brackets, which consoles look for.
+    const bool quiet_json = p.kind == FormatKind::kJson && p.options.quiet;
+    if (run.passed == 0 && p.kind != FormatKind::kNdjson && !quiet_json) {
         detail::Put(p.buf, "No matching flows\n");
     }
     if (p.kind == FormatKind::kJson) detail::Put(p.buf, "]\n");
