@@ -1159,6 +1159,10 @@ int RunSockets(const Config& config) {
     // taken for a second after the kernel reported dropped datagrams (SO_RXQ_OVFL): on a
     // loaded host the thread may wait for a CPU after any wake-up, drops make the rate look
     // lower than it is, and capacity comes before CPU.
+    // TODO: so above about 12 datagrams/ms, and after drops, one or two datagrams wake this
+    // thread each time, as they wake nfcapd in recvfrom; those wake-ups and the kernel's
+    // copies (receive, and the file write) are most of flowcapd's CPU at 200k flows/s and
+    // more, where it is about even with nfcapd (docs/performance.md, Collector).
     size_t nap_gather = 0;
     if (single) {
         timeval timeout{0, 200000};
