@@ -73,6 +73,16 @@ for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json" "-o json -s re
         *) [ "$n" -eq $((2 * per_file)) ] || fail "$args: $n records, expected $((2 * per_file))" ;;
     esac
 done
+# Output that cannot be written is an error with a message (newcomer: silent, or exit 0 for -I).
+if [ -w /dev/full ]; then
+    for args in "-o csv" "-s srcip" "-I"; do
+        rc=0
+        # shellcheck disable=SC2086
+        "$FLOWDUMP" -r "$src" $args >/dev/full 2>"$WORK/err" || rc=$?
+        [ "$rc" -eq 1 ] || fail "$args to /dev/full: exit $rc, expected 1"
+        grep -q "write error on standard output" "$WORK/err" || fail "$args to /dev/full: $(cat "$WORK/err")"
+    done
+fi
 # With -q an empty json result is an empty array (1.7.1 prints the bare marker line).
 "$FLOWDUMP" -r "$src" -q -o json 'proto 99' >"$WORK/out" || fail "-q -o json with no match failed"
 [ "$(json_count array <"$WORK/out")" = 0 ] || fail "-q -o json with no match: $(cat "$WORK/out")"

@@ -117,9 +117,7 @@ int NotYet(char opt) {
     return 1;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
     flowdump::Options opt;
     std::vector<char*> args(argv, argv + argc);
 
@@ -487,4 +485,19 @@ int main(int argc, char** argv) {
     }
     if (opt.info) return flowdump::RunFileInfo(*files);
     return flowdump::RunQuery(opt, *files, *filter, window);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int rc = Run(argc, argv);
+    // Output that could not be written (a full disk, /dev/full) must not end in silence or
+    // with exit 0. A closed pipe ends the process by SIGPIPE before this point.
+    errno = 0;
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        std::fprintf(stderr, "flowdump: write error on standard output%s%s\n",
+                     errno != 0 ? ": " : "", errno != 0 ? std::strerror(errno) : "");
+        if (rc == 0) rc = 1;
+    }
+    return rc;
 }
