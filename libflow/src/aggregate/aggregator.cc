@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -134,15 +135,15 @@ public:
     // Appends `rec` as a new group; its number is size() - 1.
     void Append(const FlowRecord& rec) {
         const FlowRecord* r = &rec;
-        FlowRecord full;
+        std::optional<FlowRecord> full;  // copied only when needed, never default-filled
         uint64_t missing = 0;
         if (!rec.Has(kExGenericFlow) || !rec.Has(kExCntFlow)) {
             missing =
                 (rec.Has(kExGenericFlow) ? 0 : kNoGeneric) | (rec.Has(kExCntFlow) ? 0 : kNoCnt);
-            full = rec;
-            full.Set(kExGenericFlow);
-            full.Set(kExCntFlow);
-            r = &full;
+            full.emplace(rec);
+            full->Set(kExGenericFlow);
+            full->Set(kExCntFlow);
+            r = &*full;
         }
         // Room for the largest record rather than V3Size(): sizing first walked the elements
         // twice per group.
