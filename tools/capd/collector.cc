@@ -244,10 +244,11 @@ public:
 
     int Shutdown() {
         if (!writer_) return 0;
-        Report();
         std::string path;
         uint64_t slot = writer_->slot_start();
+        const bool had_file = writer_->has_current();
         flow::Status s = writer_->Close(IntervalStats(), IntervalSequenceFailures(), &path);
+        Report(had_file ? writer_->last_closed_stat() : flow::StatRecord());
         if (!s.ok()) {
             ++rotation_errors_;
             Log(LOG_ERR, "closing " + writer_->current_path() + ": " + s.ToString());
@@ -283,7 +284,7 @@ public:
         std::string line = "ident '" + rotation_.ident + "' no exporter: datagrams " +
                            std::to_string(d.datagrams) + ", rejected " +
                            std::to_string(d.rejected) + ", flows_not_stored " +
-                           std::to_string(lost_flows_total_);
+                           std::to_string(NotStoredTotal());
         AppendErrors(d.errors, &line);
         lines->push_back(line);
     }
@@ -322,7 +323,7 @@ public:
         SourceSample src;
         src.ident = rotation_.ident;
         src.decoder = decoder_.counters();
-        src.flows_not_stored = lost_flows_total_;
+        src.flows_not_stored = NotStoredTotal();
         src.files_written = files_written_;
         src.rotation_errors = rotation_errors_;
         src.held_records = writer_ ? writer_->backlog() : 0;
@@ -389,8 +390,17 @@ private:
         return n;
     }
 
-    void Report() {
-        const flow::StatRecord& st = writer_->stat();
+    // Flows that are in no file: Append() refused them or their block could not be written.
+    uint64_t NotStoredTotal() const {
+        return lost_flows_total_ + (writer_ ? writer_->flows_dropped() : 0);
+    }
+
+    // The interval's log line, after its file was closed: `st` is that file's stat record,
+    // so the flows it names are the flows the file holds and the rest are not stored.
+    void Report(const flow::StatRecord& st) {
+        const uint64_t dropped = writer_->flows_dropped();
+        lost_flows_ += dropped - dropped_reported_;
+        dropped_reported_ = dropped;
         Log(LOG_INFO, "Ident: '" + rotation_.ident + "' Flows: " + std::to_string(st.num_flows) +
                           ", Packets: " + std::to_string(st.num_packets) +
                           ", Bytes: " + std::to_string(st.num_bytes) +
@@ -416,11 +426,13 @@ private:
     }
 
     void Rotate(uint64_t now_s) {
-        Report();
-        closed_stat_.Merge(writer_->stat());  // for -m, whatever becomes of the file
         std::string path;
         uint64_t slot = writer_->slot_start();
+        const bool had_file = writer_->has_current();
         flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(), &path);
+        const flow::StatRecord closed = had_file ? writer_->last_closed_stat() : flow::StatRecord();
+        Report(closed);
+        closed_stat_.Merge(closed);  // for -m, whatever becomes of the file
         decoder_.ResetIntervalCounters();
         if (!s.ok()) {
             ++rotation_errors_;
@@ -459,6 +471,7 @@ private:
     uint64_t bad_packets_ = 0;
     uint64_t lost_flows_ = 0;  // flows that could not be written in this interval
     uint64_t lost_flows_total_ = 0;
+    uint64_t dropped_reported_ = 0;  // writer_->flows_dropped() at the last log line
     uint64_t write_errors_ = 0;
     uint64_t files_written_ = 0;    // for --prometheus
     uint64_t rotation_errors_ = 0;  // for --prometheus

@@ -213,7 +213,8 @@ std::string RenderMetrics(const MetricsSnapshot& snap) {
               "Decode errors of datagrams no exporter could be tied to.",
               [](const SourceSample& s) { return Sum(s.decoder.errors); });
     PerSource(&out, snap, "flowcapd_flows_not_stored_total", "counter",
-              "Decoded flows that could not be written (no file and the memory bound reached).",
+              "Decoded flows in no file (a block cut off on a full disk, or no file and the "
+              "memory bound reached).",
               [](const SourceSample& s) { return s.flows_not_stored; });
     PerSource(&out, snap, "flowcapd_files_written_total", "counter",
               "Flow files closed under their final name.",

@@ -206,9 +206,10 @@ public:
 
     // Appends `rec` as a V3 record holding exactly the elements whose presence bit is set
     // (EXipReceivedV4/V6 last, as nfcapd orders them) and, when `count_in_stat`, accounts it
-    // into stat() by AccumulateStat(). IoError / Malformed (compression failed) when a full
-    // block could not be written; the record is then not stored. No allocation once the
-    // block buffer exists.
+    // into stat() once its block is on disk. IoError when the full block before it could not
+    // be written (disk full): that block is cut off, its counted flows are added to
+    // flows_dropped(), and `rec` is not stored either. Malformed when compression failed.
+    // No allocation once the block buffer exists.
     Status Append(const FlowRecord& rec, bool count_in_stat = true);
 
     // Appends an exporter record (type 7, legacy address encoding that every 1.7 reader
@@ -218,17 +219,25 @@ public:
     Status AddSampler(const SamplerInfo& sampler);
     Status AddExporterStats(std::span<const ExporterStats> stats);
 
-    // Stat record handling: the writer accumulates stat() from Append(); these override.
+    // Stat record handling: stat() describes the blocks written so far (the flows of the
+    // block still in the buffer join it when that block is written), so the stat record
+    // written at Close() always matches the file's data blocks. These override it.
     void SetSequenceFailures(uint64_t failures);
     void SetStat(const StatRecord& stat);
     const StatRecord& stat() const;
+    // Counted flows (StatRecord::num_flows) of blocks that could not be written, Close()'s
+    // last block included: every flow appended with `count_in_stat` ends in stat() or here.
+    uint64_t flows_dropped() const;
     // Replaces the ident written at Close() (same limit as Create; InvalidArgument).
     Status SetIdent(std::string_view ident);
 
     // Writes the pending block now (nothing when empty).
     Status Flush();
-    // Flushes, writes the appendix and rewrites the header. Further calls return OK and do
-    // nothing; Append after Close is InvalidArgument.
+    // Flushes, writes the appendix and rewrites the header. Room for the appendix is kept
+    // allocated behind the last block (fallocate), so a full disk cuts off data blocks but
+    // still lets the file be closed; where the file system cannot preallocate and the
+    // appendix does not fit, the file is left unclosed holding its complete blocks. Further
+    // calls return OK and do nothing; Append after Close is InvalidArgument.
     Status Close();
 
     uint32_t blocks_written() const;  // data blocks so far

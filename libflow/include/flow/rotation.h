@@ -105,8 +105,16 @@ public:
 
     uint64_t slot_start() const { return slot_start_s_; }
     const std::string& current_path() const { return current_path_; }
-    // The stat record of the current file (an empty one when there is none).
+    // The stat record of the current file's blocks on disk (an empty one when there is none).
     const StatRecord& stat() const { return writer_ ? writer_->stat() : empty_stat_; }
+    // The stat record of the file closed last by Rotate() or Close(), as written into it
+    // (empty before the first close): what that file's data blocks hold.
+    const StatRecord& last_closed_stat() const { return last_closed_stat_; }
+    // Flows of blocks that could not be written (disk full) in every file so far, the
+    // current one included; with Append() failures, the flows not stored.
+    uint64_t flows_dropped() const {
+        return dropped_closed_ + (writer_ ? writer_->flows_dropped() : 0);
+    }
 
 private:
     explicit RotatingWriter(const RotationOptions& options);
@@ -125,6 +133,8 @@ private:
     std::vector<ExporterInfo> exporters_;
     std::vector<SamplerInfo> samplers_;
     StatRecord empty_stat_;
+    StatRecord last_closed_stat_;
+    uint64_t dropped_closed_ = 0;  // flows_dropped() of the files closed so far
     std::vector<std::string> recovered_;
     // A closed file still under the current name because its rename failed (directory not
     // writable): no new current file may be opened over it until it has moved.

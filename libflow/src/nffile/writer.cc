@@ -30,6 +30,10 @@ inline constexpr uint32_t kRecordSlack = 0xFFFF;
 // Room left for the block header inside nfdump's 5 MiB read buffer.
 inline constexpr uint32_t kMaxBlockBytes = kMaxBlockPayload - 16 - kRecordSlack;
 inline constexpr size_t kMaxStatsPerRecord = (0xFFFF - 8) / kExporterStatEntrySize;
+// Disk space kept allocated behind the last complete block for the appendix (block header,
+// ident record of at most kMaxIdentLength bytes, stat record; compressed or not), so that a
+// full disk cannot keep a file from being closed.
+inline constexpr uint64_t kAppendixReserve = 4096;
 
 struct HeaderV2 {
     uint32_t nfd_version = 0;
@@ -149,12 +153,20 @@ public:
     Status CloseWithAppendix();
     // Truncates the file to `offset` and moves the write position there.
     void RewindTo(uint64_t offset);
+    // Allocates kAppendixReserve bytes of disk at pos_ without changing the file size. OK
+    // where the file system cannot preallocate (the appendix is then written as space allows).
+    Status ReserveAppendix();
+    // Empties the block buffer; with `dropped`, its counted flows go to flows_dropped_ (the
+    // block could not be written).
+    void ClearBlock(bool dropped);
 
     std::string path_;
     WriterOptions options_;
     BlockCodec codec_;
     std::string ident_;
-    StatRecord stat_;
+    StatRecord stat_;          // records in blocks on disk
+    StatRecord pending_stat_;  // counted records in buffer_, not yet on disk
+    uint64_t flows_dropped_ = 0;
     bool closed_ = false;
     int fd_ = -1;
     HeaderV2 header_;
@@ -171,6 +183,7 @@ public:
 Status NfFileWriter::Impl::Create(std::string_view ident) {
     ident_ = std::string(ident);
     stat_.first_ms = StatRecord::kUnsetFirstMs;
+    pending_stat_.first_ms = StatRecord::kUnsetFirstMs;
     block_bytes_ = std::clamp(options_.block_bytes, kMinBlockBytes, kMaxBlockBytes);
     buffer_.reset(new uint8_t[kBlockHeaderSize + block_bytes_ + kRecordSlack]);
     if (codec_.codec() != Codec::kNone) {
@@ -189,7 +202,23 @@ Status NfFileWriter::Impl::Create(std::string_view ident) {
     EncodeHeaderV2(header_, h);
     Status s = WriteAll(fd_, h, sizeof(h), path_);
     pos_ = kHeaderV2Size;
+    if (s.ok()) s = ReserveAppendix();
     return s;
+}
+
+Status NfFileWriter::Impl::ReserveAppendix() {
+    const int rc = ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(pos_),
+                               static_cast<off_t>(kAppendixReserve));
+    if (rc == 0 || errno == EOPNOTSUPP || errno == ENOSYS) return Status::Ok();
+    return Status::IoError(path_ + ": reserving room for the appendix: " + std::strerror(errno));
+}
+
+void NfFileWriter::Impl::ClearBlock(bool dropped) {
+    if (dropped) flows_dropped_ += pending_stat_.num_flows;
+    pending_stat_ = StatRecord();
+    pending_stat_.first_ms = StatRecord::kUnsetFirstMs;
+    used_ = 0;
+    records_ = 0;
 }
 
 Status NfFileWriter::Impl::Reserve(size_t len) {
@@ -206,7 +235,7 @@ Status NfFileWriter::Impl::Append(const FlowRecord& rec, bool count) {
     EncodeV3(rec, buffer_.get() + kBlockHeaderSize + used_);
     used_ += size;
     ++records_;
-    if (count) AccumulateStat(rec, &stat_, options_.stat_rule);
+    if (count) AccumulateStat(rec, &pending_stat_, options_.stat_rule);
     return Status::Ok();
 }
 
@@ -236,16 +265,26 @@ Status NfFileWriter::Impl::Flush() {
     Store16(out + 8, kBlockV3);
     Store16(out + 10, 0);
     Status s = WriteAll(fd_, out, kBlockHeaderSize + stored, path_);
+    const uint64_t end = pos_ + kBlockHeaderSize + stored;
+    if (s.ok()) {
+        // The block counts as stored only with room for the appendix behind it.
+        const uint64_t block_start = pos_;
+        pos_ = end;
+        s = ReserveAppendix();
+        pos_ = block_start;
+    }
     if (!s.ok()) {
-        // A full disk or a failing device: cut the partial block off so the file stays a
-        // sequence of complete blocks, and keep the records buffered for the next attempt.
+        // A full disk or a failing device: cut the block off so the file stays a sequence of
+        // complete blocks that its stat record describes, and count its flows as dropped.
         RewindTo(pos_);
+        (void)ReserveAppendix();
+        ClearBlock(true);
         return s;
     }
-    pos_ += kBlockHeaderSize + stored;
+    pos_ = end;
     ++blocks_;
-    used_ = 0;
-    records_ = 0;
+    stat_.Merge(pending_stat_);
+    ClearBlock(false);
     return Status::Ok();
 }
 
@@ -255,6 +294,7 @@ Status NfFileWriter::Impl::Close() {
     // properly below if the appendix fits; the error is returned either way.
     Status flushed = Flush();
     closed_ = true;
+    if (fd_ < 0) return flushed;
     Status s = CloseWithAppendix();
     return flushed.ok() ? s : flushed;
 }
@@ -272,9 +312,12 @@ Status NfFileWriter::Impl::CloseWithAppendix() {
     FinishStat(&stat);
     Result<std::vector<uint8_t>> appendix = BuildAppendix(codec_, ident_, stat);
     if (!appendix.ok()) return Status::Malformed(path_ + ": " + appendix.status().message());
+    assert(appendix->size() <= kAppendixReserve);
     s = WriteAll(fd_, appendix->data(), appendix->size(), path_);
     if (!s.ok()) {
-        // Leave an unclosed file of complete blocks, which flowdump reads to its end.
+        // Only where the file system could not preallocate the reserve: leave an unclosed
+        // file of complete blocks, which flowdump reads to its end; stat() still tells the
+        // caller what those blocks hold.
         RewindTo(pos_);
         ::close(fd_);
         fd_ = -1;
@@ -361,6 +404,7 @@ void NfFileWriter::SetSequenceFailures(uint64_t failures) {
 
 void NfFileWriter::SetStat(const StatRecord& stat) { impl_->stat_ = stat; }
 const StatRecord& NfFileWriter::stat() const { return impl_->stat_; }
+uint64_t NfFileWriter::flows_dropped() const { return impl_->flows_dropped_; }
 
 Status NfFileWriter::SetIdent(std::string_view ident) {
     Status s = CheckIdent(ident);

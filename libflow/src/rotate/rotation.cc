@@ -213,6 +213,9 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     Status first_error;
     if (!stats.empty()) first_error = writer_->AddExporterStats(stats);
     writer_->SetSequenceFailures(sequence_failures);
+    // The last block first, so that stat() is what the file holds when it is judged idle.
+    Status flushed = writer_->Flush();
+    if (first_error.ok()) first_error = flushed;
     if (writer_->stat().num_flows == 0) {
         // An idle slot still gets a file; its time window is the slot (nfcapd 1.7.1 does so).
         StatRecord stat = writer_->stat();
@@ -221,6 +224,9 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
         writer_->SetStat(stat);
     }
     Status s = writer_->Close();
+    last_closed_stat_ = writer_->stat();
+    FinishStat(&last_closed_stat_);
+    dropped_closed_ += writer_->flows_dropped();
     writer_.reset();
     if (first_error.ok()) first_error = s;
 
