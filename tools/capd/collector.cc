@@ -42,6 +42,7 @@ std::atomic<bool> g_report{false};
 namespace {
 
 bool g_syslog = false;
+std::atomic<bool> g_echo_stderr{false};
 
 uint64_t NowMs() {
     using namespace std::chrono;
@@ -1026,6 +1027,7 @@ int RunSockets(const Config& config) {
         Log(LOG_INFO, "Prometheus metrics on http://" + config.prometheus->text + "/metrics");
     }
     Log(LOG_INFO, "Startup flowcapd.");
+    if (config.on_started) config.on_started();
 
     // Two threads: this one receives (recvmmsg into a batch buffer, repeats each datagram
     // at once) and hands full batches to the worker, which decodes, writes, rotates and
@@ -1257,10 +1259,12 @@ void UseSyslog() {
     g_syslog = true;
 }
 
+void EchoToStderr(bool on) { g_echo_stderr = on; }
+
 void Log(int level, const std::string& line) {
     if (g_syslog) {
         ::syslog(level, "%s", line.c_str());
-        return;
+        if (!g_echo_stderr) return;
     }
     std::fprintf(stderr, "%s\n", line.c_str());
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,9 @@ struct Config {
     std::optional<PrometheusEndpoint> prometheus;
     std::string metric_socket;        // -m: UNIX socket path; empty = no metric messages
     uint32_t metric_interval_s = 60;  // -i
+    // Called once the sockets, the --prometheus endpoint and the first files are ready (-D:
+    // the parent then exits 0); not called when start-up fails.
+    std::function<void()> on_started;
 };
 
 // Set by the signal handlers; the loops poll them. g_report (SIGUSR1) asks for the
@@ -70,6 +74,9 @@ extern std::atomic<bool> g_report;
 // Logs a line to stderr (or syslog after daemonizing). `level` follows syslog priorities.
 void Log(int level, const std::string& line);
 void UseSyslog();
+// With syslog in use, also writes every line to stderr while `on` (-D: the daemon's
+// start-up messages reach the parent through a pipe).
+void EchoToStderr(bool on);
 
 // Runs the collector until g_stop or, with a capture file, until its end. Returns the exit
 // code: 0 after a clean shutdown, 1 when set-up failed (the reason is logged).

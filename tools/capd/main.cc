@@ -107,6 +107,48 @@ bool WritePidFile(const std::string& path) {
     return true;
 }
 
+// -D: the daemon reports its start-up through a pipe. Until it is ready, everything it logs
+// goes to syslog and into the pipe (as its stderr); then it writes kDaemonMark and the exit
+// status digit, and the pipe is closed. The parent waits for that: it exits with the digit,
+// or, when the pipe closes without it (start-up failed), prints what the daemon wrote and
+// exits 1, as the collector does in the foreground.
+constexpr char kDaemonMark = '\0';
+
+int WaitForDaemon(int fd) {
+    std::string text;
+    char buf[4096];
+    size_t mark = std::string::npos;
+    while (mark == std::string::npos || mark + 1 >= text.size()) {
+        const ssize_t n = ::read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<size_t>(n));
+        mark = text.find(kDaemonMark);
+    }
+    ::close(fd);
+    if (mark != std::string::npos && mark + 1 < text.size() && text[mark + 1] == '0') return 0;
+    std::fputs(text.substr(0, mark).c_str(), stderr);
+    if (mark == std::string::npos && text.empty()) {
+        std::fputs("flowcapd: the daemon exited during start-up\n", stderr);
+    }
+    return 1;
+}
+
+// In the daemon: start-up is over with exit status `rc`; stderr goes to /dev/null from now.
+void ReportDaemonStart(int* fd, int rc) {
+    if (*fd < 0) return;
+    const char msg[2] = {kDaemonMark, static_cast<char>('0' + (rc == 0 ? 0 : 1))};
+    (void)!::write(*fd, msg, sizeof(msg));
+    flowcapd::EchoToStderr(false);
+    const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null_fd >= 0) {
+        ::dup2(null_fd, 2);
+        ::close(null_fd);
+    }
+    ::close(*fd);
+    *fd = -1;
+}
+
 // Removes the PID file only while it still names this process.
 void RemovePidFile(const std::string& path) {
     std::ifstream in(path);
@@ -132,6 +174,15 @@ bool ResolveDir(const std::string& dir, std::string* out) {
     return true;
 }
 
+// An ident is printed on a line of its own (flowdump -I, the log): a newline or any other
+// control character in it could forge further lines, so it is refused.
+bool HasControlChar(const std::string& text) {
+    for (unsigned char c : text) {
+        if (c < 0x20 || c == 0x7f) return true;
+    }
+    return false;
+}
+
 // -n ident,IP,dir. The directory is resolved later; it may itself hold commas.
 bool ParseSource(const std::string& text, flowcapd::SourceSpec* out) {
     const size_t c1 = text.find(',');
@@ -146,6 +197,10 @@ bool ParseSource(const std::string& text, flowcapd::SourceSpec* out) {
     if (out->ident.empty() || out->ident.size() > flow::kMaxIdentLength) {
         Fail("ERROR, -n '" + text + "': ident must be 1.." + std::to_string(flow::kMaxIdentLength) +
              " characters");
+        return false;
+    }
+    if (HasControlChar(out->ident)) {
+        Fail("ERROR, -n: the ident may not hold control characters (newline, tab, ...)");
         return false;
     }
     if (out->dir.empty()) {
@@ -349,6 +404,10 @@ int main(int argc, char** argv) {
                 return 0;
             case 'I':
                 if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("Ident too long");
+                if (HasControlChar(optarg)) {
+                    return Fail("ERROR, -I: the ident may not hold control characters "
+                                "(newline, tab, ...)");
+                }
                 config.rotation.ident = optarg;
                 ident_set = true;
                 break;
@@ -543,8 +602,9 @@ int main(int argc, char** argv) {
                     "' is not a loopback address; add --prometheus-allow-remote to serve it "
                     "there (the endpoint has no authentication)");
     }
-    if (config.metric_interval_s > config.rotation.interval_s) {
-        // nfcapd warns so too and goes on.
+    if (!config.metric_socket.empty() && config.metric_interval_s > config.rotation.interval_s) {
+        // Only with -m: the metric interval means nothing without a metric socket (nfcapd
+        // 1.7.1 is silent then too).
         flowcapd::Log(LOG_WARNING, "metric interval " + std::to_string(config.metric_interval_s) +
                                        " > twin " + std::to_string(config.rotation.interval_s));
     }
@@ -590,22 +650,34 @@ int main(int argc, char** argv) {
         flowcapd::Log(LOG_INFO, "Add flow source: ident: " + config.rotation.ident +
                                     ", IP: any IP, flowdir: " + config.rotation.dir);
     }
+    int ready_fd = -1;  // -D: the pipe to the waiting parent
     if (config.daemonize) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) return Fail(std::string("pipe: ") + std::strerror(errno));
         pid_t pid = ::fork();
         if (pid < 0) return Fail(std::string("fork: ") + std::strerror(errno));
-        if (pid > 0) return 0;
+        if (pid > 0) {
+            ::close(fds[1]);
+            return WaitForDaemon(fds[0]);
+        }
+        ::close(fds[0]);
+        ready_fd = fds[1];
         ::setsid();
         int null_fd = ::open("/dev/null", O_RDWR);
         if (null_fd >= 0) {
             ::dup2(null_fd, 0);
             ::dup2(null_fd, 1);
-            ::dup2(null_fd, 2);
             if (null_fd > 2) ::close(null_fd);
         }
+        ::dup2(ready_fd, 2);
         flowcapd::UseSyslog();
+        flowcapd::EchoToStderr(true);
+        config.on_started = [&ready_fd] { ReportDaemonStart(&ready_fd, 0); };
     }
     if (!config.pid_file.empty() && !WritePidFile(config.pid_file)) return 1;
     int rc = flowcapd::RunCollector(config);
+    // -f with -D ends without on_started; a failed start-up just closes the pipe.
+    if (rc == 0) ReportDaemonStart(&ready_fd, 0);
     if (!config.pid_file.empty()) RemovePidFile(config.pid_file);
     return rc;
 }
