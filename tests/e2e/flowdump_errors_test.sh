@@ -63,7 +63,7 @@ for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json" "-o json -s re
     # shellcheck disable=SC2086
     "$FLOWDUMP" -R "$WORK/cut" $args >"$WORK/out" 2>"$WORK/err" || rc=$?
     [ "$rc" -eq 1 ] || fail "$args on a damaged file: exit $rc, expected 1"
-    grep -q "nfcapd.202401010005: Truncated" "$WORK/err" || fail "$args: damage not reported"
+    grep -q "flowdump: Truncated: .*/nfcapd.202401010005: block 1 " "$WORK/err" || fail "$args: damage not reported"
     mode=lines
     case "$args" in "-o json"*) mode=array ;; esac
     n=$(json_count $mode <"$WORK/out") || fail "$args: output is not valid JSON: $(head -c 300 "$WORK/out")"

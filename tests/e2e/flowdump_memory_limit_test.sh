@@ -22,6 +22,14 @@ grep -q "aggregation needs more than 1 MiB of memory" "$WORK/err.txt" ||
 rc=0 && FLOWDUMP_MEMORY_LIMIT=1 "$FLOWDUMP" -R "$dir" -s srcport -s dstip \
     >/dev/null 2>"$WORK/err.txt" || rc=$?
 [ "$rc" -eq 255 ] || fail "-s: exit $rc with a 1 MiB limit"
+rc=0 && FLOWDUMP_MEMORY_LIMIT=1 "$FLOWDUMP" -R "$dir" -O bytes -o csv \
+    >/dev/null 2>"$WORK/err.txt" || rc=$?
+[ "$rc" -eq 255 ] || fail "-O: exit $rc with a 1 MiB limit"
+grep -q "sorting (-O) needs more than 1 MiB" "$WORK/err.txt" || fail "-O message: $(cat "$WORK/err.txt")"
+# A value that is no number is not ignored in silence.
+FLOWDUMP_MEMORY_LIMIT=abc "$FLOWDUMP" -R "$dir" -c 1 -q >/dev/null 2>"$WORK/err.txt"
+grep -q "FLOWDUMP_MEMORY_LIMIT='abc' is not a number" "$WORK/err.txt" ||
+    fail "bad limit: $(cat "$WORK/err.txt")"
 FLOWDUMP_MEMORY_LIMIT=4096 "$FLOWDUMP" -R "$dir" -A srcip,dstip,srcport,dstport -q \
     -o 'fmt:%fl' >"$WORK/ok.txt" || fail "run within the limit failed"
 total=$(awk '{ s += $1 } END { print s }' "$WORK/ok.txt")

@@ -28,7 +28,13 @@ namespace {
 
 // Prints a reader or file error as one line naming the file.
 void FileError(const std::string& path, const flow::Status& s) {
-    std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), s.ToString().c_str());
+    const std::string text = s.ToString();
+    // Most reader messages already name the file: say it once.
+    if (text.find(path) != std::string::npos) {
+        std::fprintf(stderr, "flowdump: %s\n", text.c_str());
+    } else {
+        std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), text.c_str());
+    }
 }
 
 // Widens [first, last] (seconds) by a file's stat record, as nfdump does: a file whose
@@ -134,7 +140,11 @@ uint64_t MemoryLimitBytes() {
     if (const char* env = std::getenv("FLOWDUMP_MEMORY_LIMIT")) {
         char* end = nullptr;
         unsigned long long mib = std::strtoull(env, &end, 10);
-        if (end != env && *end == '\0' && mib > 0) return mib << 20;
+        if (end != env && *end == '\0' && mib > 0 && mib < (uint64_t{1} << 44)) return mib << 20;
+        std::fprintf(stderr,
+                     "flowdump: FLOWDUMP_MEMORY_LIMIT='%s' is not a number of MiB above 0; "
+                     "using the default (half the RAM)\n",
+                     env);
     }
     long pages = ::sysconf(_SC_PHYS_PAGES);
     long page = ::sysconf(_SC_PAGESIZE);
@@ -494,9 +504,12 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                         for (const auto& st : stats) used += st.memory_bytes();
                         if (used > memory_limit) {
                             std::fprintf(stderr,
-                                         "flowdump: aggregation needs more than %llu MiB of "
+                                         "flowdump: %s needs more than %llu MiB of "
                                          "memory after %llu flows; narrow the filter, time "
                                          "window or files, or raise FLOWDUMP_MEMORY_LIMIT (MiB)\n",
+                                         stats.empty() && opt.aggregation.each_record
+                                             ? "sorting (-O)"
+                                             : "aggregation",
                                          static_cast<unsigned long long>(memory_limit >> 20),
                                          static_cast<unsigned long long>(run.passed));
                             return 255;
