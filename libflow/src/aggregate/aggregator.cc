@@ -275,11 +275,12 @@ private:
 // words a key list needs are hashed, compared and stored. Chunks, unlike one doubling
 // vector, never copy the keys nor hold twice their size while growing. Five-tuple keys are
 // not stored at all: they are read back from the groups' first records.
-// TODO: with about one five-tuple group per flow (-s record, -b on 1M flows) FindOrAdd and
-// Probe take about 60 % of the run (perf): each new group's probe misses the cache in a slot
-// table of 16 MB, and growing it rewrites every slot. -s record/bytes stays at about 1.2x
-// nfdump's speed (issue 10 asks 2x); prefetching the home slots of a block's records ahead
-// of their probes, or a table sized from the file's flow count, would cut that.
+// TODO: with about one five-tuple group per flow (-s record, -b on 1M flows) Probe and
+// FindOrAdd take about 40 % of the run (perf): each new group's probe misses the cache in a
+// slot table of 16 MB. -s record/bytes stays at 1.2-1.4x nfdump's speed (issue 10 asks 2x);
+// prefetching the home slots of a block's records ahead of their probes, or a table sized
+// from the files' flow counts, would cut that. Encoding the first record (EncodeV3) is the
+// next cost: about 690 M of 1.99 G instructions on 1M groups.
 class KeyIndex {
 public:
     // Keys of `words` words, kept in the index.
