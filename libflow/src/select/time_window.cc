@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The -t time window: `YYYY/MM/dd.hh:mm:ss` with trailing parts optional, in local time,
-// optionally followed by `-` and a second time of the same form.
+// optionally followed by `-` and a second time of the same form; `T-` has no end.
 #include <cctype>
 #include <ctime>
 
@@ -33,8 +33,12 @@ Result<uint64_t> ParseOneTime(const std::string& text) {
         size_t start = pos;
         while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
         if (static_cast<int>(pos - start) != kWidth[field]) {
-            return Status::InvalidArgument("Time format error: '" +
-                                           text.substr(start, pos - start) + "' unexpected.");
+            std::string field_name = kName[field];
+            field_name[0] = static_cast<char>(std::tolower(field_name[0]));
+            return Status::InvalidArgument(
+                "Time format error in '" + text + "': expected a " +
+                std::to_string(kWidth[field]) + "-digit " + field_name + " at '" +
+                text.substr(start) + "' (format YYYY/MM/dd.hh:mm:ss, trailing parts optional)");
         }
         value[field] = std::stoi(text.substr(start, pos - start));
         if (value[field] < kMin[field] || value[field] > kMax[field]) {
@@ -71,7 +75,7 @@ Result<TimeWindow> ParseTimeWindow(const std::string& text) {
     Result<uint64_t> start = ParseOneTime(text.substr(0, dash));
     if (!start.ok()) return start.status();
     w.start_ms = *start;
-    if (dash != std::string::npos) {
+    if (dash != std::string::npos && dash + 1 < text.size()) {
         Result<uint64_t> end = ParseOneTime(text.substr(dash + 1));
         if (!end.ok()) return end.status();
         w.end_ms = *end;

@@ -241,7 +241,20 @@ TEST_CASE("selection: -t windows") {
 
     auto bad = flow::ParseTimeWindow("2026/7/11");
     REQUIRE_FALSE(bad.ok());
-    CHECK(bad.status().message() == "Time format error: '7' unexpected.");
+    CHECK(bad.status().message() ==
+          "Time format error in '2026/7/11': expected a 2-digit month at '7/11' (format "
+          "YYYY/MM/dd.hh:mm:ss, trailing parts optional)");
+    // The message quotes what was typed (newcomer: `-t garbage` said `'' unexpected`).
+    auto garbage = flow::ParseTimeWindow("garbage");
+    REQUIRE_FALSE(garbage.ok());
+    CHECK(garbage.status().message().rfind("Time format error in 'garbage': expected a "
+                                           "4-digit year at 'garbage'",
+                                           0) == 0);
+    // `T-` is a window without an end, as nfdump reads it.
+    auto no_end = flow::ParseTimeWindow("2026/12/04.15:10-");
+    REQUIRE(no_end.ok());
+    CHECK(no_end->start_ms == 1796397000000ULL);
+    CHECK(no_end->end_ms == UINT64_MAX);
     CHECK_FALSE(flow::ParseTimeWindow("2026/13").ok());
     CHECK_FALSE(flow::ParseTimeWindow("20").ok());
 }
