@@ -290,13 +290,13 @@ public:
         lines->push_back(line);
     }
 
-    // -m: the flows, bytes and packets by protocol class since the last call, from the stat
-    // records of the files (so nothing is counted per flow for it). False while the source
-    // has had no flow yet: nfcapd sends no record for it either.
+    // -m: the flows, bytes and packets by protocol class since the last call, from the
+    // writer's stat accounting (so nothing is counted per flow for it): every flow received
+    // and handed to a file, stored or cut off with its block on a full disk. False while the
+    // source has had no flow yet: nfcapd sends no record for it either.
     bool TakeMetric(MetricRecord* out) {
         if (!writer_) return false;
-        flow::StatRecord now = closed_stat_;
-        now.Merge(writer_->stat());
+        const flow::StatRecord now = writer_->accepted_stat();
         if (now.num_flows == 0) return false;
         if (metric_exporter_id_ == 0 && decoder_.exporter_count() > 0) {
             const flow::wire::ExporterInfo& e = decoder_.exporter(0);
@@ -433,7 +433,6 @@ private:
         flow::Status s = writer_->Rotate(now_s, IntervalStats(), IntervalSequenceFailures(), &path);
         const flow::StatRecord closed = had_file ? writer_->last_closed_stat() : flow::StatRecord();
         Report(closed);
-        closed_stat_.Merge(closed);  // for -m, whatever becomes of the file
         decoder_.ResetIntervalCounters();
         if (!s.ok()) {
             ++rotation_errors_;
@@ -477,7 +476,6 @@ private:
     uint64_t files_written_ = 0;    // for --prometheus
     uint64_t rotation_errors_ = 0;  // for --prometheus
     bool write_error_logged_ = false;
-    flow::StatRecord closed_stat_;  // -m: the stat records of the files closed so far
     MetricRecord metric_sent_;      // -m: the totals of the last message
     uint64_t metric_exporter_id_ = 0;
 };

@@ -228,6 +228,9 @@ public:
     // Counted flows (StatRecord::num_flows) of blocks that could not be written, Close()'s
     // last block included: every flow appended with `count_in_stat` ends in stat() or here.
     uint64_t flows_dropped() const;
+    // Every flow appended with `count_in_stat` so far, stored, buffered or dropped: grows
+    // only (for live counters such as flowcapd -m). Not a hot path (merges two records).
+    StatRecord accepted_stat() const;
     // Replaces the ident written at Close() (same limit as Create; InvalidArgument).
     Status SetIdent(std::string_view ident);
 

@@ -115,6 +115,12 @@ public:
     uint64_t flows_dropped() const {
         return dropped_closed_ + (writer_ ? writer_->flows_dropped() : 0);
     }
+    // NfFileWriter::accepted_stat() summed over every file so far, the current one included.
+    StatRecord accepted_stat() const {
+        StatRecord all = accepted_closed_;
+        if (writer_) all.Merge(writer_->accepted_stat());
+        return all;
+    }
 
 private:
     explicit RotatingWriter(const RotationOptions& options);
@@ -135,6 +141,7 @@ private:
     StatRecord empty_stat_;
     StatRecord last_closed_stat_;
     uint64_t dropped_closed_ = 0;  // flows_dropped() of the files closed so far
+    StatRecord accepted_closed_;    // accepted_stat() of the files closed so far
     std::vector<std::string> recovered_;
     // A closed file still under the current name because its rename failed (directory not
     // writable): no new current file may be opened over it until it has moved.

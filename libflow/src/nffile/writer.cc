@@ -166,6 +166,7 @@ public:
     std::string ident_;
     StatRecord stat_;          // records in blocks on disk
     StatRecord pending_stat_;  // counted records in buffer_, not yet on disk
+    StatRecord accepted_stat_;  // counted records of blocks written or dropped
     uint64_t flows_dropped_ = 0;
     bool closed_ = false;
     int fd_ = -1;
@@ -184,6 +185,7 @@ Status NfFileWriter::Impl::Create(std::string_view ident) {
     ident_ = std::string(ident);
     stat_.first_ms = StatRecord::kUnsetFirstMs;
     pending_stat_.first_ms = StatRecord::kUnsetFirstMs;
+    accepted_stat_.first_ms = StatRecord::kUnsetFirstMs;
     block_bytes_ = std::clamp(options_.block_bytes, kMinBlockBytes, kMaxBlockBytes);
     buffer_.reset(new uint8_t[kBlockHeaderSize + block_bytes_ + kRecordSlack]);
     if (codec_.codec() != Codec::kNone) {
@@ -215,6 +217,7 @@ Status NfFileWriter::Impl::ReserveAppendix() {
 
 void NfFileWriter::Impl::ClearBlock(bool dropped) {
     if (dropped) flows_dropped_ += pending_stat_.num_flows;
+    accepted_stat_.Merge(pending_stat_);
     pending_stat_ = StatRecord();
     pending_stat_.first_ms = StatRecord::kUnsetFirstMs;
     used_ = 0;
@@ -405,6 +408,13 @@ void NfFileWriter::SetSequenceFailures(uint64_t failures) {
 void NfFileWriter::SetStat(const StatRecord& stat) { impl_->stat_ = stat; }
 const StatRecord& NfFileWriter::stat() const { return impl_->stat_; }
 uint64_t NfFileWriter::flows_dropped() const { return impl_->flows_dropped_; }
+
+StatRecord NfFileWriter::accepted_stat() const {
+    StatRecord all = impl_->accepted_stat_;
+    all.Merge(impl_->pending_stat_);
+    FinishStat(&all);
+    return all;
+}
 
 Status NfFileWriter::SetIdent(std::string_view ident) {
     Status s = CheckIdent(ident);

@@ -227,6 +227,7 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     last_closed_stat_ = writer_->stat();
     FinishStat(&last_closed_stat_);
     dropped_closed_ += writer_->flows_dropped();
+    accepted_closed_.Merge(writer_->accepted_stat());
     writer_.reset();
     if (first_error.ok()) first_error = s;
 
