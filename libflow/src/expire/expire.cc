@@ -45,18 +45,33 @@ public:
 
     // Opens `<dir>/.nfstat`, creating it when `writable`, locks it (a read lock when not
     // writable) and reads it. Waits for the lock until `deadline_s` (0 = for ever).
+    //
+    // A symlink or a file with other hard links is never read or written through (it could
+    // point at any file the caller may write): it counts as missing and, when `writable`, is
+    // replaced by a new regular file (temporary file created with O_EXCL, renamed over it).
     Status Open(const std::string& dir, bool writable, int64_t deadline_s) {
         path_ = dir + "/" + kStatFileName;
-        fd_ = ::open(path_.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+        fd_ = ::open(path_.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
+        bool foreign = fd_ < 0 && errno == ELOOP;
+        struct stat st;
+        if (fd_ >= 0 && ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            ::close(fd_);
+            fd_ = -1;
+            foreign = true;
+        }
         existed_ = fd_ >= 0;
-        if (fd_ < 0 && errno == ENOENT && writable) {
-            fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (foreign) {
+            if (!writable) return Status::Ok();  // dry run: as if there were none
+            Status s = ReplaceForeign();
+            if (!s.ok()) return s;
+        } else if (fd_ < 0 && errno == ENOENT && writable) {
+            // No O_EXCL here: two runs creating it at once must end up locking one inode.
+            fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         }
         if (fd_ < 0) {
             if (errno == ENOENT && !writable) return Status::Ok();  // dry run, no file
             return Status::IoError("open() '" + path_ + "': " + Errno(errno));
         }
-        struct stat st;
         if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
             return Status::IoError("'" + path_ + "' is not a regular file");
         }
@@ -89,6 +104,23 @@ public:
     }
 
 private:
+    // Puts an empty regular file of our own in place of the symlink or hard link at path_
+    // and opens it.
+    Status ReplaceForeign() {
+        std::string tmp = path_ + ".XXXXXX";
+        const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);  // O_CREAT | O_EXCL: no symlink
+        if (fd < 0) return Status::IoError("mkstemp() '" + tmp + "': " + Errno(errno));
+        (void)::fchmod(fd, 0644);
+        if (::rename(tmp.c_str(), path_.c_str()) != 0) {
+            const int err = errno;
+            ::unlink(tmp.c_str());
+            ::close(fd);
+            return Status::IoError("rename() '" + tmp + "' to '" + path_ + "': " + Errno(err));
+        }
+        fd_ = fd;
+        return Status::Ok();
+    }
+
     Status Lock(bool writable, int64_t deadline_s) {
         struct flock fl = {};
         fl.l_type = writable ? F_WRLCK : F_RDLCK;
