@@ -105,7 +105,7 @@ inline bool TakeAddress(FlowRecord* r, ElementId other, const IpAddr& value, IpA
 // The decoder. kReset: `out` starts from the empty record. Otherwise only the presence bits
 // are cleared and every field the record's elements own is overwritten; the caller checks
 // that the previous record carried no element this one lacks (see DecodeV3Over).
-// TODO: every element of every record is decoded, about 250 instructions for nfcapd's
+// TODO: every element of every record is decoded, about 300 instructions for nfcapd's
 // six-element records and most of flowdump's time on -o null, filters and -s; a mask of the
 // elements the filter and output read, or filtering on the stored record, would skip most.
 template <bool kReset>
