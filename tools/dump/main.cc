@@ -112,7 +112,7 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -E, -x, -g, -J, -C, -D are not implemented yet.
+    // TODO: -x, -g, -J, -C, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -309,6 +309,9 @@ int Run(int argc, char** argv) {
             case 'v':
                 opt.verify_path = optarg;
                 break;
+            case 'E':
+                opt.exporters_path = optarg;
+                break;
             case 'V':
                 std::printf("%s: Version: %s-flowkit-%s\n", argv[0], flowdump::kCompatVersion,
                             FLOWKIT_VERSION);
@@ -429,6 +432,7 @@ int Run(int argc, char** argv) {
         return 0;
     }
     if (!opt.verify_path.empty()) return flowdump::RunVerify(opt.verify_path);
+    if (!opt.exporters_path.empty()) return flowdump::RunExporterList(opt.exporters_path);
     if (!any_input) {
         std::fputs(kUsage, stdout);
         return 0;

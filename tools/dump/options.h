@@ -29,6 +29,7 @@ struct Options {
     int codec_level = 0;
     bool info = false;                             // -I
     std::string verify_path;                       // -v FILE
+    std::string exporters_path;                    // -E FILE
     std::string new_ident;                         // -i
     bool check_filter = false;                     // -Z
     bool dump_filter = false;                      // -X

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// flowdump's run modes after option parsing: the listing, -I file statistics and -v checks.
+// flowdump's run modes after option parsing: the listing, -I file statistics, -v checks and
+// the -E exporter list.
 #pragma once
 
 #include <optional>
@@ -22,5 +23,8 @@ int RunFileInfo(const std::vector<std::string>& files);
 
 // -v FILE: header facts and a walk over every block.
 int RunVerify(const std::string& path);
+
+// -E FILE: the exporters and samplers the file describes (exporters.cc).
+int RunExporterList(const std::string& path);
 
 }  // namespace flowdump
