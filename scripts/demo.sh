@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+echo "== building flowkit in ${FLOWKIT_BUILD_DIR:-build}/ (the first build takes several minutes)"
 scripts/build.sh >/dev/null
 build=${FLOWKIT_BUILD_DIR:-build}
 export TZ=${TZ:-UTC}
@@ -13,16 +14,27 @@ export TZ=${TZ:-UTC}
 work=$(mktemp -d /tmp/flowkit-demo.XXXXXX)
 flows=$work/flows
 mkdir -p "$flows"
-port=${FLOWKIT_DEMO_PORT:-29995}
+# FLOWKIT_DEMO_PORT picks the port; by default the first free one from 29995 up.
+port=${FLOWKIT_DEMO_PORT:-}
+if [ -z "$port" ]; then
+    port=29995
+    while ss -Hlun "sport = :$port" | grep -q .; do port=$((port + 1)); done
+fi
 
-echo "== flowcapd listening on 127.0.0.1:$port, writing to $flows (rotation every 2 s)"
 "$build/flowcapd" -b 127.0.0.1 -p "$port" -w "$flows" -t 2 -I demo 2>"$work/flowcapd.log" &
 capd=$!
 trap 'kill $capd 2>/dev/null || true; rm -rf "$work"' EXIT
+# Wait until this collector (not some other program on the port) is up, or say why not.
 for _ in $(seq 1 100); do
-    ss -Hlun "sport = :$port" | grep -q . && break
+    if ! kill -0 "$capd" 2>/dev/null; then
+        echo "demo: flowcapd did not start on 127.0.0.1:$port:" >&2
+        cat "$work/flowcapd.log" >&2
+        exit 1
+    fi
+    ss -Hlunp "sport = :$port" 2>/dev/null | grep -q "pid=$capd," && break
     sleep 0.05
 done
+echo "== flowcapd listening on 127.0.0.1:$port, writing to $flows (rotation every 2 s)"
 
 corpus=../shared/corpus
 if [ -d "$corpus" ]; then
