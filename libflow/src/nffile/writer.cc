@@ -211,7 +211,9 @@ Status NfFileWriter::Impl::Create(std::string_view ident) {
 Status NfFileWriter::Impl::ReserveAppendix() {
     const int rc = ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(pos_),
                                static_cast<off_t>(kAppendixReserve));
-    if (rc == 0 || errno == EOPNOTSUPP || errno == ENOSYS) return Status::Ok();
+    // Only a lack of space fails; a file system, pipe or device that cannot preallocate
+    // (EOPNOTSUPP, ESPIPE, ENODEV ...) gets the appendix written as space allows.
+    if (rc == 0 || (errno != ENOSPC && errno != EDQUOT && errno != EFBIG)) return Status::Ok();
     return Status::IoError(path_ + ": reserving room for the appendix: " + std::strerror(errno));
 }
 
@@ -331,6 +333,9 @@ Status NfFileWriter::Impl::CloseWithAppendix() {
     header_.appendix_offset = pos_;
     header_.num_blocks = blocks_;
     pos_ += appendix->size();
+    // Give back what is left of the reserve behind the end of the file.
+    (void)::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(pos_),
+                      static_cast<off_t>(kAppendixReserve));
     uint8_t h[kHeaderV2Size];
     EncodeHeaderV2(header_, h);
     s = PwriteAll(fd_, h, sizeof(h), 0, path_);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // NfFileWriter: round trips through our reader for every codec, the stat record, side
 // records, ident changes, and files that nfdump 1.7.1 itself must read back.
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -208,6 +210,61 @@ TEST_CASE("A writer that is never closed leaves a file readable as unclosed", "[
     CHECK_FALSE(out.info.has_stat);
     CHECK(out.records.size() == 100);
     REQUIRE((*w)->Close().ok());
+}
+
+// Guards issue 4 (flowcapd on a full disk): the flows of a block that could not be written
+// were counted in the stat record and lost without a count.
+TEST_CASE("A block the file system refuses is cut off and counted, and the file still closes",
+          "[nffile][writer][regression]") {
+    const std::string path = ScratchDir() + "/refused";
+    WriterOptions options;
+    options.block_bytes = 4096;
+    auto w = NfFileWriter::Create(path, Codec::kNone, "x", options);
+    REQUIRE(w.ok());
+    StatRecord all;  // every flow appended
+    uint32_t n = 0;
+    while ((*w)->blocks_written() < 2) {
+        const FlowRecord rec = MakeRecord(n++);
+        REQUIRE((*w)->Append(rec).ok());
+        AccumulateStat(rec, &all);
+    }
+
+    // The file size limit leaves room for the appendix but for no further block: writes
+    // beyond it fail with EFBIG, as they fail with ENOSPC on a full disk.
+    struct rlimit old_limit;
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    struct rlimit limit = old_limit;
+    limit.rlim_cur = (*w)->bytes_written() + 1024;
+    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    uint64_t refused_flows = 0;
+    for (uint32_t i = 0; i < 500; ++i) {
+        const FlowRecord rec = MakeRecord(n++);
+        AccumulateStat(rec, &all);
+        StatRecord one;
+        AccumulateStat(rec, &one);
+        if (!(*w)->Append(rec).ok()) refused_flows += one.num_flows;
+    }
+    const Status closed = (*w)->Close();
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::signal(SIGXFSZ, old_handler);
+    CAPTURE(closed.ToString());
+
+    const uint64_t stored = (*w)->stat().num_flows;
+    CHECK(refused_flows > 0);
+    CHECK((*w)->flows_dropped() > 0);
+    CHECK(stored + (*w)->flows_dropped() + refused_flows == all.num_flows);
+    CHECK((*w)->accepted_stat().num_flows == all.num_flows - refused_flows);
+
+    ReadOutcome out = ReadWholeFile(path);
+    REQUIRE(out.status.ok());
+    CHECK(out.info.closed);
+    CHECK(out.info.num_blocks == (*w)->blocks_written());
+    StatRecord in_file;
+    for (const FlowRecord& rec : out.records) AccumulateStat(rec, &in_file);
+    CHECK(in_file.num_flows == stored);
+    CHECK(out.info.stat.num_flows == stored);
+    CHECK(out.info.stat.num_bytes == in_file.num_bytes);
 }
 
 TEST_CASE("Idents that nfdump would reject are refused", "[nffile][writer]") {
