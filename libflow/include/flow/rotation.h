@@ -93,8 +93,9 @@ public:
     Status Rotate(uint64_t now_s, const std::vector<ExporterStats>& stats,
                   uint64_t sequence_failures, std::string* path_out = nullptr);
 
-    // Closes the current file under the current slot's name (for shutdown). The writer is
-    // unusable afterwards.
+    // Closes the current file under the current slot's name (for shutdown). Without a
+    // current file, records still held are given up and counted in flows_dropped(). The
+    // writer is unusable afterwards.
     Status Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
                  std::string* path_out = nullptr);
 

@@ -275,8 +275,13 @@ Status RotatingWriter::Rotate(uint64_t now_s, const std::vector<ExporterStats>& 
 Status RotatingWriter::Close(const std::vector<ExporterStats>& stats, uint64_t sequence_failures,
                              std::string* path_out) {
     // A closed file still waiting for its name gets one more try; if that fails it stays
-    // as nfcapd.current.<pid>, which the next start recovers.
-    if (!writer_) return FinishPending();
+    // as nfcapd.current.<pid>, which the next start recovers. Records still held for want
+    // of a file are given up and counted in flows_dropped().
+    if (!writer_) {
+        for (const FlowRecord& rec : backlog_) dropped_closed_ += rec.flows != 0 ? rec.flows : 1;
+        std::vector<FlowRecord>().swap(backlog_);
+        return FinishPending();
+    }
     return CloseCurrent(stats, sequence_failures, path_out);
 }
 
