@@ -67,8 +67,10 @@ void Put2(int v, char* out) {
     out[1] = static_cast<char>('0' + v % 10);
 }
 
-// Local broken-down time of `seconds`, cached for the last second asked for: records of one
-// file mostly share few seconds, and localtime_r is by far the slowest step of a line.
+// Local broken-down time of `seconds`, cached per second in a small direct-mapped table:
+// records of one file mostly share few seconds, and localtime_r is by far the slowest step
+// of a line. More than one entry, because a record's first, last and received times often
+// fall in different seconds and would evict one another from a single entry.
 struct TimeCache {
     int64_t seconds = INT64_MIN;
     char text[32];  // "YYYY-MM-DD HH:MM:SS"
@@ -108,7 +110,9 @@ size_t FormatSecondsUncached(int64_t seconds, char* out) {
 }
 
 size_t FormatSecondsCached(int64_t seconds, char* out) {
-    thread_local TimeCache cache;
+    constexpr size_t kEntries = 16;
+    thread_local TimeCache caches[kEntries];
+    TimeCache& cache = caches[static_cast<uint64_t>(seconds) % kEntries];
     if (cache.seconds != seconds) {
         cache.len = FormatSecondsUncached(seconds, cache.text);
         cache.seconds = seconds;

@@ -2,6 +2,7 @@
 // The fixed (non-fmt) record layouts of nfdump 1.7.1: the legacy 48-column csv, the pipe
 // format, json (pretty, and one-line for ndjson) and the raw element dump. Field order and
 // text forms follow what Debian's nfdump 1.7.1 prints (spec/nfdump-cli.md 3.8).
+#include <charconv>
 #include <cstring>
 
 #include "flow/format_util.h"
@@ -297,100 +298,226 @@ void AppendPipe(Buffer& out, const FlowRecord& r) {
 
 namespace {
 
-// Writes "key" : value pairs in 1.7.1's pretty layout or on one line. The separator of a
-// pair is written before the next one, so the last pair ends the object cleanly.
+// Upper bound of one json object's bytes apart from its two escaped strings (label and user
+// name): about 90 pairs of at most 20 key bytes, 6 bytes of punctuation and 48 value bytes
+// (an IPv6 address, a time with a five-digit year) stay below 7 KiB.
+constexpr size_t kJsonFixedMax = 16 * 1024;
+
+// Two decimal digits of 0..99 at [2 * i].
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// "%u." of 0..255: four bytes to copy (the digits and a dot, padded) and the digit count.
+struct OctetText {
+    char text[256][4];
+    uint8_t len[256];
+    OctetText() {
+        for (int i = 0; i < 256; ++i) {
+            char* t = text[i];
+            uint8_t n = 0;
+            if (i >= 100) t[n++] = static_cast<char>('0' + i / 100);
+            if (i >= 10) t[n++] = static_cast<char>('0' + i / 10 % 10);
+            t[n++] = static_cast<char>('0' + i % 10);
+            while (n < 4) t[n++] = '.';
+            len[i] = static_cast<uint8_t>(i >= 100 ? 3 : i >= 10 ? 2 : 1);
+        }
+    }
+};
+const OctetText kOctets;
+
+// The 8 letters of every tcp flags byte ("CEUAPRSF" or '.').
+struct TcpFlagsText {
+    char text[256][8];
+    TcpFlagsText() {
+        for (int i = 0; i < 256; ++i) FormatTcpFlags(static_cast<uint8_t>(i), text[i]);
+    }
+};
+const TcpFlagsText kTcpFlags;
+
+// Writes "key" : value pairs in 1.7.1's pretty layout or (kCompact) on one line, straight
+// into memory the caller has reserved (kJsonFixedMax plus the escaped strings). Each key
+// after the first carries the separator of the pair before it, so keys are literals of
+// known length and no pair counter is kept.
+template <bool kCompact>
 class JsonWriter {
 public:
-    JsonWriter(Buffer& out, bool compact) : out_(out), compact_(compact) {}
+    explicit JsonWriter(char* p) : p_(p) {}
+    char* end() const { return p_; }
 
-    void Open() { Put(out_, compact_ ? "{" : "{\n"); }
-    void Close() { Put(out_, compact_ ? "}" : "\n}"); }
+    // The opening brace and the first key, "type".
+    void Open() { Raw(kOpen); }
+    void Close() { Raw(kClose); }
 
-    void Number(std::string_view key, uint64_t v) {
+    template <size_t N>
+    void Number(const char (&key)[N], uint64_t v) {
         Key(key);
-        PutUint(out_, v);
+        Uint(v);
     }
-    // A quoted value whose text needs no escaping (numbers, names, addresses, times).
-    void Text(std::string_view key, std::string_view v) {
+    template <size_t N>
+    void Text(const char (&key)[N], std::string_view v) {
         Key(key);
-        PutChar(out_, '"');
-        Put(out_, v);
-        PutChar(out_, '"');
+        Quoted(v);
     }
-    void QuotedNumber(std::string_view key, uint64_t v) {
+    template <size_t N>
+    void QuotedNumber(const char (&key)[N], uint64_t v) {
         Key(key);
-        PutChar(out_, '"');
-        PutUint(out_, v);
-        PutChar(out_, '"');
+        *p_++ = '"';
+        Uint(v);
+        *p_++ = '"';
     }
     // A quoted value from outside data: '"', '\\' and control characters are escaped.
-    void Escaped(std::string_view key, std::string_view v) {
+    template <size_t N>
+    void Escaped(const char (&key)[N], std::string_view v) {
         Key(key);
-        PutChar(out_, '"');
+        *p_++ = '"';
         for (char c : v) {
             auto u = static_cast<unsigned char>(c);
             if (c == '"' || c == '\\') {
-                PutChar(out_, '\\');
-                PutChar(out_, c);
+                p_[0] = '\\';
+                p_[1] = c;
+                p_ += 2;
             } else if (u < 0x20) {
                 static constexpr char kHex[] = "0123456789abcdef";
-                Put(out_, "\\u00");
-                PutChar(out_, kHex[u >> 4]);
-                PutChar(out_, kHex[u & 0xf]);
+                std::memcpy(p_, "\\u00", 4);
+                p_[4] = kHex[u >> 4];
+                p_[5] = kHex[u & 0xf];
+                p_ += 6;
             } else {
-                PutChar(out_, c);
+                *p_++ = c;
             }
         }
-        PutChar(out_, '"');
+        *p_++ = '"';
     }
-    void Ip(std::string_view key, const IpAddr& a, bool v6) {
-        char text[kTextSize];
-        Text(key, std::string_view(text, FormatIp(a, v6, text)));
+    template <size_t N>
+    void Ip(const char (&key)[N], const IpAddr& a, bool v6) {
+        Key(key);
+        *p_++ = '"';
+        IpText(a, v6);
+        *p_++ = '"';
     }
-    void Time(std::string_view key, uint64_t ms) {
-        char text[kTextSize];
-        Text(key, std::string_view(text, FormatLocalTime(ms, true, 'T', text)));
+    template <size_t N>
+    void Time(const char (&key)[N], uint64_t ms) {
+        Key(key);
+        *p_++ = '"';
+        p_ += FormatLocalTime(ms, true, 'T', p_);
+        *p_++ = '"';
     }
     // Event times print "<unknown>.0" when zero, unlike the flow times.
-    void EventTime(std::string_view key, uint64_t ms) {
+    template <size_t N>
+    void EventTime(const char (&key)[N], uint64_t ms) {
         if (ms == 0) {
             Text(key, "<unknown>.0");
         } else {
             Time(key, ms);
         }
     }
-
-private:
-    void Key(std::string_view key) {
-        if (pairs_++ != 0) Put(out_, compact_ ? "," : ",\n");
-        if (!compact_) PutChar(out_, '\t');
-        PutChar(out_, '"');
-        Put(out_, key);
-        Put(out_, compact_ ? "\":" : "\" : ");
+    template <size_t N>
+    void TcpFlags(const char (&key)[N], uint8_t flags) {
+        Key(key);
+        *p_++ = '"';
+        std::memcpy(p_, kTcpFlags.text[flags], 8);
+        p_ += 8;
+        *p_++ = '"';
+    }
+    // A quoted value written in pieces: OpenText(key), the text, CloseText().
+    template <size_t N>
+    void OpenText(const char (&key)[N]) {
+        Key(key);
+        *p_++ = '"';
+    }
+    void CloseText() { *p_++ = '"'; }
+    // A key that is not a literal (the mpls keys come from a table).
+    void KeyText(std::string_view key) {
+        Raw(kSeparator);
+        std::memcpy(p_, key.data(), key.size());
+        p_ += key.size();
+        Raw(kColon);
+    }
+    void Quoted(std::string_view v) {
+        *p_++ = '"';
+        std::memcpy(p_, v.data(), v.size());
+        p_ += v.size();
+        *p_++ = '"';
+    }
+    void IpText(const IpAddr& a, bool v6) {
+        if (v6) {
+            p_ += FormatIp(a, true, p_);
+            return;
+        }
+        uint32_t v = a.v4();
+        for (int shift = 24; shift > 0; shift -= 8) {
+            unsigned b = (v >> shift) & 0xff;
+            std::memcpy(p_, kOctets.text[b], 4);  // digits, then '.' in the next byte
+            p_ += kOctets.len[b] + 1;
+        }
+        std::memcpy(p_, kOctets.text[v & 0xff], 4);
+        p_ += kOctets.len[v & 0xff];
     }
 
-    Buffer& out_;
-    bool compact_;
-    int pairs_ = 0;
+private:
+    // Constant strings: each copy compiles to a few stores.
+    static constexpr std::string_view kOpen = kCompact ? "{\"type\":" : "{\n\t\"type\" : ";
+    static constexpr std::string_view kClose = kCompact ? "}" : "\n}";
+    static constexpr std::string_view kSeparator = kCompact ? ",\"" : ",\n\t\"";
+    static constexpr std::string_view kColon = kCompact ? "\":" : "\" : ";
+
+    void Raw(std::string_view s) {
+        std::memcpy(p_, s.data(), s.size());
+        p_ += s.size();
+    }
+    template <size_t N>
+    void Raw(const char (&s)[N]) {
+        std::memcpy(p_, s, N - 1);
+        p_ += N - 1;
+    }
+    template <size_t N>
+    void Key(const char (&key)[N]) {
+        Raw(kSeparator);
+        Raw(key);
+        Raw(kColon);
+    }
+    void Uint(uint64_t v) {
+        if (v < 100) {
+            if (v < 10) {
+                *p_++ = static_cast<char>('0' + v);
+            } else {
+                std::memcpy(p_, kDigitPairs + 2 * v, 2);
+                p_ += 2;
+            }
+            return;
+        }
+        p_ = std::to_chars(p_, p_ + 20, v).ptr;
+    }
+
+    char* p_;
 };
 
 // src_net / dst_net as nfdump 1.7.1's json prints them: empty when both masks are 0; IPv4
 // properly masked (mask 0 gives 0.0.0.0); IPv6 the full address for mask 0 and otherwise the
 // upper 64 bits whatever the mask is.
-size_t JsonNet(const IpAddr& addr, uint8_t mask, const FlowRecord& r, char* out) {
-    if (r.src_mask == 0 && r.dst_mask == 0) return 0;
-    if (r.IsV6()) return FormatIp(mask == 0 ? addr : IpAddr{addr.hi, 0}, true, out);
-    uint64_t bits = mask >= 32 ? 0xffffffffull : ~0ull << (32 - mask);
-    return FormatIp(IpAddr::V4(static_cast<uint32_t>(addr.v4() & bits)), false, out);
+template <bool kCompact, size_t N>
+void JsonNet(JsonWriter<kCompact>& j, const char (&key)[N], const IpAddr& addr, uint8_t mask,
+             const FlowRecord& r) {
+    j.OpenText(key);
+    if (r.src_mask != 0 || r.dst_mask != 0) {
+        if (r.IsV6()) {
+            j.IpText(mask == 0 ? addr : IpAddr{addr.hi, 0}, true);
+        } else {
+            uint64_t bits = mask >= 32 ? 0xffffffffull : ~0ull << (32 - mask);
+            j.IpText(IpAddr::V4(static_cast<uint32_t>(addr.v4() & bits)), false);
+        }
+    }
+    j.CloseText();
 }
 
-}  // namespace
-
-void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool compact) {
-    JsonWriter j(out, compact);
+template <bool kCompact>
+char* WriteJson(char* out, const FlowRecord& r, const RecordContext& ctx) {
+    JsonWriter<kCompact> j(out);
     bool v6 = r.IsV6();
     j.Open();
-    j.Text("type", (r.flags & kFlagEvent) ? "EVENT" : "FLOW");
+    j.Quoted((r.flags & kFlagEvent) ? "EVENT" : "FLOW");
     j.Number("sampled", (r.flags & kFlagSampled) ? 1 : 0);
     j.Number("export_sysid", r.exporter_sysid);
 
@@ -406,9 +533,7 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
             j.Number("icmp_type", r.dst_port >> 8);
             j.Number("icmp_code", r.dst_port & 0xff);
         } else {
-            char flags[8];
-            FormatTcpFlags(r.tcp_flags, flags);
-            j.Text("tcp_flags", std::string_view(flags, sizeof(flags)));
+            j.TcpFlags("tcp_flags", r.tcp_flags);
             j.Number("src_port", r.src_port);
             j.Number("dst_port", r.dst_port);
         }
@@ -427,11 +552,8 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
         j.Number("output_snmp", r.output);
         j.Number("src_mask", r.src_mask);
         j.Number("dst_mask", r.dst_mask);
-        char text[kTextSize];
-        size_t n = JsonNet(r.src_addr, r.src_mask, r, text);
-        j.Text("src_net", std::string_view(text, n));
-        n = JsonNet(r.dst_addr, r.dst_mask, r, text);
-        j.Text("dst_net", std::string_view(text, n));
+        JsonNet(j, "src_net", r.src_addr, r.src_mask, r);
+        JsonNet(j, "dst_net", r.dst_addr, r.dst_mask, r);
         j.Number("fwd_status", r.fwd_status);
         j.Number("direction", r.dir);
         j.Number("dst_tos", r.dst_tos);
@@ -461,7 +583,8 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
                                                      "mpls_9", "mpls_10"};
         for (int i = 0; i < 10; ++i) {
             char text[32];
-            j.Text(kKeys[i], std::string_view(text, MplsText(r.mpls[i], text)));
+            j.KeyText(kKeys[i]);
+            j.Quoted(std::string_view(text, MplsText(r.mpls[i], text)));
         }
     }
     if (r.Has(kExMacAddr)) {
@@ -536,6 +659,16 @@ void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool
     // layer 2, flow id, Nokia NAT, IP info.
     j.Escaped("label", ctx.label.empty() ? "<none>" : ctx.label);
     j.Close();
+    return j.end();
+}
+
+}  // namespace
+
+void AppendJson(Buffer& out, const FlowRecord& r, const RecordContext& ctx, bool compact) {
+    // One capacity check per record: the escaped strings take at most 6 bytes a byte.
+    size_t max = kJsonFixedMax + 6 * (ctx.label.size() + sizeof(r.username));
+    char* p = out.Reserve(max);
+    out.SetEnd(compact ? WriteJson<true>(p, r, ctx) : WriteJson<false>(p, r, ctx));
 }
 
 // ---- raw -------------------------------------------------------------------------------

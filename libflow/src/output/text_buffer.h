@@ -37,6 +37,13 @@ public:
         std::memcpy(data_.get() + size_, begin, n);
         size_ += n;
     }
+    // Room for `n` more bytes: the caller writes at most `n` bytes from the returned pointer
+    // and then calls SetEnd with the end of what it wrote.
+    char* Reserve(size_t n) {
+        if (capacity_ - size_ < n) Grow(n);
+        return data_.get() + size_;
+    }
+    void SetEnd(const char* end) { size_ = static_cast<size_t>(end - data_.get()); }
     // Grows or shrinks the used size; new bytes are uninitialised.
     void resize(size_t n) {
         if (n > capacity_) Grow(n - size_);
