@@ -4,7 +4,6 @@
 // rare scaled values (>= 1 000 000) go through fmt into a stack array.
 #include "flow/format_util.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <time.h>
 
@@ -163,6 +162,60 @@ size_t FormatTenths(double f, double unit, int width, char* out) {
     return pad + n;
 }
 
+// IPv6 text as glibc's inet_ntop writes it (tests/unit/output compare the two): lower-case
+// hex groups without leading zeros; the first longest run of two or more zero groups as
+// "::"; "::a.b.c.d" and "::ffff:a.b.c.d" for IPv4-compatible and -mapped addresses.
+size_t FormatIp6(const IpAddr& addr, char* out) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    uint16_t words[8];
+    for (int i = 0; i < 4; ++i) {
+        words[i] = static_cast<uint16_t>(addr.hi >> (48 - 16 * i));
+        words[4 + i] = static_cast<uint16_t>(addr.lo >> (48 - 16 * i));
+    }
+
+    int best = -1;
+    int best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (words[i] != 0) {
+            ++i;
+            continue;
+        }
+        int start = i;
+        while (i < 8 && words[i] == 0) ++i;
+        if (i - start > best_len) {
+            best = start;
+            best_len = i - start;
+        }
+    }
+    if (best_len < 2) best = -1;
+
+    char* p = out;
+    for (int i = 0; i < 8; ++i) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best) *p++ = ':';
+            continue;
+        }
+        if (i != 0) *p++ = ':';
+        if (i == 6 && best == 0 &&
+            (best_len == 6 || (best_len == 7 && words[7] != 1) ||
+             (best_len == 5 && words[5] == 0xffff))) {
+            uint32_t v4 = static_cast<uint32_t>(addr.lo);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                p += PutUint((v4 >> shift) & 0xff, p);
+                if (shift != 0) *p++ = '.';
+            }
+            return static_cast<size_t>(p - out);
+        }
+        unsigned w = words[i];
+        if (w >= 0x1000) *p++ = kHex[w >> 12];
+        if (w >= 0x100) *p++ = kHex[(w >> 8) & 0xf];
+        if (w >= 0x10) *p++ = kHex[(w >> 4) & 0xf];
+        *p++ = kHex[w & 0xf];
+    }
+    if (best >= 0 && best + best_len == 8) *p++ = ':';
+    return static_cast<size_t>(p - out);
+}
+
 }  // namespace
 
 size_t FormatCounter(uint64_t value, bool plain, bool fixed, char* out) {
@@ -270,13 +323,7 @@ size_t FormatIp(const IpAddr& addr, bool v6, char* out) {
         }
         return static_cast<size_t>(p - out);
     }
-    uint8_t bytes[16];
-    addr.ToBytes(bytes);
-    if (inet_ntop(AF_INET6, bytes, out, INET6_ADDRSTRLEN) == nullptr) {
-        out[0] = '\0';
-        return 0;
-    }
-    return std::strlen(out);
+    return FormatIp6(addr, out);
 }
 
 size_t FormatIpShort(const IpAddr& addr, bool v6, char* out) {

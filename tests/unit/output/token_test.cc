@@ -3,11 +3,13 @@
 // durations, IPv6 shortening, protocol names, TCP flags, -T markers, -6 widths, headers,
 // format selection and parse errors. Expected texts are what nfdump 1.7.1 printed for the
 // same values (TZ=UTC).
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <tuple>
 
@@ -132,6 +134,45 @@ TEST_CASE("IPv6 texts longer than 16 characters are shortened to 7 + .. + 7", "[
     char text[flow::output::kTextSize];
     size_t n = flow::output::FormatIpShort(V4("255.255.255.255"), false, text);
     CHECK(std::string(text, n) == "255.255.255.255");
+}
+
+TEST_CASE("IPv6 texts are written as glibc's inet_ntop writes them", "[output]") {
+    // Every pattern of zero and non-zero groups, with short and long group values, and the
+    // IPv4-compatible and -mapped forms.
+    const uint16_t kValues[] = {1, 0xa, 0xff, 0x100, 0xabc, 0x1000, 0xffff, 0x0db8};
+    for (unsigned mask = 0; mask < 256; ++mask) {
+        for (size_t k = 0; k < sizeof(kValues) / sizeof(kValues[0]); ++k) {
+            uint8_t bytes[16];
+            for (int i = 0; i < 8; ++i) {
+                bool mapped = mask == 0x20 || mask == 0x60 || mask == 0xe0;
+                uint16_t w = mapped ? 0xffff : kValues[(k + i) % 8];
+                if (((mask >> i) & 1) == 0) w = 0;
+                bytes[2 * i] = static_cast<uint8_t>(w >> 8);
+                bytes[2 * i + 1] = static_cast<uint8_t>(w);
+            }
+            char expected[INET6_ADDRSTRLEN];
+            REQUIRE(inet_ntop(AF_INET6, bytes, expected, sizeof(expected)) != nullptr);
+            char text[flow::output::kTextSize];
+            size_t n = flow::output::FormatIp(flow::IpAddr::V6(bytes), true, text);
+            INFO("mask " << mask << " value " << kValues[k]);
+            REQUIRE(std::string(text, n) == expected);
+        }
+    }
+}
+
+TEST_CASE("local times stay right when records alternate between many seconds", "[output]") {
+    // The time text cache holds several seconds; seconds that share a slot must not mix.
+    const uint64_t base = 1764583200000;  // 2025-12-01 10:00:00 UTC
+    const uint64_t kOffsets[] = {0, 16000, 1000, 32000, 0, 17000, 16000, 1000};
+    const char* kTexts[] = {"2025-12-01T10:00:00.000", "2025-12-01T10:00:16.000",
+                            "2025-12-01T10:00:01.000", "2025-12-01T10:00:32.000",
+                            "2025-12-01T10:00:00.000", "2025-12-01T10:00:17.000",
+                            "2025-12-01T10:00:16.000", "2025-12-01T10:00:01.000"};
+    for (int i = 0; i < 8; ++i) {
+        char text[flow::output::kTextSize];
+        size_t n = flow::output::FormatLocalTime(base + kOffsets[i], true, 'T', text);
+        REQUIRE(std::string(text, n) == kTexts[i]);
+    }
 }
 
 TEST_CASE("protocol names, numbers and TCP flag strings", "[output]") {
