@@ -246,8 +246,22 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
         }
         WidenWindow(info, &part->window_first_s, &part->window_last_s);
         if (f.uses_ident()) f.SetIdent(info.ident);
+        // The blocks of this file this thread takes (0: unknown, an unclosed file), to give
+        // up early when the listing will not fit: a scan that gives up late wastes the work
+        // of everything it read, which the serial loop then reads again.
+        const uint64_t share =
+            info.num_blocks == 0 ? 0 : (info.num_blocks + (phase == 0 ? 1 : 0)) / 2;
+        const size_t kept_at_file_start = part->kept.size();
+        uint64_t blocks_done = 0;
         for (;;) {
             if (job->abort.load(std::memory_order_relaxed)) return give_up();
+            if (job->keep_records && share != 0 && blocks_done >= 4 && blocks_done < share) {
+                const uint64_t in_file = part->kept.size() - kept_at_file_start;
+                const uint64_t projected =
+                    part->kept.size() + in_file * (share - blocks_done) / blocks_done;
+                if (projected > kMaxKeptRecords) return give_up();
+            }
+            ++blocks_done;  // counted before NextBlock(): at most one too many
             flow::Result<bool> more = r.NextBlock();
             if (!more.ok()) return give_up();
             if (!*more) break;
@@ -277,6 +291,12 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             if (c.extension_maps != 0 || c.unmapped_records != 0) return give_up();
         }
         part->bytes_read += r.counters().bytes_read;
+        // The same projection over the files still to come.
+        const size_t files_done = fi + 1;
+        if (job->keep_records && files_done < job->files->size() &&
+            part->kept.size() * job->files->size() / files_done > kMaxKeptRecords) {
+            return give_up();
+        }
     }
 }
 
