@@ -277,7 +277,7 @@ private:
 // not stored at all: they are read back from the groups' first records.
 // TODO: with about one five-tuple group per flow (-s record, -b on 1M flows) Probe and
 // FindOrAdd take about 40 % of the run (perf): each new group's probe misses the cache in a
-// slot table of 16 MB. -s record/bytes stays at 1.2-1.4x nfdump's speed (issue 10 asks 2x);
+// slot table of 16 MB. -s record/bytes stays at 1.2-1.4x nfdump's speed, short of twice;
 // prefetching the home slots of a block's records ahead of their probes, or a table sized
 // from the files' flow counts, would cut that. Encoding the first record (EncodeV3) is the
 // next cost: about 690 M of 1.99 G instructions on 1M groups.

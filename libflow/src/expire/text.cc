@@ -177,7 +177,8 @@ ParsedStatFile ParseStatFile(std::string_view text) {
         }
         uint64_t v = 0;
         if (!ParseU64(val, &v)) {
-            out.problems.push_back("bad value for '" + std::string(key) + "': '" + Shown(val) + "'");
+            out.problems.push_back("bad value for '" + std::string(key) + "': '" + Shown(val) +
+                                   "'");
             out.needs_rebuild = true;
             continue;
         }

@@ -113,9 +113,12 @@ TEST_CASE("decoding over keeps no field of layouts the encoder never writes", "[
         Raw({{kExGenericFlow, Generic(0)}, {kExNselCommon, Filled(16, 4)}}),
         Raw({{kExIpv4Flow, v4}, {kExNselCommon, Filled(16, 5)}}),  // no generic element
         Raw({{kExIpv4Flow, v4}}),
-        Raw({{kExGenericFlow, Generic(7000)}, {kExIpReceivedV4, {1, 2, 3, 4}},
+        Raw({{kExGenericFlow, Generic(7000)},
+             {kExIpReceivedV4, {1, 2, 3, 4}},
              {kExIpReceivedV6, v6}}),
-        Raw({{kExGenericFlow, Generic(7000)}, {kExIpInfo, {0, 1, 2, 3}}, {kExLayer2, Filled(32, 6)}}),
+        Raw({{kExGenericFlow, Generic(7000)},
+             {kExIpInfo, {0, 1, 2, 3}},
+             {kExLayer2, Filled(32, 6)}}),
         Raw({{kExGenericFlow, Generic(7000)}, {99, Filled(8, 7)}, {0, Filled(4, 0)}}),
     };
     for (size_t a = 0; a < records.size(); ++a) {

@@ -212,7 +212,7 @@ TEST_CASE("A writer that is never closed leaves a file readable as unclosed", "[
     REQUIRE((*w)->Close().ok());
 }
 
-// Guards issue 4 (flowcapd on a full disk): the flows of a block that could not be written
+// Regression (flowcapd on a full disk): the flows of a block that could not be written
 // were counted in the stat record and lost without a count.
 TEST_CASE("A block the file system refuses is cut off and counted, and the file still closes",
           "[nffile][writer][regression]") {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Local-time file names across the daylight-saving changes of Europe/Berlin in 2026, and the
-// writer across the repeated hour: no slot's flows are lost or overwritten (issue 4, B37).
+// writer across the repeated hour: no slot's flows are lost or overwritten (bug case B37).
 #include <dirent.h>
 #include <sys/stat.h>
 
