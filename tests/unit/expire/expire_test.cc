@@ -20,34 +20,14 @@
 #include <thread>
 #include <vector>
 
+#include "unit/scoped_tz.h"
+
 namespace fs = std::filesystem;
 using Catch::Generators::table;
 
 namespace {
 
-// Sets TZ for one test and puts the old value back.
-class TzGuard {
-public:
-    explicit TzGuard(const char* tz) {
-        const char* old = std::getenv("TZ");
-        had_ = old != nullptr;
-        if (had_) old_ = old;
-        ::setenv("TZ", tz, 1);
-        ::tzset();
-    }
-    ~TzGuard() {
-        if (had_) {
-            ::setenv("TZ", old_.c_str(), 1);
-        } else {
-            ::unsetenv("TZ");
-        }
-        ::tzset();
-    }
-
-private:
-    bool had_ = false;
-    std::string old_;
-};
+using TzGuard = unittest::ScopedTz;
 
 // 2026-12-10 12:00:00 UTC, the "now" of most tests.
 constexpr int64_t kNoon = 1796904000;

@@ -14,32 +14,11 @@
 
 #include "flow/nffile.h"
 #include "flow/rotation.h"
+#include "unit/scoped_tz.h"
 
 namespace {
 
-// Sets TZ for one test and restores the previous value (or its absence) afterwards.
-class ScopedTz {
-public:
-    explicit ScopedTz(const char* tz) {
-        const char* old = std::getenv("TZ");
-        had_ = old != nullptr;
-        if (had_) old_ = old;
-        ::setenv("TZ", tz, 1);
-        ::tzset();
-    }
-    ~ScopedTz() {
-        if (had_) {
-            ::setenv("TZ", old_.c_str(), 1);
-        } else {
-            ::unsetenv("TZ");
-        }
-        ::tzset();
-    }
-
-private:
-    bool had_ = false;
-    std::string old_;
-};
+using ScopedTz = unittest::ScopedTz;
 
 bool HaveZone(const char* name) {
     struct stat st;
