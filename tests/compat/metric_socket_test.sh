@@ -12,33 +12,7 @@ command -v python3 >/dev/null || skip "python3 is needed for the listeners and t
 
 # listen SOCKET OUT: appends the hex of every message to OUT, in the background.
 listen() {
-    python3 - "$1" "$2" <<'EOF' &
-import socket, sys
-path, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(8)
-s.settimeout(150)
-while True:
-    try:
-        c, _ = s.accept()
-    except socket.timeout:
-        break
-    c.settimeout(5)
-    data = b""
-    while True:
-        try:
-            d = c.recv(65536)
-        except socket.timeout:
-            break
-        if not d:
-            break
-        data += d
-    c.close()
-    if data:
-        with open(out, "a") as f:
-            f.write(data.hex() + "\n")
-EOF
+    python3 "$(dirname "$0")/../tools/metric_listener.py" "$1" "$2" 150 &
     STARTED_PIDS+=("$!")
     for _ in $(seq 1 100); do [ -S "$1" ] && return 0; sleep 0.05; done
     fail "listener on $1 did not start"

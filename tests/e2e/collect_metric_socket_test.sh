@@ -29,33 +29,7 @@ echo "$out" | grep -q "a UNIX socket path of 1..107 bytes" || fail "-m long: $ou
 
 # --- the listener: one line per message, "hex" of its bytes ---
 sock=$WORK/metric.sock
-python3 - "$sock" "$WORK/messages.txt" <<'EOF' &
-import os, socket, sys
-path, out = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(8)
-s.settimeout(90)
-while True:
-    try:
-        c, _ = s.accept()
-    except socket.timeout:
-        break
-    c.settimeout(5)
-    data = b""
-    while True:
-        try:
-            d = c.recv(65536)
-        except socket.timeout:
-            break
-        if not d:
-            break
-        data += d
-    c.close()
-    if data:
-        with open(out, "a") as f:
-            f.write(data.hex() + "\n")
-EOF
+python3 "$(dirname "$0")/../tools/metric_listener.py" "$sock" "$WORK/messages.txt" 90 &
 STARTED_PIDS+=("$!")
 for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
 [ -S "$sock" ] || fail "listener did not start"
