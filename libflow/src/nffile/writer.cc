@@ -281,6 +281,9 @@ Status NfFileWriter::Impl::Flush() {
     if (!s.ok()) {
         // A full disk or a failing device: cut the block off so the file stays a sequence of
         // complete blocks that its stat record describes, and count its flows as dropped.
+        // TODO: exporter and sampler records in a cut-off block are lost with it; flows in
+        // later blocks of the file then name a sysid the file does not describe. They should
+        // be written again ahead of the next block that is written.
         RewindTo(pos_);
         (void)ReserveAppendix();
         ClearBlock(true);
