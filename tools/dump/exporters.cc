@@ -36,7 +36,7 @@ void PrintSampler(const flow::SamplerInfo& s) {
 int RunExporterList(const std::string& path) {
     auto reader = flow::NfFileReader::Open(path);
     if (!reader.ok()) {
-        std::fprintf(stderr, "flowdump: %s\n", reader.status().ToString().c_str());
+        FileError(path, reader.status());
         return 1;
     }
     flow::NfFileReader& r = **reader;
@@ -46,7 +46,7 @@ int RunExporterList(const std::string& path) {
     for (;;) {
         flow::Result<bool> more = r.NextBlock();
         if (!more.ok()) {
-            std::fprintf(stderr, "flowdump: %s\n", more.status().ToString().c_str());
+            FileError(path, more.status());
             rc = 1;
             continue;
         }

@@ -24,8 +24,6 @@
 
 namespace flowdump {
 
-namespace {
-
 // Prints a reader or file error as one line naming the file.
 void FileError(const std::string& path, const flow::Status& s) {
     const std::string text = s.ToString();
@@ -36,6 +34,8 @@ void FileError(const std::string& path, const flow::Status& s) {
         std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), text.c_str());
     }
 }
+
+namespace {
 
 // Widens [first, last] (seconds) by a file's stat record, as nfdump does: a file whose
 // flows carry no time contributes a first of 0. `*first_s` starts at UINT64_MAX.
@@ -699,7 +699,7 @@ int RunVerify(const std::string& path) {
         if (!more.ok()) {
             std::fflush(stdout);
             // The reader's message names the file and the block (counted from 1).
-            std::fprintf(stderr, "flowdump: %s\n", more.status().ToString().c_str());
+            FileError(path, more.status());
             rc = 1;
             continue;
         }

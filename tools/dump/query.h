@@ -24,6 +24,9 @@ int RunFileInfo(const std::vector<std::string>& files);
 // -v FILE: header facts and a walk over every block.
 int RunVerify(const std::string& path);
 
+// Prints a reader or file error on stderr as one line naming the file once.
+void FileError(const std::string& path, const flow::Status& s);
+
 // -E FILE: the exporters and samplers the file describes (exporters.cc).
 int RunExporterList(const std::string& path);
 

@@ -109,7 +109,7 @@ struct PackedKey {
     uint64_t w[kKeyWords] = {};
 };
 
-// The counters of one group as Ranked() sorts them (the names of CompactGroup's).
+// The counters of one group, as Ranked() sorts them and an -A group keeps them.
 struct GroupCounters {
     uint64_t flows = 0;
     uint64_t packets = 0;
@@ -608,15 +608,8 @@ const char* RecordOrderName(RecordOrder order) {
 
 // An -A group as it is counted: the elements its record will carry and the counters; the
 // key fields live in the index's arena and are unpacked only for the groups printed.
-struct CompactGroup {
+struct CompactGroup : GroupCounters {
     uint64_t present = 0;
-    uint64_t flows = 0;
-    uint64_t packets = 0;
-    uint64_t bytes = 0;
-    uint64_t out_packets = 0;
-    uint64_t out_bytes = 0;
-    uint64_t first_ms = 0;
-    uint64_t last_ms = 0;
 };
 
 struct Aggregator::Impl {

@@ -251,7 +251,7 @@ Status Printer::Finish(const Summary& summary, const RunInfo& run) {
     if (run.passed == 0 && p.kind != FormatKind::kNdjson && !quiet_json) {
         detail::Put(p.buf, "No matching flows\n");
     }
-    if (p.kind == FormatKind::kJson) detail::Put(p.buf, "]\n");
+    EndList();
 
     bool has_summary = p.kind == FormatKind::kFmt || p.kind == FormatKind::kRaw ||
                        p.kind == FormatKind::kNull || p.kind == FormatKind::kCsv;
