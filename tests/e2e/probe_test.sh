@@ -65,6 +65,8 @@ cat >"$WORK/compare.py" <<'EOF'
 import ipaddress
 import struct
 import sys
+
+from capture_frames import frames  # tests/tools, on PYTHONPATH
 from datetime import datetime, timezone
 
 def norm_port(port):
@@ -87,33 +89,6 @@ def load(path):
         rows.append(dict(first=t(f[0]), last=t(f[1]), key=key, pkts=int(f[7]),
                          byts=int(f[8])))
     return rows
-
-def frames(path):
-    # (link type, captured frame, length on the wire) of a pcap or pcapng file.
-    d = open(path, 'rb').read()
-    if d[:4] == b'\x0a\x0d\x0d\x0a':
-        off, links, e = 0, [], '<'
-        while off + 12 <= len(d):
-            if d[off:off + 4] == b'\x0a\x0d\x0d\x0a':
-                e = '<' if d[off + 8:off + 12] == b'\x4d\x3c\x2b\x1a' else '>'
-            btype, blen = struct.unpack(e + 'II', d[off:off + 8])
-            if btype == 1:
-                links.append(struct.unpack(e + 'H', d[off + 8:off + 10])[0])
-            elif btype == 6:
-                iface, _, _, cap, orig = struct.unpack(e + 'IIIII', d[off + 8:off + 28])
-                yield links[iface], d[off + 28:off + 28 + cap], orig
-            elif btype == 3:
-                orig = struct.unpack(e + 'I', d[off + 8:off + 12])[0]
-                yield links[0], d[off + 12:off + blen - 4], orig
-            off += blen
-        return
-    e = '<' if d[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    link = struct.unpack(e + 'I', d[20:24])[0] & 0x0fffffff
-    off = 24
-    while off + 16 <= len(d):
-        cap, orig = struct.unpack(e + 'II', d[off + 8:off + 16])
-        yield link, d[off + 16:off + 16 + cap], orig
-        off += 16 + cap
 
 def l3(link, f):
     if link == 1:
@@ -279,7 +254,7 @@ for pcap in "$pcaps"/*; do
     # UDP fragments after the first: the one capture where softflowd's keys differ for them
     # (ICMP fragments, as in loghub__ipv4frags, land on the same address-only key).
     [ "$name" != ndpi__dns_fragmented.pcap ] || folds=1
-    python3 "$WORK/compare.py" "$d/fk.txt" "$d/sf.txt" "$name" "$pcap" "$folds" ||
+    PYTHONPATH="$(dirname "$0")/../tools" python3 "$WORK/compare.py" "$d/fk.txt" "$d/sf.txt" "$name" "$pcap" "$folds" ||
         failed+=("$name")
 
     # nfcapd 1.7.1 decodes flowprobe's IPFIX without complaint and stores the same flows.
