@@ -15,6 +15,7 @@ FMT='fmt:%ts|%te|%pr|%sa|%sp|%da|%dp|%pkt|%byt|%flg|%tos|%in|%out|%sas|%das|%smk
 dump() { "$FLOWDUMP" -R "$1" -q -6 -N -o "$FMT" | sed '/^No matching flows/d'; }
 
 TOOLS=$WORK
+TESTS_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
 
 # What the capture holds, read from the file itself: frames; then packets and bytes (the IP
 # length field) of untagged IPv4 (what a pcap filter `ip` passes), of all IPv4 (VLAN tags
@@ -23,34 +24,11 @@ cat >"$TOOLS/ipcount.py" <<'EOF'
 import struct
 import sys
 
-def frames(path):
-    d = open(path, 'rb').read()
-    if d[:4] == b'\x0a\x0d\x0d\x0a':
-        off, links, e = 0, [], '<'
-        while off + 12 <= len(d):
-            if d[off:off + 4] == b'\x0a\x0d\x0d\x0a':
-                e = '<' if d[off + 8:off + 12] == b'\x4d\x3c\x2b\x1a' else '>'
-            btype, blen = struct.unpack(e + 'II', d[off:off + 8])
-            if btype == 1:
-                links.append(struct.unpack(e + 'H', d[off + 8:off + 10])[0])
-            elif btype == 6:
-                iface, cap = struct.unpack(e + 'I8xI', d[off + 8:off + 24])
-                yield links[iface], d[off + 28:off + 28 + cap]
-            elif btype == 3:
-                yield links[0], d[off + 12:off + blen - 4]
-            off += blen
-        return
-    e = '<' if d[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-    link = struct.unpack(e + 'I', d[20:24])[0] & 0x0fffffff
-    off = 24
-    while off + 16 <= len(d):
-        cap = struct.unpack(e + 'I', d[off + 8:off + 12])[0]
-        yield link, d[off + 16:off + 16 + cap]
-        off += 16 + cap
+from capture_frames import frames  # tests/tools, on PYTHONPATH
 
 n = 0
 count = {'plain4': [0, 0], 'ip4': [0, 0], 'ip': [0, 0]}
-for link, f in frames(sys.argv[1]):
+for link, f, _ in frames(sys.argv[1]):
     n += 1
     if link == 1:        # Ethernet
         et, off = struct.unpack('>H', f[12:14])[0], 14
@@ -77,7 +55,7 @@ EOF
 # capture_counts PCAP: sets FRAMES, PLAIN4 / IP4 / IP ("packets bytes").
 capture_counts() {
     local c p4 b4 i4 j4 ip ib
-    c=$(python3 "$TOOLS/ipcount.py" "$1") || fail "$(basename "$1"): cannot count its packets"
+    c=$(PYTHONPATH="$TESTS_TOOLS" python3 "$TOOLS/ipcount.py" "$1") || fail "$(basename "$1"): cannot count its packets"
     read -r FRAMES p4 b4 i4 j4 ip ib <<<"$c"
     PLAIN4="$p4 $b4"
     IP4="$i4 $j4"
@@ -174,7 +152,9 @@ same_flows() {
 
 # Per flow key (protocol, addresses, ports, ToS), packets and bytes summed: what two runs
 # of one exporter share when their times and flow boundaries may differ.
+# Keyed by the five-tuple only: when the machine is busy fprobe splits a flow at other
+# packets from run to run, and each part carries the ToS of its own first packet.
 per_key() {
-    awk -F'|' -v OFS='|' '{k = $3 "|" $4 "|" $5 "|" $6 "|" $7 "|" $11; p[k] += $8; b[k] += $9}
+    awk -F'|' -v OFS='|' '{k = $3 "|" $4 "|" $5 "|" $6 "|" $7; p[k] += $8; b[k] += $9}
         END {for (k in p) print k, p[k], b[k]}' "$1" | tr -d ' ' | sort
 }
