@@ -13,7 +13,7 @@ source "$FLOWKIT_SOURCE_DIR/tests/e2e/lib.sh"
 disk=$OUTER/disk
 mkdir -p "$disk"
 mount -t tmpfs -o size=1m tmpfs "$disk"
-trap 'kill $(jobs -p) 2>/dev/null || true; umount -l "$disk" 2>/dev/null || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; umount -l "$disk" 2>/dev/null || true; cleanup' EXIT
 dd if=/dev/zero of="$disk/filler" bs=1k count=900 status=none 2>/dev/null || true
 dir=$disk/flows
 mkdir -p "$dir"

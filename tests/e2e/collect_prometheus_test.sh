@@ -7,16 +7,6 @@
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed to speak raw HTTP"
 
-# A TCP port nobody listens on.
-free_tcp_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 30000))
-        ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-    done
-    fail "no free TCP port"
-}
-
 # http HOST PORT REQUEST_BYTES_PY [HOLD_S]: sends the request (a Python bytes expression),
 # prints the whole answer; HOLD_S keeps the connection silent that long first.
 http() {
@@ -60,7 +50,7 @@ echo "$out" | grep -q 'not a loopback address; add --prometheus-allow-remote' ||
 
 # --- a collector with the endpoint ---
 port=$(free_port)
-mport=$(free_tcp_port)
+mport=$(free_port)
 start_collector p "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -I 'prom"q' \
     --prometheus "127.0.0.1:$mport"
 for _ in $(seq 1 100); do
@@ -181,7 +171,7 @@ stored=$("$FLOWDUMP" -R "$dir" -q -o csv | grep -vc '^No matching' || true)
 # --- IPv6 loopback ---
 if ip -6 addr show lo 2>/dev/null | grep -q '::1/128'; then
     port6=$(free_port)
-    mport6=$(free_tcp_port)
+    mport6=$(free_port)
     start_collector p6 "$WORK/flows6" "$port6" "$FLOWCAPD" -b 127.0.0.1 -p "$port6" \
         -w "$WORK/flows6" --prometheus "[::1]:$mport6"
     for _ in $(seq 1 100); do

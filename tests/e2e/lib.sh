@@ -17,6 +17,7 @@ STARTED_PIDS=()
 cleanup() {
     for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    release_ports
     if [ -n "${FLOWKIT_KEEP_WORK:-}" ]; then echo "work kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -41,17 +42,41 @@ need_nfdump() {
         skip "Debian's nfdump package is not installed"
 }
 
-# A UDP port nobody listens on, from a range unlikely to clash.
+# Ports handed out by free_port are reserved for this test (a directory per port, holding
+# the test shell's PID) so that tests run in parallel never pick the same one; cleanup frees
+# them, and a reservation whose owner has died is taken over.
+PORT_LOCKS=/tmp/flowkit-test-ports.$(id -u)
+
+release_ports() {
+    local pidfile
+    for pidfile in "$PORT_LOCKS"/*/pid; do
+        [ -f "$pidfile" ] && [ "$(cat "$pidfile" 2>/dev/null)" = "$$" ] &&
+            rm -rf "$(dirname "$pidfile")"
+    done
+    return 0
+}
+
+# free_port: a port nobody listens on (UDP or TCP) and no other test has reserved, below
+# the kernel's ephemeral range so that no client socket of another test takes it meanwhile.
 free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 30000))
-        if ! ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+    local port owner low
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$low" -gt 15000 ] 2>/dev/null || low=32768
+    mkdir -p "$PORT_LOCKS"
+    for _ in $(seq 1 200); do
+        port=$((10000 + RANDOM % (low - 10000)))
+        if ss -Hluntn "sport = :$port" 2>/dev/null | grep -q .; then continue; fi
+        if mkdir "$PORT_LOCKS/$port" 2>/dev/null; then
+            echo "$$" >"$PORT_LOCKS/$port/pid"
             echo "$port"
             return
         fi
+        owner=$(cat "$PORT_LOCKS/$port/pid" 2>/dev/null || true)
+        if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+            rm -rf "$PORT_LOCKS/$port"
+        fi
     done
-    fail "no free UDP port"
+    fail "no free port"
 }
 
 # start_collector NAME DIR PORT CMD...: starts CMD in the background, logging to
