@@ -13,6 +13,11 @@ exact sf178-none -s record/bytes -s srcip -n 2 -o line -q
 exact sf178-none -s srcip -s record/bytes -n 2 -o line
 exact sf178-none -s record/bytes -n 3 -o 'fmt:%sap,%dap,%ibyt,%ipkt,%bps' -q -N
 exact sf178-none -s record/packets -A srcip,dstip -n 3 -o line
+# Each -s record adds its orders to one record statistic (tables in canonical order).
+exact sf178-none -s record/bytes -s record/flows -n 1 -o line
+exact sf178-none -s record -s record/bytes -n 1 -o line -q
+exact sf178-none -s record/bytes -s record/bytes -n 2 -o line -q
+exact sf178-none -s record/bytes -s srcip/bytes -s record/flows -n 1 -o line -q
 exact sf178-none -s record/bytes -n 0 -o long 'proto 255'
 for f in sf178-none sf171-none sf1625-none; do
     as_set "$f" -s record/bytes -n 0 -o long

@@ -149,6 +149,7 @@ int Run(int argc, char** argv) {
     args.push_back(nullptr);
 
     bool any_input = false;
+    std::string record_order_list;  // the orders of every -s record so far
     int c;
     while ((c = ::getopt(nargs, args.data(),
                          "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:P:R:XZt:TVv:x:l:L:o:")) !=
@@ -281,10 +282,13 @@ int Run(int argc, char** argv) {
                 if (strncasecmp(optarg, "record", 6) == 0 &&
                     (optarg[6] == '\0' || optarg[6] == '/')) {
                     // The orders parse as an element statistic's; "record" names none.
-                    auto spec = flow::aggregate::ParseStatSpec(std::string("srcip") + (optarg + 6));
+                    // Every -s record adds its orders to one record statistic, whose
+                    // tables print in the canonical order ("record" alone: flows).
+                    record_order_list += optarg[6] == '\0' ? "/flows" : optarg + 6;
+                    auto spec = flow::aggregate::ParseStatSpec("srcip" + record_order_list);
                     auto orders = spec.ok() ? flow::aggregate::RecordOrders(*spec)
                                             : std::vector<flow::aggregate::RecordOrderSpec>();
-                    if (orders.empty() || !opt.record_orders.empty()) {
+                    if (orders.empty()) {
                         std::fprintf(stderr, "Unknown stat: '%s'!\n", optarg);
                         return 1;
                     }
