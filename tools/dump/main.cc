@@ -112,7 +112,7 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -x, -g, -J, -C, -D are not implemented yet.
+    // TODO: -x, -g, -C, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -337,6 +337,24 @@ int Run(int argc, char** argv) {
             case 'X':
                 opt.dump_filter = true;
                 break;
+            case 'J': {
+                // 0..4 as nfdump numbers the codecs, or a codec name (none, lzo, bz2, lz4,
+                // zstd); the level of -z=NAME:LEVEL applies.
+                static constexpr flow::Codec kByNumber[] = {flow::Codec::kNone, flow::Codec::kLzo,
+                                                            flow::Codec::kBz2, flow::Codec::kLz4,
+                                                            flow::Codec::kZstd};
+                if (optarg[0] >= '0' && optarg[0] <= '4' && optarg[1] == '\0') {
+                    opt.recompress = kByNumber[optarg[0] - '0'];
+                } else if (auto named = flow::ParseCodec(optarg); named.ok()) {
+                    opt.recompress = *named;
+                } else {
+                    std::fprintf(stderr,
+                                 "Expected -J <num>, 0: uncompressed, 1: LZO, 2: BZ2, 3: LZ4, "
+                                 "4: ZSTD compressed (or none, lzo, bz2, lz4, zstd)\n");
+                    return 1;
+                }
+                break;
+            }
             case 'Z':
                 opt.check_filter = true;
                 break;
@@ -492,6 +510,21 @@ int Run(int argc, char** argv) {
         return range_error ? 250 : 1;
     }
     if (opt.info) return flowdump::RunFileInfo(*files);
+    if (opt.recompress) {
+        // Each file is read whole and replaced only when all of it was readable; a damaged
+        // one is reported and left as it is, and the others are still done.
+        int rc = 0;
+        for (const std::string& path : *files) {
+            flow::Status s = flow::ChangeCodec(path, *opt.recompress, opt.codec_level);
+            if (!s.ok()) {
+                std::fprintf(stderr, "flowdump: %s: %s\n", path.c_str(), s.ToString().c_str());
+                rc = 1;
+                continue;
+            }
+            std::printf("File %s compression changed\n", path.c_str());
+        }
+        return rc;
+    }
     return flowdump::RunQuery(opt, *files, *filter, window);
 }
 

@@ -31,6 +31,8 @@ struct Options {
     std::string verify_path;                       // -v FILE
     std::string exporters_path;                    // -E FILE
     std::string new_ident;                         // -i
+    // -J: recompress the selected files in place with this codec (and codec_level).
+    std::optional<flow::Codec> recompress;
     bool check_filter = false;                     // -Z
     bool dump_filter = false;                      // -X
     std::vector<flow::aggregate::StatSpec> stats;  // -s, in command-line order

@@ -261,4 +261,13 @@ private:
 // IoError from the file system.
 Status ChangeIdent(const std::string& path, std::string_view new_ident);
 
+// Rewrites the file at `path` with its blocks compressed by `codec` (what `nfdump -J` does),
+// `level` as for NfFileWriter. Every block's records are kept byte for byte (elements and
+// record types flowkit does not decode included); only the codec changes. The whole file is
+// read and checked first (a damaged file is reported and left as it is); the new file is
+// written beside it and renamed over it. Layout 2 keeps its header fields and gets a new
+// appendix with the same ident and stat record; layout 1 stays layout 1 (its header's codec
+// flag changes), so ZSTD, which layout 1 cannot name, is Unsupported for it.
+Status ChangeCodec(const std::string& path, Codec codec, int level = 0);
+
 }  // namespace flow

@@ -472,79 +472,63 @@ Status CopyPrefix(int in_fd, int out_fd, uint64_t len, const std::string& path) 
     return Status::Ok();
 }
 
-}  // namespace
+// What rewriting a whole file needs, from reading every block of it first: a damaged file
+// is reported before anything is written. An unclosed file gets its block count and stat
+// record from what the blocks hold.
+struct ScannedFile {
+    FileInfo info;
+    StatRecord stat;
+    uint32_t blocks = 0;    // data blocks
+    uint64_t data_end = 0;  // where the data blocks end (the appendix starts)
+};
 
-Status ChangeIdent(const std::string& path, std::string_view new_ident) {
-    Status s = CheckIdent(new_ident);
-    if (!s.ok()) return s;
-
-    // Read the whole file first: a damaged file is reported and left as it is. An unclosed
-    // file gets its block count and stat record from what the blocks hold.
+Result<ScannedFile> ScanWholeFile(const std::string& path) {
     auto reader = NfFileReader::Open(path);
     if (!reader.ok()) return reader.status();
-    const FileInfo info = (*reader)->info();
-    if (info.layout == 1) return ChangeIdentV1(path, new_ident);
-
+    ScannedFile out;
+    out.info = (*reader)->info();
     StatRecord computed;
     computed.first_ms = StatRecord::kUnsetFirstMs;
-    uint32_t blocks = 0;
-    uint64_t data_end = kHeaderV2Size;
     FlowRecord rec;
     for (;;) {
         Result<bool> more = (*reader)->NextBlock();
         if (!more.ok()) return more.status();
         if (!*more) break;
-        blocks = (*reader)->block_number();
+        out.blocks = (*reader)->block_number();
         while ((*reader)->NextRecord(&rec)) AccumulateStat(rec, &computed);
     }
-    if (info.closed) {
-        data_end = info.appendix_offset != 0 ? info.appendix_offset : info.file_size;
-    } else {
-        data_end = info.file_size;
-    }
+    const FileInfo& info = out.info;
+    out.data_end = info.closed && info.appendix_offset != 0 ? info.appendix_offset
+                                                            : info.file_size;
     FinishStat(&computed);
-    StatRecord stat = info.has_stat ? info.stat : computed;
-    if (info.closed && info.num_blocks != 0) blocks = info.num_blocks;
-    reader->reset();
+    out.stat = info.has_stat ? info.stat : computed;
+    if (info.closed && info.num_blocks != 0) out.blocks = info.num_blocks;
+    return out;
+}
 
+// Replaces `path` by a file that `fill(in_fd, out_fd, tmp_name)` writes: a temporary file in
+// the same directory with the same permissions, synced and renamed over `path`. On any
+// failure the temporary file is removed and `path` is left as it was.
+template <typename Fill>
+Status ReplaceFile(const std::string& path, const char* tag, Fill&& fill) {
     int in_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (in_fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
     struct stat st;
     if (::fstat(in_fd, &st) != 0) {
-        s = Status::IoError(path + ": " + std::strerror(errno));
+        Status s = Status::IoError(path + ": " + std::strerror(errno));
         ::close(in_fd);
         return s;
     }
-    std::string tmp = path + ".ident-XXXXXX";
+    std::string tmp = path + "." + tag + "-XXXXXX";
     int out_fd = ::mkstemp(tmp.data());
     if (out_fd < 0) {
-        s = Status::IoError(tmp + ": " + std::strerror(errno));
+        Status s = Status::IoError(tmp + ": " + std::strerror(errno));
         ::close(in_fd);
         return s;
     }
     (void)::fchmod(out_fd, st.st_mode & 07777);
-
-    s = CopyPrefix(in_fd, out_fd, data_end, path);
+    Status s = fill(in_fd, out_fd, tmp);
     ::close(in_fd);
-    BlockCodec codec(info.codec);
-    if (s.ok()) {
-        Result<std::vector<uint8_t>> appendix = BuildAppendix(codec, new_ident, stat);
-        s = appendix.ok() ? WriteAll(out_fd, appendix->data(), appendix->size(), tmp)
-                          : appendix.status();
-    }
-    if (s.ok()) {
-        HeaderV2 h;
-        h.nfd_version = info.nfd_version;
-        h.created = info.created;
-        h.codec = info.codec;
-        h.appendix_blocks = 1;
-        h.creator = info.creator;
-        h.appendix_offset = data_end;
-        h.num_blocks = blocks;
-        uint8_t bytes[kHeaderV2Size];
-        EncodeHeaderV2(h, bytes);
-        s = PwriteAll(out_fd, bytes, sizeof(bytes), 0, tmp);
-    }
     if (s.ok() && ::fsync(out_fd) != 0) s = Status::IoError(tmp + ": " + std::strerror(errno));
     if (::close(out_fd) != 0 && s.ok()) s = Status::IoError(tmp + ": " + std::strerror(errno));
     if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -552,6 +536,165 @@ Status ChangeIdent(const std::string& path, std::string_view new_ident) {
     }
     if (!s.ok()) ::unlink(tmp.c_str());
     return s;
+}
+
+Status WriteHeaderV2(int fd, const FileInfo& info, Codec codec, uint64_t appendix_offset,
+                     uint32_t blocks, const std::string& tmp) {
+    HeaderV2 h;
+    h.nfd_version = info.nfd_version;
+    h.created = info.created;
+    h.codec = codec;
+    h.appendix_blocks = 1;
+    h.creator = info.creator;
+    h.appendix_offset = appendix_offset;
+    h.num_blocks = blocks;
+    uint8_t bytes[kHeaderV2Size];
+    EncodeHeaderV2(h, bytes);
+    return PwriteAll(fd, bytes, sizeof(bytes), 0, tmp);
+}
+
+// Reads exactly `n` bytes at `offset`; Truncated if the file ends first.
+Status PreadAll(int fd, uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
+    while (n > 0) {
+        ssize_t r = ::pread(fd, p, n, static_cast<off_t>(offset));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return Status::IoError(path + ": read: " + std::strerror(errno));
+        }
+        if (r == 0) return Status::Truncated(path + ": file shrank while rewriting it");
+        p += r;
+        n -= static_cast<size_t>(r);
+        offset += static_cast<uint64_t>(r);
+    }
+    return Status::Ok();
+}
+
+// Copies the blocks between `begin` and `end` of `in_fd` to `out_fd`, each payload
+// decompressed with `from` and compressed with `to`; block headers keep their record count,
+// type and flags. Returns the number of blocks.
+Result<uint32_t> RecompressBlocks(int in_fd, int out_fd, uint64_t begin, uint64_t end,
+                                  BlockCodec& from, BlockCodec& to, const std::string& path,
+                                  const std::string& tmp) {
+    std::vector<uint8_t> stored(kMaxBlockPayload);
+    std::vector<uint8_t> raw(kMaxBlockPayload);
+    std::vector<uint8_t> packed(kBlockHeaderSize + to.MaxCompressedSize(kMaxBlockPayload));
+    uint32_t blocks = 0;
+    for (uint64_t off = begin; off < end;) {
+        uint8_t header[kBlockHeaderSize];
+        if (end - off < kBlockHeaderSize) {
+            return Status::Truncated(path + ": block " + std::to_string(blocks + 1) +
+                                     ": header cut short");
+        }
+        Status s = PreadAll(in_fd, header, sizeof(header), off, path);
+        if (!s.ok()) return s;
+        const uint32_t size = Load32(header + 4);
+        if (size == 0 || size > kMaxBlockPayload || size > end - off - kBlockHeaderSize) {
+            return Status::Malformed(path + ": block " + std::to_string(blocks + 1) +
+                                     ": impossible size " + std::to_string(size));
+        }
+        s = PreadAll(in_fd, stored.data(), size, off + kBlockHeaderSize, path);
+        if (!s.ok()) return s;
+        Result<size_t> n = from.Decompress(stored.data(), size, raw.data(), raw.size());
+        if (!n.ok()) return n.status();
+        Result<size_t> m = to.Compress(raw.data(), *n, packed.data() + kBlockHeaderSize,
+                                       packed.size() - kBlockHeaderSize);
+        if (!m.ok()) return m.status();
+        if (*m > kMaxBlockPayload) {
+            return Status::Unsupported(path + ": block " + std::to_string(blocks + 1) +
+                                       " would grow past the 5 MiB nfdump reads");
+        }
+        std::memcpy(packed.data(), header, sizeof(header));
+        Store32(packed.data() + 4, static_cast<uint32_t>(*m));
+        s = WriteAll(out_fd, packed.data(), kBlockHeaderSize + *m, tmp);
+        if (!s.ok()) return s;
+        off += kBlockHeaderSize + size;
+        ++blocks;
+    }
+    return blocks;
+}
+
+uint32_t V1CodecFlag(Codec codec) {
+    switch (codec) {
+        case Codec::kLzo:
+            return kFlagV1Lzo;
+        case Codec::kBz2:
+            return kFlagV1Bz2;
+        case Codec::kLz4:
+            return kFlagV1Lz4;
+        default:
+            return 0;
+    }
+}
+
+}  // namespace
+
+Status ChangeIdent(const std::string& path, std::string_view new_ident) {
+    Status s = CheckIdent(new_ident);
+    if (!s.ok()) return s;
+    Result<ScannedFile> scan = ScanWholeFile(path);
+    if (!scan.ok()) return scan.status();
+    const FileInfo& info = scan->info;
+    if (info.layout == 1) return ChangeIdentV1(path, new_ident);
+
+    return ReplaceFile(path, "ident", [&](int in_fd, int out_fd, const std::string& tmp) {
+        Status st = CopyPrefix(in_fd, out_fd, scan->data_end, path);
+        if (!st.ok()) return st;
+        BlockCodec codec(info.codec);
+        Result<std::vector<uint8_t>> appendix = BuildAppendix(codec, new_ident, scan->stat);
+        if (!appendix.ok()) return appendix.status();
+        st = WriteAll(out_fd, appendix->data(), appendix->size(), tmp);
+        if (!st.ok()) return st;
+        return WriteHeaderV2(out_fd, info, info.codec, scan->data_end, scan->blocks, tmp);
+    });
+}
+
+Status ChangeCodec(const std::string& path, Codec codec, int level) {
+    if (!CodecAvailable(codec)) {
+        return Status::Unsupported(std::string("compression ") + CodecName(codec) +
+                                   " is not available in this build");
+    }
+    Result<ScannedFile> scan = ScanWholeFile(path);
+    if (!scan.ok()) return scan.status();
+    const FileInfo& info = scan->info;
+    if (info.layout == 1 && codec == Codec::kZstd) {
+        return Status::Unsupported(path + ": a layout 1 (nfdump 1.6) file cannot hold ZSTD "
+                                   "blocks; choose none, lzo, bz2 or lz4");
+    }
+    BlockCodec from(info.codec);
+    BlockCodec to(codec, level);
+    return ReplaceFile(path, "codec", [&](int in_fd, int out_fd, const std::string& tmp) {
+        if (info.layout == 1) {
+            // The header and stat record stay; only the codec bit changes, and the block
+            // count becomes the real one (an unclosed file said 0).
+            uint8_t head[kHeaderV1Size + kStatV1Size];
+            Status st = PreadAll(in_fd, head, sizeof(head), 0, path);
+            if (!st.ok()) return st;
+            st = WriteAll(out_fd, head, sizeof(head), tmp);
+            if (!st.ok()) return st;
+            Result<uint32_t> blocks = RecompressBlocks(in_fd, out_fd, sizeof(head),
+                                                       info.file_size, from, to, path, tmp);
+            if (!blocks.ok()) return blocks.status();
+            const uint32_t flags =
+                (Load32(head + 4) & ~(kFlagV1Lzo | kFlagV1Bz2 | kFlagV1Lz4)) | V1CodecFlag(codec);
+            Store32(head + 4, flags);
+            Store32(head + 8, *blocks);
+            return PwriteAll(out_fd, head, kHeaderV1Size, 0, tmp);
+        }
+        uint8_t head[kHeaderV2Size] = {};
+        Status st = WriteAll(out_fd, head, sizeof(head), tmp);  // written last, below
+        if (!st.ok()) return st;
+        Result<uint32_t> blocks = RecompressBlocks(in_fd, out_fd, kHeaderV2Size, scan->data_end,
+                                                   from, to, path, tmp);
+        if (!blocks.ok()) return blocks.status();
+        const off_t appendix_offset = ::lseek(out_fd, 0, SEEK_CUR);
+        if (appendix_offset < 0) return Status::IoError(tmp + ": " + std::strerror(errno));
+        Result<std::vector<uint8_t>> appendix = BuildAppendix(to, info.ident, scan->stat);
+        if (!appendix.ok()) return appendix.status();
+        st = WriteAll(out_fd, appendix->data(), appendix->size(), tmp);
+        if (!st.ok()) return st;
+        return WriteHeaderV2(out_fd, info, codec, static_cast<uint64_t>(appendix_offset),
+                             *blocks, tmp);
+    });
 }
 
 }  // namespace flow
