@@ -112,7 +112,7 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -x, -g, -C, -D are not implemented yet.
+    // TODO: -x, -C, -D are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -337,6 +337,9 @@ int Run(int argc, char** argv) {
             case 'X':
                 opt.dump_filter = true;
                 break;
+            case 'g':
+                opt.gnuplot = true;
+                break;
             case 'J': {
                 // 0..4 as nfdump numbers the codecs, or a codec name (none, lzo, bz2, lz4,
                 // zstd); the level of -z=NAME:LEVEL applies.
@@ -510,6 +513,7 @@ int Run(int argc, char** argv) {
         return range_error ? 250 : 1;
     }
     if (opt.info) return flowdump::RunFileInfo(*files);
+    if (opt.gnuplot) return flowdump::RunGnuplot(*files);
     if (opt.recompress) {
         // Each file is read whole and replaced only when all of it was readable; a damaged
         // one is reported and left as it is, and the others are still done.

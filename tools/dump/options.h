@@ -33,6 +33,7 @@ struct Options {
     std::string new_ident;                         // -i
     // -J: recompress the selected files in place with this codec (and codec_level).
     std::optional<flow::Codec> recompress;
+    bool gnuplot = false;  // -g
     bool check_filter = false;                     // -Z
     bool dump_filter = false;                      // -X
     std::vector<flow::aggregate::StatSpec> stats;  // -s, in command-line order

@@ -30,4 +30,8 @@ void FileError(const std::string& path, const flow::Status& s);
 // -E FILE: the exporters and samplers the file describes (exporters.cc).
 int RunExporterList(const std::string& path);
 
+// -g: per file, the slot time of its name and its stat record's flows, packets and bytes
+// (gnuplot.cc).
+int RunGnuplot(const std::vector<std::string>& files);
+
 }  // namespace flowdump
