@@ -31,6 +31,9 @@ expect 1 "Option -c needs a number > 0" "$FLOWDUMP" -r "$WORK/text" -c 0
 expect 1 "mutually exclusive" "$FLOWDUMP" -r "$WORK/text" -R "$WORK"
 expect 250 "Missing last file option" "$FLOWDUMP" -R "$WORK/text:"
 expect 1 "Unknown output mode" "$FLOWDUMP" -r "$WORK/text" -o nosuchformat
+expect 0 "" "$FLOWDUMP" -D 127.0.0.1 -Z 'proto tcp'  # nameserver: accepted, not used
+expect 1 "option -x is not supported yet" "$FLOWDUMP" -x "$WORK/text"
+expect 1 "Expected -J <num>" "$FLOWDUMP" -J 9 -r "$WORK/text"
 
 # B34: three files, the middle one cut in the middle of its data block. Every output mode
 # stays valid JSON with the records of the two whole files, the damage goes to stderr and

@@ -112,7 +112,7 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -x, -C, -D are not implemented yet.
+    // TODO: -x and -C are not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -339,6 +339,10 @@ int Run(int argc, char** argv) {
                 break;
             case 'g':
                 opt.gnuplot = true;
+                break;
+            case 'D':
+                // nfdump's resolver for host names in filters; flowdump asks the system's
+                // resolver (resolv.conf), so the server named here is not used.
                 break;
             case 'J': {
                 // 0..4 as nfdump numbers the codecs, or a codec name (none, lzo, bz2, lz4,
