@@ -302,7 +302,7 @@ Result<bool> NfFileReader::Impl::NextBlock() {
     block_number_ = block_->number;
     ++counters_.blocks;
     counters_.block_records += block_->num_records;
-    counters_.bytes_read += block_->stored_size;
+    counters_.bytes_read += block_->size;  // nfdump counts the decompressed bytes
     return true;
 }
 
