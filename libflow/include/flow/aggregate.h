@@ -146,9 +146,10 @@ struct StatPrintOptions {
     bool tag = false;      // -T: a 0x01 byte before address values in text tables
 };
 
-// Counts one statistic. Add() is the per-record path: a key extraction, a hash and a probe
-// into a flat open-addressing table, no allocation except when the table grows.
-// Thread-compatible.
+// Counts one statistic. Add() is the per-record path: a key extraction and a hash (none for
+// small numbers, which index the table directly), queued for a few records while the table's
+// memory is fetched, no allocation except when the table grows. size(), Merge() and Print()
+// add what is queued first. Thread-compatible.
 class ElementStat {
 public:
     explicit ElementStat(StatSpec spec);

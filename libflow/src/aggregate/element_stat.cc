@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Element statistics (-s): the -s argument parser, the per-record counting into a FlatTable
+// Element statistics (-s): the -s argument parser, the per-record counting into a StatTable
 // and the Top-N tables in nfdump 1.7.1's text and csv layouts.
 #include <algorithm>
 #include <cinttypes>
@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "aggregate/flat_table.h"
+#include "aggregate/stat_table.h"
 #include "flow/aggregate.h"
 #include "flow/format_util.h"
 
@@ -236,6 +237,15 @@ double Percent(uint64_t part, uint64_t total) {
     return static_cast<double>(part) * 100.0 / static_cast<double>(total);
 }
 
+// Whether the statistic's keys are a number alone (no address, no protocol beside it but the
+// protocol statistic's own), so that values below 2^16 can index the table directly.
+bool DirectIndexed(const StatSpec& spec) {
+    if (spec.kind == StatKind::kProto) return true;
+    if (spec.per_proto) return false;
+    const ValueForm form = Info(spec.kind).form;
+    return form != ValueForm::kAddress;
+}
+
 }  // namespace
 
 Result<StatSpec> ParseStatSpec(std::string_view arg) {
@@ -293,22 +303,66 @@ Result<StatSpec> ParseStatSpec(std::string_view arg) {
 }
 
 struct ElementStat::Impl {
+    // The counters of one value, a cache line of their own.
+    struct alignas(64) Cell : StatCounters {};
+    using Table = detail::StatTable<StatKey, Cell>;
+
+    explicit Impl(StatSpec s) : spec(std::move(s)), table(DirectIndexed(spec)) {}
+
+    // One counted value not yet added to the table: the table's loads for it are started
+    // when it is queued (the index word) and halfway through the queue (the entry), so that
+    // a statistic of many values does not wait for memory at every record.
+    struct Pending {
+        StatKey key;
+        uint64_t hash;
+        StatCounters add;  // first_ms and last_ms the record's
+    };
+    static constexpr size_t kQueue = 16;  // a power of two
+    static constexpr size_t kAhead = kQueue / 2;
+
     StatSpec spec;
-    detail::FlatTable<StatKey, StatCounters> table;
+    Table table;
+    Pending queue[kQueue];
+    size_t queued = 0;  // values queued ever; the last min(queued, kQueue) are pending
+
+    void Apply(const Pending& p) {
+        StatCounters& c = table.FindOrInsert(p.key, p.hash);
+        c.flows += p.add.flows;
+        c.in_packets += p.add.in_packets;
+        c.in_bytes += p.add.in_bytes;
+        c.out_packets += p.add.out_packets;
+        c.out_bytes += p.add.out_bytes;
+        if (p.add.first_ms < c.first_ms) c.first_ms = p.add.first_ms;
+        if (p.add.last_ms > c.last_ms) c.last_ms = p.add.last_ms;
+    }
 
     void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
-        StatKey key;
-        key.hi = hi;
-        key.lo = lo;
-        key.aux = spec.per_proto ? rec.proto : 0u;
-        StatCounters& c = table.FindOrInsert(key);
-        c.flows += rec.flows != 0 ? rec.flows : 1;
-        c.in_packets += rec.packets;
-        c.in_bytes += rec.bytes;
-        c.out_packets += rec.out_packets;
-        c.out_bytes += rec.out_bytes;
-        if (rec.first_ms < c.first_ms) c.first_ms = rec.first_ms;
-        if (rec.last_ms > c.last_ms) c.last_ms = rec.last_ms;
+        Pending& p = queue[queued % kQueue];
+        if (queued >= kQueue) Apply(p);
+        p.key.hi = hi;
+        p.key.lo = lo;
+        p.key.aux = spec.per_proto ? rec.proto : 0u;
+        p.hash = table.IsDirect(p.key) ? 0 : p.key.Hash();
+        p.add.flows = rec.flows != 0 ? rec.flows : 1;
+        p.add.in_packets = rec.packets;
+        p.add.in_bytes = rec.bytes;
+        p.add.out_packets = rec.out_packets;
+        p.add.out_bytes = rec.out_bytes;
+        p.add.first_ms = rec.first_ms;
+        p.add.last_ms = rec.last_ms;
+        table.PrefetchIndex(p.key, p.hash);
+        ++queued;
+        if (queued > kAhead) {
+            const Pending& mid = queue[(queued - 1 - kAhead) % kQueue];
+            table.PrefetchEntry(mid.key, mid.hash);
+        }
+    }
+
+    // Adds every pending value to the table.
+    void Flush() {
+        const size_t n = queued < kQueue ? queued : kQueue;
+        for (size_t i = queued - n; i < queued; ++i) Apply(queue[i % kQueue]);
+        queued = 0;
     }
 
     void CountIp(const FlowRecord& rec, const IpAddr& a) { Count(rec, a.hi, a.lo); }
@@ -319,20 +373,24 @@ struct ElementStat::Impl {
                     const output::Summary& totals, std::string* out) const;
 };
 
-ElementStat::ElementStat(StatSpec spec) : impl_(std::make_unique<Impl>()) {
-    impl_->spec = std::move(spec);
-}
+ElementStat::ElementStat(StatSpec spec) : impl_(std::make_unique<Impl>(std::move(spec))) {}
 ElementStat::ElementStat(ElementStat&&) noexcept = default;
 ElementStat& ElementStat::operator=(ElementStat&&) noexcept = default;
 ElementStat::~ElementStat() = default;
 
-size_t ElementStat::size() const { return impl_->table.size(); }
+size_t ElementStat::size() const {
+    impl_->Flush();
+    return impl_->table.size();
+}
 
 void ElementStat::Merge(const ElementStat& other) {
-    for (const auto& slot : other.impl_->table.slots()) {
-        if (!slot.used) continue;
-        StatCounters& c = impl_->table.FindOrInsert(slot.key);
-        const StatCounters& o = slot.value;
+    impl_->Flush();
+    other.impl_->Flush();
+    const Impl::Table& from = other.impl_->table;
+    for (size_t i = 0; i < from.size(); ++i) {
+        const StatKey& key = from.keys()[i];
+        StatCounters& c = impl_->table.FindOrInsert(key, key.Hash());
+        const StatCounters& o = from.values()[i];
         c.flows += o.flows;
         c.in_packets += o.in_packets;
         c.in_bytes += o.in_bytes;
@@ -558,9 +616,9 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     int value_width = address && opt.long_v6 ? 39 : 17;
     char line[1024];
 
-    // Rank: (sort value, slot index) pairs; only the first top_n are put in order.
-    using Slot = detail::FlatTable<StatKey, StatCounters>::Slot;
-    const std::vector<Slot>& slots = table.slots();
+    // Rank: (sort value, entry index) pairs; only the first top_n are put in order.
+    const std::vector<StatKey>& keys = table.keys();
+    const std::vector<Cell>& values = table.values();
     std::vector<std::pair<uint64_t, uint32_t>> rank;
     rank.reserve(table.size());
     // -l/-L compare the entry's (in) packets and bytes, strictly.
@@ -575,15 +633,15 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         }
         return true;
     };
-    for (size_t i = 0; i < slots.size(); ++i) {
-        if (slots[i].used && within_limits(slots[i].value)) {
-            rank.emplace_back(SortValue(slots[i].value, order.order), i);
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (within_limits(values[i])) {
+            rank.emplace_back(SortValue(values[i], order.order), i);
         }
     }
     // Ties: nfdump prints them in its heap order; we break them by value, larger first.
     auto key_greater = [&](uint32_t a, uint32_t b) {
-        const StatKey& x = slots[a].key;
-        const StatKey& y = slots[b].key;
+        const StatKey& x = keys[a];
+        const StatKey& y = keys[b];
         if (x.hi != y.hi) return x.hi > y.hi;
         if (x.lo != y.lo) return x.lo > y.lo;
         return x.aux > y.aux;
@@ -618,15 +676,15 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     }
 
     for (size_t r = 0; r < n; ++r) {
-        const Slot& slot = slots[rank[r].second];
-        const StatCounters& c = slot.value;
+        const StatKey& key = keys[rank[r].second];
+        const StatCounters& c = values[rank[r].second];
         RowValues v = Values(c, dir);
         uint64_t first = c.first_ms == UINT64_MAX ? 0 : c.first_ms;
         uint64_t duration_ms = c.last_ms > first ? c.last_ms - first : 0;
-        bool v6 = slot.key.hi != 0;
+        bool v6 = key.hi != 0;
 
         char value[output::kTextSize];
-        uint64_t raw = slot.key.lo;
+        uint64_t raw = key.lo;
         if (info.form == ValueForm::kMac) {
             value[output::FormatMac(raw, value)] = '\0';
         } else if (info.form == ValueForm::kMpls) {
@@ -641,21 +699,21 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
         } else if (info.form == ValueForm::kLatency) {
             value[output::FormatThousandths(raw, value)] = '\0';
         } else if (address) {
-            IpAddr a{slot.key.hi, slot.key.lo};
+            IpAddr a{key.hi, key.lo};
             if (opt.long_v6 || opt.csv) {
                 value[output::FormatIp(a, v6, value)] = '\0';
             } else {
                 value[output::FormatIpShort(a, v6, value)] = '\0';
             }
         } else {
-            std::snprintf(value, sizeof(value), "%" PRIu64, slot.key.lo);
+            std::snprintf(value, sizeof(value), "%" PRIu64, key.lo);
         }
         char proto_text[16];
         if (spec.per_proto && opt.plain) {
             // As nfdump: the number left-aligned in five columns, also in csv.
-            std::snprintf(proto_text, sizeof(proto_text), "%-5u", slot.key.aux & 0xffu);
+            std::snprintf(proto_text, sizeof(proto_text), "%-5u", key.aux & 0xffu);
         } else if (spec.per_proto) {
-            std::string_view pn = output::ProtoName(static_cast<uint8_t>(slot.key.aux & 0xff));
+            std::string_view pn = output::ProtoName(static_cast<uint8_t>(key.aux & 0xff));
             std::snprintf(proto_text, sizeof(proto_text), "%.*s", static_cast<int>(pn.size()),
                           pn.data());
         } else {
@@ -670,14 +728,14 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
             // address as four 32-bit numbers, each 64-bit half byte-swapped and split high
             // word first (IPv4: three zeros, then the address); other statistics give 0 and
             // the value as one number.
-            const uint8_t pr = spec.per_proto ? static_cast<uint8_t>(slot.key.aux & 0xff) : 0;
+            const uint8_t pr = spec.per_proto ? static_cast<uint8_t>(key.aux & 0xff) : 0;
             int len;
             if (address) {
-                const uint64_t hi = __builtin_bswap64(slot.key.hi);
-                const uint64_t lo = __builtin_bswap64(slot.key.lo);
+                const uint64_t hi = __builtin_bswap64(key.hi);
+                const uint64_t lo = __builtin_bswap64(key.lo);
                 uint32_t w[4] = {static_cast<uint32_t>(hi >> 32), static_cast<uint32_t>(hi),
                                  static_cast<uint32_t>(lo >> 32), static_cast<uint32_t>(lo)};
-                if (!v6) w[0] = w[1] = w[2] = 0, w[3] = static_cast<uint32_t>(slot.key.lo);
+                if (!v6) w[0] = w[1] = w[2] = 0, w[3] = static_cast<uint32_t>(key.lo);
                 len = std::snprintf(line, sizeof(line), "%d|%" PRIu64 "|%" PRIu64 "|%u|%u|%u|%u|%u",
                                     v6 ? 10 : 2, first, c.last_ms, pr, w[0], w[1], w[2], w[3]);
             } else {
@@ -704,7 +762,7 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
                               static_cast<unsigned>((raw >> 1) & 7),
                               static_cast<unsigned>(raw & 1));
             }
-            const unsigned pr = spec.per_proto ? (slot.key.aux & 0xffu) : 0;
+            const unsigned pr = spec.per_proto ? (key.aux & 0xffu) : 0;
             std::snprintf(
                 line, sizeof(line),
                 "{ \"first\" : \"%s\", \"last\" : \"%s\", \"proto\" : %u, \"%s\" : \"%s\", "
@@ -756,11 +814,12 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
 }
 
 size_t ElementStat::memory_bytes() const {
-    return impl_->table.slots().capacity() * sizeof(detail::FlatTable<StatKey, StatCounters>::Slot);
+    return impl_->table.memory_bytes() + sizeof(Impl);
 }
 
 void ElementStat::Print(const StatPrintOptions& options, const output::Summary& totals,
                         std::string* out) const {
+    impl_->Flush();
     for (const OrderSpec& order : impl_->spec.orders) {
         impl_->PrintTable(order, options, totals, out);
     }

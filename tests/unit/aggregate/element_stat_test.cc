@@ -5,9 +5,11 @@
 #include <time.h>
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 
 #include "aggregate/flat_table.h"
+#include "aggregate/stat_table.h"
 #include "flow/aggregate.h"
 #include "unit/output/sample_records.h"
 
@@ -181,6 +183,92 @@ TEST_CASE("FlatTable keeps every key across growth") {
     CHECK(table.size() == 5000);
     CHECK(table.FindOrInsert(Key{7}) == 7 + 5007);
     CHECK(table.size() == 5000);
+}
+
+TEST_CASE("StatTable keeps direct and hashed keys apart and across growth") {
+    struct Key {
+        uint64_t hi = 0;
+        uint64_t lo = 0;
+        bool operator==(const Key&) const = default;
+        uint64_t Hash() const { return flow::aggregate::detail::Mix64(hi * 31 ^ lo); }
+    };
+    for (bool direct : {false, true}) {
+        CAPTURE(direct);
+        flow::aggregate::detail::StatTable<Key, uint64_t> table(direct, 16);
+        // Numbers below 2^16 (direct when asked), above, and keys with a high half.
+        auto key = [](uint64_t i) {
+            return i % 3 == 0 ? Key{0, i % 60000} : i % 3 == 1 ? Key{0, 70000 + i} : Key{i, 5};
+        };
+        for (uint64_t i = 0; i < 30000; ++i) {
+            Key k = key(i % 15000);
+            table.PrefetchIndex(k, k.Hash());
+            table.PrefetchEntry(k, k.Hash());
+            table.FindOrInsert(k, k.Hash()) += i;
+        }
+        CHECK(table.size() == 15000);
+        for (uint64_t i : {0, 3, 4, 5, 14999}) {
+            Key k = key(i);
+            CHECK(table.FindOrInsert(k, k.Hash()) == i + (i + 15000));
+        }
+        CHECK(table.size() == 15000);
+        CHECK(table.keys().size() == table.values().size());
+    }
+}
+
+TEST_CASE("statistics of many values count every record, merged or not") {
+    // Values are queued before they reach the table; size, Merge and Print see them all.
+    Utc utc;
+    flow::FlowRecord rec = flow::output::testing::SampleRecord(0);
+    for (const char* spec : {"inif/flows", "srcport/flows", "srcip/flows", "dstport:p"}) {
+        CAPTURE(spec);
+        ElementStat all(*ParseStatSpec(spec));
+        ElementStat a(*ParseStatSpec(spec));
+        ElementStat b(*ParseStatSpec(spec));
+        flow::output::Summary totals;
+        const bool interface = spec[0] == 'i';
+        const bool address = spec[3] == 'i';
+        std::set<uint64_t> distinct;
+        for (uint64_t i = 0; i < 20000; ++i) {
+            // Key 123456 (above the direct range) 50 times, 42 40 times, the rest scattered.
+            uint64_t v = i < 50 ? 123456 : i < 90 ? 42 : (i * 2654435761u) % 200000;
+            if (i >= 90 && (v & 0xffff) < 100) v += 100;  // no more 42s
+            if (address) v |= 0x0a000000;                // 10.x.x.x
+            if (!interface && !address) v &= 0xffff;     // ports: 123456 turns into 57920
+            rec.input = static_cast<uint32_t>(v);
+            rec.src_port = static_cast<uint16_t>(v);
+            rec.dst_port = static_cast<uint16_t>(v);
+            rec.src_addr = flow::IpAddr{0, v};
+            distinct.insert(v);
+            all.Add(rec);
+            (i % 3 == 0 ? a : b).Add(rec);
+            totals.Add(rec);
+        }
+        CHECK(all.size() == distinct.size());
+        a.Merge(b);
+        CHECK(a.size() == distinct.size());
+        StatPrintOptions po;
+        po.top_n = 0;
+        std::string want;
+        std::string got;
+        all.Print(po, totals, &want);
+        a.Print(po, totals, &got);
+        CHECK(got == want);
+        po.top_n = 2;
+        po.quiet = true;
+        po.plain = true;
+        std::string top;
+        all.Print(po, totals, &top);
+        const char* first = interface ? " 123456 " : address ? " 10.1.226.64 " : " 57920 ";
+        const char* second = address ? " 10.0.0.42 " : " 42 ";
+        CAPTURE(top);
+        size_t at_first = top.find(first);
+        size_t at_second = top.find(second);
+        CHECK(at_first != std::string::npos);
+        CHECK(at_second != std::string::npos);
+        CHECK(at_first < at_second);
+        CHECK(top.find(" 50(") != std::string::npos);
+        CHECK(top.find(" 40(") != std::string::npos);
+    }
 }
 
 TEST_CASE("two statistics of disjoint records merged print as one that counted all") {
