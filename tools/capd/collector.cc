@@ -826,6 +826,28 @@ bool JoinGroup(int fd, const addrinfo* ai) {
     return false;
 }
 
+// The receive buffer flowcapd asks for without -B: 8 MiB (16 MiB as the kernel counts it)
+// holds about 7,000 datagrams of 1,400 bytes on loopback (about 2.3 KiB charged each), a third
+// of a second at 400,000 flows/s, and lets the receiving thread nap longer (RunSockets). The
+// kernel caps SO_RCVBUF at net.core.rmem_max (often 208 KiB or 4 MiB); a process allowed to
+// (CAP_NET_ADMIN, e.g. root before -u) goes past it with SO_RCVBUFFORCE. Memory is charged
+// only for datagrams waiting in the buffer.
+constexpr int kDefaultRcvbuf = 8 << 20;
+
+// Asks for a receive buffer of `bytes`, past rmem_max when allowed. The kernel doubles the
+// value for its bookkeeping, so getsockopt reports twice what was granted.
+void SetReceiveBuffer(int fd, int bytes) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+    int got = 0;
+    socklen_t len = sizeof(got);
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got / 2 >= bytes) return;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0) return;
+    len = sizeof(got);
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) != 0) return;
+    Log(LOG_INFO, "socket receive buffer: asked for " + std::to_string(bytes) + " bytes, got " +
+                      std::to_string(got / 2) + " (net.core.rmem_max)");
+}
+
 std::vector<int> OpenSockets(const Config& config) {
     std::vector<int> fds;
     addrinfo hints{};
@@ -852,10 +874,7 @@ std::vector<int> OpenSockets(const Config& config) {
             int v6only = config.family == 6 || host != nullptr ? 1 : 0;
             ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
         }
-        if (config.rcvbuf_bytes > 0) {
-            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &config.rcvbuf_bytes,
-                         sizeof(config.rcvbuf_bytes));
-        }
+        SetReceiveBuffer(fd, config.rcvbuf_bytes > 0 ? config.rcvbuf_bytes : kDefaultRcvbuf);
         if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
             Log(LOG_ERR, "bind to " + (config.bind_host.empty() ? "any" : config.bind_host) +
                              " port " + config.port + ": " + std::strerror(errno));
@@ -1102,9 +1121,11 @@ int RunSockets(const Config& config) {
     mmsghdr msgs[kRecv];
     iovec iovs[kRecv];
     sockaddr_storage addrs[kRecv];
-    // SO_RXQ_OVFL: the socket's count of datagrams the kernel dropped, on each datagram.
+    // SO_RXQ_OVFL: the socket's count of datagrams the kernel dropped, on each datagram;
+    // SO_TIMESTAMP: the time each datagram arrived, so that a datagram read after a nap
+    // (below) carries its arrival time, not the time it was read.
     struct alignas(cmsghdr) Control {
-        char bytes[CMSG_SPACE(sizeof(uint32_t))];
+        char bytes[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(timeval))];
     };
     Control controls[kRecv];
     for (int i = 0; i < kRecv; ++i) {
@@ -1127,14 +1148,21 @@ int RunSockets(const Config& config) {
         }
         const int got = ::recvmmsg(fd, msgs, kRecv, flags, nullptr);
         if (got <= 0) return got;
-        msghdr& last = msgs[got - 1].msg_hdr;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&last); c != nullptr; c = CMSG_NXTHDR(&last, c)) {
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-                std::memcpy(&kernel_drops, CMSG_DATA(c), sizeof(kernel_drops));
-            }
-        }
         const uint64_t now_ms = NowMs();
         for (int i = 0; i < got; ++i) {
+            uint64_t arrived_ms = now_ms;
+            msghdr& h = msgs[i].msg_hdr;
+            for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+                if (c->cmsg_level != SOL_SOCKET) continue;
+                if (c->cmsg_type == SO_RXQ_OVFL) {
+                    std::memcpy(&kernel_drops, CMSG_DATA(c), sizeof(kernel_drops));
+                } else if (c->cmsg_type == SCM_TIMESTAMP) {
+                    timeval tv;
+                    std::memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+                    arrived_ms = static_cast<uint64_t>(tv.tv_sec) * 1000 +
+                                 static_cast<uint64_t>(tv.tv_usec) / 1000;
+                }
+            }
             const uint8_t* data = buffers.data() + i * kMaxDatagram;
             repeater.Send(data, msgs[i].msg_len);
             auto from = flow::wire::Endpoint::FromSockaddr(&addrs[i], msgs[i].msg_hdr.msg_namelen);
@@ -1151,7 +1179,7 @@ int RunSockets(const Config& config) {
                     continue;
                 }
             }
-            filling->Add(data, msgs[i].msg_len, *from, now_ms);
+            filling->Add(data, msgs[i].msg_len, *from, arrived_ms);
         }
         return got;
     };
@@ -1162,20 +1190,18 @@ int RunSockets(const Config& config) {
     // so g_stop and the 200 ms hand-off below are still seen.
     const bool single = fds.size() == 1;
     // At moderate rates every datagram would wake this thread on its own, and the wake-ups
-    // cost more CPU than decoding. So when the socket is empty the thread may nap before it
-    // blocks again, letting the buffer gather a few datagrams per wake-up. The nap is sized
+    // cost more CPU than decoding. So when the socket is empty the thread naps before it
+    // blocks again, letting the buffer gather datagrams for one wake-up. The nap is sized
     // from the rate since the last one so that it gathers about `nap_gather` datagrams, an
     // eighth of what the buffer holds at 4 KiB per datagram (the kernel charges about
-    // 2.3 KiB for a 1400-byte one on loopback): 6 with the default 208 KiB. It lasts at
-    // most 2 ms, and none is taken when it would be under 0.5 ms (above about 12
-    // datagrams/ms). No nap follows a wake-up that found a full recvmmsg batch, and none is
-    // taken for a second after the kernel reported dropped datagrams (SO_RXQ_OVFL): on a
-    // loaded host the thread may wait for a CPU after any wake-up, drops make the rate look
-    // lower than it is, and capacity comes before CPU.
-    // TODO: so above about 12 datagrams/ms, and after drops, one or two datagrams wake this
-    // thread each time, as they wake nfcapd in recvfrom; those wake-ups and the kernel's
-    // copies (receive, and the file write) are most of flowcapd's CPU at 200k flows/s and
-    // more, where it is about even with nfcapd (docs/performance.md, Collector).
+    // 2.3 KiB for a 1400-byte one on loopback): 512 with the default 8 MiB buffer (the
+    // kernel reports 16 MiB), 6 with a 208 KiB one. It lasts at most kMaxNapUs, and none is
+    // taken when it would be under 0.5 ms. No nap follows a cycle that gathered more than
+    // twice `nap_gather` (the rate rose), and none is taken for a second after the kernel
+    // reported dropped datagrams (SO_RXQ_OVFL): on a loaded host the thread may wait for a
+    // CPU after any wake-up, drops make the rate look lower than it is, and capacity comes
+    // before CPU.
+    constexpr uint64_t kMaxNapUs = 10000;
     size_t nap_gather = 0;
     if (single) {
         timeval timeout{0, 200000};
@@ -1188,10 +1214,13 @@ int RunSockets(const Config& config) {
             nap_gather = static_cast<size_t>(rcvbuf) / (8 * 4096);
         }
     }
+    for (int fd : fds) {
+        const int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on));
+    }
     std::vector<pollfd> pfds;
     for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
     size_t cycle_datagrams = 0;  // since the last nap (or decision not to take one)
-    bool cycle_backlog = false;  // a recvmmsg of the cycle came back full
     uint64_t cycle_start_us = MonotonicUs();
     uint32_t drops_seen = 0;
     uint64_t no_nap_until_us = 0;
@@ -1208,10 +1237,7 @@ int RunSockets(const Config& config) {
             const int got = receive(fds[0], MSG_WAITFORONE);
             if (got <= 0) continue;  // timeout or signal
             cycle_datagrams += static_cast<size_t>(got);
-            if (got == kRecv) {  // perhaps more queued
-                cycle_backlog = true;
-                continue;
-            }
+            if (got == kRecv) continue;  // perhaps more queued
             // nap = nap_gather / rate = nap_gather * elapsed / datagrams.
             const uint64_t now_us = MonotonicUs();
             const uint64_t nap_us =
@@ -1220,12 +1246,11 @@ int RunSockets(const Config& config) {
                 drops_seen = kernel_drops;
                 no_nap_until_us = now_us + 1000000;
             }
-            const bool backlog = cycle_backlog;
+            const bool backlog = cycle_datagrams > 2 * nap_gather;
             cycle_datagrams = 0;
-            cycle_backlog = false;
             cycle_start_us = now_us;
             if (nap_us >= 500 && !backlog && now_us >= no_nap_until_us) {
-                timespec nap{0, static_cast<long>(std::min<uint64_t>(nap_us, 2000) * 1000)};
+                timespec nap{0, static_cast<long>(std::min(nap_us, kMaxNapUs) * 1000)};
                 ::nanosleep(&nap, nullptr);
             }
             continue;
