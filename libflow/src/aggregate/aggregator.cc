@@ -129,11 +129,12 @@ struct GroupCounters {
 //   bits 48-55  offset of the counter element's payload inside the record
 //   bit  56     the record had no generic-flow element (it is stored to hold the counters)
 //   bit  57     the record had no counter element (likewise)
+//   bit  58     -B turned the first record around before it was stored
 // A group becomes a FlowRecord again only when it is printed or written.
 class RecordStore {
 public:
-    // Appends `rec` as a new group; its number is size() - 1.
-    void Append(const FlowRecord& rec) {
+    // Appends `rec` as a new group; its number is size() - 1. `turned`: -B reversed it.
+    void Append(const FlowRecord& rec, bool turned = false) {
         const FlowRecord* r = &rec;
         std::optional<FlowRecord> full;  // copied only when needed, never default-filled
         uint64_t missing = 0;
@@ -159,11 +160,13 @@ public:
         while (nffile::Load16(p + off) != kExCntFlow) off += nffile::Load16(p + off + 2);
         off += nffile::kElementHeaderSize;
         const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
-        handles_.push_back(where | uint64_t{off} << 48 | missing);
+        handles_.push_back(where | uint64_t{off} << 48 | missing | (turned ? kTurned : 0));
         used_ += n;
     }
 
     size_t size() const { return handles_.size(); }
+    // True when -B reversed group `i`'s first record before storing it.
+    bool FirstTurned(size_t i) const { return (handles_[i] & kTurned) != 0; }
     size_t memory_bytes() const {
         return chunks_.size() * kChunkBytes + handles_.capacity() * sizeof(uint64_t);
     }
@@ -249,6 +252,7 @@ private:
     static constexpr size_t kChunkBytes = size_t{1} << kChunkBits;
     static constexpr uint64_t kNoGeneric = uint64_t{1} << 56;
     static constexpr uint64_t kNoCnt = uint64_t{1} << 57;
+    static constexpr uint64_t kTurned = uint64_t{1} << 58;
     // EncodeV3 writes the generic flow element first.
     static constexpr size_t kGenericPayload = nffile::kV3HeaderSize + nffile::kElementHeaderSize;
     static constexpr size_t kGenericBytes = 48;  // its payload
@@ -993,14 +997,14 @@ void Reverse(FlowRecord* r) {
 }
 
 // Starts a -a/-b group with its first record, which counts at least one flow.
-void AppendFirst(const FlowRecord& rec, RecordStore* store) {
+void AppendFirst(const FlowRecord& rec, RecordStore* store, bool turned = false) {
     if (rec.flows != 0) {
-        store->Append(rec);
+        store->Append(rec, turned);
         return;
     }
     FlowRecord first = rec;
     first.flows = 1;
-    store->Append(first);
+    store->Append(first, turned);
 }
 
 }  // namespace
@@ -1021,10 +1025,12 @@ void Aggregator::Add(const FlowRecord& in) {
             rec = &swapped;
         }
         PackedKey key = s.Pack(*rec);
-        // TCP flags are OR-ed only from records merged in their own direction and not
-        // swapped by -B, as 1.7.1 shows them.
+        // A group's TCP flags are those of its records that ran the way its first record
+        // ran as stored in the file (before -B turned any of them), OR-ed; records of the
+        // other direction add counters only. This is what 1.7.1 shows for -b and -B alike.
         if (uint32_t idx = s.index.Find(key.w)) {
-            s.records.Merge(idx - 1, *rec, false, !was_swapped);
+            const bool same_way = was_swapped == s.records.FirstTurned(idx - 1);
+            s.records.Merge(idx - 1, *rec, false, same_way);
             return;
         }
         // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
@@ -1036,10 +1042,11 @@ void Aggregator::Add(const FlowRecord& in) {
         rkey.w[3] = rec->src_addr.lo;
         rkey.w[4] = uint64_t{rec->dst_port} << 32 | uint64_t{rec->src_port} << 16 | rec->proto;
         if (uint32_t idx = pairable ? s.index.Find(rkey.w) : 0) {
-            s.records.Merge(idx - 1, *rec, true, false);
+            const bool same_way = was_swapped != s.records.FirstTurned(idx - 1);
+            s.records.Merge(idx - 1, *rec, true, same_way);
             return;
         }
-        AppendFirst(*rec, &s.records);
+        AppendFirst(*rec, &s.records, was_swapped);
         bool added = false;
         s.index.FindOrAdd(key.w, &added);  // entry number == group index
         return;

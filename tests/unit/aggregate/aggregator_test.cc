@@ -287,3 +287,51 @@ TEST_CASE("Aggregated groups and statistic rows add up to the totals on random f
         CHECK(bytes == k * totals.bytes);
     }
 }
+
+TEST_CASE("bidirectional groups OR the TCP flags of records running the first record's way") {
+    // Server 52.84.222.189:443, client 10.2.9.1:56137. -B turns server->client records
+    // around; the flags still follow the direction the records had in the file.
+    auto tcp = [](const char* src, uint16_t sp, const char* dst, uint16_t dp, uint8_t flags) {
+        flow::FlowRecord r;
+        r.Set(flow::kExGenericFlow);
+        r.Set(flow::kExIpv4Flow);
+        r.proto = 6;
+        r.src_addr = flow::output::testing::V4(src);
+        r.dst_addr = flow::output::testing::V4(dst);
+        r.src_port = sp;
+        r.dst_port = dp;
+        r.tcp_flags = flags;
+        r.packets = 1;
+        r.bytes = 40;
+        return r;
+    };
+    constexpr uint8_t kS = 0x02, kF = 0x01, kR = 0x04, kP = 0x08, kA = 0x10;
+    for (bool swap : {false, true}) {
+        CAPTURE(swap);
+        flow::aggregate::AggregateSpec spec;
+        spec.five_tuple = true;
+        spec.bidirectional = true;
+        spec.swap_server = swap;
+        Aggregator agg(spec);
+        // Three records server->client: every one's flags count.
+        agg.Add(tcp("52.84.222.189", 443, "10.2.9.1", 56137, kS));
+        agg.Add(tcp("52.84.222.189", 443, "10.2.9.1", 56137, kA | kP | kS | kF));
+        agg.Add(tcp("52.84.222.189", 443, "10.2.9.1", 56137, kS));
+        // Server->client first, then client->server: only the first record's flags.
+        agg.Add(tcp("104.16.26.241", 443, "10.0.4.3", 59080, kA | kR));
+        agg.Add(tcp("10.0.4.3", 59080, "104.16.26.241", 443, kS));
+        // Client->server first, then server->client: only the first record's flags.
+        agg.Add(tcp("10.3.7.18", 40000, "52.84.222.189", 443, kS));
+        agg.Add(tcp("52.84.222.189", 443, "10.3.7.18", 40000, kA | kP | kS | kF));
+        auto g = agg.Groups(RecordOrderSpec{}, 0);
+        REQUIRE(g.size() == 3);
+        CHECK(g[0]->flows == 3);
+        CHECK(int{g[0]->tcp_flags} == (kA | kP | kS | kF));
+        CHECK(g[1]->flows == 2);
+        CHECK(int{g[1]->tcp_flags} == (kA | kR));
+        CHECK(g[2]->flows == 2);
+        CHECK(int{g[2]->tcp_flags} == kS);
+        // -B prints the client first.
+        CHECK(g[0]->src_port == (swap ? 56137 : 443));
+    }
+}
