@@ -648,9 +648,17 @@ uint16_t EncodedLength(const FlowRecord& r, ElementId id) {
     return kEncodeLength[id];
 }
 
+// Clears an element's payload before its fields go in, so padding bytes are zero; the
+// length is a constant for each element, so the clearing is a few stores, not a call.
+template <ElementId id>
+void Pad(uint8_t* e) {
+    std::memset(e, 0, kEncodeLength[id] - kElementHeaderSize);
+}
+
 void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
     switch (id) {
         case kExGenericFlow:
+            Pad<kExGenericFlow>(e);
             Store64(e, r.first_ms);
             Store64(e + 8, r.last_ms);
             Store64(e + 16, r.received_ms);
@@ -664,14 +672,17 @@ void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
             e[47] = r.src_tos;
             break;
         case kExIpv4Flow:
+            Pad<kExIpv4Flow>(e);
             Store32(e, r.src_addr.v4());
             Store32(e + 4, r.dst_addr.v4());
             break;
         case kExIpv6Flow:
+            Pad<kExIpv6Flow>(e);
             StoreV6(e, r.src_addr);
             StoreV6(e + 16, r.dst_addr);
             break;
         case kExFlowMisc:
+            Pad<kExFlowMisc>(e);
             Store32(e, r.input);
             Store32(e + 4, r.output);
             e[8] = r.src_mask;
@@ -683,90 +694,112 @@ void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
             e[14] = r.rev_tcp_flags;
             break;
         case kExCntFlow:
+            Pad<kExCntFlow>(e);
             Store64(e, r.flows);
             Store64(e + 8, r.out_packets);
             Store64(e + 16, r.out_bytes);
             break;
         case kExVlan:
+            Pad<kExVlan>(e);
             Store32(e, r.src_vlan);
             Store32(e + 4, r.dst_vlan);
             break;
         case kExAsRouting:
+            Pad<kExAsRouting>(e);
             Store32(e, r.src_as);
             Store32(e + 4, r.dst_as);
             break;
         case kExBgpNextHopV4:
+            Pad<kExBgpNextHopV4>(e);
             Store32(e, r.bgp_next_hop.v4());
             break;
         case kExBgpNextHopV6:
+            Pad<kExBgpNextHopV6>(e);
             StoreV6(e, r.bgp_next_hop);
             break;
         case kExIpNextHopV4:
+            Pad<kExIpNextHopV4>(e);
             Store32(e, r.ip_next_hop.v4());
             break;
         case kExIpNextHopV6:
+            Pad<kExIpNextHopV6>(e);
             StoreV6(e, r.ip_next_hop);
             break;
         case kExIpReceivedV4:
+            Pad<kExIpReceivedV4>(e);
             Store32(e, r.received_from.v4());
             break;
         case kExIpReceivedV6:
+            Pad<kExIpReceivedV6>(e);
             StoreV6(e, r.received_from);
             break;
         case kExMplsLabel:
+            Pad<kExMplsLabel>(e);
             for (int k = 0; k < 10; ++k) Store32(e + 4 * k, r.mpls[k]);
             break;
         case kExMacAddr:
+            Pad<kExMacAddr>(e);
             Store64(e, r.in_src_mac);
             Store64(e + 8, r.out_dst_mac);
             Store64(e + 16, r.in_dst_mac);
             Store64(e + 24, r.out_src_mac);
             break;
         case kExAsAdjacent:
+            Pad<kExAsAdjacent>(e);
             Store32(e, r.next_as);
             Store32(e + 4, r.prev_as);
             break;
         case kExLatency:
+            Pad<kExLatency>(e);
             Store64(e, r.client_nw_delay_us);
             Store64(e + 8, r.server_nw_delay_us);
             Store64(e + 16, r.appl_latency_us);
             break;
         case kExSamplerInfo:
+            Pad<kExSamplerInfo>(e);
             Store64(e, static_cast<uint64_t>(r.selector_id));
             Store16(e + 8, r.exporter_sysid);
             break;
         case kExNselCommon:
+            Pad<kExNselCommon>(e);
             Store64(e, r.event_ms);
             Store32(e + 8, r.conn_id);
             Store16(e + 12, r.fw_xevent);
             e[14] = r.fw_event;
             break;
         case kExNatXlateIpv4:
+            Pad<kExNatXlateIpv4>(e);
             Store32(e, r.xlate_src.v4());
             Store32(e + 4, r.xlate_dst.v4());
             break;
         case kExNatXlateIpv6:
+            Pad<kExNatXlateIpv6>(e);
             StoreV6(e, r.xlate_src);
             StoreV6(e + 16, r.xlate_dst);
             break;
         case kExNatXlatePort:
+            Pad<kExNatXlatePort>(e);
             Store16(e, r.xlate_src_port);
             Store16(e + 2, r.xlate_dst_port);
             break;
         case kExNselAcl:
+            Pad<kExNselAcl>(e);
             for (int k = 0; k < 3; ++k) Store32Be(e + 4 * k, r.ingress_acl[k]);
             for (int k = 0; k < 3; ++k) Store32Be(e + 12 + 4 * k, r.egress_acl[k]);
             break;
         case kExNselUser:
+            Pad<kExNselUser>(e);
             std::memcpy(e, r.username, kUserNameBytes);
             e[kUserNameBytes - 1] = 0;
             break;
         case kExNatCommon:
+            Pad<kExNatCommon>(e);
             Store64(e, r.event_ms);
             Store32(e + 8, r.nat_pool_id);
             e[12] = r.nat_event;
             break;
         case kExNatPortBlock:
+            Pad<kExNatPortBlock>(e);
             Store16(e, r.block_start);
             Store16(e + 2, r.block_end);
             Store16(e + 4, r.block_step);
@@ -776,24 +809,29 @@ void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
             std::memcpy(e, r.nbar_app, EncodedLength(r, id) - kElementHeaderSize);
             break;
         case kExTunIpv4:
+            Pad<kExTunIpv4>(e);
             Store32(e, r.tun_src.v4());
             Store32(e + 4, r.tun_dst.v4());
             Store32(e + 8, r.tun_proto);
             break;
         case kExTunIpv6:
+            Pad<kExTunIpv6>(e);
             StoreV6(e, r.tun_src);
             StoreV6(e + 16, r.tun_dst);
             Store32(e + 32, r.tun_proto);
             break;
         case kExObservation:
+            Pad<kExObservation>(e);
             Store64(e, r.observation_point);
             Store32(e + 8, r.observation_domain);
             break;
         case kExVrf:
+            Pad<kExVrf>(e);
             Store32(e, r.egress_vrf);
             Store32(e + 4, r.ingress_vrf);
             break;
         case kExLayer2:
+            Pad<kExLayer2>(e);
             Store16(e, r.vlan_id);
             Store16(e + 2, r.customer_vlan_id);
             Store16(e + 4, r.post_vlan_id);
@@ -805,9 +843,11 @@ void EncodeElement(const FlowRecord& r, ElementId id, uint8_t* e) {
             e[26] = r.ip_version;
             break;
         case kExFlowId:
+            Pad<kExFlowId>(e);
             Store64(e, r.flow_id);
             break;
         case kExIpInfo:
+            Pad<kExIpInfo>(e);
             e[1] = r.fragment_flags;
             e[2] = r.min_ttl;
             e[3] = r.max_ttl;
@@ -836,8 +876,7 @@ size_t EncodeV3(const FlowRecord& rec, uint8_t* out) {
             const uint16_t elen = EncodedLength(rec, id);
             Store16(out + off, id);
             Store16(out + off + 2, elen);
-            // Padding bytes must be zero: the payload is cleared before the fields go in.
-            std::memset(out + off + kElementHeaderSize, 0, elen - kElementHeaderSize);
+            // Padding bytes must be zero: EncodeElement clears the payload first.
             EncodeElement(rec, id, out + off + kElementHeaderSize);
             off += elen;
             ++count;

@@ -234,10 +234,18 @@ Status NfFileWriter::Impl::Reserve(size_t len) {
 }
 
 Status NfFileWriter::Impl::Append(const FlowRecord& rec, bool count) {
-    const size_t size = V3Size(rec);
-    Status s = Reserve(size);
-    if (!s.ok()) return s;
-    EncodeV3(rec, buffer_.get() + kBlockHeaderSize + used_);
+    if (closed_) return Status::InvalidArgument(path_ + ": writer already closed");
+    // Encoded once, behind the block's records (the buffer keeps kRecordSlack bytes past
+    // block_bytes_); a record that does not fit is moved to the next block after the flush,
+    // so blocks end where sizing the record first would have ended them.
+    uint8_t* at = buffer_.get() + kBlockHeaderSize + used_;
+    const size_t size = EncodeV3(rec, at);
+    assert(size <= kRecordSlack);
+    if (used_ > 0 && used_ + size > block_bytes_) {
+        Status s = Flush();
+        if (!s.ok()) return s;
+        std::memmove(buffer_.get() + kBlockHeaderSize + used_, at, size);
+    }
     used_ += size;
     ++records_;
     if (count) AccumulateStat(rec, &pending_stat_, options_.stat_rule);

@@ -451,3 +451,39 @@ TEST_CASE("Event records without flow times start and end at the event time",
     CHECK(back.first_ms == 5000);
     CHECK(back.last_ms == 7000);
 }
+
+TEST_CASE("Blocks end where the next record would overflow them and keep every record",
+          "[nffile][writer]") {
+    // The writer encodes a record behind the block's records before it knows whether the
+    // record fits, and moves it into the next block when it does not: the blocks must end
+    // exactly where sizing each record first ends them, with every record intact.
+    const std::string path = ScratchDir() + "/block-ends";
+    WriterOptions options;
+    options.block_bytes = 4096;
+    auto w = NfFileWriter::Create(path, Codec::kNone, "ends", options);
+    REQUIRE(w.ok());
+    constexpr uint32_t kRecords = 700;
+    uint32_t blocks = 0;
+    size_t used = 0;
+    for (uint32_t i = 0; i < kRecords; ++i) {
+        const FlowRecord r = MakeRecord(i);
+        const size_t size = V3Size(r);
+        if (used == 0 || used + size > options.block_bytes) {
+            ++blocks;
+            used = 0;
+        }
+        used += size;
+        REQUIRE((*w)->Append(r).ok());
+    }
+    REQUIRE((*w)->Close().ok());
+    REQUIRE(blocks > 20);
+
+    ReadOutcome out = ReadWholeFile(path);
+    REQUIRE(out.status.ok());
+    CHECK(out.info.num_blocks == blocks);
+    REQUIRE(out.records.size() == kRecords);
+    for (uint32_t i = 0; i < kRecords; ++i) {
+        INFO("record " << i);
+        CHECK(AllFields(out.records[i]) == AllFields(MakeRecord(i)));
+    }
+}
