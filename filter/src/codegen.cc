@@ -210,7 +210,47 @@ std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string t
     program->start = remap(entry);
     program->idents = std::move(tables.idents);
     program->labels = std::move(tables.labels);
+    for (const Insn& in : program->insns) program->elements |= ElementsRead(in);
     return program;
+}
+
+uint64_t ElementsRead(const Insn& in) {
+    auto bit = [](ElementId id) { return uint64_t{1} << id; };
+    auto field = [&in](size_t width) { return ElementsOfFieldBytes(in.offset, width); };
+    switch (in.op) {
+        case Op::kField8:
+            return field(1);
+        case Op::kField16:
+            return field(2);
+        case Op::kField32:
+            return field(4);
+        case Op::kField64:
+            return field(8);
+        case Op::kFlagsAll:
+        case Op::kFlagsAny:
+        case Op::kFieldList:
+            return field(in.width);
+        case Op::kIp:
+        case Op::kIpList:
+            return field(sizeof(IpAddr));
+        case Op::kDuration:
+        case Op::kPps:
+        case Op::kBps:
+        case Op::kBpp:
+            return bit(kExGenericFlow);
+        case Op::kMplsEos:
+        case Op::kMplsAny:
+            return bit(kExMplsLabel);
+        case Op::kPortInBlock:
+            return field(in.width) | bit(kExNatPortBlock);
+        case Op::kIsV6:
+            return bit(kExIpv4Flow) | bit(kExIpv6Flow);
+        case Op::kCount:
+        case Op::kIdent:
+        case Op::kSetLabel:
+            return 0;
+    }
+    return kAllElements;
 }
 
 std::string DumpProgram(const Program& p) {

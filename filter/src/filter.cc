@@ -94,6 +94,8 @@ bool Filter::uses_ident() const { return program_->uses_ident; }
 
 bool Filter::has_labels() const { return program_->has_labels; }
 
+uint64_t Filter::elements_read() const { return program_->elements; }
+
 std::string Filter::Dump() const { return detail::DumpProgram(*program_); }
 
 const std::string& Filter::text() const { return program_->text; }

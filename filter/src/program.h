@@ -74,7 +74,13 @@ struct Program {
     bool uses_count = false;
     bool uses_ident = false;
     bool has_labels = false;
+    // The record elements the instructions read (FlowRecord::present bits), see
+    // Filter::elements_read().
+    uint64_t elements = 0;
 };
+
+// The record elements whose fields `in` reads.
+uint64_t ElementsRead(const Insn& in);
 
 // Turns an optimised tree into a program. `tables` is moved into the program.
 std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text);

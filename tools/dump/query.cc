@@ -214,6 +214,8 @@ struct ScanJob {
     const flow::filter::Filter* filter;
     const std::optional<flow::TimeWindow>* window;
     bool keep_records;
+    uint64_t total_bytes;  // the sizes of all files, to project the records to keep
+    uint64_t elements;  // ReaderOptions::elements: what the filter and the summary read
     uint64_t memory_share;
     std::atomic<bool> abort{false};
 };
@@ -224,6 +226,8 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
     flow::filter::Filter f = *job->filter;
     const bool match_all = f.matches_all();
     flow::FlowRecord rec;
+    uint64_t blocks_done = 0;   // blocks of all files this thread read
+    uint64_t bytes_before = 0;  // stored bytes this thread read of the files before this one
     auto give_up = [&] {
         part->failed = true;
         job->abort.store(true, std::memory_order_relaxed);
@@ -233,6 +237,7 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
         ro.reuse_record = true;
         ro.block_stride = 2;
         ro.block_phase = phase;
+        ro.elements = job->elements;
         auto reader = flow::NfFileReader::Open((*job->files)[fi], ro);
         if (!reader.ok()) return give_up();
         flow::NfFileReader& r = **reader;
@@ -246,22 +251,18 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
         }
         WidenWindow(info, &part->window_first_s, &part->window_last_s);
         if (f.uses_ident()) f.SetIdent(info.ident);
-        // The blocks of this file this thread takes (0: unknown, an unclosed file), to give
-        // up early when the listing will not fit: a scan that gives up late wastes the work
-        // of everything it read, which the serial loop then reads again.
-        const uint64_t share =
-            info.num_blocks == 0 ? 0 : (info.num_blocks + (phase == 0 ? 1 : 0)) / 2;
-        const size_t kept_at_file_start = part->kept.size();
-        uint64_t blocks_done = 0;
         for (;;) {
             if (job->abort.load(std::memory_order_relaxed)) return give_up();
-            if (job->keep_records && share != 0 && blocks_done >= 4 && blocks_done < share) {
-                const uint64_t in_file = part->kept.size() - kept_at_file_start;
-                const uint64_t projected =
-                    part->kept.size() + in_file * (share - blocks_done) / blocks_done;
-                if (projected > kMaxKeptRecords) return give_up();
+            // Gives up early when the listing will not fit: a scan that gives up late wastes
+            // the work of everything it read, which the serial loop then reads again. The
+            // records kept so far per stored byte read, over this thread's half of the
+            // bytes of all files (an overestimate where files hold skipped blocks).
+            const uint64_t own_bytes = bytes_before + r.counters().bytes_read;
+            if (job->keep_records && ++blocks_done > 4 && own_bytes != 0 &&
+                static_cast<double>(part->kept.size()) * (job->total_bytes / 2) / own_bytes >
+                    kMaxKeptRecords) {
+                return give_up();
             }
-            ++blocks_done;  // counted before NextBlock(): at most one too many
             flow::Result<bool> more = r.NextBlock();
             if (!more.ok()) return give_up();
             if (!*more) break;
@@ -276,6 +277,7 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
                 for (flow::aggregate::ElementStat& st : part->stats) st.Add(rec);
                 if (job->keep_records) {
                     if (part->kept.size() == kMaxKeptRecords) return give_up();
+                    r.DecodeWhole(&rec);
                     part->kept.push_back({key, in_block, rec});
                 }
                 if ((part->passed & 0xffff) == 0 && !part->stats.empty()) {
@@ -291,12 +293,7 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             if (c.extension_maps != 0 || c.unmapped_records != 0) return give_up();
         }
         part->bytes_read += r.counters().bytes_read;
-        // The same projection over the files still to come.
-        const size_t files_done = fi + 1;
-        if (job->keep_records && files_done < job->files->size() &&
-            part->kept.size() * job->files->size() / files_done > kMaxKeptRecords) {
-            return give_up();
-        }
+        bytes_before += r.counters().bytes_read;
     }
 }
 
@@ -400,6 +397,16 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     bool stop = false;
     int rc = 0;  // 1 once an input file could not be opened or had a damaged block
 
+    // The record elements to decode. A plain listing or -o null reads the filter's
+    // elements, the times and counters of the summary and the -t window, and the whole
+    // record only of those that pass: most of a record goes undecoded when few pass.
+    // Writing, aggregating and statistics read (nearly) every field of every passed record.
+    uint64_t elements = flow::kAllElements;
+    if (!writing && !aggregator && !stat_mode && (!print_records || !match_all)) {
+        elements = f.elements_read() | uint64_t{1} << flow::kExGenericFlow |
+                   uint64_t{1} << flow::kExCntFlow;
+    }
+
     const uint64_t memory_limit = MemoryLimitBytes();
     if (writing) {
         // Writing over a file that is also read would destroy it before it is read.
@@ -430,6 +437,14 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         job.filter = &f;
         job.window = &window;
         job.keep_records = listing;
+        job.total_bytes = 0;
+        for (const std::string& path : files) {
+            struct stat st;
+            if (::stat(path.c_str(), &st) == 0) {
+                job.total_bytes += static_cast<uint64_t>(st.st_size);
+            }
+        }
+        job.elements = elements;
         job.memory_share = memory_limit / 2;
         ScanPart parts[2];
         for (ScanPart& part : parts) {
@@ -451,6 +466,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         flow::ReaderOptions ro;
         ro.prefetch_blocks = 2;  // read and decompress on a second core
         ro.reuse_record = true;  // `rec` below is only read between NextRecord() calls
+        ro.elements = elements;
         auto reader = flow::NfFileReader::Open(path, ro);
         if (!reader.ok()) {
             FileError(path, reader.status());
@@ -536,6 +552,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                         }
                     }
                 } else if (print_records) {
+                    r.DecodeWhole(&rec);
                     printer->Print(rec, run.processed);
                 }
                 if (opt.limit != 0 && run.passed >= opt.limit) {

@@ -84,6 +84,11 @@ public:
     bool uses_ident() const;
     // True if any sub-expression carries a flow label.
     bool has_labels() const;
+    // The record elements (bits 1 << ElementId, as FlowRecord::present) whose fields Match()
+    // reads; 0 for a constant filter. A reader may leave every other element undecoded
+    // (ReaderOptions::elements). The header fields (engine, exporter sysid, flags) belong to
+    // no element and are always decoded.
+    uint64_t elements_read() const;
 
     // The compiled program as text, one instruction a line, for nfdump's `-X` and for tests.
     // Stable enough to compare in tests: two filters that compile to the same program give

@@ -97,6 +97,13 @@ struct ReaderOptions {
     // Requires: block_phase < block_stride.
     uint32_t block_stride = 1;
     uint32_t block_phase = 0;
+    // The elements (bits 1 << ElementId, as FlowRecord::present) the caller reads of the
+    // records NextRecord() returns, e.g. a filter's Filter::elements_read() plus the
+    // generic and counter elements of the summary. Layout 2 records then decode only those
+    // (and the elements that decide their values), cheaper when most go unread; the fields
+    // and presence bits of the others are unspecified until DecodeWhole(). Layout 1
+    // records are always decoded whole. Errors are found and reported the same either way.
+    uint64_t elements = kAllElements;
 };
 
 // Reads one nfdump file, block by block. Usage:
@@ -152,6 +159,12 @@ public:
     // IPv4 unless both its addresses are zero); first_ms = 0 is replaced by the NSEL, else
     // the NAT event time; absent EXcntFlow means flows = 1.
     bool NextRecord(FlowRecord* out);
+
+    // Decodes every element of the record the last NextRecord() call returned into `out`,
+    // which must be the record passed to that call, unchanged since (with
+    // ReaderOptions::elements, to print or keep a record that passed a filter). A no-op when
+    // that record was decoded whole already.
+    void DecodeWhole(FlowRecord* out);
 
     // Exporters and samplers seen so far in this file (records may follow their flows).
     // References are valid until the next NextRecord()/NextBlock() call.

@@ -4,6 +4,7 @@
 // and the filter, aggregation and output read it without allocation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -229,5 +230,15 @@ struct FlowRecord {
     // Resets every field to its absent value.
     void Clear() { *this = FlowRecord(); }
 };
+
+// Every element bit of FlowRecord::present, for masks of the elements a reader decodes.
+inline constexpr uint64_t kAllElements = ~uint64_t{0};
+
+// The elements (bits 1 << ElementId) whose fields lie in bytes [offset, offset + width) of a
+// FlowRecord, so that a reader of those bytes can ask for just those elements to be decoded.
+// The header fields (engine, exporter sysid, flags, nfversion) belong to no element and give
+// 0; bytes of `present` itself, or past the record, give kAllElements. Both address families
+// of a field count (kExIpv4Flow and kExIpv6Flow for src_addr).
+uint64_t ElementsOfFieldBytes(size_t offset, size_t width);
 
 }  // namespace flow

@@ -87,13 +87,14 @@ void BlockSource::Populate(const uint8_t* p, size_t n) {
 #endif
 }
 
-void BlockSource::Release(const uint8_t* p, size_t n) {
-    // Whole pages inside the block only: the pages it shares with its neighbours may be in
-    // use by the consumer (a released page would only fault in again, but need not).
-    constexpr uintptr_t kPage = 4096;
-    const uintptr_t start = (reinterpret_cast<uintptr_t>(p) + kPage - 1) & ~(kPage - 1);
-    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kPage - 1);
-    if (end > start) (void)::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+void BlockSource::ReleaseBefore(uint64_t end) {
+    // The page holding `end` may hold the start of a block still in use: it goes with the
+    // next call. Every page of the mapping is released once.
+    constexpr uint64_t kPage = 4096;
+    end &= ~(kPage - 1);
+    if (end <= released_) return;
+    (void)::madvise(const_cast<uint8_t*>(map_) + released_, end - released_, MADV_DONTNEED);
+    released_ = end;
 }
 
 Result<size_t> BlockSource::Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out) {
@@ -123,10 +124,11 @@ Status BlockSource::Fail(Status status) {
 }
 
 Result<bool> BlockSource::Next(Block* block) {
-    // The block this one replaces is done with: its pages leave the process (they stay in
+    // The block this one replaces is done with, and so are the blocks before it (blocks
+    // are handed out and used in file order): their pages leave the process (they stay in
     // the page cache), so a mapped file does not count its whole size as our memory.
     if (map_ != nullptr && block->payload >= map_ && block->payload < map_ + map_size_) {
-        Release(block->payload, block->size);
+        ReleaseBefore(static_cast<uint64_t>(block->payload - map_) + block->size);
         block->payload = nullptr;
     }
     for (;;) {

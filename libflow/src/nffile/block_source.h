@@ -81,8 +81,10 @@ private:
     Result<size_t> Fetch(uint8_t* buf, size_t n, uint64_t offset, const uint8_t** out);
     // Asks the kernel to map the pages of `p[0..n)` of the mapping now.
     void Populate(const uint8_t* p, size_t n);
-    // Unmaps the whole pages of `p[0..n)` of the mapping (they are read again if touched).
-    void Release(const uint8_t* p, size_t n);
+    // Unmaps the pages of the mapping from the last released one up to the page that
+    // holds byte `end` (exclusive): the blocks before `end` are done with, also those
+    // stepped over (block_stride), whose headers were read through the mapping.
+    void ReleaseBefore(uint64_t end);
 
     int fd_;
     BlockRange range_;
@@ -95,6 +97,7 @@ private:
     std::atomic<uint64_t> skipped_{0};
     const uint8_t* map_ = nullptr;  // the file's first `map_size_` bytes, or null
     size_t map_size_ = 0;
+    uint64_t released_ = 0;  // file offset (page-aligned) below which pages were released
     bool populate_ = true;  // MADV_POPULATE_READ works here
 };
 

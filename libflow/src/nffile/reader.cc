@@ -57,6 +57,7 @@ public:
     Status Open(const std::string& path, const ReaderOptions& options);
     Result<bool> NextBlock();
     bool NextRecord(FlowRecord* out);
+    void DecodeWhole(FlowRecord* out);
 
     FileInfo info_;
     ReadCounters counters_;
@@ -87,6 +88,9 @@ private:
     // next one may overwrite element by element (DecodeV3Over).
     bool reuse_record_ = false;
     FlowRecord* last_out_ = nullptr;
+    // The V3 record last decoded without some elements (ReaderOptions::elements), or null.
+    const uint8_t* partial_ = nullptr;
+    uint16_t partial_size_ = 0;
     const Block* block_ = nullptr;
     size_t rec_offset_ = 0;
     uint32_t rec_index_ = 0;
@@ -146,6 +150,7 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     }
 
     v3_options_.ipinfo_v175 = (info_.nfd_version & 0xFFFFFF00u) == 0xF1070500u;
+    v3_options_.elements = V3ElementsNeeded(options.elements);
     reuse_record_ = options.reuse_record;
     range_.path = path;
     range_.codec = info_.codec;
@@ -285,6 +290,7 @@ Result<bool> NfFileReader::Impl::NextBlock() {
         return s;
     }
     if (finished_) return false;
+    partial_ = nullptr;  // points into the block that is replaced now
     Result<const Block*> r = stream_->Next();
     counters_.skipped_blocks = source_->skipped();
     if (!r.ok()) {
@@ -347,11 +353,16 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
                     d = DecodeV3(p, size, v3_options_, out, &counters_, &error);
                 }
                 last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
+                if (v3_options_.elements != kAllElements) {
+                    partial_ = p;
+                    partial_size_ = size;
+                }
                 break;
             case kRecCommon:
             case kRecCommonV0:
                 d = DecodeV1Common(p, size, type == kRecCommonV0, maps_, out, &counters_, &error);
                 last_out_ = nullptr;
+                partial_ = nullptr;
                 break;
             case kRecExtensionMap:
                 ++counters_.extension_maps;
@@ -402,6 +413,19 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
         }
     }
     return false;
+}
+
+void NfFileReader::Impl::DecodeWhole(FlowRecord* out) {
+    if (partial_ == nullptr) return;
+    // The record decoded once already: no error and the same unknown elements this time.
+    ReadCounters scratch = counters_;
+    V3Options whole = v3_options_;
+    whole.elements = kAllElements;
+    const char* error = nullptr;
+    (void)DecodeV3(partial_, partial_size_, whole, out, &scratch, &error);
+    partial_ = nullptr;
+    // The next record may be decoded over this one: its fields are all valid.
+    last_out_ = reuse_record_ ? out : nullptr;
 }
 
 ExporterInfo* NfFileReader::Impl::ExporterFor(uint16_t sysid, bool create) {
@@ -477,6 +501,7 @@ NfFileReader::~NfFileReader() = default;
 const FileInfo& NfFileReader::info() const { return impl_->info_; }
 Result<bool> NfFileReader::NextBlock() { return impl_->NextBlock(); }
 bool NfFileReader::NextRecord(FlowRecord* out) { return impl_->NextRecord(out); }
+void NfFileReader::DecodeWhole(FlowRecord* out) { impl_->DecodeWhole(out); }
 const std::vector<ExporterInfo>& NfFileReader::exporters() const { return impl_->exporters_; }
 const std::vector<SamplerInfo>& NfFileReader::samplers() const { return impl_->samplers_; }
 const ReadCounters& NfFileReader::counters() const { return impl_->counters_; }

@@ -46,7 +46,18 @@ inline constexpr size_t kMaxV3RecordSize = 1024;
 struct V3Options {
     // EXipInfo (42) is laid out as nfdump 1.7.5 wrote it (ttl, fragment flags, pad).
     bool ipinfo_v175 = false;
+    // The elements to decode (bits 1 << ElementId), closed under V3ElementsNeeded(). The
+    // others are stepped over when their length is the one they must have (so that unknown
+    // and bad-length elements are counted as before); their fields and presence bits are
+    // then left as they were (DecodeV3Over) or empty (DecodeV3).
+    uint64_t elements = kAllElements;
 };
+
+// `wanted` plus the elements the decoder needs to give the fields of `wanted` the values a
+// whole decode gives them: both families of an address, the layer-2 element that picks the
+// flow address family, the event elements whose time stands in for a missing flow start,
+// and nfdump 1.7.0's NAT element that carries the VRF ids.
+uint64_t V3ElementsNeeded(uint64_t wanted);
 
 // Decodes the V3 record `p[0..len)` (len = the record's size field, already checked to lie
 // inside the block). `out` is overwritten.

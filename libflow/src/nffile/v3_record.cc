@@ -155,6 +155,11 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
         }
         const uint8_t* e = p + off + kElementHeaderSize;
         off += elen;
+        // An element the caller does not read is stepped over; one of an unexpected length
+        // goes through the switch, which counts it as before.
+        if (id < kExMaxElement && kFixedLength[id] == elen && ((options.elements >> id) & 1) == 0) {
+            continue;
+        }
 
         bool known = true;
         switch (id) {
@@ -574,6 +579,24 @@ bool ClearElement(FlowRecord* out, uint32_t id, uint64_t present) {
 
 }  // namespace
 
+uint64_t V3ElementsNeeded(uint64_t wanted) {
+    auto bit = [](ElementId id) { return uint64_t{1} << id; };
+    auto pair = [&](ElementId a, ElementId b) {
+        if (wanted & (bit(a) | bit(b))) wanted |= bit(a) | bit(b);
+    };
+    if (wanted & (bit(kExIpv4Flow) | bit(kExIpv6Flow))) wanted |= bit(kExLayer2);
+    if (wanted & bit(kExGenericFlow)) wanted |= bit(kExNselCommon) | bit(kExNatCommon);
+    if (wanted & bit(kExVrf)) wanted |= bit(kExNatCommon);
+    pair(kExIpv4Flow, kExIpv6Flow);
+    pair(kExBgpNextHopV4, kExBgpNextHopV6);
+    pair(kExIpNextHopV4, kExIpNextHopV6);
+    pair(kExIpReceivedV4, kExIpReceivedV6);
+    pair(kExNselCommon, kExNatCommon);  // both write the event time
+    pair(kExNatXlateIpv4, kExNatXlateIpv6);
+    pair(kExTunIpv4, kExTunIpv6);
+    return wanted;
+}
+
 Decoded DecodeV3(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
                  ReadCounters* counters, const char** error) {
     return DecodeV3Impl<true>(p, len, options, out, counters, error);
@@ -591,7 +614,8 @@ Decoded DecodeV3Over(const uint8_t* p, size_t len, const V3Options& options, Flo
     const uint64_t unknown = counters->unknown_elements;
     Decoded d = DecodeV3Impl<false>(p, len, options, out, counters, error);
     if (d == Decoded::kFlow && out->Has(kExGenericFlow)) {
-        uint64_t stale = before & ~out->present;
+        // Fields of elements the caller does not read may stay as they are.
+        uint64_t stale = before & ~out->present & options.elements;
         bool cleared = true;
         while (stale != 0 && cleared) {
             const int id = __builtin_ctzll(stale);
