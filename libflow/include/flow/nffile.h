@@ -141,9 +141,11 @@ public:
     // the end of the data. Blocks of types the reader does not decode are skipped.
     // Errors: Truncated (block header or payload cut short, e.g. the file ends inside a
     // block), Malformed (impossible size, codec error, corrupt record framing), Unsupported.
-    // Two kinds of failure:
-    //   - the file's block sequence is broken (bad block header, short read, decompression
-    //     failed): the status is returned and every later call returns false;
+    // Three kinds of failure:
+    //   - the file's block sequence is broken (bad block header, short read): the status is
+    //     returned and every later call returns false;
+    //   - a block's payload cannot be decompressed: the status is returned once (the block
+    //     yields no records) and the next call loads the block after it;
     //   - a record inside a block is corrupt: NextRecord() stops at it (records before it
     //     were handed out), and the next NextBlock() call returns the status once; calling
     //     NextBlock() again continues with the block after it.

@@ -158,7 +158,7 @@ Result<bool> BlockSource::Next(Block* block) {
         if (*got < sizeof(header_buf)) {
             return Fail(Status::Truncated("file ends inside the block header"));
         }
-        const uint32_t num_records = Load32(header);
+        uint32_t num_records = Load32(header);
         const uint32_t stored = Load32(header + 4);
         const uint16_t type = Load16(header + 8);
         if (stored == 0 || stored > kMaxBlockPayload) {
@@ -197,11 +197,22 @@ Result<bool> BlockSource::Next(Block* block) {
         if (*got < stored) return Fail(Status::Truncated("file ends inside the block payload"));
 
         size_t size = stored;
+        block->damage = Status::Ok();
         if (range_.codec != Codec::kNone) {
             Result<size_t> n =
                 codec_.Decompress(payload, stored, block->data.get(), kMaxBlockPayload);
-            if (!n.ok()) return Fail(n.status());
-            size = *n;
+            if (n.ok()) {
+                size = *n;
+            } else {
+                // Damaged bytes inside one block: the framing around it is intact, so the
+                // block is handed on empty with its error and reading goes on after it.
+                block->damage = Status::Malformed(range_.path + ": block " +
+                                                  std::to_string(count_ + 1) + " at offset " +
+                                                  std::to_string(pos_) + ": " +
+                                                  n.status().message());
+                num_records = 0;
+                size = 0;
+            }
             payload = block->data.get();
         }
 

@@ -258,7 +258,7 @@ void NfFileReader::Impl::ReadAppendix(int fd) {
     Block block;
     for (;;) {
         Result<bool> r = source.Next(&block);
-        if (!r.ok() || !*r) return;
+        if (!r.ok() || !*r || !block.damage.ok()) return;
         ++info_.appendix_blocks_read;
         info_.appendix_records += block.num_records;
         const uint8_t* p = block.payload;
@@ -302,6 +302,13 @@ Result<bool> NfFileReader::Impl::NextBlock() {
     if (block_ == nullptr) {
         finished_ = true;
         return false;
+    }
+    if (!block_->damage.ok()) {
+        // Nothing of this block is readable; the next call reads the block after it.
+        block_number_ = block_->number;
+        Status damage = block_->damage;
+        block_ = nullptr;
+        return damage;
     }
     rec_offset_ = 0;
     rec_index_ = 0;
