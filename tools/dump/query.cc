@@ -257,7 +257,7 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             // the work of everything it read, which the serial loop then reads again. The
             // records kept so far per stored byte read, over this thread's half of the
             // bytes of all files (an overestimate where files hold skipped blocks).
-            const uint64_t own_bytes = bytes_before + r.counters().bytes_read;
+            const uint64_t own_bytes = bytes_before + r.counters().stored_bytes;
             if (job->keep_records && ++blocks_done > 4 && own_bytes != 0 &&
                 static_cast<double>(part->kept.size()) * (job->total_bytes / 2) / own_bytes >
                     kMaxKeptRecords) {
@@ -293,7 +293,7 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             if (c.extension_maps != 0 || c.unmapped_records != 0) return give_up();
         }
         part->bytes_read += r.counters().bytes_read;
-        bytes_before += r.counters().bytes_read;
+        bytes_before += r.counters().stored_bytes;
     }
 }
 

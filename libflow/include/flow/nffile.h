@@ -69,6 +69,7 @@ struct ReadCounters {
     uint64_t blocks = 0;            // data blocks decoded
     uint64_t block_records = 0;     // records of every type those blocks' headers declare
     uint64_t bytes_read = 0;        // decompressed payload bytes of those blocks
+    uint64_t stored_bytes = 0;      // their payload bytes as stored (compressed) in the file
     uint64_t flow_records = 0;      // flow records handed out
     uint64_t skipped_blocks = 0;    // block types other than 2 and 3 (histograms, arrays)
     uint64_t unknown_records = 0;   // record types not understood, skipped by size

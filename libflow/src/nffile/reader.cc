@@ -316,6 +316,7 @@ Result<bool> NfFileReader::Impl::NextBlock() {
     ++counters_.blocks;
     counters_.block_records += block_->num_records;
     counters_.bytes_read += block_->size;  // nfdump counts the decompressed bytes
+    counters_.stored_bytes += block_->stored_size;
     return true;
 }
 
