@@ -329,10 +329,16 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
     }
     if (present.empty()) return Status::NotFound(missing.front());
     if (warnings != nullptr) warnings->insert(warnings->end(), missing.begin(), missing.end());
+    Status first_missing = Status::Ok();
     for (const std::string& dir : present) {
         if (sel.read_path) {
+            // A channel whose collector missed this slot lacks the file: the other channels
+            // are still read, with a warning, as nfdump does.
             Status s = ExpandRead(JoinPath(dir, *sel.read_path), &files);
-            if (!s.ok()) return s;
+            if (!s.ok()) {
+                if (first_missing.ok()) first_missing = s;
+                if (warnings != nullptr) warnings->push_back(s.message());
+            }
         }
         for (const std::string& range : ranges) {
             Status s = Status::Ok();
@@ -344,6 +350,7 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
             if (!s.ok()) return s;
         }
     }
+    if (files.empty() && !first_missing.ok()) return first_missing;
     return files;
 }
 

@@ -146,6 +146,30 @@ TEST_CASE("selection: -M applies -r and -R in each directory") {
     CHECK(warnings.empty());  // the error alone, not the same line twice
 }
 
+// Regression: `-M a:b -r FILE` with FILE missing in b (its collector missed the slot) read
+// nothing at all; nfdump warns and reads a's file.
+TEST_CASE("selection: -M -r reads the channels that hold the file and warns about the rest") {
+    TempTree t;
+    t.Touch("a/nfcapd.202612041500");
+    t.Touch("b/nfcapd.202612041505");
+    flow::FileSelection sel;
+    sel.read_path = "nfcapd.202612041500";
+    for (const char* dirs : {"a:b", "b:a"}) {
+        CAPTURE(dirs);
+        sel.multi_dirs = t / dirs;
+        std::vector<std::string> warnings;
+        auto r = flow::ExpandSelection(sel, &warnings);
+        REQUIRE(r.ok());
+        CHECK(Names(*r, t.root.string()) == std::vector<std::string>{"a/nfcapd.202612041500"});
+        REQUIRE(warnings.size() == 1);
+        CHECK(warnings[0].find(t / "b/nfcapd.202612041500") != std::string::npos);
+    }
+    // In no channel at all: the error.
+    sel.read_path = "nfcapd.202612041510";
+    auto r = flow::ExpandSelection(sel);
+    CHECK_FALSE(r.ok());
+}
+
 // Regression: NfSen's `-M live/upstream1:peer1` read upstream1 first; nfdump walks the
 // channels as sorted roots, so peer1's files come first and `-c N` picks the same flows.
 TEST_CASE("selection: -M channels are walked in path order, not command-line order") {
