@@ -407,6 +407,13 @@ int Run(int argc, char** argv) {
                         static_cast<unsigned long long>(opt.stat_packet_limit));
         }
     }
+    if (!opt.write_path.empty() && (!opt.stats.empty() || !opt.record_orders.empty())) {
+        // nfdump prints the tables and ignores -w; writing every record instead, or silently
+        // nothing, would both surprise.
+        std::fprintf(stderr, "-s and -w do not go together: -s prints statistics, -w writes "
+                             "records (use -A or -a with -w to write aggregated records)\n");
+        return 1;
+    }
     if (opt.order.order != flow::aggregate::RecordOrder::kNone && !opt.record_orders.empty()) {
         std::fprintf(stderr, "-s record and -O (-m) are mutually exclusive options\n");
         return 1;
