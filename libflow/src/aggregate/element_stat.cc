@@ -314,7 +314,8 @@ struct ElementStat::Impl {
     // a statistic of many values does not wait for memory at every record.
     struct Pending {
         StatKey key;
-        uint64_t hash;
+        uint32_t* direct;  // the table's DirectSlot(key)
+        uint64_t hash;     // unused for direct keys
         StatCounters add;  // first_ms and last_ms the record's
     };
     static constexpr size_t kQueue = 16;  // a power of two
@@ -325,8 +326,8 @@ struct ElementStat::Impl {
     Pending queue[kQueue];
     size_t queued = 0;  // values queued ever; the last min(queued, kQueue) are pending
 
-    void Apply(const Pending& p) {
-        StatCounters& c = table.FindOrInsert(p.key, p.hash);
+    [[gnu::always_inline]] void Apply(const Pending& p) {
+        StatCounters& c = table.FindOrInsert(p.key, p.direct, p.hash);
         c.flows += p.add.flows;
         c.in_packets += p.add.in_packets;
         c.in_bytes += p.add.in_bytes;
@@ -336,13 +337,14 @@ struct ElementStat::Impl {
         if (p.add.last_ms > c.last_ms) c.last_ms = p.add.last_ms;
     }
 
-    void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
+    [[gnu::always_inline]] void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
         Pending& p = queue[queued % kQueue];
         if (queued >= kQueue) Apply(p);
         p.key.hi = hi;
         p.key.lo = lo;
         p.key.aux = spec.per_proto ? rec.proto : 0u;
-        p.hash = table.IsDirect(p.key) ? 0 : p.key.Hash();
+        p.direct = table.DirectSlot(p.key);
+        p.hash = p.direct ? 0 : p.key.Hash();
         p.add.flows = rec.flows != 0 ? rec.flows : 1;
         p.add.in_packets = rec.packets;
         p.add.in_bytes = rec.bytes;
@@ -350,11 +352,11 @@ struct ElementStat::Impl {
         p.add.out_bytes = rec.out_bytes;
         p.add.first_ms = rec.first_ms;
         p.add.last_ms = rec.last_ms;
-        table.PrefetchIndex(p.key, p.hash);
+        table.PrefetchIndex(p.direct, p.hash);
         ++queued;
         if (queued > kAhead) {
             const Pending& mid = queue[(queued - 1 - kAhead) % kQueue];
-            table.PrefetchEntry(mid.key, mid.hash);
+            table.PrefetchEntry(mid.direct, mid.hash);
         }
     }
 
@@ -389,7 +391,7 @@ void ElementStat::Merge(const ElementStat& other) {
     const Impl::Table& from = other.impl_->table;
     for (size_t i = 0; i < from.size(); ++i) {
         const StatKey& key = from.keys()[i];
-        StatCounters& c = impl_->table.FindOrInsert(key, key.Hash());
+        StatCounters& c = impl_->table.FindOrInsert(key);
         const StatCounters& o = from.values()[i];
         c.flows += o.flows;
         c.in_packets += o.in_packets;

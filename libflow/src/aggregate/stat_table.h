@@ -36,60 +36,55 @@ public:
         values_.reserve(initial_capacity);
     }
 
-    bool IsDirect(const Key& key) const {
-        return direct_ && key.hi == 0 && key.lo < kDirectSize;
+    // The direct index word of `key`, or null when `key` goes through the hash index.
+    uint32_t* DirectSlot(const Key& key) const {
+        return direct_ && key.hi == 0 && key.lo < kDirectSize ? &direct_[key.lo] : nullptr;
     }
 
-    // Stage one of a lookup ahead of time: loads the index word of `key` (`hash` its hash,
-    // unused for direct keys) into the cache.
-    void PrefetchIndex(const Key& key, uint64_t hash) const {
-        if (IsDirect(key)) {
-            __builtin_prefetch(&direct_[key.lo]);
+    // Stage one of a lookup ahead of time: loads the index word of a key into the cache
+    // (`direct` its DirectSlot(), `hash` its hash, unused for direct keys).
+    void PrefetchIndex(const uint32_t* direct, uint64_t hash) const {
+        if (direct) {
+            __builtin_prefetch(direct);
         } else {
             __builtin_prefetch(&index_[hash & mask_]);
         }
     }
 
     // Stage two: reads the index word and loads the entry it names (when present).
-    void PrefetchEntry(const Key& key, uint64_t hash) const {
+    void PrefetchEntry(const uint32_t* direct, uint64_t hash) const {
         uint32_t n;
-        if (IsDirect(key)) {
-            n = direct_[key.lo];
+        if (direct) {
+            n = *direct;
         } else {
-            const uint64_t s = index_[hash & mask_];
-            n = static_cast<uint32_t>(s);
+            n = static_cast<uint32_t>(index_[hash & mask_]);
             if (n != 0) __builtin_prefetch(&keys_.data()[n - 1]);
         }
         if (n != 0) __builtin_prefetch(&values_.data()[n - 1]);
     }
 
-    // The value of `key` (`hash` its hash, unused for direct keys), inserted
-    // default-constructed when absent. The reference is valid until the next insert.
-    Value& FindOrInsert(const Key& key, uint64_t hash) {
-        if (IsDirect(key)) {
-            uint32_t& n = direct_[key.lo];
-            if (n == 0) n = Append(key);
-            return values_[n - 1];
+    // The value of `key` (`direct` its DirectSlot(), `hash` its hash, unused for direct
+    // keys), inserted default-constructed when absent. The reference is valid until the next
+    // insert.
+    [[gnu::always_inline]] Value& FindOrInsert(const Key& key, uint32_t* direct, uint64_t hash) {
+        if (direct) {
+            if (*direct == 0) [[unlikely]] *direct = Append(key);
+            return values_[*direct - 1];
         }
         const uint64_t tag = hash >> 32;
         size_t i = hash & mask_;
         for (;;) {
             const uint64_t s = index_[i];
             if (s == 0) break;
-            if ((s >> 32) == tag && keys_[(s & 0xffffffffu) - 1] == key) {
+            if ((s >> 32) == tag && keys_[(s & 0xffffffffu) - 1] == key) [[likely]] {
                 return values_[(s & 0xffffffffu) - 1];
             }
             i = (i + 1) & mask_;
         }
-        if ((hashed_ + 1) * 2 > index_.size()) {
-            Grow();
-            i = hash & mask_;
-            while (index_[i] != 0) i = (i + 1) & mask_;
-        }
-        index_[i] = tag << 32 | Append(key);
-        ++hashed_;
-        return values_.back();
+        return Insert(key, hash, i);
     }
+
+    Value& FindOrInsert(const Key& key) { return FindOrInsert(key, DirectSlot(key), key.Hash()); }
 
     size_t size() const { return keys_.size(); }
     const std::vector<Key>& keys() const { return keys_; }
@@ -103,7 +98,19 @@ public:
     }
 
 private:
-    uint32_t Append(const Key& key) {
+    // Adds `key` to the hash index at its free slot `i`.
+    [[gnu::noinline]] Value& Insert(const Key& key, uint64_t hash, size_t i) {
+        if ((hashed_ + 1) * 2 > index_.size()) {
+            Grow();
+            i = hash & mask_;
+            while (index_[i] != 0) i = (i + 1) & mask_;
+        }
+        index_[i] = (hash >> 32) << 32 | Append(key);
+        ++hashed_;
+        return values_.back();
+    }
+
+    [[gnu::noinline]] uint32_t Append(const Key& key) {
         keys_.push_back(key);
         values_.emplace_back();
         return static_cast<uint32_t>(keys_.size());

@@ -192,23 +192,25 @@ TEST_CASE("StatTable keeps direct and hashed keys apart and across growth") {
         bool operator==(const Key&) const = default;
         uint64_t Hash() const { return flow::aggregate::detail::Mix64(hi * 31 ^ lo); }
     };
-    for (bool direct : {false, true}) {
-        CAPTURE(direct);
-        flow::aggregate::detail::StatTable<Key, uint64_t> table(direct, 16);
+    for (bool is_direct : {false, true}) {
+        CAPTURE(is_direct);
+        flow::aggregate::detail::StatTable<Key, uint64_t> table(is_direct, 16);
         // Numbers below 2^16 (direct when asked), above, and keys with a high half.
         auto key = [](uint64_t i) {
             return i % 3 == 0 ? Key{0, i % 60000} : i % 3 == 1 ? Key{0, 70000 + i} : Key{i, 5};
         };
         for (uint64_t i = 0; i < 30000; ++i) {
             Key k = key(i % 15000);
-            table.PrefetchIndex(k, k.Hash());
-            table.PrefetchEntry(k, k.Hash());
-            table.FindOrInsert(k, k.Hash()) += i;
+            uint32_t* direct = table.DirectSlot(k);
+            CHECK((direct != nullptr) == (is_direct && k.hi == 0 && k.lo < 65536));
+            table.PrefetchIndex(direct, k.Hash());
+            table.PrefetchEntry(direct, k.Hash());
+            table.FindOrInsert(k, direct, k.Hash()) += i;
         }
         CHECK(table.size() == 15000);
         for (uint64_t i : {0, 3, 4, 5, 14999}) {
             Key k = key(i);
-            CHECK(table.FindOrInsert(k, k.Hash()) == i + (i + 15000));
+            CHECK(table.FindOrInsert(k) == i + (i + 15000));
         }
         CHECK(table.size() == 15000);
         CHECK(table.keys().size() == table.values().size());
