@@ -13,6 +13,11 @@ exact sf178-none -s record/bytes -s srcip -n 2 -o line -q
 exact sf178-none -s srcip -s record/bytes -n 2 -o line
 exact sf178-none -s record/bytes -n 3 -o 'fmt:%sap,%dap,%ibyt,%ipkt,%bps' -q -N
 exact sf178-none -s record/packets -A srcip,dstip -n 3 -o line
+# The in/out rate orders: -O accepts them, -s record names its tables after them.
+exact nd178-lzo -A srcip -O ipps -n 3 -o line
+exact nd178-lzo -A dstip -O ibpp -n 3 -o line
+exact nd178-lzo -s record/ipps -n 3 -o line
+exact nd178-lzo -s record/ibpp -n 3 -o line
 # Each -s record adds its orders to one record statistic (tables in canonical order).
 exact sf178-none -s record/bytes -s record/flows -n 1 -o line
 exact sf178-none -s record -s record/bytes -n 1 -o line -q

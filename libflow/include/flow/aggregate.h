@@ -262,8 +262,14 @@ enum class RecordOrder : uint8_t {
     kInBytes,
     kOutBytes,
     kPps,
+    kInPps,
+    kOutPps,
     kBps,
+    kInBps,
+    kOutBps,
     kBpp,
+    kInBpp,
+    kOutBpp,
     kTstart,
     kTend,
     kDuration,
@@ -278,7 +284,7 @@ struct RecordOrderSpec {
 Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg);
 
 // The -O orders matching the orders of a parsed "-s record/..." (its kind is ignored), in
-// canonical sequence. TODO: ipps/opps/ibps/obps/ibpp/obpp sort on the in+out values.
+// canonical sequence.
 std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec);
 
 // Name of a record order as headings print it ("bytes").

@@ -501,6 +501,9 @@ Result<RecordOrderSpec> ParseRecordOrder(std::string_view arg) {
         {"bytes", RecordOrder::kBytes},       {"ibyte", RecordOrder::kInBytes},
         {"obyte", RecordOrder::kOutBytes},    {"pps", RecordOrder::kPps},
         {"bps", RecordOrder::kBps},           {"bpp", RecordOrder::kBpp},
+        {"ipps", RecordOrder::kInPps},        {"opps", RecordOrder::kOutPps},
+        {"ibps", RecordOrder::kInBps},        {"obps", RecordOrder::kOutBps},
+        {"ibpp", RecordOrder::kInBpp},        {"obpp", RecordOrder::kOutBpp},
         {"tstart", RecordOrder::kTstart},     {"tend", RecordOrder::kTend},
         {"duration", RecordOrder::kDuration},
     };
@@ -556,19 +559,31 @@ std::vector<RecordOrderSpec> RecordOrders(const StatSpec& spec) {
                 r = RecordOrder::kOutBytes;
                 break;
             case StatOrder::kPps:
-            case StatOrder::kInPps:
-            case StatOrder::kOutPps:
                 r = RecordOrder::kPps;
                 break;
+            case StatOrder::kInPps:
+                r = RecordOrder::kInPps;
+                break;
+            case StatOrder::kOutPps:
+                r = RecordOrder::kOutPps;
+                break;
             case StatOrder::kBps:
-            case StatOrder::kInBps:
-            case StatOrder::kOutBps:
                 r = RecordOrder::kBps;
                 break;
+            case StatOrder::kInBps:
+                r = RecordOrder::kInBps;
+                break;
+            case StatOrder::kOutBps:
+                r = RecordOrder::kOutBps;
+                break;
             case StatOrder::kBpp:
-            case StatOrder::kInBpp:
-            case StatOrder::kOutBpp:
                 r = RecordOrder::kBpp;
+                break;
+            case StatOrder::kInBpp:
+                r = RecordOrder::kInBpp;
+                break;
+            case StatOrder::kOutBpp:
+                r = RecordOrder::kOutBpp;
                 break;
         }
         out.push_back(RecordOrderSpec{r, o.ascending});
@@ -596,10 +611,22 @@ const char* RecordOrderName(RecordOrder order) {
             return "obyte";
         case RecordOrder::kPps:
             return "pps";
+        case RecordOrder::kInPps:
+            return "ipps";
+        case RecordOrder::kOutPps:
+            return "opps";
         case RecordOrder::kBps:
             return "bps";
+        case RecordOrder::kInBps:
+            return "ibps";
+        case RecordOrder::kOutBps:
+            return "obps";
         case RecordOrder::kBpp:
             return "bpp";
+        case RecordOrder::kInBpp:
+            return "ibpp";
+        case RecordOrder::kOutBpp:
+            return "obpp";
         case RecordOrder::kTstart:
             return "tstart";
         case RecordOrder::kTend:
@@ -1094,6 +1121,10 @@ uint64_t OrderValue(const G& r, RecordOrder o) {
     uint64_t bytes = r.bytes + r.out_bytes;
     uint64_t duration_ms = r.last_ms > r.first_ms ? r.last_ms - r.first_ms : 0;
     double seconds = static_cast<double>(duration_ms) / 1000.0;
+    auto per_second = [seconds](uint64_t v, double factor) {
+        return seconds > 0 ? static_cast<uint64_t>(factor * static_cast<double>(v) / seconds) : 0;
+    };
+    auto per_packet = [](uint64_t b, uint64_t p) { return p != 0 ? b / p : 0; };
     switch (o) {
         case RecordOrder::kNone:
             return 0;
@@ -1112,12 +1143,23 @@ uint64_t OrderValue(const G& r, RecordOrder o) {
         case RecordOrder::kOutBytes:
             return r.out_bytes;
         case RecordOrder::kPps:
-            return seconds > 0 ? static_cast<uint64_t>(static_cast<double>(packets) / seconds) : 0;
+            return per_second(packets, 1.0);
+        case RecordOrder::kInPps:
+            return per_second(r.packets, 1.0);
+        case RecordOrder::kOutPps:
+            return per_second(r.out_packets, 1.0);
         case RecordOrder::kBps:
-            return seconds > 0 ? static_cast<uint64_t>(8.0 * static_cast<double>(bytes) / seconds)
-                               : 0;
+            return per_second(bytes, 8.0);
+        case RecordOrder::kInBps:
+            return per_second(r.bytes, 8.0);
+        case RecordOrder::kOutBps:
+            return per_second(r.out_bytes, 8.0);
         case RecordOrder::kBpp:
-            return packets != 0 ? bytes / packets : 0;
+            return per_packet(bytes, packets);
+        case RecordOrder::kInBpp:
+            return per_packet(r.bytes, r.packets);
+        case RecordOrder::kOutBpp:
+            return per_packet(r.out_bytes, r.out_packets);
         case RecordOrder::kTstart:
             return r.first_ms;
         case RecordOrder::kTend:
