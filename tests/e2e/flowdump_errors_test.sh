@@ -36,6 +36,8 @@ expect 1 "option -x is not supported yet" "$FLOWDUMP" -x "$WORK/text"
 expect 1 "Expected -J <num>" "$FLOWDUMP" -J 9 -r "$WORK/text"
 expect 1 "-s and -w do not go together" "$FLOWDUMP" -r "$WORK/text" -s srcip -w "$WORK/w.nf"
 [ ! -e "$WORK/w.nf" ] || fail "-s with -w created the file"
+expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -A srcip -b
+expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -B -A srcip
 
 # B34: three files, the middle one cut in the middle of its data block. Every output mode
 # stays valid JSON with the records of the two whole files, the damage goes to stderr and

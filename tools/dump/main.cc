@@ -150,6 +150,8 @@ int Run(int argc, char** argv) {
 
     bool any_input = false;
     std::string record_order_list;  // the orders of every -s record so far
+    bool bidir_given = false;       // -b or -B
+    bool custom_keys_given = false;  // -A
     int c;
     while ((c = ::getopt(nargs, args.data(),
                          "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:P:R:XZt:TVv:x:l:L:o:")) !=
@@ -160,6 +162,7 @@ int Run(int argc, char** argv) {
                 break;
             case 'b':
             case 'B':
+                bidir_given = true;
                 opt.aggregate = true;
                 opt.aggregation.five_tuple = true;
                 opt.aggregation.bidirectional = true;
@@ -177,6 +180,7 @@ int Run(int argc, char** argv) {
                 }
                 opt.aggregate = true;
                 opt.aggregation = std::move(*spec);
+                custom_keys_given = true;
                 break;
             }
             case 'O': {
@@ -380,6 +384,11 @@ int Run(int argc, char** argv) {
             default:
                 return NotYet(static_cast<char>(c));
         }
+    }
+    if (bidir_given && custom_keys_given) {
+        // -b/-B pair a five-tuple with its reverse; other keys have no reverse.
+        std::fprintf(stderr, "Can not set custom aggregation in bidir mode\n");
+        return 1;
     }
     if (opt.packet_limit || opt.byte_limit) {
         // Limits apply to element statistics (and are accepted, unused, with -a).
