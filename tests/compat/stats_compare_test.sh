@@ -42,6 +42,9 @@ for f in $FILES; do
     exact "$f" -s srcip/bytes -n 1 -o csv
 done
 exact nf1625-none -s srcip/bytes -n 10 -q
+# No flow passes: pipe output still says so, with and without -q.
+exact sf178-none -o pipe -s proto 'proto 99'
+exact sf178-none -q -o pipe -s proto -s record/bytes 'proto 99'
 exact sf178-none -s srcip/bytes -n 10 -q
 exact nf1625-none -s proto/bytes -n 3 -q
 exact sf178-none -s dstport:p/bytes -n 3 -q

@@ -118,7 +118,10 @@ int PrintStats(const Options& opt, const std::vector<flow::aggregate::ElementSta
         }
     };
 
-    if (run.passed == 0 && !bare) text += "No matching flows\n";
+    // Pipe output says it too (scripts split on '|' and skip it); JSON stays parseable.
+    if (run.passed == 0 && (!bare || po.layout == flow::aggregate::StatLayout::kPipe)) {
+        text += "No matching flows\n";
+    }
     for (size_t i = 0; i <= stats.size(); ++i) {
         // With nothing passed nfdump prints no record table at all (element tables stay).
         if (records != nullptr && run.passed != 0 && i == opt.record_position) {
