@@ -401,10 +401,12 @@ size_t KeyWords(const AggregateSpec& spec) {
 }
 
 // nfdump 1.7.1's masks: the v4 mask works on the low 64 bits of any address, the v6 mask on
-// both halves (spec 2.6 quirk), so mixed families come out odd exactly as there.
-IpAddr Masked(IpAddr a, const AggKeySpec& k) {
-    if (k.v4_bits > 0) a.lo &= ~uint64_t{0} << (32 - k.v4_bits);
-    if (k.v6_bits > 0) {
+// both halves (spec 2.6 quirk), so mixed families come out odd exactly as there. Given both
+// (srcip4/24,srcip6/64), each mask applies to its own family's addresses only.
+IpAddr Masked(IpAddr a, const AggKeySpec& k, bool v6) {
+    const bool both = k.v4_bits > 0 && k.v6_bits > 0;
+    if (k.v4_bits > 0 && !(both && v6)) a.lo &= ~uint64_t{0} << (32 - k.v4_bits);
+    if (k.v6_bits > 0 && !(both && !v6)) {
         if (k.v6_bits <= 64) {
             a.hi &= k.v6_bits == 64 ? ~uint64_t{0} : ~uint64_t{0} << (64 - k.v6_bits);
             a.lo = 0;
@@ -476,13 +478,22 @@ Result<AggregateSpec> ParseAggregateSpec(std::string_view arg) {
             return Status::InvalidArgument("Unknown aggregation field '" + word + "'");
         }
         k.field = info->field;
-        for (const AggKeySpec& prev : spec.keys) {
-            if (prev.field == k.field) {
+        bool merged = false;
+        for (AggKeySpec& prev : spec.keys) {
+            if (prev.field != k.field) continue;
+            // srcip4/N and srcip6/M name one key with a mask per family.
+            if (family == '4' && prev.v4_bits == 0 && prev.v6_bits > 0) {
+                prev.v4_bits = k.v4_bits;
+                merged = true;
+            } else if (family == '6' && prev.v6_bits == 0 && prev.v4_bits > 0) {
+                prev.v6_bits = k.v6_bits;
+                merged = true;
+            } else {
                 return Status::InvalidArgument(std::string("Duplicate aggregation mask: ") +
                                                info->name);
             }
         }
-        spec.keys.push_back(k);
+        if (!merged) spec.keys.push_back(k);
     }
     if (spec.keys.empty()) return Status::InvalidArgument("Unknown aggregation field ''");
     size_t words = 1;
@@ -911,10 +922,10 @@ struct Aggregator::Impl {
                     v6 = rec.Has(kExNatXlateIpv6);
                     break;
                 case AggField::kSrcIp:
-                    a = Masked(rec.src_addr, k);
+                    a = Masked(rec.src_addr, k, v6);
                     break;
                 case AggField::kDstIp:
-                    a = Masked(rec.dst_addr, k);
+                    a = Masked(rec.dst_addr, k, v6);
                     break;
                 case AggField::kRouter:
                     a = rec.received_from;
