@@ -403,11 +403,14 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     // The record elements to decode. A plain listing or -o null reads the filter's
     // elements, the times and counters of the summary and the -t window, and the whole
     // record only of those that pass: most of a record goes undecoded when few pass.
-    // Writing, aggregating and statistics read (nearly) every field of every passed record.
+    // Element statistics read their own few elements besides. Writing and aggregating read
+    // (nearly) every field of every passed record.
     uint64_t elements = flow::kAllElements;
-    if (!writing && !aggregator && !stat_mode && (!print_records || !match_all)) {
+    if (!writing && !aggregator && (!stat_mode || !stats.empty()) &&
+        (stat_mode || !print_records || !match_all)) {
         elements = f.elements_read() | uint64_t{1} << flow::kExGenericFlow |
                    uint64_t{1} << flow::kExCntFlow;
+        for (const auto& st : stats) elements |= st.elements_read();
     }
 
     const uint64_t memory_limit = MemoryLimitBytes();

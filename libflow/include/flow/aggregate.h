@@ -158,6 +158,9 @@ public:
     ~ElementStat();
 
     void Add(const FlowRecord& rec);
+    // The record elements (bits 1 << ElementId) whose fields Add() reads, for a reader that
+    // decodes only those; kAllElements for statistics not listed as narrower.
+    uint64_t elements_read() const;
     // Adds the counts of `other`, a statistic of the same spec that counted other records,
     // as if those records had been added here (tables print in an order of their own, so
     // the result does not depend on which records went where).

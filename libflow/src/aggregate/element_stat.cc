@@ -2,6 +2,7 @@
 // Element statistics (-s): the -s argument parser, the per-record counting into a StatTable
 // and the Top-N tables in nfdump 1.7.1's text and csv layouts.
 #include <algorithm>
+#include <cstddef>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -401,6 +402,60 @@ void ElementStat::Merge(const ElementStat& other) {
         if (o.first_ms < c.first_ms) c.first_ms = o.first_ms;
         if (o.last_ms > c.last_ms) c.last_ms = o.last_ms;
     }
+}
+
+uint64_t ElementStat::elements_read() const {
+#define FLOWKIT_ELEMENTS_OF(field) \
+    ElementsOfFieldBytes(offsetof(FlowRecord, field), sizeof(FlowRecord::field))
+    // The counters and times every statistic adds, and the protocol of :p.
+    uint64_t bits = FLOWKIT_ELEMENTS_OF(flows) | FLOWKIT_ELEMENTS_OF(packets) |
+                    FLOWKIT_ELEMENTS_OF(bytes) | FLOWKIT_ELEMENTS_OF(out_packets) |
+                    FLOWKIT_ELEMENTS_OF(out_bytes) | FLOWKIT_ELEMENTS_OF(first_ms) |
+                    FLOWKIT_ELEMENTS_OF(last_ms) | FLOWKIT_ELEMENTS_OF(proto);
+    switch (impl_->spec.kind) {
+        case StatKind::kSrcIp:
+        case StatKind::kDstIp:
+        case StatKind::kIp:
+            bits |= FLOWKIT_ELEMENTS_OF(src_addr) | FLOWKIT_ELEMENTS_OF(dst_addr);
+            break;
+        case StatKind::kNextHop:
+            bits |= FLOWKIT_ELEMENTS_OF(ip_next_hop);
+            break;
+        case StatKind::kBgpNextHop:
+            bits |= FLOWKIT_ELEMENTS_OF(bgp_next_hop);
+            break;
+        case StatKind::kRouter:
+            bits |= FLOWKIT_ELEMENTS_OF(received_from);
+            break;
+        case StatKind::kSrcPort:
+        case StatKind::kDstPort:
+        case StatKind::kPort:
+            bits |= FLOWKIT_ELEMENTS_OF(src_port) | FLOWKIT_ELEMENTS_OF(dst_port);
+            break;
+        case StatKind::kProto:
+            break;
+        case StatKind::kSrcAs:
+        case StatKind::kDstAs:
+        case StatKind::kAs:
+            bits |= FLOWKIT_ELEMENTS_OF(src_as) | FLOWKIT_ELEMENTS_OF(dst_as);
+            break;
+        case StatKind::kInIf:
+        case StatKind::kOutIf:
+        case StatKind::kIf:
+            bits |= FLOWKIT_ELEMENTS_OF(input) | FLOWKIT_ELEMENTS_OF(output);
+            break;
+        case StatKind::kSrcTos:
+        case StatKind::kTos:
+            bits |= FLOWKIT_ELEMENTS_OF(src_tos);
+            break;
+        case StatKind::kDstTos:
+            bits |= FLOWKIT_ELEMENTS_OF(dst_tos);
+            break;
+        default:
+            return kAllElements;
+    }
+#undef FLOWKIT_ELEMENTS_OF
+    return bits;
 }
 
 void ElementStat::Add(const FlowRecord& rec) {

@@ -301,3 +301,29 @@ TEST_CASE("two statistics of disjoint records merged print as one that counted a
         CHECK(!want.empty());
     }
 }
+
+TEST_CASE("statistics name the record elements they read") {
+    auto elements = [](const char* spec) {
+        return ElementStat(*ParseStatSpec(spec)).elements_read();
+    };
+    auto has = [](uint64_t bits, flow::ElementId id) { return (bits >> id) & 1u; };
+    for (const char* spec : {"srcip", "dstip/bytes", "ip:p", "dstport", "proto", "as", "if"}) {
+        CAPTURE(spec);
+        const uint64_t bits = elements(spec);
+        CHECK(bits != flow::kAllElements);
+        // Counters, times and the protocol always.
+        CHECK(has(bits, flow::kExGenericFlow));
+        CHECK(has(bits, flow::kExCntFlow));
+    }
+    CHECK(has(elements("srcip"), flow::kExIpv4Flow));
+    CHECK(has(elements("srcip"), flow::kExIpv6Flow));
+    CHECK(has(elements("ip"), flow::kExIpv6Flow));
+    CHECK(!has(elements("dstport"), flow::kExIpv4Flow));
+    CHECK(has(elements("as"), flow::kExAsRouting));
+    CHECK(has(elements("if"), flow::kExFlowMisc));
+    CHECK(has(elements("router"), flow::kExIpReceivedV6));
+    // Statistics not narrowed down read everything.
+    CHECK(elements("mpls1") == flow::kAllElements);
+    CHECK(elements("event") == flow::kAllElements);
+    CHECK(elements("srcmac") == flow::kAllElements);
+}
