@@ -378,10 +378,12 @@ size_t DecoderState::DecodeDataSet(ExporterState* ex, const CompiledTemplate& t,
             ++records;
             continue;
         }
-        // TODO: flowcapd spends about 1,360 instructions per flow in user space (callgrind,
-        // flowcapd -f on 300k generated v9 flows, uncompressed), some 150 of them clearing
-        // this 592-byte record and 310 encoding it again (V3Size, EncodeV3); a template
-        // compiled into a direct wire -> V3 record encoder would skip both round trips.
+        // TODO: flowcapd spends about 1,160 instructions per flow in user space (callgrind,
+        // flowcapd -f on 300k generated v9 flows, uncompressed), some 80 of them clearing
+        // this 592-byte record, 360 in RunTemplate and 260 encoding the record again
+        // (EncodeV3); a template compiled into a direct wire -> V3 record encoder would skip
+        // the clear and the second pass. It is what keeps flowcapd above half of nfcapd's
+        // CPU per flow at 200k flows/s and more (docs/performance.md, Collector).
         FlowRecord& r = out->emplace_back();
         if (!RunTemplate(t, &body, &r, &scratch_, &ex->templates)) {
             out->pop_back();
