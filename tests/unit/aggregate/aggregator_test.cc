@@ -335,3 +335,26 @@ TEST_CASE("bidirectional groups OR the TCP flags of records running the first re
         CHECK(g[0]->src_port == (swap ? 56137 : 443));
     }
 }
+
+TEST_CASE("-A groups past the first storage chunk keep their counters") {
+    // -A groups are stored in chunks of 2^14; 40000 groups fill three.
+    Aggregator agg(*ParseAggregateSpec("srcport"));
+    flow::FlowRecord r = SampleRecord(0);
+    for (uint32_t i = 0; i < 100000; ++i) {
+        r.src_port = static_cast<uint16_t>(i % 40000);
+        r.packets = i % 40000 == 39999 ? 1000000 : 1;
+        agg.Add(r);
+    }
+    CHECK(agg.size() == 40000);
+    auto all = agg.Groups(RecordOrderSpec{}, 0);  // first-seen order
+    REQUIRE(all.size() == 40000);
+    CHECK(all[16384]->src_port == 16384);
+    CHECK(all[16384]->flows == 3);
+    CHECK(all[39999]->src_port == 39999);
+    CHECK(all[39999]->flows == 2);
+    auto top = agg.Groups(RecordOrderSpec{RecordOrder::kPackets, false}, 1);
+    REQUIRE(top.size() == 1);
+    CHECK(top[0]->src_port == 39999);
+    CHECK(top[0]->packets == 2000000);
+    CHECK(agg.memory_bytes() >= 40000 * 64);
+}
