@@ -84,7 +84,8 @@ std::vector<Bytes> Records() {
                            {kExIpv6Flow, v6},
                            {kExLayer2, layer2_v6}}));
     records.push_back(Raw({{kExGenericFlow, Generic(0)}, {kExNatCommon, nat_old}}));
-    records.push_back(Raw({{kExGenericFlow, Generic(0)}, {kExIpv4Flow, v4}, {kExNselCommon, nsel}}));
+    records.push_back(
+        Raw({{kExGenericFlow, Generic(0)}, {kExIpv4Flow, v4}, {kExNselCommon, nsel}}));
     records.push_back(Raw({{kExGenericFlow, Generic(6000)},
                            {kExIpNextHopV4, {1, 2, 3, 4}},
                            {kExIpNextHopV6, v6}}));
