@@ -9,6 +9,7 @@
 #include "nffile/layout.h"
 #include "nffile/nffile_test_util.h"
 #include "nffile/records.h"
+#include "nffile/v3_bytes.h"
 
 using namespace flow;
 using namespace flow::testing;
@@ -16,30 +17,11 @@ using namespace flow::nffile;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using flow::nffile::testing::Bytes;
+using flow::nffile::testing::Encode;
 
-Bytes Encode(const FlowRecord& r) {
-    Bytes b(kMaxV3RecordSize);
-    b.resize(EncodeV3(r, b.data()));
-    return b;
-}
-
-// A V3 record built element by element, for layouts EncodeV3 never writes (two address
-// families, the 1.7.0 NAT element, odd lengths). `elements` holds (id, payload) pairs.
 Bytes Raw(const std::vector<std::pair<uint16_t, Bytes>>& elements) {
-    Bytes b(kV3HeaderSize, 0);
-    for (const auto& [id, payload] : elements) {
-        const size_t at = b.size();
-        b.resize(at + kElementHeaderSize + payload.size());
-        Store16(b.data() + at, id);
-        Store16(b.data() + at + 2, static_cast<uint16_t>(kElementHeaderSize + payload.size()));
-        std::memcpy(b.data() + at + kElementHeaderSize, payload.data(), payload.size());
-    }
-    Store16(b.data(), kRecV3);
-    Store16(b.data() + 2, static_cast<uint16_t>(b.size()));
-    Store16(b.data() + 4, static_cast<uint16_t>(elements.size()));
-    b[11] = 9;
-    return b;
+    return flow::nffile::testing::RawV3(elements);
 }
 
 Bytes Filled(size_t n, uint8_t value) { return Bytes(n, value); }

@@ -12,6 +12,7 @@
 #include "nffile/layout.h"
 #include "nffile/nffile_test_util.h"
 #include "nffile/records.h"
+#include "nffile/v3_bytes.h"
 
 using namespace flow;
 using namespace flow::testing;
@@ -19,32 +20,16 @@ using namespace flow::nffile;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using flow::nffile::testing::Bytes;
+using flow::nffile::testing::Encode;
 
 constexpr uint64_t Bit(ElementId id) { return uint64_t{1} << id; }
 
-Bytes Encode(const FlowRecord& r) {
-    Bytes b(kMaxV3RecordSize);
-    b.resize(EncodeV3(r, b.data()));
-    return b;
-}
-
-// A V3 record of the given (id, payload) elements, for layouts EncodeV3 never writes.
+// A V3 record of the given (id, payload) elements, engine type 3, exporter sysid 256.
 Bytes Raw(const std::vector<std::pair<uint16_t, Bytes>>& elements) {
-    Bytes b(kV3HeaderSize, 0);
-    for (const auto& [id, payload] : elements) {
-        const size_t at = b.size();
-        b.resize(at + kElementHeaderSize + payload.size());
-        Store16(b.data() + at, id);
-        Store16(b.data() + at + 2, static_cast<uint16_t>(kElementHeaderSize + payload.size()));
-        std::memcpy(b.data() + at + kElementHeaderSize, payload.data(), payload.size());
-    }
-    Store16(b.data(), kRecV3);
-    Store16(b.data() + 2, static_cast<uint16_t>(b.size()));
-    Store16(b.data() + 4, static_cast<uint16_t>(elements.size()));
+    Bytes b = flow::nffile::testing::RawV3(elements);
     b[6] = 3;
     b[9] = 1;
-    b[11] = 9;
     return b;
 }
 
