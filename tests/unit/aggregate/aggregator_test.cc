@@ -336,7 +336,7 @@ TEST_CASE("bidirectional groups OR the TCP flags of records running the first re
     }
 }
 
-TEST_CASE("-A groups past the first storage chunk keep their counters") {
+TEST_CASE("aggregation: -A groups past the first storage chunk keep their counters") {
     // -A groups are stored in chunks of 2^14; 40000 groups fill three.
     Aggregator agg(*ParseAggregateSpec("srcport"));
     flow::FlowRecord r = SampleRecord(0);
