@@ -461,21 +461,31 @@ Status ChangeIdentV1(const std::string& path, std::string_view ident) {
     return s;
 }
 
-// Copies `len` bytes from the start of `in_fd` to `out_fd`.
-Status CopyPrefix(int in_fd, int out_fd, uint64_t len, const std::string& path) {
-    std::vector<uint8_t> buf(1u << 20);
-    uint64_t off = 0;
-    while (off < len) {
-        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), len - off));
-        ssize_t r = ::pread(in_fd, buf.data(), want, static_cast<off_t>(off));
+// Reads exactly `n` bytes at `offset`; Truncated if the file ends first.
+Status PreadAll(int fd, uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
+    while (n > 0) {
+        ssize_t r = ::pread(fd, p, n, static_cast<off_t>(offset));
         if (r < 0) {
             if (errno == EINTR) continue;
             return Status::IoError(path + ": read: " + std::strerror(errno));
         }
-        if (r == 0) return Status::Truncated(path + ": file shrank while copying");
-        Status s = WriteAll(out_fd, buf.data(), static_cast<size_t>(r), path);
+        if (r == 0) return Status::Truncated(path + ": file shrank while rewriting it");
+        p += r;
+        n -= static_cast<size_t>(r);
+        offset += static_cast<uint64_t>(r);
+    }
+    return Status::Ok();
+}
+
+// Copies `len` bytes from the start of `in_fd` to `out_fd`.
+Status CopyPrefix(int in_fd, int out_fd, uint64_t len, const std::string& path) {
+    std::vector<uint8_t> buf(1u << 20);
+    for (uint64_t off = 0; off < len;) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), len - off));
+        Status s = PreadAll(in_fd, buf.data(), want, off, path);
+        if (s.ok()) s = WriteAll(out_fd, buf.data(), want, path);
         if (!s.ok()) return s;
-        off += static_cast<uint64_t>(r);
+        off += want;
     }
     return Status::Ok();
 }
@@ -561,21 +571,6 @@ Status WriteHeaderV2(int fd, const FileInfo& info, Codec codec, uint64_t appendi
     return PwriteAll(fd, bytes, sizeof(bytes), 0, tmp);
 }
 
-// Reads exactly `n` bytes at `offset`; Truncated if the file ends first.
-Status PreadAll(int fd, uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
-    while (n > 0) {
-        ssize_t r = ::pread(fd, p, n, static_cast<off_t>(offset));
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return Status::IoError(path + ": read: " + std::strerror(errno));
-        }
-        if (r == 0) return Status::Truncated(path + ": file shrank while rewriting it");
-        p += r;
-        n -= static_cast<size_t>(r);
-        offset += static_cast<uint64_t>(r);
-    }
-    return Status::Ok();
-}
 
 // Copies the blocks between `begin` and `end` of `in_fd` to `out_fd`, each payload
 // decompressed with `from` and compressed with `to`; block headers keep their record count,
