@@ -4,6 +4,7 @@
 // nffile-format §3.3/§3.4), restricted to the elements nfdump 1.7.1 knows (ids < 37).
 #include "wire/template.h"
 
+#include <array>
 #include <cstddef>
 
 namespace flow::wire::detail {
@@ -356,6 +357,80 @@ private:
     CompiledTemplate* t_;
 };
 
+// Width in bytes of the member a FixedKind writes.
+size_t MemberWidth(FixedKind kind) {
+    switch (kind) {
+        case FixedKind::kU8:
+            return 1;
+        case FixedKind::kU16:
+            return 2;
+        case FixedKind::kU32:
+        case FixedKind::kU16To32:
+            return 4;
+        default:
+            return 8;
+    }
+}
+
+// Sets t->grouped and its moves when no two fixed ops write the same byte of FlowRecord or
+// the same scratch slot (see CompiledTemplate::grouped). Templates that send one element
+// twice (#1 and #85 both into bytes) keep the ordered path, where the last one wins.
+void Group(CompiledTemplate* t) {
+    t->grouped = false;
+    t->moves.clear();
+    t->other_ops.clear();
+    std::array<bool, sizeof(FlowRecord)> written{};
+    uint64_t slots = 0;
+    auto claim = [&](size_t at, size_t n) {
+        if (at + n > written.size()) return false;
+        for (size_t i = at; i < at + n; ++i) {
+            if (written[i]) return false;
+            written[i] = true;
+        }
+        return true;
+    };
+    auto claim_slot = [&](size_t slot) {
+        const uint64_t bit = uint64_t{1} << slot;
+        if ((slots & bit) != 0) return false;
+        slots |= bit;
+        return true;
+    };
+    for (const FixedOp& f : t->fixed_ops) {
+        bool ok = true;
+        if (f.kind == FixedKind::kScratch32) {
+            ok = claim_slot(f.dst);
+        } else if (f.kind != FixedKind::kOther) {
+            ok = claim(f.dst, MemberWidth(f.kind));
+        } else {
+            switch (f.op.kind) {
+                case OpKind::kStore:
+                    ok = claim(f.op.dst, f.op.width);
+                    break;
+                case OpKind::kScratch:
+                    ok = claim_slot(f.op.dst);
+                    break;
+                case OpKind::kBytes:
+                    ok = claim(f.op.dst, f.op.width) && (f.op.aux == kNoAux || claim(f.op.aux, 1));
+                    break;
+                default:  // a list writes whatever its templates hold
+                    ok = false;
+                    break;
+            }
+        }
+        if (!ok) return;
+    }
+    for (size_t k = 0; k < kFixedKindCount; ++k) {
+        for (const FixedOp& f : t->fixed_ops) {
+            if (static_cast<size_t>(f.kind) == k) t->moves.push_back({f.offset, f.dst});
+        }
+        t->moves_end[k] = static_cast<uint16_t>(t->moves.size());
+    }
+    for (const FixedOp& f : t->fixed_ops) {
+        if (f.kind == FixedKind::kOther) t->other_ops.push_back(f);
+    }
+    t->grouped = true;
+}
+
 // Fills t->fixed_ops when every field has a fixed length (see FixedOp).
 void BuildFixedOps(CompiledTemplate* t) {
     t->fixed_ops.clear();
@@ -380,6 +455,7 @@ void BuildFixedOps(CompiledTemplate* t) {
         if (op.kind == OpKind::kScratch && op.length == 4) f.kind = FixedKind::kScratch32;
         t->fixed_ops.push_back(f);
     }
+    Group(t);
 }
 
 bool IsListField(Protocol protocol, const FieldSpec& f) {

@@ -5,6 +5,7 @@
 // Decoding a data record is then one loop over the ops with no lookups.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -117,6 +118,14 @@ struct FixedOp {
     uint16_t dst = 0;     // member offset (kStore kinds)
     FieldOp op;
 };
+inline constexpr size_t kFixedKindCount = static_cast<size_t>(FixedKind::kOther);
+
+// A fixed op of a kind other than kOther, reduced to its two offsets (see
+// CompiledTemplate::moves).
+struct FieldMove {
+    uint16_t from = 0;  // offset of the field in the record
+    uint16_t to = 0;    // member offset, or the Slot of kScratch32
+};
 
 // One field specifier as it appears on the wire.
 struct FieldSpec {
@@ -139,6 +148,15 @@ struct CompiledTemplate {
     bool yields_flows = false;        // a data template with at least one understood field
     std::vector<FieldOp> ops;
     std::vector<FixedOp> fixed_ops;  // when !variable: the ops but skips, by record offset
+    // When no two of the fixed ops write the same byte or scratch slot, their order does not
+    // matter, and RunTemplate runs them grouped by kind: one short loop per kind over
+    // `moves` (kind k's moves end at moves_end[k], each kind's run right after the one
+    // before) instead of one switch per field, then the kOther ops in `other_ops`. A list
+    // field (it may write any member) keeps the ordered path.
+    bool grouped = false;
+    std::vector<FieldMove> moves;
+    std::array<uint16_t, kFixedKindCount> moves_end{};
+    std::vector<FixedOp> other_ops;
 };
 
 struct CompiledTemplate;
@@ -227,12 +245,57 @@ inline void RunOp(const FieldOp& op, const uint8_t* p, size_t len, uint8_t* base
     }
 }
 
+// The fixed ops of a grouped template (CompiledTemplate::grouped) over the record at `rec`.
+inline void RunGrouped(const CompiledTemplate& t, const uint8_t* rec, uint8_t* base,
+                       FlowRecord* record, Scratch* scratch, const TemplateMap* templates,
+                       int depth) {
+    const FieldMove* m = t.moves.data();
+    auto end_of = [&](FixedKind kind) {
+        return t.moves.data() + t.moves_end[static_cast<size_t>(kind)];
+    };
+    auto run = [&](FixedKind kind, auto move) {
+        for (const FieldMove* end = end_of(kind); m != end; ++m) move(rec + m->from, base + m->to);
+    };
+    run(FixedKind::kU8, [](const uint8_t* p, uint8_t* d) { *d = *p; });
+    run(FixedKind::kU16, [](const uint8_t* p, uint8_t* d) {
+        const uint16_t v = LoadBigEndian16(p);
+        std::memcpy(d, &v, 2);
+    });
+    run(FixedKind::kU32, [](const uint8_t* p, uint8_t* d) {
+        const uint32_t v = LoadBigEndian32(p);
+        std::memcpy(d, &v, 4);
+    });
+    run(FixedKind::kU64, [](const uint8_t* p, uint8_t* d) {
+        const uint64_t v = LoadBigEndian(p, 8);
+        std::memcpy(d, &v, 8);
+    });
+    run(FixedKind::kU16To32, [](const uint8_t* p, uint8_t* d) {
+        const uint32_t v = LoadBigEndian16(p);
+        std::memcpy(d, &v, 4);
+    });
+    run(FixedKind::kU32To64, [](const uint8_t* p, uint8_t* d) {
+        const uint64_t v = LoadBigEndian32(p);
+        std::memcpy(d, &v, 8);
+    });
+    for (const FieldMove* end = end_of(FixedKind::kScratch32); m != end; ++m) {
+        scratch->value[m->to] = LoadBigEndian32(rec + m->from);
+        scratch->seen |= uint64_t{1} << m->to;
+    }
+    for (const FixedOp& f : t.other_ops) {
+        RunOp(f.op, rec + f.offset, f.op.length, base, record, scratch, templates, depth);
+    }
+}
+
 inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* record,
                         Scratch* scratch, const TemplateMap* templates, int depth) {
     auto* base = reinterpret_cast<uint8_t*>(record);
     if (!t.variable) {
         const uint8_t* rec = nullptr;
         if (!r->Bytes(t.min_record_length, &rec)) return false;
+        if (t.grouped) {
+            RunGrouped(t, rec, base, record, scratch, templates, depth);
+            return true;
+        }
         for (const FixedOp& f : t.fixed_ops) {
             const uint8_t* p = rec + f.offset;
             switch (f.kind) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// The fixed-offset path of RunTemplate (templates without variable-length fields) must
-// decode every field exactly as the general per-field path does.
+// The fixed-offset paths of RunTemplate (templates without variable-length fields, their
+// ops in record order or grouped by kind) must decode every field exactly as the general
+// per-field path does.
 #include "wire/template.h"
 
 #include <catch2/catch.hpp>
@@ -23,10 +24,16 @@ struct ZeroedRecord {
     }
 };
 
-// Runs `t` over `bytes` once by the path it compiled to and once by the general one.
+// Runs `t` over `bytes` once by the path it compiled to and once by the general one, and
+// (for a grouped template) once by the fixed ops in record order.
 void ExpectSamePaths(const CompiledTemplate& t, const std::vector<uint8_t>& bytes) {
     REQUIRE_FALSE(t.variable);
     REQUIRE_FALSE(t.fixed_ops.empty());
+    if (t.grouped) {
+        CompiledTemplate ordered = t;
+        ordered.grouped = false;
+        ExpectSamePaths(ordered, bytes);
+    }
     CompiledTemplate general = t;
     general.variable = true;  // the ops are complete: this walks them one by one
 
@@ -67,6 +74,7 @@ TEST_CASE("A fixed-length v9 template decodes every field as the general path do
     };
     CompiledTemplate t;
     REQUIRE(CompileDataTemplate(Protocol::kV9, 300, fields, &t));
+    CHECK_FALSE(t.grouped);  // #1 and #85 both write bytes
     const std::vector<uint8_t> bytes = Pattern(t.min_record_length);
     ExpectSamePaths(t, bytes);
 
@@ -83,6 +91,23 @@ TEST_CASE("A fixed-length v9 template decodes every field as the general path do
     CHECK(scratch.Has(kSlotLastUptime));
 }
 
+TEST_CASE("A v9 template of every fixed kind, one field per member, runs grouped by kind",
+          "[wire][template]") {
+    // The fields of the test above with a 12-byte #23 (out bytes) in place of #85, so no
+    // member is written twice; #38/#39 engine ids add 1-byte scratch fields (general kind).
+    const std::vector<FieldSpec> fields = {
+        {8, 4, 0},  {12, 4, 0}, {7, 2, 0},   {11, 2, 0},  {4, 1, 0},   {6, 1, 0},
+        {5, 1, 0},  {10, 2, 0}, {14, 4, 0},  {1, 8, 0},   {2, 4, 0},   {21, 4, 0},
+        {22, 4, 0}, {16, 3, 0}, {999, 5, 0}, {23, 12, 0}, {27, 16, 0}, {28, 16, 0},
+        {95, 6, 0}, {17, 4, 0}, {38, 1, 0},  {39, 1, 0},
+    };
+    CompiledTemplate t;
+    REQUIRE(CompileDataTemplate(Protocol::kV9, 301, fields, &t));
+    REQUIRE(t.grouped);
+    CHECK(t.moves.size() + t.other_ops.size() == t.fixed_ops.size());
+    ExpectSamePaths(t, Pattern(t.min_record_length));
+}
+
 TEST_CASE("A fixed-length IPFIX template decodes every field as the general path does",
           "[wire][template]") {
     // IPFIX tcpControlBits in 2 bytes into the 1-byte member, reduced-size counters, an
@@ -93,6 +118,44 @@ TEST_CASE("A fixed-length IPFIX template decodes every field as the general path
     };
     CompiledTemplate t;
     REQUIRE(CompileDataTemplate(Protocol::kIpfix, 400, fields, &t));
+    CHECK(t.grouped);
+    ExpectSamePaths(t, Pattern(t.min_record_length));
+}
+
+TEST_CASE("A template that writes one member twice keeps its fields in record order",
+          "[wire][template]") {
+    // #1 (8 bytes) and #85 (4 bytes) both go into bytes, #2 and #86 into packets, #22 twice
+    // into one scratch slot: the later field wins, as in the general path, so these
+    // templates are not grouped by kind. Reversed, the 8-byte field comes last.
+    const std::vector<FieldSpec> forward = {{1, 8, 0},  {8, 4, 0},  {85, 4, 0}, {2, 4, 0},
+                                            {86, 8, 0}, {22, 4, 0}, {22, 4, 0}};
+    const std::vector<FieldSpec> reversed(forward.rbegin(), forward.rend());
+    for (const auto* fields : {&forward, &reversed}) {
+        CompiledTemplate t;
+        REQUIRE(CompileDataTemplate(Protocol::kIpfix, 401, *fields, &t));
+        CHECK_FALSE(t.grouped);
+        const std::vector<uint8_t> bytes = Pattern(t.min_record_length);
+        ExpectSamePaths(t, bytes);
+        ZeroedRecord r;
+        Scratch scratch{};
+        ByteReader reader(bytes.data(), bytes.size());
+        REQUIRE(RunTemplate(t, &reader, r.record, &scratch));
+        // The last counter field of the record is the value kept.
+        const size_t last_bytes = fields == &forward ? 12 : 28;  // #85 or #1
+        const uint64_t want = fields == &forward ? LoadBigEndian32(&bytes[last_bytes])
+                                                 : LoadBigEndian(&bytes[last_bytes], 8);
+        CHECK(r.record->bytes == want);
+    }
+}
+
+TEST_CASE("Options templates are grouped too and fill the same scratch slots", "[wire][template]") {
+    // A scope field, then #48 sampler id (1 byte: the general kind), #34 interval (4 bytes),
+    // #35 algorithm (1 byte), #160 system init time (8 bytes).
+    const std::vector<FieldSpec> fields = {
+        {1, 4, 0}, {48, 1, 0}, {34, 4, 0}, {35, 1, 0}, {160, 8, 0}};
+    CompiledTemplate t;
+    REQUIRE(CompileOptionsTemplate(257, fields, 1, &t));
+    CHECK(t.grouped);
     ExpectSamePaths(t, Pattern(t.min_record_length));
 }
 
