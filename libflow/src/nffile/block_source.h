@@ -22,7 +22,8 @@ namespace flow::nffile {
 
 // One decompressed data block. `payload` points at its `size` bytes: into `data` (room for
 // kMaxBlockPayload bytes, reused) or, for an uncompressed file the source maps, into the
-// mapping (valid while the source lives).
+// mapping (valid while the source lives). Compressed blocks of a mapped file are
+// decompressed from the mapping into `data`.
 struct Block {
     Block();
 
@@ -48,8 +49,8 @@ struct BlockRange {
     uint64_t limit = 0;       // blocks must end at or before this offset
     uint32_t max_blocks = 0;  // stop after this many blocks (0: read until `limit`)
     uint32_t min_blocks = 0;  // reaching `limit` with fewer blocks is an error (Truncated)
-    // The file may be mapped instead of read (uncompressed blocks only): set for files whose
-    // writer closed them, which nobody shortens while they are read.
+    // The file may be mapped instead of read: set for files whose writer closed them, which
+    // nobody shortens while they are read.
     bool may_map = false;
     // Of the decodable blocks, only those whose index (from 0) modulo `stride` is `phase`
     // are read and decompressed; the others are stepped over by their header.
@@ -73,8 +74,9 @@ public:
     // Blocks of types other than 2 and 3 skipped so far. Readable from any thread.
     uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
 
-    // True when blocks point into a mapping of the file rather than into Block::data.
-    bool mapped() const { return map_ != nullptr; }
+    // True when blocks point into a mapping of the file rather than into Block::data
+    // (uncompressed blocks of a mapped file).
+    bool mapped() const { return map_ != nullptr && range_.codec == Codec::kNone; }
     // True while the kernel maps each block's pages for Next() (MADV_POPULATE_READ).
     bool populates() const { return populate_; }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// A mapped file's pages leave the reader's memory once their blocks are done, also the pages
-// of the blocks a reader steps over (ReaderOptions::block_stride), whose headers it reads
-// through the mapping.
+// A mapped file's pages leave the reader's memory once their blocks are done (decompressed,
+// for a compressed file), also the pages of the blocks a reader steps over
+// (ReaderOptions::block_stride), whose headers it reads through the mapping.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -41,11 +41,15 @@ long ResidentKb(const std::string& path) {
 
 TEST_CASE("a mapped file's pages are released behind the reader, stepped-over blocks too",
           "[nffile]") {
+    // Compressed blocks are decompressed from the mapping: their stored pages go once the
+    // block is decompressed.
+    const Codec codec = GENERATE(Codec::kNone, Codec::kLz4);
+    CAPTURE(static_cast<int>(codec));
     const std::string path = ScratchDir() + "/page_release.nf";
     {
         WriterOptions wo;
         wo.block_bytes = 64 * 1024;
-        auto w = NfFileWriter::Create(path, Codec::kNone, "page-release", wo);
+        auto w = NfFileWriter::Create(path, codec, "page-release", wo);
         REQUIRE(w.ok());
         for (uint32_t i = 0; i < 60000; ++i) REQUIRE((*w)->Append(MakeRecord(i)).ok());
         REQUIRE((*w)->Close().ok());
