@@ -57,6 +57,10 @@ public:
     Status Open(const std::string& path, const ReaderOptions& options);
     Result<bool> NextBlock();
     bool NextRecord(FlowRecord* out);
+    // Decodes or handles a record of a type other than V3 (layout 1 records, exporters,
+    // samplers, tables), out of NextRecord's loop.
+    [[gnu::noinline]] Decoded OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
+                                          FlowRecord* out, const char** error);
     void DecodeWhole(FlowRecord* out);
 
     FileInfo info_;
@@ -81,6 +85,7 @@ private:
     BlockSource* source_ = nullptr;  // owned by stream_
     std::unique_ptr<BlockStream> stream_;
     V3Options v3_options_;
+    V3ShapeCache shapes_;  // v3_options_.shapes
     ExtensionMaps maps_;
     std::vector<ExporterStats> stats_scratch_;
 
@@ -151,6 +156,7 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
 
     v3_options_.ipinfo_v175 = (info_.nfd_version & 0xFFFFFF00u) == 0xF1070500u;
     v3_options_.elements = V3ElementsNeeded(options.elements);
+    v3_options_.shapes = &shapes_;
     reuse_record_ = options.reuse_record;
     range_.path = path;
     range_.codec = info_.codec;
@@ -327,6 +333,58 @@ void NfFileReader::Impl::Corrupt(const char* what, size_t record_offset) {
     rec_index_ = block_->num_records;
 }
 
+Decoded NfFileReader::Impl::OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
+                                        FlowRecord* out, const char** error) {
+    Decoded d = Decoded::kSkipped;
+    switch (type) {
+        case kRecCommon:
+        case kRecCommonV0:
+            d = DecodeV1Common(p, size, type == kRecCommonV0, maps_, out, &counters_, error);
+            last_out_ = nullptr;
+            partial_ = nullptr;
+            break;
+        case kRecExtensionMap:
+            ++counters_.extension_maps;
+            maps_.Add(p, size, &counters_);
+            break;
+        case kRecExporterInfo:
+            HandleExporter(p, size);
+            break;
+        case kRecExporterStats:
+            HandleExporterStats(p, size);
+            break;
+        case kRecSamplerV1: {
+            SamplerInfo s;
+            if (DecodeSamplerV1(p, size, &s, error)) {
+                HandleSampler(s);
+            } else {
+                d = Decoded::kCorrupt;
+            }
+            break;
+        }
+        case kRecSampler: {
+            SamplerInfo s;
+            if (DecodeSampler(p, size, &s, error)) {
+                HandleSampler(s);
+            } else {
+                d = Decoded::kCorrupt;
+            }
+            break;
+        }
+        // TODO: NBAR application, interface-name and VRF-name tables (types 12-14) are
+        // not exposed; tools cannot print application or interface names.
+        case kRecNbarTable:
+        case kRecIfNameTable:
+        case kRecVrfNameTable:
+        case kRecSlack:
+            break;
+        default:
+            ++counters_.unknown_records;
+            break;
+    }
+    return d;
+}
+
 bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
     if (block_ == nullptr) return false;
     const uint8_t* data = block_->payload;
@@ -366,49 +424,9 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
                     partial_size_ = size;
                 }
                 break;
-            case kRecCommon:
-            case kRecCommonV0:
-                d = DecodeV1Common(p, size, type == kRecCommonV0, maps_, out, &counters_, &error);
-                last_out_ = nullptr;
-                partial_ = nullptr;
-                break;
-            case kRecExtensionMap:
-                ++counters_.extension_maps;
-                maps_.Add(p, size, &counters_);
-                break;
-            case kRecExporterInfo:
-                HandleExporter(p, size);
-                break;
-            case kRecExporterStats:
-                HandleExporterStats(p, size);
-                break;
-            case kRecSamplerV1: {
-                SamplerInfo s;
-                if (DecodeSamplerV1(p, size, &s, &error)) {
-                    HandleSampler(s);
-                } else {
-                    d = Decoded::kCorrupt;
-                }
-                break;
-            }
-            case kRecSampler: {
-                SamplerInfo s;
-                if (DecodeSampler(p, size, &s, &error)) {
-                    HandleSampler(s);
-                } else {
-                    d = Decoded::kCorrupt;
-                }
-                break;
-            }
-            // TODO: NBAR application, interface-name and VRF-name tables (types 12-14) are
-            // not exposed; tools cannot print application or interface names.
-            case kRecNbarTable:
-            case kRecIfNameTable:
-            case kRecVrfNameTable:
-            case kRecSlack:
-                break;
             default:
-                ++counters_.unknown_records;
+                // Every other record type: rare, and kept out of this loop's code.
+                d = OtherRecord(type, p, size, out, &error);
                 break;
         }
         if (d == Decoded::kFlow) {
@@ -429,6 +447,7 @@ void NfFileReader::Impl::DecodeWhole(FlowRecord* out) {
     ReadCounters scratch = counters_;
     V3Options whole = v3_options_;
     whole.elements = kAllElements;
+    whole.shapes = nullptr;  // its lists are those of the partial decodes
     const char* error = nullptr;
     (void)DecodeV3(partial_, partial_size_, whole, out, &scratch, &error);
     partial_ = nullptr;

@@ -43,6 +43,27 @@ inline void ResetRecord(FlowRecord* r) {
 // Largest V3 record EncodeV3() produces.
 inline constexpr size_t kMaxV3RecordSize = 1024;
 
+// The element lists of recently decoded V3 records. Records of one exporter template carry
+// the same elements at the same offsets; a record whose size, element count and element
+// headers equal a cached list's is decoded from the list without walking its elements.
+// Belongs to one reader (one thread).
+struct V3ShapeCache {
+    static constexpr size_t kShapes = 4;        // lists kept, replaced in turn
+    static constexpr size_t kMaxElements = 16;  // longer records are always walked
+    struct Shape {
+        uint64_t elements = 0;  // V3Options::elements the list was made for
+        uint16_t size = 0;      // record bytes; 0 for an empty slot
+        uint16_t count = 0;     // elements
+        uint8_t decode_count = 0;
+        uint16_t offset[kMaxElements];  // of each element header, from the record start
+        uint32_t header[kMaxElements];  // the header's four bytes (id, length)
+        uint8_t decode[kMaxElements];   // the elements decoded (the others are stepped over)
+    };
+    Shape shapes[kShapes];
+    uint32_t next = 0;  // the slot the next list replaces
+    static_assert(kMaxElements % 4 == 0, "headers are compared four at a time");
+};
+
 struct V3Options {
     // EXipInfo (42) is laid out as nfdump 1.7.5 wrote it (ttl, fragment flags, pad).
     bool ipinfo_v175 = false;
@@ -51,6 +72,8 @@ struct V3Options {
     // and bad-length elements are counted as before); their fields and presence bits are
     // then left as they were (DecodeV3Over) or empty (DecodeV3).
     uint64_t elements = kAllElements;
+    // Element lists of earlier records (see V3ShapeCache), or null to walk every record.
+    V3ShapeCache* shapes = nullptr;
 };
 
 // `wanted` plus the elements the decoder needs to give the fields of `wanted` the values a

@@ -102,19 +102,325 @@ inline bool TakeAddress(FlowRecord* r, ElementId other, const IpAddr& value, IpA
     return TakePair(r, other, value, IpAddr(), cur, &no_dst);
 }
 
+// The flow addresses of a record as its elements give them: both families may be present
+// (spec §2.6), and which one the record keeps is decided after all its elements.
+struct FlowAddresses {
+    bool have_v4 = false;
+    bool have_v6 = false;
+    uint32_t v4_src = 0;
+    uint32_t v4_dst = 0;
+    IpAddr v6_src;
+    IpAddr v6_dst;
+};
+
+// Decodes element `id` of `elen` bytes (its 4-byte header included, the length already
+// checked against the record) whose payload is at `e`.
+[[gnu::always_inline]] inline void DecodeElement(uint16_t id, uint16_t elen, const uint8_t* e,
+                                                 const V3Options& options, FlowRecord& r,
+                                                 FlowAddresses& a, ReadCounters* counters) {
+    bool known = true;
+    switch (id) {
+        case 0:  // deleted element (nfdump blanks duplicates this way)
+            return;
+        case kExGenericFlow:
+            if (elen != kLenGeneric) goto bad_length;
+            r.first_ms = Load64(e);
+            r.last_ms = Load64(e + 8);
+            r.received_ms = Load64(e + 16);
+            r.packets = Load64(e + 24);
+            r.bytes = Load64(e + 32);
+            r.src_port = Load16(e + 40);
+            r.dst_port = Load16(e + 42);
+            r.proto = e[44];
+            r.tcp_flags = e[45];
+            r.fwd_status = e[46];
+            r.src_tos = e[47];
+            break;
+        case kExIpv4Flow:
+            if (elen != kLenIpv4) goto bad_length;
+            a.v4_src = Load32(e);
+            a.v4_dst = Load32(e + 4);
+            a.have_v4 = true;
+            return;  // presence decided after the loop
+        case kExIpv6Flow:
+            if (elen != kLenIpv6) goto bad_length;
+            a.v6_src = LoadV6(e);
+            a.v6_dst = LoadV6(e + 16);
+            a.have_v6 = true;
+            return;
+        case kExFlowMisc:
+            if (elen != kLenMisc) goto bad_length;
+            r.input = Load32(e);
+            r.output = Load32(e + 4);
+            r.src_mask = e[8];
+            r.dst_mask = e[9];
+            r.dir = e[10];
+            r.dst_tos = e[11];
+            r.biflow_dir = e[12];
+            r.end_reason = e[13];
+            // 1.7.1-1.7.4 keep the reverse TCP flags here; later versions write 0.
+            r.rev_tcp_flags = e[14];
+            break;
+        case kExCntFlow:
+            if (elen != kLenCnt) goto bad_length;
+            r.flows = Load64(e);
+            r.out_packets = Load64(e + 8);
+            r.out_bytes = Load64(e + 16);
+            break;
+        case kExVlan:
+            if (elen != kLenVlan) goto bad_length;
+            r.src_vlan = Load32(e);
+            r.dst_vlan = Load32(e + 4);
+            break;
+        case kExAsRouting:
+            if (elen != kLenAs) goto bad_length;
+            r.src_as = Load32(e);
+            r.dst_as = Load32(e + 4);
+            break;
+        case kExBgpNextHopV4:
+            if (elen != kLenHopV4) goto bad_length;
+            if (!TakeAddress(&r, kExBgpNextHopV6, IpAddr::V4(Load32(e)), &r.bgp_next_hop)) {
+                return;
+            }
+            break;
+        case kExBgpNextHopV6:
+            if (elen != kLenHopV6) goto bad_length;
+            if (!TakeAddress(&r, kExBgpNextHopV4, LoadV6(e), &r.bgp_next_hop)) return;
+            break;
+        case kExIpNextHopV4:
+            if (elen != kLenHopV4) goto bad_length;
+            if (!TakeAddress(&r, kExIpNextHopV6, IpAddr::V4(Load32(e)), &r.ip_next_hop)) {
+                return;
+            }
+            break;
+        case kExIpNextHopV6:
+            if (elen != kLenHopV6) goto bad_length;
+            if (!TakeAddress(&r, kExIpNextHopV4, LoadV6(e), &r.ip_next_hop)) return;
+            break;
+        case kExIpReceivedV4:
+            if (elen != kLenHopV4) goto bad_length;
+            if (!TakeAddress(&r, kExIpReceivedV6, IpAddr::V4(Load32(e)), &r.received_from)) {
+                return;
+            }
+            break;
+        case kExIpReceivedV6:
+            if (elen != kLenHopV6) goto bad_length;
+            if (!TakeAddress(&r, kExIpReceivedV4, LoadV6(e), &r.received_from)) return;
+            break;
+        case kExMplsLabel:
+            if (elen != kLenMpls) goto bad_length;
+            for (int k = 0; k < 10; ++k) r.mpls[k] = Load32(e + 4 * k);
+            break;
+        case kExMacAddr:
+            if (elen != kLenMac) goto bad_length;
+            r.in_src_mac = Load64(e);
+            r.out_dst_mac = Load64(e + 8);
+            r.in_dst_mac = Load64(e + 16);
+            r.out_src_mac = Load64(e + 24);
+            break;
+        case kExAsAdjacent:
+            if (elen != kLenAsAdj) goto bad_length;
+            r.next_as = Load32(e);
+            r.prev_as = Load32(e + 4);
+            break;
+        case kExLatency:
+            if (elen != kLenLatency) goto bad_length;
+            r.client_nw_delay_us = Load64(e);
+            r.server_nw_delay_us = Load64(e + 8);
+            r.appl_latency_us = Load64(e + 16);
+            break;
+        case kExSamplerInfo:
+            if (elen == kLenSampler) {
+                r.selector_id = static_cast<int64_t>(Load64(e));
+            } else if (elen == kLenSamplerOld) {
+                r.selector_id = static_cast<int32_t>(Load32(e));
+            } else {
+                known = false;
+            }
+            break;
+        case kExNselCommon:
+            if (elen != kLenNsel) goto bad_length;
+            r.event_ms = Load64(e);
+            r.conn_id = Load32(e + 8);
+            r.fw_xevent = Load16(e + 12);
+            r.fw_event = e[14];
+            break;
+        case kExNatXlateIpv4:
+            if (elen != kLenXlateV4) goto bad_length;
+            if (!TakePair(&r, kExNatXlateIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
+                          &r.xlate_src, &r.xlate_dst)) {
+                return;
+            }
+            break;
+        case kExNatXlateIpv6:
+            if (elen != kLenXlateV6) goto bad_length;
+            if (!TakePair(&r, kExNatXlateIpv4, LoadV6(e), LoadV6(e + 16), &r.xlate_src,
+                          &r.xlate_dst)) {
+                return;
+            }
+            break;
+        case kExNatXlatePort:
+            if (elen != kLenXlatePort) goto bad_length;
+            r.xlate_src_port = Load16(e);
+            r.xlate_dst_port = Load16(e + 2);
+            break;
+        case kExNselAcl:
+            if (elen != kLenAcl) goto bad_length;
+            // NOTE: nfcapd 1.7 copies the ACL ids in network order and nfdump prints
+            // them so; every other V3 number is in host order.
+            for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32Be(e + 4 * k);
+            for (int k = 0; k < 3; ++k) r.egress_acl[k] = Load32Be(e + 12 + 4 * k);
+            break;
+        case kExNselUser:
+            if (elen != kLenUser) goto bad_length;
+            std::memcpy(r.username, e, kUserNameBytes);
+            r.username[kUserNameBytes - 1] = '\0';
+            break;
+        case kExNatCommon:
+            if (elen == kLenNat) {
+                r.event_ms = Load64(e);
+                r.nat_pool_id = Load32(e + 8);
+                r.nat_event = e[12];
+            } else if (elen == kLenNatOld) {
+                r.event_ms = Load64(e);
+                r.egress_vrf = Load32(e + 8);
+                r.ingress_vrf = Load32(e + 12);
+                r.nat_pool_id = Load32(e + 16);
+                r.nat_event = e[20];
+                if (r.egress_vrf != 0 || r.ingress_vrf != 0) r.Set(kExVrf);
+            } else {
+                known = false;
+            }
+            break;
+        case kExNatPortBlock:
+            if (elen != kLenPortBlock) goto bad_length;
+            r.block_start = Load16(e);
+            r.block_end = Load16(e + 2);
+            r.block_step = Load16(e + 4);
+            r.block_size = Load16(e + 6);
+            break;
+        case kExNbarApp: {
+            const size_t n = elen - kElementHeaderSize;
+            r.nbar_len = static_cast<uint8_t>(n < sizeof(r.nbar_app) ? n : sizeof(r.nbar_app));
+            // The bytes past nbar_len stay zero, whatever a longer id left there.
+            std::memset(r.nbar_app, 0, sizeof(r.nbar_app));
+            std::memcpy(r.nbar_app, e, r.nbar_len);
+            break;
+        }
+        case kExTunIpv4:
+            if (elen != kLenTunV4) goto bad_length;
+            if (!TakePair(&r, kExTunIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
+                          &r.tun_src, &r.tun_dst)) {
+                return;
+            }
+            r.tun_proto = Load32(e + 8);
+            break;
+        case kExTunIpv6:
+            if (elen != kLenTunV6) goto bad_length;
+            if (!TakePair(&r, kExTunIpv4, LoadV6(e), LoadV6(e + 16), &r.tun_src, &r.tun_dst)) {
+                return;
+            }
+            r.tun_proto = Load32(e + 32);
+            break;
+        case kExObservation:
+            if (elen != kLenObservation) goto bad_length;
+            r.observation_point = Load64(e);
+            r.observation_domain = Load32(e + 8);
+            break;
+        case kExVrf:
+            if (elen != kLenVrf) goto bad_length;
+            r.egress_vrf = Load32(e);
+            r.ingress_vrf = Load32(e + 4);
+            break;
+        case kExLayer2:
+            if (elen != kLenLayer2) goto bad_length;
+            r.vlan_id = Load16(e);
+            r.customer_vlan_id = Load16(e + 2);
+            r.post_vlan_id = Load16(e + 4);
+            r.post_customer_vlan_id = Load16(e + 6);
+            r.phys_ingress = Load32(e + 8);
+            r.phys_egress = Load32(e + 12);
+            r.vxlan = Load64(e + 16);
+            r.ether_type = Load16(e + 24);
+            r.ip_version = e[26];
+            break;
+        case kExFlowId:
+            if (elen != kLenFlowId) goto bad_length;
+            r.flow_id = Load64(e);
+            break;
+        case kExIpInfo:
+            if (elen != kLenIpInfo) goto bad_length;
+            if (options.ipinfo_v175) {
+                r.min_ttl = r.max_ttl = e[0];
+                r.fragment_flags = e[1];
+            } else {
+                r.fragment_flags = e[1];
+                r.min_ttl = e[2];
+                r.max_ttl = e[3];
+            }
+            break;
+        // TODO: payload (29, 30), inmon (34, 35; 34/35 are interface/VRF names in
+        // 1.7.1-1.7.2), pf info (37) and Nokia NAT (40, 41) have no FlowRecord fields;
+        // they are skipped, so they are lost when such a file is rewritten.
+        case kExInPayload:
+        case kExOutPayload:
+        case 34:
+        case 35:
+        case kExPfInfo:
+        case kExNokiaNat:
+        case kExNokiaNatString:
+            return;
+        default:
+            known = false;
+            break;
+    }
+    if (!known) {
+        ++counters->unknown_elements;
+        return;
+    }
+    r.Set(static_cast<ElementId>(id));
+    return;
+bad_length:
+    // An element of a length we do not know is a layout we cannot decode: skip it.
+    ++counters->unknown_elements;
+}
+
+// Whether element `id` of length `elen` is stepped over: the caller does not read it and it
+// has the one length it must have. An element of an unexpected length goes through
+// DecodeElement, which counts it as before.
+inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
+    return id < kExMaxElement && kFixedLength[id] == elen && ((options.elements >> id) & 1) == 0;
+}
+
+// The cached element list of a record like `p` (same size, element count and element
+// headers, decoded for the same elements), or null.
+const V3ShapeCache::Shape* FindShape(const V3ShapeCache& cache, const uint8_t* p, size_t len,
+                                     uint16_t num_elements, uint64_t elements) {
+    for (const V3ShapeCache::Shape& s : cache.shapes) {
+        if (s.size != len || s.count != num_elements || s.elements != elements) continue;
+        // Four headers a step: the list is padded with the record's first four bytes (type
+        // and size), equal whenever the size is.
+        uint32_t differ = 0;
+        for (uint32_t i = 0; i < s.count; i += 4) {
+            differ |= (Load32(p + s.offset[i]) ^ s.header[i]) |
+                      (Load32(p + s.offset[i + 1]) ^ s.header[i + 1]) |
+                      (Load32(p + s.offset[i + 2]) ^ s.header[i + 2]) |
+                      (Load32(p + s.offset[i + 3]) ^ s.header[i + 3]);
+        }
+        if (differ == 0) return &s;
+    }
+    return nullptr;
+}
+
 // The decoder. kReset: `out` starts from the empty record. Otherwise only the presence bits
 // are cleared and every field the record's elements own is overwritten; the caller checks
 // that the previous record carried no element this one lacks (see DecodeV3Over).
 // Elements outside options.elements are stepped over (ReaderOptions::elements).
-// TODO: stepping over an element still costs about 30 instructions (bounds, length and mask
-// tests), so -o null on nfcapd's records still takes about 245 instructions a record where
-// it reads two of their elements. Records of one exporter template share their element list:
-// checking a record's element headers against the previous record's list and loading the
-// wanted elements at the offsets found there would skip most of that walk. Tried with one
-// cached list: 82 % of the benchmark's records matched it, but checking the headers and
-// rebuilding the list on the others left -o null at 398 M instructions against 414 M (1M
-// flows), too little for the code; a cache of several lists, or a list per exporter and
-// template id, may do better.
+// Stepping over an element costs about 30 instructions (bounds, length and mask tests), and
+// a record of nfcapd's has six or so. Records of one exporter template carry the same
+// elements at the same offsets, so with options.shapes a record found there (its element
+// headers compared, four instructions each) decodes only the elements it is read for, at
+// the offsets cached; a record not found is walked and its list cached.
 template <bool kReset>
 Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
                      ReadCounters* counters, const char** error) {
@@ -136,304 +442,66 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
     r.flags = p[10] & 0x7f;
     r.nfversion = p[11];
 
-    // Both address families may be present (spec §2.6); keep both until the end.
-    bool have_v4 = false;
-    bool have_v6 = false;
-    uint32_t v4_src = 0;
-    uint32_t v4_dst = 0;
-    IpAddr v6_src;
-    IpAddr v6_dst;
-
-    size_t off = kV3HeaderSize;
-    for (uint32_t i = 0; i < num_elements; ++i) {
-        const size_t left = len - off;
-        if (left < kElementHeaderSize) {
-            *error = "V3 element header beyond the record end";
-            return Decoded::kCorrupt;
+    FlowAddresses a;
+    V3ShapeCache* cache = options.shapes;
+    const V3ShapeCache::Shape* shape =
+        cache != nullptr ? FindShape(*cache, p, len, num_elements, options.elements) : nullptr;
+    if (shape != nullptr) {
+        for (uint32_t k = 0; k < shape->decode_count; ++k) {
+            const uint32_t i = shape->decode[k];
+            const uint8_t* h = p + shape->offset[i];
+            DecodeElement(Load16(h), Load16(h + 2), h + kElementHeaderSize, options, r, a,
+                          counters);
         }
-        const uint16_t id = Load16(p + off);
-        const uint16_t elen = Load16(p + off + 2);
-        // One unsigned test for both bounds: a length below the element header (which would
-        // keep the walk from advancing) wraps around and fails it too.
-        if (static_cast<size_t>(elen) - kElementHeaderSize > left - kElementHeaderSize) {
-            *error = elen < kElementHeaderSize ? "V3 element length below 4"
-                                               : "V3 element extends beyond the record end";
-            return Decoded::kCorrupt;
-        }
-        const uint8_t* e = p + off + kElementHeaderSize;
-        off += elen;
-        // An element the caller does not read is stepped over; one of an unexpected length
-        // goes through the switch, which counts it as before.
-        if (id < kExMaxElement && kFixedLength[id] == elen && ((options.elements >> id) & 1) == 0) {
-            continue;
-        }
-
-        bool known = true;
-        switch (id) {
-            case 0:  // deleted element (nfdump blanks duplicates this way)
-                continue;
-            case kExGenericFlow:
-                if (elen != kLenGeneric) goto bad_length;
-                r.first_ms = Load64(e);
-                r.last_ms = Load64(e + 8);
-                r.received_ms = Load64(e + 16);
-                r.packets = Load64(e + 24);
-                r.bytes = Load64(e + 32);
-                r.src_port = Load16(e + 40);
-                r.dst_port = Load16(e + 42);
-                r.proto = e[44];
-                r.tcp_flags = e[45];
-                r.fwd_status = e[46];
-                r.src_tos = e[47];
-                break;
-            case kExIpv4Flow:
-                if (elen != kLenIpv4) goto bad_length;
-                v4_src = Load32(e);
-                v4_dst = Load32(e + 4);
-                have_v4 = true;
-                continue;  // presence decided after the loop
-            case kExIpv6Flow:
-                if (elen != kLenIpv6) goto bad_length;
-                v6_src = LoadV6(e);
-                v6_dst = LoadV6(e + 16);
-                have_v6 = true;
-                continue;
-            case kExFlowMisc:
-                if (elen != kLenMisc) goto bad_length;
-                r.input = Load32(e);
-                r.output = Load32(e + 4);
-                r.src_mask = e[8];
-                r.dst_mask = e[9];
-                r.dir = e[10];
-                r.dst_tos = e[11];
-                r.biflow_dir = e[12];
-                r.end_reason = e[13];
-                // 1.7.1-1.7.4 keep the reverse TCP flags here; later versions write 0.
-                r.rev_tcp_flags = e[14];
-                break;
-            case kExCntFlow:
-                if (elen != kLenCnt) goto bad_length;
-                r.flows = Load64(e);
-                r.out_packets = Load64(e + 8);
-                r.out_bytes = Load64(e + 16);
-                break;
-            case kExVlan:
-                if (elen != kLenVlan) goto bad_length;
-                r.src_vlan = Load32(e);
-                r.dst_vlan = Load32(e + 4);
-                break;
-            case kExAsRouting:
-                if (elen != kLenAs) goto bad_length;
-                r.src_as = Load32(e);
-                r.dst_as = Load32(e + 4);
-                break;
-            case kExBgpNextHopV4:
-                if (elen != kLenHopV4) goto bad_length;
-                if (!TakeAddress(&r, kExBgpNextHopV6, IpAddr::V4(Load32(e)), &r.bgp_next_hop)) {
-                    continue;
-                }
-                break;
-            case kExBgpNextHopV6:
-                if (elen != kLenHopV6) goto bad_length;
-                if (!TakeAddress(&r, kExBgpNextHopV4, LoadV6(e), &r.bgp_next_hop)) continue;
-                break;
-            case kExIpNextHopV4:
-                if (elen != kLenHopV4) goto bad_length;
-                if (!TakeAddress(&r, kExIpNextHopV6, IpAddr::V4(Load32(e)), &r.ip_next_hop)) {
-                    continue;
-                }
-                break;
-            case kExIpNextHopV6:
-                if (elen != kLenHopV6) goto bad_length;
-                if (!TakeAddress(&r, kExIpNextHopV4, LoadV6(e), &r.ip_next_hop)) continue;
-                break;
-            case kExIpReceivedV4:
-                if (elen != kLenHopV4) goto bad_length;
-                if (!TakeAddress(&r, kExIpReceivedV6, IpAddr::V4(Load32(e)), &r.received_from)) {
-                    continue;
-                }
-                break;
-            case kExIpReceivedV6:
-                if (elen != kLenHopV6) goto bad_length;
-                if (!TakeAddress(&r, kExIpReceivedV4, LoadV6(e), &r.received_from)) continue;
-                break;
-            case kExMplsLabel:
-                if (elen != kLenMpls) goto bad_length;
-                for (int k = 0; k < 10; ++k) r.mpls[k] = Load32(e + 4 * k);
-                break;
-            case kExMacAddr:
-                if (elen != kLenMac) goto bad_length;
-                r.in_src_mac = Load64(e);
-                r.out_dst_mac = Load64(e + 8);
-                r.in_dst_mac = Load64(e + 16);
-                r.out_src_mac = Load64(e + 24);
-                break;
-            case kExAsAdjacent:
-                if (elen != kLenAsAdj) goto bad_length;
-                r.next_as = Load32(e);
-                r.prev_as = Load32(e + 4);
-                break;
-            case kExLatency:
-                if (elen != kLenLatency) goto bad_length;
-                r.client_nw_delay_us = Load64(e);
-                r.server_nw_delay_us = Load64(e + 8);
-                r.appl_latency_us = Load64(e + 16);
-                break;
-            case kExSamplerInfo:
-                if (elen == kLenSampler) {
-                    r.selector_id = static_cast<int64_t>(Load64(e));
-                } else if (elen == kLenSamplerOld) {
-                    r.selector_id = static_cast<int32_t>(Load32(e));
-                } else {
-                    known = false;
-                }
-                break;
-            case kExNselCommon:
-                if (elen != kLenNsel) goto bad_length;
-                r.event_ms = Load64(e);
-                r.conn_id = Load32(e + 8);
-                r.fw_xevent = Load16(e + 12);
-                r.fw_event = e[14];
-                break;
-            case kExNatXlateIpv4:
-                if (elen != kLenXlateV4) goto bad_length;
-                if (!TakePair(&r, kExNatXlateIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
-                              &r.xlate_src, &r.xlate_dst)) {
-                    continue;
-                }
-                break;
-            case kExNatXlateIpv6:
-                if (elen != kLenXlateV6) goto bad_length;
-                if (!TakePair(&r, kExNatXlateIpv4, LoadV6(e), LoadV6(e + 16), &r.xlate_src,
-                              &r.xlate_dst)) {
-                    continue;
-                }
-                break;
-            case kExNatXlatePort:
-                if (elen != kLenXlatePort) goto bad_length;
-                r.xlate_src_port = Load16(e);
-                r.xlate_dst_port = Load16(e + 2);
-                break;
-            case kExNselAcl:
-                if (elen != kLenAcl) goto bad_length;
-                // NOTE: nfcapd 1.7 copies the ACL ids in network order and nfdump prints
-                // them so; every other V3 number is in host order.
-                for (int k = 0; k < 3; ++k) r.ingress_acl[k] = Load32Be(e + 4 * k);
-                for (int k = 0; k < 3; ++k) r.egress_acl[k] = Load32Be(e + 12 + 4 * k);
-                break;
-            case kExNselUser:
-                if (elen != kLenUser) goto bad_length;
-                std::memcpy(r.username, e, kUserNameBytes);
-                r.username[kUserNameBytes - 1] = '\0';
-                break;
-            case kExNatCommon:
-                if (elen == kLenNat) {
-                    r.event_ms = Load64(e);
-                    r.nat_pool_id = Load32(e + 8);
-                    r.nat_event = e[12];
-                } else if (elen == kLenNatOld) {
-                    r.event_ms = Load64(e);
-                    r.egress_vrf = Load32(e + 8);
-                    r.ingress_vrf = Load32(e + 12);
-                    r.nat_pool_id = Load32(e + 16);
-                    r.nat_event = e[20];
-                    if (r.egress_vrf != 0 || r.ingress_vrf != 0) r.Set(kExVrf);
-                } else {
-                    known = false;
-                }
-                break;
-            case kExNatPortBlock:
-                if (elen != kLenPortBlock) goto bad_length;
-                r.block_start = Load16(e);
-                r.block_end = Load16(e + 2);
-                r.block_step = Load16(e + 4);
-                r.block_size = Load16(e + 6);
-                break;
-            case kExNbarApp: {
-                const size_t n = elen - kElementHeaderSize;
-                r.nbar_len = static_cast<uint8_t>(n < sizeof(r.nbar_app) ? n : sizeof(r.nbar_app));
-                // The bytes past nbar_len stay zero, whatever a longer id left there.
-                std::memset(r.nbar_app, 0, sizeof(r.nbar_app));
-                std::memcpy(r.nbar_app, e, r.nbar_len);
-                break;
+    } else {
+        // The list this walk finds, cached when the record is whole and not too long.
+        V3ShapeCache::Shape found;
+        const bool caching =
+            cache != nullptr && num_elements <= V3ShapeCache::kMaxElements && len <= UINT16_MAX;
+        size_t off = kV3HeaderSize;
+        for (uint32_t i = 0; i < num_elements; ++i) {
+            const size_t left = len - off;
+            if (left < kElementHeaderSize) {
+                *error = "V3 element header beyond the record end";
+                return Decoded::kCorrupt;
             }
-            case kExTunIpv4:
-                if (elen != kLenTunV4) goto bad_length;
-                if (!TakePair(&r, kExTunIpv6, IpAddr::V4(Load32(e)), IpAddr::V4(Load32(e + 4)),
-                              &r.tun_src, &r.tun_dst)) {
-                    continue;
-                }
-                r.tun_proto = Load32(e + 8);
-                break;
-            case kExTunIpv6:
-                if (elen != kLenTunV6) goto bad_length;
-                if (!TakePair(&r, kExTunIpv4, LoadV6(e), LoadV6(e + 16), &r.tun_src, &r.tun_dst)) {
-                    continue;
-                }
-                r.tun_proto = Load32(e + 32);
-                break;
-            case kExObservation:
-                if (elen != kLenObservation) goto bad_length;
-                r.observation_point = Load64(e);
-                r.observation_domain = Load32(e + 8);
-                break;
-            case kExVrf:
-                if (elen != kLenVrf) goto bad_length;
-                r.egress_vrf = Load32(e);
-                r.ingress_vrf = Load32(e + 4);
-                break;
-            case kExLayer2:
-                if (elen != kLenLayer2) goto bad_length;
-                r.vlan_id = Load16(e);
-                r.customer_vlan_id = Load16(e + 2);
-                r.post_vlan_id = Load16(e + 4);
-                r.post_customer_vlan_id = Load16(e + 6);
-                r.phys_ingress = Load32(e + 8);
-                r.phys_egress = Load32(e + 12);
-                r.vxlan = Load64(e + 16);
-                r.ether_type = Load16(e + 24);
-                r.ip_version = e[26];
-                break;
-            case kExFlowId:
-                if (elen != kLenFlowId) goto bad_length;
-                r.flow_id = Load64(e);
-                break;
-            case kExIpInfo:
-                if (elen != kLenIpInfo) goto bad_length;
-                if (options.ipinfo_v175) {
-                    r.min_ttl = r.max_ttl = e[0];
-                    r.fragment_flags = e[1];
-                } else {
-                    r.fragment_flags = e[1];
-                    r.min_ttl = e[2];
-                    r.max_ttl = e[3];
-                }
-                break;
-            // TODO: payload (29, 30), inmon (34, 35; 34/35 are interface/VRF names in
-            // 1.7.1-1.7.2), pf info (37) and Nokia NAT (40, 41) have no FlowRecord fields;
-            // they are skipped, so they are lost when such a file is rewritten.
-            case kExInPayload:
-            case kExOutPayload:
-            case 34:
-            case 35:
-            case kExPfInfo:
-            case kExNokiaNat:
-            case kExNokiaNatString:
-                continue;
-            default:
-                known = false;
-                break;
+            const uint16_t id = Load16(p + off);
+            const uint16_t elen = Load16(p + off + 2);
+            // One unsigned test for both bounds: a length below the element header (which
+            // would keep the walk from advancing) wraps around and fails it too.
+            if (static_cast<size_t>(elen) - kElementHeaderSize > left - kElementHeaderSize) {
+                *error = elen < kElementHeaderSize ? "V3 element length below 4"
+                                                   : "V3 element extends beyond the record end";
+                return Decoded::kCorrupt;
+            }
+            const uint8_t* e = p + off + kElementHeaderSize;
+            if (caching) {
+                found.offset[i] = static_cast<uint16_t>(off);
+                found.header[i] = Load32(p + off);
+            }
+            off += elen;
+            if (SkipElement(id, elen, options)) continue;
+            if (caching) found.decode[found.decode_count++] = static_cast<uint8_t>(i);
+            DecodeElement(id, elen, e, options, r, a, counters);
         }
-        if (!known) {
-            ++counters->unknown_elements;
-            continue;
+        if (caching) {
+            for (uint32_t i = num_elements; i % 4 != 0; ++i) {
+                found.offset[i] = 0;
+                found.header[i] = Load32(p);
+            }
+            found.elements = options.elements;
+            found.size = static_cast<uint16_t>(len);
+            found.count = num_elements;
+            cache->shapes[cache->next] = found;
+            cache->next = (cache->next + 1) % V3ShapeCache::kShapes;
         }
-        r.Set(static_cast<ElementId>(id));
-        continue;
-    bad_length:
-        // An element of a length we do not know is a layout we cannot decode: skip it.
-        ++counters->unknown_elements;
     }
+    bool have_v4 = a.have_v4;
+    bool have_v6 = a.have_v6;
+    const uint32_t v4_src = a.v4_src;
+    const uint32_t v4_dst = a.v4_dst;
+    const IpAddr& v6_src = a.v6_src;
+    const IpAddr& v6_dst = a.v6_dst;
 
     if (have_v4 && have_v6) {
         // nfdump 1.7.8's rule: the layer-2 IP version decides, else IPv4 unless it is empty.
