@@ -4,7 +4,8 @@
 # record order (-o null, element statistics, short filtered listings). Its output must be
 # byte for byte what the serial loop prints: the same run with a -c limit that is never
 # reached takes the serial loop. Uncompressed (mapped) and LZ4 files, several files, a
-# time window, record numbers (%cnt), a listing too long to keep, and a damaged file
+# time window, listings formatted on both threads, record numbers (%cnt) and json (records
+# kept, printed after the join), a listing too long to keep, and a damaged file
 # (where the two-thread scan gives up and the serial loop reports the damage).
 source "$(dirname "$0")/lib.sh"
 dir=$WORK/flows
@@ -56,7 +57,13 @@ for input in "$dir" "$WORK/two" "$WORK/lz4"; do
     same "$input" -o 'fmt:%cnt %ts %sa %da %dp %byt' 'proto tcp and dst port 443'
     same "$input" -o json 'port 53'
     same "$input" -t "$window" -s dstip -o null
-    same "$input" -o csv 'proto tcp or proto udp'  # more than are kept: the serial loop prints
+    # Formatted on both threads, the text joined in block order.
+    same "$input" -o line 'proto tcp and dst port 443'
+    same "$input" -o extended 'port 53'
+    same "$input" -o ndjson 'proto icmp'
+    same "$input" -o pipe 'proto udp'
+    same "$input" -q -o csv 'proto tcp or proto udp'
+    same "$input" -o raw 'proto tcp or proto udp'  # more than are kept: the serial loop prints
 done
 same "$WORK/cut" -o null
 same "$WORK/cut" -s srcip

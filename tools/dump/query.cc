@@ -178,17 +178,21 @@ void ForSelectedGroups(const flow::aggregate::Aggregator& agg, const Options& op
 // Reading, filtering, summing and element statistics do not depend on the order of the
 // records, so two threads can each take every other data block of every file (one reader
 // per thread, ReaderOptions::block_stride) and their results be joined afterwards. Records
-// to print are kept with their place in the serial order and printed after the join. Any
+// to print are formatted by each thread into text per block, which is printed in the serial
+// order of the blocks after the join; formats whose text depends on a record's number or
+// place (%cnt, raw, json) keep the records instead, with their place in the serial order,
+// and print them after the join. Any
 // error, a -c limit, the `count` primitive, -w, -a/-A/-b/-B and -s record keep the serial
 // loop, which also runs again from the start when a scan fails, so that messages and
 // output are exactly those of a serial run.
 
-// At most this many passed records per thread are kept for printing; more mean a listing
-// that the serial loop streams better.
-// TODO: long listings (-o line/csv/json of most records) stay on one thread after the scan
-// gives up here, and kept records are printed by one thread after the join; formatting
-// blocks of records on both threads into ordered text buffers would split that work too.
+// At most this many passed records per thread are kept for printing, or this much of their
+// text; more mean a listing that the serial loop streams better.
+// TODO: listings longer than that (-o line/csv of most records) stay on one thread, reading
+// and decompressing aside; text blocks handed to the output in order while the scan runs
+// would split their formatting too.
 constexpr size_t kMaxKeptRecords = 1u << 15;
+constexpr size_t kMaxKeptText = size_t{16} << 20;
 
 // What one thread of the scan found. Cache-line aligned: the two threads' counters, updated
 // per record, must not share a line.
@@ -207,6 +211,10 @@ struct alignas(64) ScanPart {
     uint64_t window_first_s = UINT64_MAX;
     uint64_t window_last_s = 0;
     std::vector<Kept> kept;
+    // Formatted records (ScanJob::keep_text): the text, and per block (block key, where the
+    // block's text ends in `text`), in this thread's block order.
+    std::string text;
+    std::vector<std::pair<uint64_t, size_t>> text_blocks;
     std::vector<std::pair<uint64_t, uint64_t>> blocks;  // (block key, records processed)
     bool failed = false;
 };
@@ -217,8 +225,13 @@ struct ScanJob {
     const flow::filter::Filter* filter;
     const std::optional<flow::TimeWindow>* window;
     bool keep_records;
+    // With keep_records: the records are formatted as they pass, by a Printer of this format
+    // and options for each thread, and only their text kept.
+    bool keep_text = false;
+    const std::string* format = nullptr;
+    const flow::output::OutputOptions* out_opts = nullptr;
     uint64_t total_bytes;  // the sizes of all files, to project the records to keep
-    uint64_t elements;  // ReaderOptions::elements: what the filter and the summary read
+    uint64_t elements;     // ReaderOptions::elements: what the filter and the summary read
     uint64_t memory_share;
     std::atomic<bool> abort{false};
 };
@@ -235,6 +248,12 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
         part->failed = true;
         job->abort.store(true, std::memory_order_relaxed);
     };
+    std::optional<flow::output::Printer> printer;
+    if (job->keep_text) {
+        auto p = flow::output::CreatePrinter(*job->format, *job->out_opts, &part->text);
+        if (!p.ok()) return give_up();
+        printer.emplace(std::move(*p));
+    }
     for (size_t fi = 0; fi < job->files->size(); ++fi) {
         flow::ReaderOptions ro;
         ro.reuse_record = true;
@@ -261,10 +280,13 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             // records kept so far per stored byte read, over this thread's half of the
             // bytes of all files (an overestimate where files hold skipped blocks).
             const uint64_t own_bytes = bytes_before + r.counters().stored_bytes;
-            if (job->keep_records && ++blocks_done > 4 && own_bytes != 0 &&
-                static_cast<double>(part->kept.size()) * (job->total_bytes / 2) / own_bytes >
-                    kMaxKeptRecords) {
-                return give_up();
+            if (job->keep_records && ++blocks_done > 4 && own_bytes != 0) {
+                const double share = static_cast<double>(job->total_bytes / 2) / own_bytes;
+                if (job->keep_text
+                        ? static_cast<double>(part->text.size()) * share > kMaxKeptText
+                        : static_cast<double>(part->kept.size()) * share > kMaxKeptRecords) {
+                    return give_up();
+                }
             }
             flow::Result<bool> more = r.NextBlock();
             if (!more.ok()) return give_up();
@@ -278,7 +300,10 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
                 ++part->passed;
                 part->summary.Add(rec);
                 for (flow::aggregate::ElementStat& st : part->stats) st.Add(rec);
-                if (job->keep_records) {
+                if (printer) {
+                    r.DecodeWhole(&rec);
+                    printer->Print(rec);
+                } else if (job->keep_records) {
                     if (part->kept.size() == kMaxKeptRecords) return give_up();
                     r.DecodeWhole(&rec);
                     part->kept.push_back({key, in_block, rec});
@@ -291,6 +316,11 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             }
             part->blocks.emplace_back(key, in_block);
             part->processed += in_block;
+            if (printer) {
+                (void)printer->Flush();  // into part->text: no error to be had
+                if (part->text.size() > kMaxKeptText) return give_up();
+                part->text_blocks.emplace_back(key, part->text.size());
+            }
             // So do layout 1 records in a layout 2 file (nfdump never writes them).
             const flow::ReadCounters& c = r.counters();
             if (c.extension_maps != 0 || c.unmapped_records != 0) return give_up();
@@ -322,6 +352,25 @@ bool ScanInParallel(ScanJob* job, ScanPart parts[2], flow::output::Printer* prin
     a.passed += b.passed;
     a.bytes_read += b.bytes_read;
     if (!job->keep_records) return true;
+
+    if (job->keep_text) {
+        // Each block's text where its key falls in the serial order.
+        size_t i = 0;
+        size_t j = 0;
+        size_t a_at = 0;
+        size_t b_at = 0;
+        while (i < a.text_blocks.size() || j < b.text_blocks.size()) {
+            const bool take_a =
+                j == b.text_blocks.size() ||
+                (i < a.text_blocks.size() && a.text_blocks[i].first < b.text_blocks[j].first);
+            const ScanPart& part = take_a ? a : b;
+            size_t& at = take_a ? a_at : b_at;
+            const size_t end = take_a ? a.text_blocks[i++].second : b.text_blocks[j++].second;
+            if (end > at) printer->PrintText(std::string_view(part.text).substr(at, end - at));
+            at = end;
+        }
+        return true;
+    }
 
     // Record numbers as the serial loop counts them: records of all earlier blocks plus the
     // place in the block.
@@ -443,6 +492,9 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         job.filter = &f;
         job.window = &window;
         job.keep_records = listing;
+        job.keep_text = listing && !printer->numbers_records();
+        job.format = &format;
+        job.out_opts = &out_opts;
         job.total_bytes = 0;
         for (const std::string& path : files) {
             struct stat st;
@@ -695,8 +747,8 @@ int RunVerify(const std::string& path) {
     if (info.codec == flow::Codec::kNone) {
         std::printf("Version    : %d - not compressed%s\n", info.layout, tail);
     } else {
-        std::printf("Version    : %d - %s compressed%s\n", info.layout,
-                    flow::CodecName(info.codec), tail);
+        std::printf("Version    : %d - %s compressed%s\n", info.layout, flow::CodecName(info.codec),
+                    tail);
     }
     if (info.layout == 2) {
         time_t created = static_cast<time_t>(info.created);
@@ -737,8 +789,9 @@ int RunVerify(const std::string& path) {
     if (info.layout == 2 && info.appendix_blocks > 0) std::printf("Checking appendix blocks\n");
     if (AppendixDamaged(info)) {
         std::fflush(stdout);
-        std::fprintf(stderr, "Appendix: unreadable (file truncated or damaged): ident and "
-                             "statistics are missing\n");
+        std::fprintf(stderr,
+                     "Appendix: unreadable (file truncated or damaged): ident and "
+                     "statistics are missing\n");
         rc = 1;
     }
     const uint64_t blocks = r.counters().blocks + info.appendix_blocks_read;

@@ -143,6 +143,15 @@ public:
     // "RecordCount" count records read, filtered ones included): pass RunInfo::processed.
     void Print(const FlowRecord& rec, uint64_t record_number, std::string_view label = {});
 
+    // Whether a record's text depends on more than the record: its number (%cnt, raw
+    // "RecordCount") or its place in the list (json's separators). Records of the other
+    // formats may be printed by several Printers and their text joined (PrintText).
+    bool numbers_records() const;
+
+    // Appends text another Printer of the same format and options printed (records only,
+    // no Begin()), as if its records were printed here. For formats !numbers_records().
+    void PrintText(std::string_view text);
+
     // Ends one list of a run that prints several (each `-s record` table): json closes its
     // array with `]`, and the next Begin() opens a new one; other formats print nothing.
     void EndList();

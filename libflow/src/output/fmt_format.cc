@@ -921,6 +921,13 @@ Result<FmtFormat> FmtFormat::Compile(std::string_view text, bool long_v6) {
     return f;
 }
 
+bool FmtFormat::uses_count() const {
+    for (const Op& op : ops_) {
+        if (op.token == kCnt) return true;
+    }
+    return false;
+}
+
 void FmtFormat::Append(Buffer& out, const FlowRecord& rec, const RecordContext& ctx) const {
     LineWriter w(out, rec, ctx, long_v6_);
     for (const Op& op : ops_) {

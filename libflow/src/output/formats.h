@@ -40,6 +40,9 @@ public:
     // Appends the record's line including the trailing newline.
     void Append(Buffer& out, const FlowRecord& rec, const RecordContext& ctx) const;
 
+    // Whether the format prints the record number (%cnt).
+    bool uses_count() const;
+
     struct Op {
         uint16_t token = 0;    // token id; 0 = literal text
         uint16_t arg = 0;      // token argument (MPLS label index)

@@ -238,6 +238,32 @@ void Printer::Print(const FlowRecord& rec, uint64_t record_number, std::string_v
     p.MaybeFlush();
 }
 
+bool Printer::numbers_records() const {
+    const Impl& p = *impl_;
+    return p.kind == FormatKind::kJson || p.kind == FormatKind::kRaw ||
+           (p.kind == FormatKind::kFmt && p.fmt->uses_count());
+}
+
+void Printer::PrintText(std::string_view text) {
+    Impl& p = *impl_;
+    if (text.size() < kFlushBytes) {
+        detail::Put(p.buf, text);
+        p.MaybeFlush();
+        return;
+    }
+    // Large text goes out as it is, after what is buffered.
+    (void)p.Flush();
+    if (!p.error.ok()) return;
+    if (p.str != nullptr) {
+        p.str->append(text);
+    } else if (p.file != nullptr) {
+        if (std::fwrite(text.data(), 1, text.size(), p.file) != text.size() ||
+            std::fflush(p.file) != 0) {
+            p.error = Status::IoError(std::string("output: write failed: ") + std::strerror(errno));
+        }
+    }
+}
+
 void Printer::EndList() {
     Impl& p = *impl_;
     if (p.kind == FormatKind::kJson) detail::Put(p.buf, "]\n");

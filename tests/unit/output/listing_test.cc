@@ -448,6 +448,47 @@ TEST_CASE("Summary counts in and out counters, aggregated flows, and 0 flows as 
               .find("\nTime window: Time Window unknown\n") != std::string::npos);
     // No stat time at all (no file, or not an nfdump file).
     run.window_last_s = 0;
-    CHECK(flow::output::FormatSummary(s, run, false, false)
-              .find("\nTime window: <unknown>\n") != std::string::npos);
+    CHECK(flow::output::FormatSummary(s, run, false, false).find("\nTime window: <unknown>\n") !=
+          std::string::npos);
+}
+
+TEST_CASE("records printed by two printers and joined by PrintText print as by one", "[output]") {
+    const std::vector<FlowRecord> records = SampleRecords();
+    REQUIRE(records.size() >= 2);
+    for (const char* format :
+         {"line", "long", "extended", "csv", "pipe", "ndjson", "fmt:%ts %sa"}) {
+        CAPTURE(format);
+        OutputOptions options;
+        std::string whole;
+        auto one = CreatePrinter(format, options, &whole);
+        REQUIRE(one.ok());
+        CHECK_FALSE(one->numbers_records());
+        one->Begin();
+        for (const FlowRecord& r : records) one->Print(r);
+        REQUIRE(one->Finish(Summary{}, SampleRun(records.size(), records.size())).ok());
+
+        // Each record printed by a printer of its own, their texts joined in order.
+        std::string joined;
+        auto main = CreatePrinter(format, options, &joined);
+        REQUIRE(main.ok());
+        main->Begin();
+        for (size_t i = 0; i < records.size(); ++i) {
+            std::string part;
+            auto side = CreatePrinter(format, options, &part);
+            REQUIRE(side.ok());
+            side->Print(records[i]);
+            REQUIRE(side->Flush().ok());
+            main->PrintText(part);
+        }
+        REQUIRE(main->Finish(Summary{}, SampleRun(records.size(), records.size())).ok());
+        CHECK(joined == whole);
+    }
+    // Formats whose text depends on a record's number or place in the list.
+    for (const char* format : {"json", "raw", "fmt:%cnt %sa"}) {
+        CAPTURE(format);
+        std::string out;
+        auto p = CreatePrinter(format, OutputOptions{}, &out);
+        REQUIRE(p.ok());
+        CHECK(p->numbers_records());
+    }
 }
