@@ -205,13 +205,25 @@ public:
     void Datagram(const uint8_t* data, size_t len, const flow::wire::Endpoint& from,
                   uint64_t now_ms) {
         if (writer_->Due(now_ms / 1000)) Rotate(now_ms / 1000);
+        // While a file is open and nothing else reads the flows, they are decoded straight
+        // into the file's V3 records; otherwise into FlowRecords (held while no file opens).
+        const bool encoded = writer_->has_current() && !config_.print_records;
         flows_.clear();
-        flow::Status s = decoder_.Decode(data, len, from, now_ms, &flows_);
+        encoded_.Clear();
+        flow::Status s = encoded ? decoder_.DecodeEncoded(data, len, from, now_ms, &encoded_)
+                                 : decoder_.Decode(data, len, from, now_ms, &flows_);
         if (!s.ok()) {
             ++bad_packets_;
             if (config_.verbose > 0) Log(LOG_INFO, from.ToString() + ": " + s.ToString());
         }
         WriteEvents();
+        if (encoded) {
+            flow::Status first_error;
+            const size_t lost = writer_->AppendEncoded(encoded_, &first_error);
+            lost_flows_ += lost;
+            lost_flows_total_ += lost;
+            for (size_t i = 0; i < lost; ++i) WriteError(first_error);
+        }
         for (const flow::FlowRecord& rec : flows_) {
             flow::Status a = writer_->Append(rec);
             if (!a.ok()) {
@@ -464,6 +476,7 @@ private:
     flow::wire::Decoder decoder_;
     std::unique_ptr<flow::RotatingWriter> writer_;
     std::vector<flow::FlowRecord> flows_;
+    flow::EncodedFlows encoded_;
     std::vector<flow::wire::DecoderEvent> events_;
     uint64_t sflow_flows_reported_ = 0;
     uint64_t sflow_counters_reported_ = 0;

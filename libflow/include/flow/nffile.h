@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flow/encoded.h"
 #include "flow/exporter.h"
 #include "flow/record.h"
 #include "flow/stat.h"
@@ -227,6 +228,12 @@ public:
     // flows_dropped(), and `rec` is not stored either. Malformed when compression failed.
     // No allocation once the block buffer exists.
     Status Append(const FlowRecord& rec, bool count_in_stat = true);
+
+    // Appends the records of `flows` (V3 records as Append() encodes them) and accounts each
+    // into stat() by its counts, as Append() with `count_in_stat` does. Returns how many were
+    // not stored: a record that meets an error (as Append() would return it) is not stored
+    // and the next one is tried; `*error` gets the first error.
+    size_t AppendEncoded(const EncodedFlows& flows, Status* error);
 
     // Appends an exporter record (type 7, legacy address encoding that every 1.7 reader
     // understands), a sampler record (type 15), or one exporter-stats record (type 8) with

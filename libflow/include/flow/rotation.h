@@ -73,6 +73,14 @@ public:
         backlog_.push_back(rec);
         return Status::Ok();
     }
+    // Appends flows already encoded (NfFileWriter::AppendEncoded) to the current file;
+    // returns how many were not stored. They are never held: without a current file every
+    // one is refused (IoError), so a caller appends FlowRecords while has_current() is false.
+    size_t AppendEncoded(const EncodedFlows& flows, Status* error) {
+        if (writer_) return writer_->AppendEncoded(flows, error);
+        if (!flows.empty()) *error = Status::IoError("no current file in " + options_.dir);
+        return flows.size();
+    }
     static constexpr size_t kMaxBacklog = 32768;  // about 19 MiB of records
     size_t backlog() const { return backlog_.size(); }
 

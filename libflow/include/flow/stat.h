@@ -9,6 +9,7 @@
 namespace flow {
 
 struct FlowRecord;
+struct FlowCounts;
 
 // The 15 counters of nfdump's stat record plus times and sequence failures. Layout 1 files
 // store seconds + milliseconds; they are converted to milliseconds since the UNIX epoch.
@@ -55,6 +56,9 @@ enum class StatRule {
 // StatRecord::kUnsetFirstMs for the min to work; FinishStat() turns an unset value into 0.
 // Thread-compatible; no allocation.
 void AccumulateStat(const FlowRecord& rec, StatRecord* stat, StatRule rule = StatRule::kCollector);
+// The same for a flow known by its counts only (flow/encoded.h).
+void AccumulateStat(const FlowCounts& counts, StatRecord* stat,
+                    StatRule rule = StatRule::kCollector);
 
 // Replaces an unset first_ms (no flow accounted) by 0, as nfdump 1.7.8 does before writing.
 void FinishStat(StatRecord* stat);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "flow/encoded.h"
 #include "flow/exporter_table.h"
 #include "flow/record.h"
 #include "flow/status.h"
@@ -95,6 +96,15 @@ public:
     // Never reads outside `data[0..len)`; `data` need not outlive the call.
     Status Decode(const uint8_t* data, size_t len, const Endpoint& exporter, uint64_t now_ms,
                   std::vector<FlowRecord>* out);
+
+    // As Decode(), but the flows are appended to `out` as V3 records for
+    // NfFileWriter::AppendEncoded(), with their counts: byte for byte what Decode() and
+    // NfFileWriter::Append() of each record give, in the same order. Records of fixed-length
+    // NetFlow v9 and IPFIX templates of common elements are written straight from the wire
+    // into the record (no FlowRecord in between); the others are decoded as by Decode() and
+    // encoded after.
+    Status DecodeEncoded(const uint8_t* data, size_t len, const Endpoint& exporter, uint64_t now_ms,
+                         EncodedFlows* out);
 
     // Exporters in sysid order: exporter(i).sysid == i + 1. References stay valid until the
     // next Decode call.

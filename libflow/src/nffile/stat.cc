@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "flow/encoded.h"
 #include "flow/record.h"
 
 namespace flow {
@@ -29,7 +30,11 @@ void StatRecord::Merge(const StatRecord& o) {
     last_ms = std::max(last_ms, o.last_ms);
 }
 
-void AccumulateStat(const FlowRecord& rec, StatRecord* s, StatRule rule) {
+namespace {
+
+// FlowRecord and FlowCounts name the fields alike.
+template <typename Flow>
+void Accumulate(const Flow& rec, StatRecord* s, StatRule rule) {
     const uint64_t flows = rec.flows != 0 ? rec.flows : 1;
     uint64_t packets = rec.packets;
     uint64_t bytes = rec.bytes;
@@ -65,6 +70,16 @@ void AccumulateStat(const FlowRecord& rec, StatRecord* s, StatRule rule) {
     }
     s->first_ms = std::min(s->first_ms, rec.first_ms);
     s->last_ms = std::max(s->last_ms, rec.last_ms);
+}
+
+}  // namespace
+
+void AccumulateStat(const FlowRecord& rec, StatRecord* s, StatRule rule) {
+    Accumulate(rec, s, rule);
+}
+
+void AccumulateStat(const FlowCounts& counts, StatRecord* s, StatRule rule) {
+    Accumulate(counts, s, rule);
 }
 
 void FinishStat(StatRecord* s) {

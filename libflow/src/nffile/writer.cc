@@ -147,6 +147,7 @@ public:
     Status Reserve(size_t len);
     Status Append(const FlowRecord& rec, bool count);
     Status AppendRaw(const uint8_t* p, size_t len);
+    size_t AppendEncoded(const EncodedFlows& flows, Status* error);
     Status Flush();
     Status Close();
     // Writes the appendix and the final header (after the last block was flushed).
@@ -259,6 +260,33 @@ Status NfFileWriter::Impl::AppendRaw(const uint8_t* p, size_t len) {
     used_ += len;
     ++records_;
     return Status::Ok();
+}
+
+size_t NfFileWriter::Impl::AppendEncoded(const EncodedFlows& flows, Status* error) {
+    if (closed_ && !flows.empty()) {
+        *error = Status::InvalidArgument(path_ + ": writer already closed");
+        return flows.size();
+    }
+    // AppendRaw() per record, with the block test inline: this runs for every flow.
+    size_t failed = 0;
+    const uint8_t* p = flows.data();
+    for (const FlowCounts& counts : flows.counts()) {
+        const size_t size = Load16(p + 2);
+        if (used_ > 0 && used_ + size > block_bytes_) {
+            Status s = Flush();
+            if (!s.ok()) {
+                if (failed++ == 0) *error = std::move(s);
+                p += size;
+                continue;
+            }
+        }
+        std::memcpy(buffer_.get() + kBlockHeaderSize + used_, p, size);
+        p += size;
+        used_ += size;
+        ++records_;
+        AccumulateStat(counts, &pending_stat_, options_.stat_rule);
+    }
+    return failed;
 }
 
 Status NfFileWriter::Impl::Flush() {
@@ -383,6 +411,10 @@ NfFileWriter::~NfFileWriter() {
 
 Status NfFileWriter::Append(const FlowRecord& rec, bool count_in_stat) {
     return impl_->Append(rec, count_in_stat);
+}
+
+size_t NfFileWriter::AppendEncoded(const EncodedFlows& flows, Status* error) {
+    return impl_->AppendEncoded(flows, error);
 }
 
 Status NfFileWriter::AddExporter(const ExporterInfo& exporter) {

@@ -3,10 +3,13 @@
 // table (nffile-format §3.1), samplers (§3.5), held early data and the post-processing that
 // turns a template's raw values into a record as nfcapd 1.7 stores it (§3.3/§3.4).
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <utility>
 
 #include "flow/wire.h"
+#include "nffile/layout.h"
+#include "nffile/records.h"
 #include "wire/decoder_state.h"
 #include "wire/sflow.h"
 
@@ -36,7 +39,7 @@ uint64_t UptimeToUnixMs(const MessageContext& ctx, uint64_t stamp) {
 }
 
 void ComputeTimes(const Scratch& s, const MessageContext& ctx, const ExporterState& ex,
-                  FlowRecord* r) {
+                  uint64_t* first_ms, uint64_t* last_ms) {
     // Candidates in nfcapd's order of precedence; absolute milliseconds (#152/#153) are
     // copied as they are and win over every derived value of the same end.
     uint64_t first = 0;
@@ -76,22 +79,23 @@ void ComputeTimes(const Scratch& s, const MessageContext& ctx, const ExporterSta
                                (uint64_t{1} << kSlotLastNs) | (uint64_t{1} << kSlotLastDeltaUs) |
                                (uint64_t{1} << kSlotDurationMs);
     if (first != 0 && last == 0 && (s.seen & end_slots) == 0) last = first;
-    r->first_ms = first;
-    r->last_ms = last;
+    *first_ms = first;
+    *last_ms = last;
 }
 
-void ApplyIcmp(const Scratch& s, bool has_icmp_field, FlowRecord* r) {
-    if (r->proto != 1 && r->proto != 58) return;
+void ApplyIcmp(const Scratch& s, bool has_icmp_field, uint8_t proto, uint16_t* src_port,
+               uint16_t* dst_port) {
+    if (proto != 1 && proto != 58) return;
     if (s.Has(kSlotIcmpTypeCode)) {
-        r->dst_port = static_cast<uint16_t>(s.value[kSlotIcmpTypeCode]);
+        *dst_port = static_cast<uint16_t>(s.value[kSlotIcmpTypeCode]);
     } else if (s.Has(kSlotIcmpType) || s.Has(kSlotIcmpCode)) {
-        r->dst_port = static_cast<uint16_t>((s.Get(kSlotIcmpType) & 0xff) << 8 |
-                                            (s.Get(kSlotIcmpCode) & 0xff));
-    } else if (!has_icmp_field && r->src_port != 0) {
+        *dst_port = static_cast<uint16_t>((s.Get(kSlotIcmpType) & 0xff) << 8 |
+                                          (s.Get(kSlotIcmpCode) & 0xff));
+    } else if (!has_icmp_field && *src_port != 0) {
         // Some exporters put type/code into the source port, byte-swapped; nfcapd moves it
         // (spec §3.2). When the template has a dedicated ICMP field this never applies.
-        r->dst_port = static_cast<uint16_t>((r->src_port >> 8) | (r->src_port << 8));
-        r->src_port = 0;
+        *dst_port = static_cast<uint16_t>((*src_port >> 8) | (*src_port << 8));
+        *src_port = 0;
     }
     // Otherwise the exporter's destination port already holds type << 8 | code (B26: Cisco
     // v9); unlike nfcapd 1.7.1 we keep it.
@@ -173,6 +177,20 @@ void DecoderState::UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorit
 
 bool DecoderState::StoreTemplate(ExporterState* ex, CompiledTemplate&& t) {
     auto it = ex->templates.find(t.id);
+    // Exporters send their templates again and again: the direct plan of an unchanged
+    // template is kept rather than compiled anew.
+    const bool same = it != ex->templates.end() && it->second.ops == t.ops &&
+                      it->second.is_options == t.is_options && it->second.present == t.present &&
+                      it->second.both_families == t.both_families &&
+                      it->second.both_next_hops == t.both_next_hops &&
+                      it->second.both_bgp_next_hops == t.both_bgp_next_hops &&
+                      it->second.has_icmp_field == t.has_icmp_field &&
+                      it->second.yields_flows == t.yields_flows;
+    if (same) {
+        t.direct = std::move(it->second.direct);
+    } else {
+        CompileDirect(ex->info.sysid, ex->info.address.addr, ex->info.address.v6, &t);
+    }
     if (it != ex->templates.end()) {
         it->second = std::move(t);
         ++ex->info.counters.templates_learned;
@@ -244,19 +262,11 @@ void DecoderState::ProcessOptionRecord(ExporterState* ex) {
     UpsertSampler(ex, id, algorithm, packet, space);
 }
 
-void DecoderState::FinishCommon(ExporterState* ex, const MessageContext& ctx, int64_t sampler_id,
-                                bool has_sampler_id, uint64_t inline_interval, FlowRecord* r) {
-    r->nfversion = ctx.nfversion;
-    r->exporter_sysid = ex->info.sysid;
-    r->received_ms = ctx.received_ms;
-    r->received_from = ex->info.address.addr;
-    r->Set(ex->info.address.v6 ? kExIpReceivedV6 : kExIpReceivedV4);
-
+void DecoderState::SamplingFactor(const ExporterState* ex, int64_t sampler_id, bool has_sampler_id,
+                                  uint64_t inline_interval, uint64_t* num, uint64_t* den) const {
     // Sampler precedence (spec §3.5): forced, the record's own sampler id, an interval in
     // the record itself (B17, Huawei), the exporter's generic sampler, the -s default.
     const SamplerInfo* sampler = nullptr;
-    uint64_t multiplier_num = 1;
-    uint64_t multiplier_den = 1;
     if (ex->forced_sampler >= 0) {
         sampler = &samplers[ex->forced_sampler];
     } else {
@@ -269,7 +279,7 @@ void DecoderState::FinishCommon(ExporterState* ex, const MessageContext& ctx, in
             }
         }
         if (sampler == nullptr && inline_interval > 1) {
-            multiplier_num = inline_interval;
+            *num = inline_interval;
         } else if (sampler == nullptr && ex->generic_sampler >= 0) {
             sampler = &samplers[ex->generic_sampler];
         } else if (sampler == nullptr && ex->default_sampler >= 0) {
@@ -277,9 +287,23 @@ void DecoderState::FinishCommon(ExporterState* ex, const MessageContext& ctx, in
         }
     }
     if (sampler != nullptr && sampler->space_interval > 0) {
-        multiplier_num = uint64_t{sampler->packet_interval} + sampler->space_interval;
-        multiplier_den = sampler->packet_interval;
+        *num = uint64_t{sampler->packet_interval} + sampler->space_interval;
+        *den = sampler->packet_interval;
     }
+}
+
+void DecoderState::FinishCommon(ExporterState* ex, const MessageContext& ctx, int64_t sampler_id,
+                                bool has_sampler_id, uint64_t inline_interval, FlowRecord* r) {
+    r->nfversion = ctx.nfversion;
+    r->exporter_sysid = ex->info.sysid;
+    r->received_ms = ctx.received_ms;
+    r->received_from = ex->info.address.addr;
+    r->Set(ex->info.address.v6 ? kExIpReceivedV6 : kExIpReceivedV4);
+
+    uint64_t multiplier_num = 1;
+    uint64_t multiplier_den = 1;
+    SamplingFactor(ex, sampler_id, has_sampler_id, inline_interval, &multiplier_num,
+                   &multiplier_den);
     if (multiplier_num != multiplier_den) {
         r->packets = r->packets * multiplier_num / multiplier_den;
         r->bytes = r->bytes * multiplier_num / multiplier_den;
@@ -331,8 +355,8 @@ void DecoderState::FinishFlow(ExporterState* ex, const CompiledTemplate& t,
         static_cast<uint8_t>(s.Has(kSlotEngineType) ? s.value[kSlotEngineType] : ctx.engine_type);
     r->engine_id =
         static_cast<uint8_t>(s.Has(kSlotEngineId) ? s.value[kSlotEngineId] : ctx.engine_id);
-    ComputeTimes(s, ctx, *ex, r);
-    ApplyIcmp(s, t.has_icmp_field, r);
+    ComputeTimes(s, ctx, *ex, &r->first_ms, &r->last_ms);
+    ApplyIcmp(s, t.has_icmp_field, r->proto, &r->src_port, &r->dst_port);
 
     if (r->Has(kExLatency)) {
         r->client_nw_delay_us += s.Get(kSlotClientDelaySec) * 1000000;
@@ -359,8 +383,101 @@ void DecoderState::FinishFlow(ExporterState* ex, const CompiledTemplate& t,
                  s.Get(kSlotSamplingInterval), r);
 }
 
+void DecoderState::FlushPending(std::vector<FlowRecord>* records) {
+    for (const FlowRecord& r : *records) {
+        const size_t n = nffile::EncodeV3(r, encoded->Reserve(nffile::kMaxV3RecordSize));
+        FlowCounts& c = encoded->Commit(n);
+        c.flows = r.flows;
+        c.packets = r.packets;
+        c.bytes = r.bytes;
+        c.out_packets = r.out_packets;
+        c.out_bytes = r.out_bytes;
+        c.first_ms = r.first_ms;
+        c.last_ms = r.last_ms;
+        c.proto = r.proto;
+    }
+    records->clear();
+}
+
+size_t DecoderState::DecodeDirect(ExporterState* ex, const CompiledTemplate& t, ByteReader body,
+                                  const MessageContext& ctx) {
+    using nffile::Load16;
+    using nffile::Load64;
+    using nffile::Store16;
+    using nffile::Store64;
+    const DirectPlan& d = t.direct;
+    const Scratch& s = scratch_;
+    const size_t size = d.skeleton.size();
+    size_t records = 0;
+    const uint8_t* rec = nullptr;
+    while (body.Bytes(t.min_record_length, &rec)) {
+        scratch_.seen = 0;
+        uint8_t* o = encoded->Reserve(size);
+        std::memcpy(o, d.skeleton.data(), size);
+        RunMoves(d.moves, d.moves_end, d.other_ops, rec, o, nullptr, &scratch_, nullptr, 0);
+
+        // What FinishFlow and FinishCommon do to a FlowRecord of these elements, on the V3
+        // record's bytes (EncodeV3's layout: header, EXgenericFlow, EXcntFlow).
+        o[6] = static_cast<uint8_t>(s.Has(kSlotEngineType) ? s.value[kSlotEngineType]
+                                                           : ctx.engine_type);
+        o[7] = static_cast<uint8_t>(s.Has(kSlotEngineId) ? s.value[kSlotEngineId] : ctx.engine_id);
+        o[11] = ctx.nfversion;
+        uint8_t* g = o + d.generic;
+        FlowCounts& c = encoded->Commit(size);
+        ComputeTimes(s, ctx, *ex, &c.first_ms, &c.last_ms);
+        Store64(g, c.first_ms);
+        Store64(g + 8, c.last_ms);
+        Store64(g + 16, ctx.received_ms);
+        c.proto = g[44];
+        if (c.proto == 1 || c.proto == 58) {
+            uint16_t src_port = Load16(g + 40);
+            uint16_t dst_port = Load16(g + 42);
+            ApplyIcmp(s, t.has_icmp_field, c.proto, &src_port, &dst_port);
+            Store16(g + 40, src_port);
+            Store16(g + 42, dst_port);
+        }
+        c.packets = Load64(g + 24);
+        c.bytes = Load64(g + 32);
+        if (d.counts != 0) {
+            uint8_t* n = o + d.counts;
+            c.flows = Load64(n);
+            if (c.flows == 0) {
+                c.flows = 1;
+                Store64(n, 1);
+            }
+            c.out_packets = Load64(n + 8);
+            c.out_bytes = Load64(n + 16);
+        }
+        uint64_t num = 1;
+        uint64_t den = 1;
+        SamplingFactor(ex, static_cast<int64_t>(s.Get(kSlotSamplerId)), s.Has(kSlotSamplerId),
+                       s.Get(kSlotSamplingInterval), &num, &den);
+        if (num != den) {
+            c.packets = c.packets * num / den;
+            c.bytes = c.bytes * num / den;
+            c.out_packets = c.out_packets * num / den;
+            c.out_bytes = c.out_bytes * num / den;
+            Store64(g + 24, c.packets);
+            Store64(g + 32, c.bytes);
+            if (d.counts != 0) {
+                Store64(o + d.counts + 8, c.out_packets);
+                Store64(o + d.counts + 16, c.out_bytes);
+            }
+            o[10] |= kFlagSampled;
+        }
+        ++ex->info.counters.flows;
+        ++ex->info.interval.flows;
+        ++records;
+    }
+    return records;
+}
+
 size_t DecoderState::DecodeDataSet(ExporterState* ex, const CompiledTemplate& t, ByteReader body,
                                    const MessageContext& ctx, std::vector<FlowRecord>* out) {
+    if (encoded != nullptr && t.direct.ok) {
+        FlushPending(out);
+        return DecodeDirect(ex, t, body, ctx);
+    }
     size_t records = 0;
     // Bytes after the last whole record are padding (RFC 3954 §5.3, RFC 7011 §3.3.1).
     while (body.remaining() >= t.min_record_length) {
@@ -378,12 +495,9 @@ size_t DecoderState::DecodeDataSet(ExporterState* ex, const CompiledTemplate& t,
             ++records;
             continue;
         }
-        // TODO: flowcapd spends about 1,160 instructions per flow in user space (callgrind,
-        // flowcapd -f on 300k generated v9 flows, uncompressed), some 80 of them clearing
-        // this 592-byte record, 360 in RunTemplate and 260 encoding the record again
-        // (EncodeV3); a template compiled into a direct wire -> V3 record encoder would skip
-        // the clear and the second pass. It is what keeps flowcapd above half of nfcapd's
-        // CPU per flow at 200k flows/s and more (docs/performance.md, Collector).
+        // NOTE: flowcapd takes DecodeDirect above for the templates it can (CompileDirect);
+        // this path remains for Decode() and for templates with per-record families, lists,
+        // variable-length fields or NSEL/NAT/latency post-processing.
         FlowRecord& r = out->emplace_back();
         if (!RunTemplate(t, &body, &r, &scratch_, &ex->templates)) {
             out->pop_back();
@@ -514,6 +628,17 @@ void Decoder::TakeEvents(std::vector<DecoderEvent>* out) {
 
 void Decoder::ResetIntervalCounters() {
     for (auto& ex : state_->exporters) ex->info.interval = IntervalCounters{};
+}
+
+Status Decoder::DecodeEncoded(const uint8_t* data, size_t len, const Endpoint& exporter,
+                              uint64_t now_ms, EncodedFlows* out) {
+    detail::DecoderState& st = *state_;
+    st.encoded = out;
+    st.pending.clear();
+    Status s = Decode(data, len, exporter, now_ms, &st.pending);
+    st.FlushPending(&st.pending);
+    st.encoded = nullptr;
+    return s;
 }
 
 const DecoderCounters& Decoder::counters() const { return state_->counters; }

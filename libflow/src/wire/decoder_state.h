@@ -114,6 +114,14 @@ public:
     void FinishCommon(ExporterState* ex, const MessageContext& ctx, int64_t sampler_id,
                       bool has_sampler_id, uint64_t inline_interval, FlowRecord* r);
 
+    // Decoder::DecodeEncoded: while `encoded` is set, data sets of templates with a direct
+    // plan go straight into it; the FlowRecords other paths append to their `out` (which
+    // is then `pending`) are encoded into it first, so the order stays that of Decode.
+    // FlushPending encodes and clears `records`.
+    void FlushPending(std::vector<FlowRecord>* records);
+    EncodedFlows* encoded = nullptr;
+    std::vector<FlowRecord> pending;
+
     DecoderOptions options;
     DecoderCounters counters;
     std::vector<std::unique_ptr<ExporterState>> exporters;  // exporters[sysid - 1]
@@ -137,6 +145,12 @@ private:
 
     void FinishFlow(ExporterState* ex, const CompiledTemplate& t, const MessageContext& ctx,
                     FlowRecord* r);
+    // The factor num / den that counters are scaled by (spec §3.5); 1 / 1 for none.
+    void SamplingFactor(const ExporterState* ex, int64_t sampler_id, bool has_sampler_id,
+                        uint64_t inline_interval, uint64_t* num, uint64_t* den) const;
+    // The records of one data set by t.direct into `encoded`.
+    size_t DecodeDirect(ExporterState* ex, const CompiledTemplate& t, ByteReader body,
+                        const MessageContext& ctx);
     void ProcessOptionRecord(ExporterState* ex);
 
     std::unordered_map<Key, size_t, KeyHash> index_;

@@ -96,6 +96,8 @@ struct FieldOp {
     uint16_t length = 0;  // wire length, kVarLength for a variable-length field
     uint16_t dst = 0;
     uint16_t aux = kNoAux;
+
+    bool operator==(const FieldOp&) const = default;
 };
 
 // The same ops for a template without variable-length fields, where every field sits at a
@@ -134,6 +136,25 @@ struct FieldSpec {
     uint32_t pen = 0;     // enterprise number, 0 for IETF elements
 };
 
+// A grouped data template compiled to write its records straight into nfdump V3 records
+// of one exporter (Decoder::DecodeEncoded): the fields go from the wire to their bytes of
+// the V3 record, and what FinishFlow does to a FlowRecord is done to those bytes. Only
+// templates whose record post-processing is times, ICMP, engine ids, the flow count and
+// sampling qualify (see CompileDirect); the others decode through a FlowRecord.
+struct DirectPlan {
+    bool ok = false;
+    // The V3 record of a record whose fields are all empty (flows 1), with the exporter's
+    // sysid and address: every record starts as a copy.
+    std::vector<uint8_t> skeleton;
+    // As CompiledTemplate::moves, but FieldMove::to is an offset in the V3 record and the
+    // kind says the bytes stored there; kStore ops of other_ops have dst and width so too.
+    std::vector<FieldMove> moves;
+    std::array<uint16_t, kFixedKindCount> moves_end{};
+    std::vector<FixedOp> other_ops;
+    uint16_t generic = 0;  // offset of EXgenericFlow's payload in the V3 record
+    uint16_t counts = 0;   // of EXcntFlow's payload; 0 when the record has none
+};
+
 struct CompiledTemplate {
     uint16_t id = 0;
     bool is_options = false;
@@ -157,6 +178,8 @@ struct CompiledTemplate {
     std::vector<FieldMove> moves;
     std::array<uint16_t, kFixedKindCount> moves_end{};
     std::vector<FixedOp> other_ops;
+    // Set by CompileDirect for Decoder::DecodeEncoded.
+    DirectPlan direct;
 };
 
 struct CompiledTemplate;
@@ -175,6 +198,10 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
 // skipped; of the rest only the sampling ids and #160 are kept (into scratch).
 bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size_t scope_count,
                             CompiledTemplate* out);
+
+// Fills t->direct (see DirectPlan) for the records of exporter `sysid` at `address` (`v6`
+// for an IPv6 exporter); t->direct.ok stays false when the template does not qualify.
+void CompileDirect(uint16_t sysid, const IpAddr& address, bool v6, CompiledTemplate* t);
 
 // Runs `t` over the next record of `r`, writing into `record` and `scratch` (whose `seen`
 // the caller resets). Returns false if a value runs past the end of `r`; the cursor is then
@@ -245,13 +272,16 @@ inline void RunOp(const FieldOp& op, const uint8_t* p, size_t len, uint8_t* base
     }
 }
 
-// The fixed ops of a grouped template (CompiledTemplate::grouped) over the record at `rec`.
-inline void RunGrouped(const CompiledTemplate& t, const uint8_t* rec, uint8_t* base,
-                       FlowRecord* record, Scratch* scratch, const TemplateMap* templates,
-                       int depth) {
-    const FieldMove* m = t.moves.data();
+// Grouped fixed ops (see CompiledTemplate::grouped) over the record at `rec`, writing
+// members at `base` (a FlowRecord, or a V3 record for a DirectPlan).
+inline void RunMoves(const std::vector<FieldMove>& moves,
+                     const std::array<uint16_t, kFixedKindCount>& moves_end,
+                     const std::vector<FixedOp>& other_ops, const uint8_t* rec, uint8_t* base,
+                     FlowRecord* record, Scratch* scratch, const TemplateMap* templates,
+                     int depth) {
+    const FieldMove* m = moves.data();
     auto end_of = [&](FixedKind kind) {
-        return t.moves.data() + t.moves_end[static_cast<size_t>(kind)];
+        return moves.data() + moves_end[static_cast<size_t>(kind)];
     };
     auto run = [&](FixedKind kind, auto move) {
         for (const FieldMove* end = end_of(kind); m != end; ++m) move(rec + m->from, base + m->to);
@@ -281,7 +311,7 @@ inline void RunGrouped(const CompiledTemplate& t, const uint8_t* rec, uint8_t* b
         scratch->value[m->to] = LoadBigEndian32(rec + m->from);
         scratch->seen |= uint64_t{1} << m->to;
     }
-    for (const FixedOp& f : t.other_ops) {
+    for (const FixedOp& f : other_ops) {
         RunOp(f.op, rec + f.offset, f.op.length, base, record, scratch, templates, depth);
     }
 }
@@ -293,7 +323,8 @@ inline bool RunTemplate(const CompiledTemplate& t, ByteReader* r, FlowRecord* re
         const uint8_t* rec = nullptr;
         if (!r->Bytes(t.min_record_length, &rec)) return false;
         if (t.grouped) {
-            RunGrouped(t, rec, base, record, scratch, templates, depth);
+            RunMoves(t.moves, t.moves_end, t.other_ops, rec, base, record, scratch, templates,
+                     depth);
             return true;
         }
         for (const FixedOp& f : t.fixed_ops) {
