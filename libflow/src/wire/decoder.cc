@@ -177,20 +177,7 @@ void DecoderState::UpsertSampler(ExporterState* ex, int64_t id, uint16_t algorit
 
 bool DecoderState::StoreTemplate(ExporterState* ex, CompiledTemplate&& t) {
     auto it = ex->templates.find(t.id);
-    // Exporters send their templates again and again: the direct plan of an unchanged
-    // template is kept rather than compiled anew.
-    const bool same = it != ex->templates.end() && it->second.ops == t.ops &&
-                      it->second.is_options == t.is_options && it->second.present == t.present &&
-                      it->second.both_families == t.both_families &&
-                      it->second.both_next_hops == t.both_next_hops &&
-                      it->second.both_bgp_next_hops == t.both_bgp_next_hops &&
-                      it->second.has_icmp_field == t.has_icmp_field &&
-                      it->second.yields_flows == t.yields_flows;
-    if (same) {
-        t.direct = std::move(it->second.direct);
-    } else {
-        CompileDirect(ex->info.sysid, ex->info.address.addr, ex->info.address.v6, &t);
-    }
+    CompileDirect(ex->info.sysid, ex->info.address.addr, ex->info.address.v6, &t);
     if (it != ex->templates.end()) {
         it->second = std::move(t);
         ++ex->info.counters.templates_learned;
@@ -202,6 +189,19 @@ bool DecoderState::StoreTemplate(ExporterState* ex, CompiledTemplate&& t) {
     }
     ex->templates.emplace(t.id, std::move(t));
     ++total_templates;
+    ++ex->info.counters.templates_learned;
+    return true;
+}
+
+bool DecoderState::RefreshTemplate(ExporterState* ex, uint16_t id, bool options_template,
+                                   size_t scope_count, std::span<const FieldSpec> fields) {
+    auto it = ex->templates.find(id);
+    if (it == ex->templates.end()) return false;
+    const CompiledTemplate& t = it->second;
+    if (t.is_options != options_template || t.scope_count != scope_count ||
+        !std::equal(t.fields.begin(), t.fields.end(), fields.begin(), fields.end())) {
+        return false;
+    }
     ++ex->info.counters.templates_learned;
     return true;
 }
@@ -266,6 +266,7 @@ void DecoderState::SamplingFactor(const ExporterState* ex, int64_t sampler_id, b
                                   uint64_t inline_interval, uint64_t* num, uint64_t* den) const {
     // Sampler precedence (spec §3.5): forced, the record's own sampler id, an interval in
     // the record itself (B17, Huawei), the exporter's generic sampler, the -s default.
+    if (ex->samplers.empty() && inline_interval <= 1) return;  // the usual case: none
     const SamplerInfo* sampler = nullptr;
     if (ex->forced_sampler >= 0) {
         sampler = &samplers[ex->forced_sampler];

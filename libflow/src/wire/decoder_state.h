@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -87,6 +88,11 @@ public:
     // Stores a compiled template for `ex`, replacing one with the same id. Returns false
     // (and counts template_limit_reached) if a limit would be exceeded.
     bool StoreTemplate(ExporterState* ex, CompiledTemplate&& t);
+    // True (counted as learned, as StoreTemplate counts it) when `ex` already has template
+    // `id` from exactly these field specifiers: exporters repeat their templates every few
+    // datagrams, and the compiled one stays. False when it is new or differs: compile it.
+    bool RefreshTemplate(ExporterState* ex, uint16_t id, bool options_template, size_t scope_count,
+                         std::span<const FieldSpec> fields);
     void RemoveTemplate(ExporterState* ex, uint16_t id);
     // Withdraws all data templates (`options` false) or all options templates of `ex`.
     void RemoveAllTemplates(ExporterState* ex, bool options_templates);

@@ -73,6 +73,12 @@ bool ParseTemplateSet(DecoderState* st, ExporterState* ex, ByteReader body, bool
             st->RemoveTemplate(ex, id);
             break;
         }
+        const bool valid_scope = !options || (scope_count > 0 && scope_count <= count);
+        if (id >= kMinDataSetId && valid_scope &&
+            st->RefreshTemplate(ex, id, options, options ? scope_count : 0, fields)) {
+            learned = true;
+            continue;
+        }
         CompiledTemplate t;
         bool ok = id >= kMinDataSetId;
         if (ok && options) {

@@ -60,6 +60,10 @@ bool ParseTemplates(DecoderState* st, ExporterState* ex, ByteReader body) {
             st->RemoveTemplate(ex, id);
             break;
         }
+        if (id >= kMinDataSetId && st->RefreshTemplate(ex, id, false, 0, fields)) {
+            learned = true;
+            continue;
+        }
         CompiledTemplate t;
         if (id < kMinDataSetId || !CompileDataTemplate(Protocol::kV9, id, fields, &t)) {
             ex->Count(DecodeError::kTemplateInvalid);
@@ -100,6 +104,10 @@ bool ParseOptionsTemplates(DecoderState* st, ExporterState* ex, ByteReader body)
             ex->Count(DecodeError::kTemplateTruncated);
             st->RemoveTemplate(ex, id);
             break;
+        }
+        if (st->RefreshTemplate(ex, id, true, scope_count, fields)) {
+            learned = true;
+            continue;
         }
         CompiledTemplate t;
         if (!CompileOptionsTemplate(id, fields, scope_count, &t)) {

@@ -473,6 +473,7 @@ bool CompileDataTemplate(Protocol protocol, uint16_t id, std::span<const FieldSp
     CompiledTemplate t;
     t.id = id;
     t.field_count = static_cast<uint16_t>(fields.size());
+    t.fields.assign(fields.begin(), fields.end());
 
     // An exporter that sends both address families in one template gets its IPv6 addresses
     // parked in scratch; which family the record keeps is decided per record.
@@ -611,6 +612,8 @@ bool CompileOptionsTemplate(uint16_t id, std::span<const FieldSpec> fields, size
     t.id = id;
     t.is_options = true;
     t.field_count = static_cast<uint16_t>(fields.size());
+    t.fields.assign(fields.begin(), fields.end());
+    t.scope_count = scope_count;
     OpBuilder ops(&t);
     for (size_t i = 0; i < fields.size(); ++i) {
         const FieldSpec& f = fields[i];

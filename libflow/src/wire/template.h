@@ -134,6 +134,8 @@ struct FieldSpec {
     uint16_t id = 0;      // information element id without the enterprise bit
     uint16_t length = 0;  // kVarLength for variable length (IPFIX, and some v9 exporters)
     uint32_t pen = 0;     // enterprise number, 0 for IETF elements
+
+    bool operator==(const FieldSpec&) const = default;
 };
 
 // A grouped data template compiled to write its records straight into nfdump V3 records
@@ -158,6 +160,10 @@ struct DirectPlan {
 struct CompiledTemplate {
     uint16_t id = 0;
     bool is_options = false;
+    // The field specifiers it was compiled from (scope fields first for options), so that
+    // the same template sent again is recognised without compiling it.
+    std::vector<FieldSpec> fields;
+    size_t scope_count = 0;
     uint16_t field_count = 0;
     size_t min_record_length = 0;     // fixed bytes + 1 per variable-length field
     bool variable = false;            // has a variable-length field
@@ -307,10 +313,12 @@ inline void RunMoves(const std::vector<FieldMove>& moves,
         const uint64_t v = LoadBigEndian32(p);
         std::memcpy(d, &v, 8);
     });
+    uint64_t seen = scratch->seen;
     for (const FieldMove* end = end_of(FixedKind::kScratch32); m != end; ++m) {
         scratch->value[m->to] = LoadBigEndian32(rec + m->from);
-        scratch->seen |= uint64_t{1} << m->to;
+        seen |= uint64_t{1} << m->to;
     }
+    scratch->seen = seen;
     for (const FixedOp& f : other_ops) {
         RunOp(f.op, rec + f.offset, f.op.length, base, record, scratch, templates, depth);
     }

@@ -506,3 +506,36 @@ TEST_CASE("v9 template without any understood field yields no flows", "[wire][v9
     CHECK(d.exporter(0).counters.no_template_sets == 0);
     CHECK(d.exporter(0).counters.flows == 0);
 }
+
+TEST_CASE("v9 templates sent again are recognised by their fields and their kind",
+          "[wire][v9][templates]") {
+    // Exporters repeat templates; an unchanged one is kept (not compiled again) but still
+    // counts as learned. The same field list as an options template (one scope field) is
+    // another template, and back as a data template it yields flows again.
+    Decoder d;
+    auto send = [&](uint32_t sequence, bool options) {
+        Writer w = V9Header(1000, 1700000000, sequence, 0);
+        if (options) {
+            V9OptionsTemplate(&w, 256, {{8, 4}}, {{12, 4}, {1, 4}, {2, 4}});
+        } else {
+            V9Template(&w, 256, {{8, 4}, {12, 4}, {1, 4}, {2, 4}});
+        }
+        const size_t set = w.BeginSet(256);
+        w.Ip4(192, 0, 2, 1).Ip4(198, 51, 100, 1).U32(700).U32(7);
+        w.EndSet(set);
+        return Decode(&d, w);
+    };
+    for (uint32_t sequence = 1; sequence <= 3; ++sequence) {
+        auto out = send(sequence, false);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].bytes == 700);
+        CHECK(out[0].packets == 7);
+    }
+    CHECK(d.exporter(0).counters.templates_learned == 3);
+    CHECK(send(4, true).empty());
+    CHECK(d.exporter(0).counters.option_records == 1);
+    CHECK(send(5, true).empty());
+    CHECK(d.exporter(0).counters.option_records == 2);
+    CHECK(send(6, false).size() == 1);
+    CHECK(d.exporter(0).counters.templates_learned == 6);
+}
