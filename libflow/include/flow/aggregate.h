@@ -301,7 +301,10 @@ const char* RecordOrderName(RecordOrder order);
 // (typically 100-170 bytes, the five-tuple key read back from it) with the counters added
 // in place and the TCP flags OR-ed, as nfdump 1.7.1 prints them; -O records are kept packed
 // the same way. A group is decoded into a FlowRecord only when handed out, so every field
-// of the first record comes back unchanged. Thread-compatible.
+// of the first record comes back unchanged. Add() counts each record a few records later,
+// while the memory of its group is loaded (the groups are made in the same order); size(),
+// memory_bytes(), Groups() and ForEach() count what is queued first: const as they are, they
+// change the object, so no two calls may overlap, not even two const ones.
 class Aggregator {
 public:
     explicit Aggregator(AggregateSpec spec);

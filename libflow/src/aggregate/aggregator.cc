@@ -165,6 +165,16 @@ public:
     }
 
     size_t size() const { return handles_.size(); }
+    // Batched lookups load a group's memory ahead of its probe in two steps: its handle,
+    void PrefetchHandle(size_t i) const { __builtin_prefetch(&handles_[i]); }
+    // then (a few records later) the lines of its record that FiveTuple() and Merge() touch.
+    void PrefetchRecord(size_t i) const {
+        const uint64_t h = handles_[i];
+        const uint8_t* p = Record(h);
+        __builtin_prefetch(p, 1);
+        __builtin_prefetch(p + 64, 1);
+        __builtin_prefetch(p + (h >> 48 & 0xff) + 23, 1);  // the end of the counters
+    }
     // True when -B reversed group `i`'s first record before storing it.
     bool FirstTurned(size_t i) const { return (handles_[i] & kTurned) != 0; }
     size_t memory_bytes() const {
@@ -279,12 +289,14 @@ private:
 // words a key list needs are hashed, compared and stored. Chunks, unlike one doubling
 // vector, never copy the keys nor hold twice their size while growing. Five-tuple keys are
 // not stored at all: they are read back from the groups' first records.
-// TODO: with about one five-tuple group per flow (-s record, -b on 1M flows) Probe and
-// FindOrAdd take about 40 % of the run (perf): each new group's probe misses the cache in a
-// slot table of 16 MB. -s record/bytes stays at 1.2-1.4x nfdump's speed, short of twice;
-// prefetching the home slots of a block's records ahead of their probes, or a table sized
-// from the files' flow counts, would cut that. Encoding the first record (EncodeV3) is the
-// next cost: about 690 M of 1.99 G instructions on 1M groups.
+// Aggregator::Add() loads a record's home slot, then the entry it names, some records ahead
+// of its probe (Impl's queue), so that these cache misses overlap.
+// TODO: with about one five-tuple group per flow (-s record, -a, -b: 9.7M groups of 10M
+// flows) the slot table reaches 256 MB and the records 1.5 GB. The costs left (perf): the
+// copy of each record into the queue and the wait for its home slot (about 25 %), page
+// faults (about 1 s of system time) and encoding the first records (EncodeV3). Transparent
+// huge pages (madvise) for these tables saved 0.5 s of user time at 10M but cost 3 s more of
+// system time clearing the huge pages on the benchmark machine (a VM), so they are not used.
 class KeyIndex {
 public:
     // Keys of `words` words, kept in the index.
@@ -295,19 +307,20 @@ public:
         slots_.assign(1024, 0);
     }
 
-    static uint64_t Hash(const uint64_t* k, size_t n) {
+    // The hash of key `k`.
+    uint64_t Hash(const uint64_t* k) const {
         uint64_t h = 0x9e3779b97f4a7c15ULL;
-        for (size_t i = 0; i < n; ++i) h = detail::Mix64(h ^ k[i]) + 0x632be59bd9b4e019ULL;
+        for (size_t i = 0; i < words_; ++i) h = detail::Mix64(h ^ k[i]) + 0x632be59bd9b4e019ULL;
         return h;
     }
 
-    // Entry + 1 of the key, or 0.
-    uint32_t Find(const uint64_t* k) const { return Probe(k, Hash(k, words_)).second; }
+    // Entry + 1 of the key whose Hash() is `h`, or 0.
+    uint32_t Find(const uint64_t* k, uint64_t h) const { return Probe(k, h).second; }
 
-    // Entry + 1 of the key; when absent it is added as the next entry and *added is set.
-    uint32_t FindOrAdd(const uint64_t* k, bool* added) {
+    // Entry + 1 of the key whose Hash() is `h`; when absent it is added as the next entry and
+    // *added is set.
+    uint32_t FindOrAdd(const uint64_t* k, uint64_t h, bool* added) {
         if ((count_ + 1) * 2 > slots_.size()) Grow();
-        const uint64_t h = Hash(k, words_);
         auto [pos, entry] = Probe(k, h);
         *added = entry == 0;
         if (entry != 0) return entry;
@@ -321,6 +334,29 @@ public:
         ++count_;
         slots_[pos] = (h >> 32) << 32 | count_;
         return static_cast<uint32_t>(count_);
+    }
+
+    // A batched lookup's first step: loads the home slot of the key whose Hash() is `h`.
+    void PrefetchSlot(uint64_t h) const {
+        __builtin_prefetch(&slots_[(h >> 32) & (slots_.size() - 1)]);
+    }
+    // Its second: the entry + 1 of the first slot with the key's hash bits (0: none), a guess
+    // that is nearly always the key's entry (the 32 bits rarely match another key) and only
+    // says what to load next: the probe still compares the key.
+    uint32_t Candidate(uint64_t h) const {
+        const size_t mask = slots_.size() - 1;
+        const uint64_t tag = h >> 32;
+        for (size_t i = tag & mask;; i = (i + 1) & mask) {
+            const uint64_t s = slots_[i];
+            if (s == 0) return 0;
+            if ((s >> 32) == tag) return static_cast<uint32_t>(s);
+        }
+    }
+    // Loads the words of entry `i` (0-based). Requires: keys kept in the index.
+    void PrefetchKey(size_t i) const {
+        const uint64_t* k = Key(i);
+        __builtin_prefetch(k);
+        __builtin_prefetch(k + words_ - 1);
     }
 
     size_t memory_bytes() const {
@@ -682,14 +718,55 @@ struct Aggregator::Impl {
         : spec(std::move(s)),
           compact(!spec.five_tuple && !spec.bidirectional && !spec.each_record),
           index(compact ? KeyIndex(KeyWords(spec)) : KeyIndex(&records)),
-          key_elements(KeyElements(spec)) {}
+          key_elements(KeyElements(spec)) {
+        if (!compact) queued_records = std::make_unique<FlowRecord[]>(kQueue);
+    }
     AggregateSpec spec;
     bool compact;           // -A: groups kept as CompactGroup, else in `records`
     RecordStore records;    // -a, -b, -B, -s record, -O (before `index`, which reads it)
     KeyIndex index;         // key -> group number + 1
     uint64_t key_elements;  // KeyElements(spec)
+    size_t key_words = KeyWords(spec);
     ChunkedVector<CompactGroup> cgroups;
     mutable std::vector<FlowRecord> materialized;  // what Groups() last returned
+
+    // Add() queues each record for kQueue records before it is counted, so that the memory
+    // its probe and its group will touch (with millions of groups, cache misses in tables of
+    // tens of MB) is loaded meanwhile: its home slot when it is queued, the entry that slot
+    // names kCandidateAt records later, and (five-tuple keys, read from the groups' records)
+    // that entry's record kRecordAt records later. Records are counted in the order they
+    // came, so groups are made in first-seen order exactly as without the queue. Everything
+    // that reads the groups counts the queue first (Drain()).
+    static constexpr size_t kQueue = 16;  // a power of two
+    static constexpr size_t kCandidateAt = 6;
+    static constexpr size_t kRecordAt = 11;
+    struct Queued {
+        PackedKey key;         // the words the index uses
+        uint64_t hash = 0;     // of key
+        uint64_t rkey[5] = {};  // -b/-B: the reversed five-tuple, when pairable
+        uint64_t rhash = 0;
+        uint32_t candidate = 0;  // KeyIndex::Candidate() of key, and of rkey
+        uint32_t rcandidate = 0;
+        bool pairable = false;  // -b/-B: a TCP or UDP flow, looked up both ways
+        bool turned = false;    // -B reversed the record
+        CompactGroup group;     // -A: the counters the record adds
+    };
+    std::unique_ptr<Queued[]> queue = std::make_unique<Queued[]>(kQueue);
+    // Five-tuple keys (-a, -b, -s record): the queued records themselves (a new group stores
+    // its first record whole).
+    std::unique_ptr<FlowRecord[]> queued_records;
+    uint64_t queued = 0;   // records queued so far
+    uint64_t counted = 0;  // of them, counted into the groups
+
+    // Queues `rec` as record number `queued` and starts loading its home slot(s).
+    void Enqueue(const FlowRecord& rec);
+    // The next memory steps of the queued records kCandidateAt and kRecordAt back.
+    void Prefetch();
+    // Counts the oldest queued record into its group.
+    void CountOldest();
+    void Drain() {
+        while (counted < queued) CountOldest();
+    }
 
     // The record of compact group `i`: its key fields unpacked from the arena (the inverse
     // of Pack), its elements and counters.
@@ -828,15 +905,17 @@ struct Aggregator::Impl {
         return g;
     }
 
-    PackedKey Pack(const FlowRecord& rec) const {
-        PackedKey key;
+    // Packs the key of `rec` into `out`, whose words past those the key uses are left as
+    // they were.
+    void Pack(const FlowRecord& rec, PackedKey* out) const {
+        PackedKey& key = *out;
         if (spec.five_tuple || spec.bidirectional) {
             key.w[0] = rec.src_addr.hi;
             key.w[1] = rec.src_addr.lo;
             key.w[2] = rec.dst_addr.hi;
             key.w[3] = rec.dst_addr.lo;
             key.w[4] = uint64_t{rec.src_port} << 32 | uint64_t{rec.dst_port} << 16 | rec.proto;
-            return key;
+            return;
         }
         size_t w = 0;
         uint64_t families = 0;  // one bit per address key: set for IPv6
@@ -969,7 +1048,6 @@ struct Aggregator::Impl {
             key.w[w++] = a.lo;
         }
         key.w[w] = families;  // the last word: KeyWords() counts it
-        return key;
     }
 
     // The elements an -A group's record carries: the address family, the router and the
@@ -1028,10 +1106,12 @@ Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 Aggregator::~Aggregator() = default;
 
 size_t Aggregator::size() const {
+    impl_->Drain();
     return impl_->compact ? impl_->cgroups.size() : impl_->records.size();
 }
 
 size_t Aggregator::memory_bytes() const {
+    impl_->Drain();
     return impl_->records.memory_bytes() + impl_->cgroups.memory_bytes() +
            impl_->index.memory_bytes();
 }
@@ -1070,80 +1150,127 @@ void AppendFirst(const FlowRecord& rec, RecordStore* store, bool turned = false)
 
 }  // namespace
 
+void Aggregator::Impl::Enqueue(const FlowRecord& in) {
+    Queued& q = queue[queued & (kQueue - 1)];
+    if (compact) {
+        std::memset(q.key.w, 0, key_words * sizeof(uint64_t));
+        Pack(in, &q.key);
+        q.hash = index.Hash(q.key.w);
+        index.PrefetchSlot(q.hash);
+        CompactGroup& c = q.group;
+        c.present = in.present & key_elements;
+        c.flows = in.flows != 0 ? in.flows : 1;
+        c.packets = in.packets;
+        c.bytes = in.bytes;
+        c.out_packets = in.out_packets;
+        c.out_bytes = in.out_bytes;
+        c.first_ms = in.first_ms;
+        c.last_ms = in.last_ms;
+        ++queued;
+        return;
+    }
+    FlowRecord& rec = queued_records[queued & (kQueue - 1)];
+    rec = in;
+    q.turned = spec.swap_server && NeedSwap(rec);
+    if (q.turned) Reverse(&rec);
+    Pack(rec, &q.key);
+    q.hash = index.Hash(q.key.w);
+    index.PrefetchSlot(q.hash);
+    // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
+    q.pairable = spec.bidirectional && (rec.proto == 6 || rec.proto == 17);
+    if (q.pairable) {
+        q.rkey[0] = rec.dst_addr.hi;
+        q.rkey[1] = rec.dst_addr.lo;
+        q.rkey[2] = rec.src_addr.hi;
+        q.rkey[3] = rec.src_addr.lo;
+        q.rkey[4] = uint64_t{rec.dst_port} << 32 | uint64_t{rec.src_port} << 16 | rec.proto;
+        q.rhash = index.Hash(q.rkey);
+        index.PrefetchSlot(q.rhash);
+    }
+    ++queued;
+}
+
+void Aggregator::Impl::Prefetch() {
+    if (queued - counted > kCandidateAt) {
+        Queued& q = queue[(queued - 1 - kCandidateAt) & (kQueue - 1)];
+        q.candidate = index.Candidate(q.hash);
+        if (compact) {
+            if (q.candidate != 0) {
+                index.PrefetchKey(q.candidate - 1);
+                __builtin_prefetch(&cgroups[q.candidate - 1], 1);
+            }
+            return;
+        }
+        if (q.candidate != 0) records.PrefetchHandle(q.candidate - 1);
+        q.rcandidate = q.pairable ? index.Candidate(q.rhash) : 0;
+        if (q.rcandidate != 0) records.PrefetchHandle(q.rcandidate - 1);
+    }
+    if (!compact && queued - counted > kRecordAt) {
+        const Queued& q = queue[(queued - 1 - kRecordAt) & (kQueue - 1)];
+        if (q.candidate != 0) records.PrefetchRecord(q.candidate - 1);
+        if (q.rcandidate != 0) records.PrefetchRecord(q.rcandidate - 1);
+    }
+}
+
+void Aggregator::Impl::CountOldest() {
+    const size_t at = counted & (kQueue - 1);
+    ++counted;
+    const Queued& q = queue[at];
+    if (compact) {
+        bool added = false;
+        const uint32_t slot = index.FindOrAdd(q.key.w, q.hash, &added);
+        if (added) {
+            cgroups.push_back(q.group);
+            return;
+        }
+        CompactGroup& c = cgroups[slot - 1];
+        c.flows += q.group.flows;
+        c.packets += q.group.packets;
+        c.bytes += q.group.bytes;
+        c.out_packets += q.group.out_packets;
+        c.out_bytes += q.group.out_bytes;
+        if (q.group.first_ms < c.first_ms) c.first_ms = q.group.first_ms;
+        if (q.group.last_ms > c.last_ms) c.last_ms = q.group.last_ms;
+        return;
+    }
+    const FlowRecord& rec = queued_records[at];
+    if (spec.bidirectional) {
+        // A group's TCP flags are those of its records that ran the way its first record
+        // ran as stored in the file (before -B turned any of them), OR-ed; records of the
+        // other direction add counters only. This is what 1.7.1 shows for -b and -B alike.
+        if (uint32_t idx = index.Find(q.key.w, q.hash)) {
+            const bool same_way = q.turned == records.FirstTurned(idx - 1);
+            records.Merge(idx - 1, rec, false, same_way);
+            return;
+        }
+        if (uint32_t idx = q.pairable ? index.Find(q.rkey, q.rhash) : 0) {
+            const bool same_way = q.turned != records.FirstTurned(idx - 1);
+            records.Merge(idx - 1, rec, true, same_way);
+            return;
+        }
+        AppendFirst(rec, &records, q.turned);
+        bool added = false;
+        index.FindOrAdd(q.key.w, q.hash, &added);  // entry number == group index
+        return;
+    }
+    bool added = false;
+    const uint32_t slot = index.FindOrAdd(q.key.w, q.hash, &added);
+    if (added) {  // -a: the first record, as nfdump prints it
+        AppendFirst(rec, &records);
+        return;
+    }
+    records.Merge(slot - 1, rec, false, spec.five_tuple);  // -a ORs the flags
+}
+
 void Aggregator::Add(const FlowRecord& in) {
     Impl& s = *impl_;
     if (s.spec.each_record) {
         s.records.Append(in);
         return;
     }
-    if (s.spec.bidirectional) {
-        const FlowRecord* rec = &in;
-        FlowRecord swapped;
-        bool was_swapped = s.spec.swap_server && NeedSwap(in);
-        if (was_swapped) {
-            swapped = in;
-            Reverse(&swapped);
-            rec = &swapped;
-        }
-        PackedKey key = s.Pack(*rec);
-        // A group's TCP flags are those of its records that ran the way its first record
-        // ran as stored in the file (before -B turned any of them), OR-ed; records of the
-        // other direction add counters only. This is what 1.7.1 shows for -b and -B alike.
-        if (uint32_t idx = s.index.Find(key.w)) {
-            const bool same_way = was_swapped == s.records.FirstTurned(idx - 1);
-            s.records.Merge(idx - 1, *rec, false, same_way);
-            return;
-        }
-        // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
-        bool pairable = rec->proto == 6 || rec->proto == 17;
-        PackedKey rkey = key;
-        rkey.w[0] = rec->dst_addr.hi;
-        rkey.w[1] = rec->dst_addr.lo;
-        rkey.w[2] = rec->src_addr.hi;
-        rkey.w[3] = rec->src_addr.lo;
-        rkey.w[4] = uint64_t{rec->dst_port} << 32 | uint64_t{rec->src_port} << 16 | rec->proto;
-        if (uint32_t idx = pairable ? s.index.Find(rkey.w) : 0) {
-            const bool same_way = was_swapped != s.records.FirstTurned(idx - 1);
-            s.records.Merge(idx - 1, *rec, true, same_way);
-            return;
-        }
-        AppendFirst(*rec, &s.records, was_swapped);
-        bool added = false;
-        s.index.FindOrAdd(key.w, &added);  // entry number == group index
-        return;
-    }
-    const FlowRecord& rec = in;
-    bool added = false;
-    const uint32_t slot = s.index.FindOrAdd(s.Pack(rec).w, &added);
-    if (s.compact) {
-        if (added) {
-            CompactGroup c;
-            c.present = rec.present & s.key_elements;
-            c.flows = rec.flows != 0 ? rec.flows : 1;
-            c.packets = rec.packets;
-            c.bytes = rec.bytes;
-            c.out_packets = rec.out_packets;
-            c.out_bytes = rec.out_bytes;
-            c.first_ms = rec.first_ms;
-            c.last_ms = rec.last_ms;
-            s.cgroups.push_back(c);
-            return;
-        }
-        CompactGroup& c = s.cgroups[slot - 1];
-        c.flows += rec.flows != 0 ? rec.flows : 1;
-        c.packets += rec.packets;
-        c.bytes += rec.bytes;
-        c.out_packets += rec.out_packets;
-        c.out_bytes += rec.out_bytes;
-        if (rec.first_ms < c.first_ms) c.first_ms = rec.first_ms;
-        if (rec.last_ms > c.last_ms) c.last_ms = rec.last_ms;
-        return;
-    }
-    if (added) {  // -a: the first record, as nfdump prints it
-        AppendFirst(rec, &s.records);
-        return;
-    }
-    s.records.Merge(slot - 1, rec, false, s.spec.five_tuple);  // -a ORs the flags
+    if (s.queued - s.counted == Impl::kQueue) s.CountOldest();
+    s.Enqueue(in);
+    s.Prefetch();
 }
 
 namespace {
@@ -1265,6 +1392,7 @@ std::vector<uint32_t> RankedGroups(const Impl& s, const RecordOrderSpec& order, 
 
 std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
                                                   size_t limit) const {
+    impl_->Drain();
     const Impl& s = *impl_;
     std::vector<uint32_t> ids = RankedGroups(s, order, limit);
     s.materialized.clear();
@@ -1284,6 +1412,7 @@ std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
 
 void Aggregator::ForEach(const RecordOrderSpec& order, size_t limit,
                          const std::function<bool(const FlowRecord&)>& fn) const {
+    impl_->Drain();
     const Impl& s = *impl_;
     FlowRecord g;
     for (uint32_t i : RankedGroups(s, order, limit)) {
