@@ -166,14 +166,14 @@ public:
 
     size_t size() const { return handles_.size(); }
     // Batched lookups load a group's memory ahead of its probe in two steps: its handle,
-    void PrefetchHandle(size_t i) const { __builtin_prefetch(&handles_[i]); }
+    void PrefetchHandle(size_t i) const { detail::Prefetch(&handles_[i]); }
     // then (a few records later) the lines of its record that FiveTuple() and Merge() touch.
     void PrefetchRecord(size_t i) const {
         const uint64_t h = handles_[i];
         const uint8_t* p = Record(h);
-        __builtin_prefetch(p, 1);
-        __builtin_prefetch(p + 64, 1);
-        __builtin_prefetch(p + (h >> 48 & 0xff) + 23, 1);  // the end of the counters
+        detail::Prefetch(p);
+        detail::Prefetch(p + 64);
+        detail::Prefetch(p + (h >> 48 & 0xff) + 23);  // the end of the counters
     }
     // True when -B reversed group `i`'s first record before storing it.
     bool FirstTurned(size_t i) const { return (handles_[i] & kTurned) != 0; }
@@ -338,7 +338,7 @@ public:
 
     // A batched lookup's first step: loads the home slot of the key whose Hash() is `h`.
     void PrefetchSlot(uint64_t h) const {
-        __builtin_prefetch(&slots_[(h >> 32) & (slots_.size() - 1)]);
+        detail::Prefetch(&slots_[(h >> 32) & (slots_.size() - 1)]);
     }
     // Its second: the entry + 1 of the first slot with the key's hash bits (0: none), a guess
     // that is nearly always the key's entry (the 32 bits rarely match another key) and only
@@ -355,8 +355,8 @@ public:
     // Loads the words of entry `i` (0-based). Requires: keys kept in the index.
     void PrefetchKey(size_t i) const {
         const uint64_t* k = Key(i);
-        __builtin_prefetch(k);
-        __builtin_prefetch(k + words_ - 1);
+        detail::Prefetch(k);
+        detail::Prefetch(k + words_ - 1);
     }
 
     size_t memory_bytes() const {
@@ -1197,7 +1197,10 @@ void Aggregator::Impl::Prefetch() {
         if (compact) {
             if (q.candidate != 0) {
                 index.PrefetchKey(q.candidate - 1);
-                __builtin_prefetch(&cgroups[q.candidate - 1], 1);
+                // 64 bytes, in chunks aligned to 16: two lines.
+                const CompactGroup* c = &cgroups[q.candidate - 1];
+                detail::Prefetch(c);
+                detail::Prefetch(reinterpret_cast<const uint8_t*>(c + 1) - 1);
             }
             return;
         }
