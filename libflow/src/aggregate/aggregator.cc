@@ -292,11 +292,14 @@ private:
 // Aggregator::Add() loads a record's home slot, then the entry it names, some records ahead
 // of its probe (Impl's queue), so that these cache misses overlap.
 // TODO: with about one five-tuple group per flow (-s record, -a, -b: 9.7M groups of 10M
-// flows) the slot table reaches 256 MB and the records 1.5 GB. The costs left (perf): the
-// copy of each record into the queue and the wait for its home slot (about 25 %), page
-// faults (about 1 s of system time) and encoding the first records (EncodeV3). Transparent
-// huge pages (madvise) for these tables saved 0.5 s of user time at 10M but cost 3 s more of
-// system time clearing the huge pages on the benchmark machine (a VM), so they are not used.
+// flows) the slot table reaches 256 MB and the records 1.5 GB, in 4 KiB pages. perf puts
+// about a fifth of -s record/bytes right after the prefetches of the home slot (Enqueue())
+// and of the record (Prefetch()), most likely the page walks of their TLB misses; page
+// faults take about 1 s of system time at 10M, Append() and EncodeV3 most of the rest.
+// Transparent huge pages (madvise) for these tables saved 0.5 s of user time but cost 3 s
+// more of system time clearing the huge pages on the benchmark machine (a VM); populating
+// each 4 MiB record chunk in one madvise(MADV_POPULATE_WRITE) call and sizing the slot
+// table from the files' flow counts (fewer rehashes) saved nothing measurable there.
 class KeyIndex {
 public:
     // Keys of `words` words, kept in the index.
