@@ -46,20 +46,6 @@ size_t WireLength(FixedKind kind) {
     }
 }
 
-size_t MemberWidth(FixedKind kind) {
-    switch (kind) {
-        case FixedKind::kU8:
-            return 1;
-        case FixedKind::kU16:
-            return 2;
-        case FixedKind::kU32:
-        case FixedKind::kU16To32:
-            return 4;
-        default:
-            return 8;
-    }
-}
-
 // The kind that loads `length` wire bytes and stores `width` bytes; kOther for the rest.
 FixedKind KindOf(size_t length, size_t width) {
     if (length == 1 && width == 1) return FixedKind::kU8;

@@ -357,21 +357,6 @@ private:
     CompiledTemplate* t_;
 };
 
-// Width in bytes of the member a FixedKind writes.
-size_t MemberWidth(FixedKind kind) {
-    switch (kind) {
-        case FixedKind::kU8:
-            return 1;
-        case FixedKind::kU16:
-            return 2;
-        case FixedKind::kU32:
-        case FixedKind::kU16To32:
-            return 4;
-        default:
-            return 8;
-    }
-}
-
 // Sets t->grouped and its moves when no two fixed ops write the same byte of FlowRecord or
 // the same scratch slot (see CompiledTemplate::grouped). Templates that send one element
 // twice (#1 and #85 both into bytes) keep the ordered path, where the last one wins.

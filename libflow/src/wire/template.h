@@ -114,6 +114,21 @@ enum class FixedKind : uint8_t {
     kOther,      // anything else: the general op `op`
 };
 
+// Width in bytes of the member a FixedKind writes (8 for kU64, kU32To64 and the others).
+inline size_t MemberWidth(FixedKind kind) {
+    switch (kind) {
+        case FixedKind::kU8:
+            return 1;
+        case FixedKind::kU16:
+            return 2;
+        case FixedKind::kU32:
+        case FixedKind::kU16To32:
+            return 4;
+        default:
+            return 8;
+    }
+}
+
 struct FixedOp {
     FixedKind kind = FixedKind::kOther;
     uint16_t offset = 0;  // of the field in the record
