@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.hold_early_data = (data[0] & 1) == 0;
     options.default_sampling = kSampling[(data[0] >> 1) & 3];
     flow::wire::Decoder decoder(options);
+    flow::wire::Decoder direct(options);  // the same datagrams through DecodeEncoded
 
     std::vector<flow::FlowRecord> out;
+    flow::EncodedFlows encoded;
     std::vector<uint8_t> datagram;
     uint64_t now_ms = 1700000000000ull;
     size_t pos = 1;
@@ -37,11 +39,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             datagram[0] = 0;
             datagram[1] = (control & 0x80) ? 9 : 10;
         }
-        if (control & 0x40) decoder.ResetIntervalCounters();
+        if (control & 0x40) {
+            decoder.ResetIntervalCounters();
+            direct.ResetIntervalCounters();
+        }
         out.clear();
         (void)decoder.Decode(datagram.data(), datagram.size(),
                              flow::fuzz::LoopbackExporter(control & 7), now_ms, &out);
         flow::fuzz::CheckDecoderState(decoder, out);
+        encoded.Clear();
+        (void)direct.DecodeEncoded(datagram.data(), datagram.size(),
+                                   flow::fuzz::LoopbackExporter(control & 7), now_ms, &encoded);
+        flow::fuzz::CheckEncoded(out, encoded);
         now_ms += 1000;
     }
     return 0;
