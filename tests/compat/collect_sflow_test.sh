@@ -36,13 +36,16 @@ csv_rows() {
             $1 = ""; $2 = ""; $NF = ""; print }' | sort
 }
 
-# A listing with every date-time masked, and the summary's rates, which divide by the time
-# between the first and the last datagram's arrival.
+# A listing with every date-time masked, and the summary's three averages. All three depend on
+# the time between the first and the last datagram's arrival, which differs between the two
+# collectors: bps and pps divide by it, and bpp is printed as 0 when it is under a
+# millisecond (both datagrams' records in the same millisecond). Step 2 holds the averages
+# exactly, against nfdump on the same files.
 masked() {
     local stamp='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{3})?)?'
     strip_timing | sed -E -e "s/$stamp/TIME/g" \
-        -e 's/avg bps: [^,]*, avg pps: [^,]*/avg bps: -, avg pps: -/' \
-        -e 's/^([0-9]+,[0-9]+,[0-9]+),[0-9]+,[0-9]+,([0-9]+)$/\1,-,-,\2/'
+        -e 's/avg bps: [^,]*, avg pps: [^,]*, avg bpp: [^,]*$/avg bps: -, avg pps: -, avg bpp: -/' \
+        -e 's/^([0-9]+,[0-9]+,[0-9]+),[0-9]+,[0-9]+,[0-9]+$/\1,-,-,-/'
 }
 
 groups=$(awk -F'\t' '!/^#/ && ($2 ~ /(^|\/)sflow\//) {print $1}' "$CORPUS/groups.tsv" | uniq)
