@@ -303,7 +303,9 @@ Result<StatSpec> ParseStatSpec(std::string_view arg) {
     return spec;
 }
 
-struct ElementStat::Impl {
+// Cache-line aligned: the scan's two threads each fill their own statistic, whose per-record
+// fields (the queue, `queued`) must not share a line with the other's.
+struct alignas(64) ElementStat::Impl {
     // The counters of one value, a cache line of their own.
     struct alignas(64) Cell : StatCounters {};
     using Table = detail::StatTable<StatKey, Cell>;
