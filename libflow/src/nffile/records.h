@@ -55,6 +55,9 @@ struct V3ShapeCache {
         uint16_t size = 0;      // record bytes; 0 for an empty slot
         uint16_t count = 0;     // elements
         uint8_t decode_count = 0;
+        // The presence bits a decode of the list leaves, when it leaves them whatever the
+        // values (see DecodeV3Over); else 0.
+        uint64_t present = 0;
         uint16_t offset[kMaxElements];  // of each element header, from the record start
         uint32_t header[kMaxElements];  // the header's four bytes (id, length)
         uint8_t decode[kMaxElements];   // the elements decoded (the others are stepped over)

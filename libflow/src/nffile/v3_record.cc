@@ -394,8 +394,9 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
 
 // The cached element list of a record like `p` (same size, element count and element
 // headers, decoded for the same elements), or null.
-const V3ShapeCache::Shape* FindShape(const V3ShapeCache& cache, const uint8_t* p, size_t len,
-                                     uint16_t num_elements, uint64_t elements) {
+[[gnu::always_inline]] inline const V3ShapeCache::Shape* FindShape(
+    const V3ShapeCache& cache, const uint8_t* p, size_t len, uint16_t num_elements,
+    uint64_t elements) {
     for (const V3ShapeCache::Shape& s : cache.shapes) {
         if (s.size != len || s.count != num_elements || s.elements != elements) continue;
         // Four headers a step: the list is padded with the record's first four bytes (type
@@ -421,9 +422,46 @@ const V3ShapeCache::Shape* FindShape(const V3ShapeCache& cache, const uint8_t* p
 // elements at the same offsets, so with options.shapes a record found there (its element
 // headers compared, four instructions each) decodes only the elements it is read for, at
 // the offsets cached; a record not found is walked and its list cached.
+// Elements whose decode sets exactly their own presence bit whatever their values, and
+// which need nothing of the other elements: a list of these alone (with the generic element
+// and at most one address family) decodes to the same presence bits every time.
+constexpr uint64_t kPlainElements =
+    uint64_t{1} << kExGenericFlow | uint64_t{1} << kExIpv4Flow | uint64_t{1} << kExIpv6Flow |
+    uint64_t{1} << kExFlowMisc | uint64_t{1} << kExCntFlow | uint64_t{1} << kExVlan |
+    uint64_t{1} << kExAsRouting | uint64_t{1} << kExMplsLabel | uint64_t{1} << kExMacAddr |
+    uint64_t{1} << kExAsAdjacent | uint64_t{1} << kExLatency | uint64_t{1} << kExObservation |
+    uint64_t{1} << kExLayer2 | uint64_t{1} << kExFlowId | uint64_t{1} << kExIpInfo;
+
+// The presence bits of a record decoded from list `s` when they do not depend on its
+// values, else 0.
+uint64_t PlainPresence(const V3ShapeCache::Shape& s) {
+    uint64_t ids = 0;
+    for (uint32_t k = 0; k < s.decode_count; ++k) {
+        const uint32_t header = s.header[s.decode[k]];
+        uint8_t h[4];
+        std::memcpy(h, &header, sizeof(h));
+        const uint16_t id = Load16(h);
+        const uint16_t elen = Load16(h + 2);
+        if (id >= kExMaxElement || ((kPlainElements >> id) & 1) == 0 ||
+            kFixedLength[id] != elen || ((ids >> id) & 1) != 0) {
+            return 0;
+        }
+        ids |= uint64_t{1} << id;
+    }
+    const uint64_t both = uint64_t{1} << kExIpv4Flow | uint64_t{1} << kExIpv6Flow;
+    if ((ids & both) == both || ((ids >> kExGenericFlow) & 1) == 0) return 0;
+    return ids;
+}
+
+// What FindShape gave for a record, when the caller looked it up already.
+struct ShapeLookup {
+    bool done = false;
+    const V3ShapeCache::Shape* shape = nullptr;
+};
+
 template <bool kReset>
 Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
-                     ReadCounters* counters, const char** error) {
+                     ReadCounters* counters, const char** error, ShapeLookup lookup = {}) {
     if (len < kV3HeaderSize) {
         *error = "V3 record shorter than its 12-byte header";
         return Decoded::kCorrupt;
@@ -445,7 +483,9 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
     FlowAddresses a;
     V3ShapeCache* cache = options.shapes;
     const V3ShapeCache::Shape* shape =
-        cache != nullptr ? FindShape(*cache, p, len, num_elements, options.elements) : nullptr;
+        lookup.done ? lookup.shape
+        : cache != nullptr ? FindShape(*cache, p, len, num_elements, options.elements)
+                           : nullptr;
     if (shape != nullptr) {
         for (uint32_t k = 0; k < shape->decode_count; ++k) {
             const uint32_t i = shape->decode[k];
@@ -492,6 +532,7 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
             found.elements = options.elements;
             found.size = static_cast<uint16_t>(len);
             found.count = num_elements;
+            found.present = PlainPresence(found);
             cache->shapes[cache->next] = found;
             cache->next = (cache->next + 1) % V3ShapeCache::kShapes;
         }
@@ -685,9 +726,40 @@ Decoded DecodeV3Over(const uint8_t* p, size_t len, const V3Options& options, Flo
     // leaves no stale field. The time fixup below the element loop reads first_ms and needs
     // the generic element to have rewritten it; without it the record decodes again from
     // empty, the unknown-element count of the first pass undone.
+    ShapeLookup lookup;
+    if (options.shapes != nullptr && len >= kV3HeaderSize) {
+        lookup.done = true;
+        lookup.shape = FindShape(*options.shapes, p, len, Load16(p + 4), options.elements);
+        const V3ShapeCache::Shape* s = lookup.shape;
+        if (s != nullptr && s->present != 0 && out->present == s->present) {
+            // The record has the elements of the last one, which their list decodes to the
+            // same presence bits: every field they own is overwritten and no other field
+            // is set, with nothing to clear or choose.
+            FlowRecord& r = *out;
+            r.engine_type = p[6];
+            r.engine_id = p[7];
+            r.exporter_sysid = Load16(p + 8);
+            r.flags = p[10] & 0x7f;
+            r.nfversion = p[11];
+            FlowAddresses a;
+            for (uint32_t k = 0; k < s->decode_count; ++k) {
+                const uint8_t* h = p + s->offset[s->decode[k]];
+                DecodeElement(Load16(h), Load16(h + 2), h + kElementHeaderSize, options, r, a,
+                              counters);
+            }
+            if (a.have_v4) {
+                r.src_addr = IpAddr::V4(a.v4_src);
+                r.dst_addr = IpAddr::V4(a.v4_dst);
+            } else if (a.have_v6) {
+                r.src_addr = a.v6_src;
+                r.dst_addr = a.v6_dst;
+            }
+            return Decoded::kFlow;
+        }
+    }
     const uint64_t before = out->present;
     const uint64_t unknown = counters->unknown_elements;
-    Decoded d = DecodeV3Impl<false>(p, len, options, out, counters, error);
+    Decoded d = DecodeV3Impl<false>(p, len, options, out, counters, error, lookup);
     if (d == Decoded::kFlow && out->Has(kExGenericFlow)) {
         // Fields of elements the caller does not read may stay as they are.
         uint64_t stale = before & ~out->present & options.elements;

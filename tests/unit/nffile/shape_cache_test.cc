@@ -93,6 +93,26 @@ void CheckSequence(const std::vector<Bytes>& records, const std::vector<size_t>&
 TEST_CASE("records found in the shape cache decode as when walked", "[nffile]") {
     std::vector<Bytes> records = LookAlikes();
     for (uint32_t i = 0; i < 24; ++i) records.push_back(Encode(MakeRecord(i)));
+    // Records whose presence bits depend on their values, which DecodeV3Over's path for
+    // records like the last must not take: both address families (the family kept depends
+    // on the addresses and the layer-2 IP version), and an event record without flow times
+    // (they come from the event time).
+    Bytes v4(8, 0);
+    Bytes v6(32, 0x20);
+    Bytes zero_v4(8, 0);
+    Store32(v4.data(), 0x0a000001);
+    Bytes layer2_v6(32, 0);
+    layer2_v6[26] = 6;  // ip_version
+    Bytes nsel(16, 0);
+    Store64(nsel.data(), 1700000000123);
+    records.push_back(RawV3({{kExGenericFlow, Generic(1000, 6)}, {kExIpv4Flow, v4},
+                             {kExIpv6Flow, v6}}));
+    records.push_back(RawV3({{kExGenericFlow, Generic(1000, 6)}, {kExIpv4Flow, zero_v4},
+                             {kExIpv6Flow, v6}}));
+    records.push_back(RawV3({{kExGenericFlow, Generic(1000, 6)}, {kExIpv4Flow, v4},
+                             {kExIpv6Flow, v6}, {kExLayer2, layer2_v6}}));
+    records.push_back(RawV3({{kExGenericFlow, Generic(0, 6)}, {kExNselCommon, nsel}}));
+    records.push_back(RawV3({{kExGenericFlow, Generic(5000, 6)}, {kExNselCommon, nsel}}));
     // Each record twice in a row (the second found in the cache), then every record after
     // every other, which cycles more layouts through the cache than it keeps.
     std::vector<size_t> order;
