@@ -65,6 +65,16 @@ for input in "$dir" "$WORK/two" "$WORK/lz4"; do
     same "$input" -q -o csv 'proto tcp or proto udp'
     same "$input" -o raw 'proto tcp or proto udp'  # more than are kept: the serial loop prints
 done
+# A listing formatted on both threads that cannot be written is an error with a message.
+if [ -w /dev/full ]; then
+    for input in "$dir" "$WORK/lz4"; do
+        rc=0
+        "$FLOWDUMP" -R "$input" -o line 'proto tcp' >/dev/full 2>"$WORK/err" || rc=$?
+        [ "$rc" -eq 1 ] || fail "$input -o line 'proto tcp' to /dev/full: exit $rc, expected 1"
+        grep -q "write error on standard output" "$WORK/err" ||
+            fail "$input -o line 'proto tcp' to /dev/full: $(cat "$WORK/err")"
+    done
+fi
 same "$WORK/cut" -o null
 same "$WORK/cut" -s srcip
 [ -s "$WORK/s.err" ] || fail "the cut file read without a message"

@@ -148,19 +148,23 @@ struct alignas(64) Printer::Impl {
         if (buf.size() >= kFlushBytes) (void)Flush();
     }
 
-    Status Flush() {
-        if (buf.size() == 0) return error;
-        if (error.ok()) {
-            if (str != nullptr) {
-                str->append(buf.data(), buf.size());
-            } else if (file != nullptr) {
-                size_t n = std::fwrite(buf.data(), 1, buf.size(), file);
-                if (n != buf.size() || std::fflush(file) != 0) {
-                    error = Status::IoError(std::string("output: write failed: ") +
-                                            std::strerror(errno));
-                }
+    // Hands `size` bytes to the destination; the first failure is kept and later text
+    // dropped.
+    void Write(const char* data, size_t size) {
+        if (!error.ok()) return;
+        if (str != nullptr) {
+            str->append(data, size);
+        } else if (file != nullptr) {
+            if (std::fwrite(data, 1, size, file) != size || std::fflush(file) != 0) {
+                error = Status::IoError(std::string("output: write failed: ") +
+                                        std::strerror(errno));
             }
         }
+    }
+
+    Status Flush() {
+        if (buf.size() == 0) return error;
+        Write(buf.data(), buf.size());
         buf.clear();
         return error;
     }
@@ -254,15 +258,7 @@ void Printer::PrintText(std::string_view text) {
     }
     // Large text goes out as it is, after what is buffered.
     (void)p.Flush();
-    if (!p.error.ok()) return;
-    if (p.str != nullptr) {
-        p.str->append(text);
-    } else if (p.file != nullptr) {
-        if (std::fwrite(text.data(), 1, text.size(), p.file) != text.size() ||
-            std::fflush(p.file) != 0) {
-            p.error = Status::IoError(std::string("output: write failed: ") + std::strerror(errno));
-        }
-    }
+    p.Write(text.data(), text.size());
 }
 
 void Printer::EndList() {
