@@ -392,6 +392,26 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
     return id < kExMaxElement && kFixedLength[id] == elen && ((options.elements >> id) & 1) == 0;
 }
 
+// The fields of the V3 record header (after type, size and element count).
+[[gnu::always_inline]] inline void DecodeRecordHeader(const uint8_t* p, FlowRecord& r) {
+    r.engine_type = p[6];
+    r.engine_id = p[7];
+    r.exporter_sysid = Load16(p + 8);
+    // 0x80 is nfdump's in-memory "passed filter" bit that 1.7.0-1.7.7 leak into files.
+    r.flags = p[10] & 0x7f;
+    r.nfversion = p[11];
+}
+
+// Decodes the elements cached list `shape` decodes, at its offsets in record `p`.
+[[gnu::always_inline]] inline void DecodeListed(const uint8_t* p, const V3ShapeCache::Shape& shape,
+                                                const V3Options& options, FlowRecord& r,
+                                                FlowAddresses& a, ReadCounters* counters) {
+    for (uint32_t k = 0; k < shape.decode_count; ++k) {
+        const uint8_t* h = p + shape.offset[shape.decode[k]];
+        DecodeElement(Load16(h), Load16(h + 2), h + kElementHeaderSize, options, r, a, counters);
+    }
+}
+
 // The cached element list of a record like `p` (same size, element count and element
 // headers, decoded for the same elements), or null.
 [[gnu::always_inline]] inline const V3ShapeCache::Shape* FindShape(
@@ -473,12 +493,7 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
         r.present = 0;
     }
     const uint16_t num_elements = Load16(p + 4);
-    r.engine_type = p[6];
-    r.engine_id = p[7];
-    r.exporter_sysid = Load16(p + 8);
-    // 0x80 is nfdump's in-memory "passed filter" bit that 1.7.0-1.7.7 leak into files.
-    r.flags = p[10] & 0x7f;
-    r.nfversion = p[11];
+    DecodeRecordHeader(p, r);
 
     FlowAddresses a;
     V3ShapeCache* cache = options.shapes;
@@ -487,12 +502,7 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
         : cache != nullptr ? FindShape(*cache, p, len, num_elements, options.elements)
                            : nullptr;
     if (shape != nullptr) {
-        for (uint32_t k = 0; k < shape->decode_count; ++k) {
-            const uint32_t i = shape->decode[k];
-            const uint8_t* h = p + shape->offset[i];
-            DecodeElement(Load16(h), Load16(h + 2), h + kElementHeaderSize, options, r, a,
-                          counters);
-        }
+        DecodeListed(p, *shape, options, r, a, counters);
     } else {
         // The list this walk finds, cached when the record is whole and not too long.
         V3ShapeCache::Shape found;
@@ -736,17 +746,9 @@ Decoded DecodeV3Over(const uint8_t* p, size_t len, const V3Options& options, Flo
             // same presence bits: every field they own is overwritten and no other field
             // is set, with nothing to clear or choose.
             FlowRecord& r = *out;
-            r.engine_type = p[6];
-            r.engine_id = p[7];
-            r.exporter_sysid = Load16(p + 8);
-            r.flags = p[10] & 0x7f;
-            r.nfversion = p[11];
+            DecodeRecordHeader(p, r);
             FlowAddresses a;
-            for (uint32_t k = 0; k < s->decode_count; ++k) {
-                const uint8_t* h = p + s->offset[s->decode[k]];
-                DecodeElement(Load16(h), Load16(h + 2), h + kElementHeaderSize, options, r, a,
-                              counters);
-            }
+            DecodeListed(p, *s, options, r, a, counters);
             if (a.have_v4) {
                 r.src_addr = IpAddr::V4(a.v4_src);
                 r.dst_addr = IpAddr::V4(a.v4_dst);
