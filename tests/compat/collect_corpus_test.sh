@@ -77,7 +77,6 @@ for g in $groups; do
     start_collector nf "$d2" "$p2" nfcapd -b 127.0.0.1 -p "$p2" -w "$d2" -t 300
     "$FLOWKIT_SEND" --to "127.0.0.1:$p1" --to "127.0.0.1:$p2" "${files[@]}" 2>"$WORK/send.log" ||
         fail "$g: flowsend failed: $(cat "$WORK/send.log")"
-    sleep 0.3
     stop_collector fk
     stop_collector nf
 

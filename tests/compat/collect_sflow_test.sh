@@ -63,7 +63,6 @@ for g in $groups; do
     start_collector sf "$d2" "$p2" sfcapd -b 127.0.0.1 -p "$p2" -w "$d2" -t 300
     "$FLOWKIT_SEND" --to "127.0.0.1:$p1" --to "127.0.0.1:$p2" "${files[@]}" 2>"$WORK/send.log" ||
         fail "$g: flowsend failed: $(cat "$WORK/send.log")"
-    sleep 0.3
     stop_collector fk
     stop_collector sf
 
@@ -132,7 +131,6 @@ for ref in "${references[@]}"; do
     start_collector ref "$d" "$p" "$FLOWCAPD" -b 127.0.0.1 -p "$p" -w "$d" -t 3600
     python3 "$replay" --port "$p" --dport 6343 --pps 1000 "$capture" >"$WORK/replay.log" 2>&1 ||
         fail "replay.py failed: $(cat "$WORK/replay.log")"
-    sleep 0.5
     stop_collector ref
     for fmt in line long extended csv; do
         "$FLOWDUMP" -R "$d" -q -o "$fmt" 2>&1 | masked >"$WORK/ref.fk"
@@ -161,7 +159,6 @@ else
         -w "$WORK/sfname" -t 300
     "$FLOWKIT_SEND" --to 127.0.0.1:6343 "$CORPUS/sflow/akvorado__data-1140.pcap" ||
         fail "flowsend to 6343 failed"
-    sleep 0.3
     stop_collector sfname
     n=$("$FLOWDUMP" -R "$WORK/sfname" -o csv -q | wc -l)
     [ "$n" -eq 5 ] || fail "flowcapd started as sfcapd on its default port 6343: $n flows, want 5"

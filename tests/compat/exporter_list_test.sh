@@ -14,7 +14,6 @@ port=$(free_port)
 start_collector cap "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 -s -10
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 1 --flows 200 2>/dev/null
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 2 --flows 300 --exporters 3 2>/dev/null
-sleep 0.5
 stop_collector cap
 file=$(find "$dir" -name 'nfcapd.2*' | head -1)
 [ -n "$file" ] || fail "the collector wrote no file"

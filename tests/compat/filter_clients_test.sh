@@ -136,7 +136,6 @@ collect() {
             -t 300 -I "$ident"
     fi
     "$FLOWKIT_SEND" --to "127.0.0.1:$port" "$payload" 2>>"$WORK/send.log"
-    sleep 0.5
     stop_collector "$name"
     local file n
     file=$(ls "$dir"/nfcapd.2* 2>/dev/null | head -1)

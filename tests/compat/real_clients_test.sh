@@ -37,7 +37,6 @@ collect() {
         "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample "${vs%:*}" --seed "${vs#*:}" \
             --flows 150 2>/dev/null
     done
-    sleep 0.3
     stop_collector cap
     local files=("$tmp"/nfcapd.*)
     mkdir -p "$(dirname "$dest")"

@@ -31,7 +31,6 @@ chown nobody:nogroup "$dir"
 chmod 755 "$dir"
 sleep 2.5
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 3 --flows 200 2>/dev/null
-sleep 0.5
 stop_collector ro
 grep -q "Permission denied" "$WORK/ro.log" || fail "the failure was not logged: $(cat "$WORK/ro.log")"
 [ "$(grep -c "Permission denied" "$WORK/ro.log")" -le 2 ] || fail "the failure logged repeatedly"

@@ -15,7 +15,6 @@ for v in 5 9 10; do
     "$FLOWKIT_SEND" --to "127.0.0.1:$port_a" --sample "$v" --seed "$v" --flows 200 \
         2>>"$WORK/send.log"
 done
-sleep 0.5
 stop_collector a
 stop_collector b
 

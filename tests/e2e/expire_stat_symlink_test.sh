@@ -39,6 +39,5 @@ ln -s "$WORK/victim-capd" "$dir/.nfstat"
 port=$(free_port)
 start_collector capd "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 2 -e
 for _ in $(seq 1 80); do [ -L "$dir/.nfstat" ] || break; sleep 0.1; done
-sleep 0.5
 stop_collector capd
 check "flowcapd -e, symlink" "$dir" "$WORK/victim-capd"

@@ -34,7 +34,6 @@ collect() {  # collect NAME [flowsend options...]
         2>"$WORK/send_$name.log" || fail "flowsend: $(cat "$WORK/send_$name.log")"
     grep -q "($flows sample flows)" "$WORK/send_$name.log" ||
         fail "flowsend: $(cat "$WORK/send_$name.log")"
-    sleep 0.5
     stop_collector "$name"
 }
 collect many --exporters "$exporters" --domains "$domains"

@@ -70,7 +70,6 @@ dir=$WORK/flows
 port=$(free_port)
 start_collector fk "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 300
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 5 --flows 200 2>/dev/null
-sleep 0.3
 stop_collector fk
 export FLOWDUMP_SSH_REMOTE=$FLOWDUMP
 query() {  # query RC ARGS...: direct and wrapped runs agree on stdout and exit code

@@ -80,7 +80,11 @@ free_port() {
 }
 
 # start_collector NAME DIR PORT CMD...: starts CMD in the background, logging to
-# $WORK/NAME.log, and waits until it listens on 127.0.0.1:PORT.
+# $WORK/NAME.log, and waits until it listens on 127.0.0.1:PORT. flowcapd binds its socket
+# before it opens its files, drops privileges, adds its repeaters and serves --prometheus,
+# so for flowcapd (under any name) it also waits for the "Startup flowcapd." line that
+# follows all of that: a test may then look at the current file, the process's user or
+# those log lines at once.
 start_collector() {
     local name=$1 dir=$2 port=$3
     shift 3
@@ -89,19 +93,44 @@ start_collector() {
     local pid=$!
     STARTED_PIDS+=("$pid")
     eval "PID_$name=$pid"
-    for _ in $(seq 1 100); do
-        if ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then return 0; fi
+    eval "PORT_$name=$port"
+    local ready=bound
+    if [ "$(readlink -f "$(command -v "$1" 2>/dev/null || echo "$1")")" = "$(readlink -f "$FLOWCAPD")" ]; then
+        ready="Startup flowcapd."
+    fi
+    for _ in $(seq 1 200); do
+        if ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+            if [ "$ready" = bound ] || grep -qF "$ready" "$WORK/$name.log"; then return 0; fi
+        fi
         kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.log" >&2; fail "$name exited at start"; }
         sleep 0.05
     done
-    fail "$name did not bind port $port"
+    fail "$name did not bind port $port and start up"
 }
 
-# stop_collector NAME: SIGTERM and wait; the collector then closes and renames its file.
+# wait_received PORT: waits (at most 20 s) until the UDP socket bound to PORT on this host
+# holds no unread datagram. Datagrams sent over loopback are in the receiver's socket buffer
+# when the send returns, so once a sender has finished this says the collector has taken
+# everything it was sent off its socket (flowcapd and nfcapd then store it when they stop;
+# neither reads the socket again after SIGTERM).
+wait_received() {
+    local port=$1 q
+    for _ in $(seq 1 400); do
+        q=$(ss -Hlun "sport = :$port" 2>/dev/null | awk '{ s += $2 } END { print s + 0 }')
+        [ "$q" = 0 ] && return 0
+        sleep 0.05
+    done
+    fail "the socket on port $port still holds $q unread bytes after 20 s"
+}
+
+# stop_collector NAME: waits until the collector has read every datagram queued on its
+# socket, then SIGTERM and wait; the collector then closes and renames its file.
 stop_collector() {
     local name=$1
-    local pid
+    local pid port
     pid=$(eval echo "\$PID_$name")
+    port=$(eval echo "\$PORT_$name")
+    kill -0 "$pid" 2>/dev/null && wait_received "$port"
     kill -TERM "$pid"
     wait "$pid" || fail "$name exited with status $? on SIGTERM"
 }

@@ -121,7 +121,6 @@ round_trip() {
         -I "$name"
     "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --flows 100 2>>"$WORK/send.log" ||
         fail "flowsend to $name"
-    sleep 0.3
     stop_collector "$name"
     local n
     n=$("$dump" -R "$dir" -q -o csv | grep -vc '^No matching' || true)

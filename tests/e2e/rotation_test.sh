@@ -26,7 +26,6 @@ for seed in 1 2; do
     port=$(free_port)
     start_collector fk "$dir2" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir2" -t 300
     "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed "$seed" --flows 40 2>/dev/null
-    sleep 0.3
     stop_collector fk
 done
 files=$(ls "$dir2")
