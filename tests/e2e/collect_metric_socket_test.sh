@@ -115,6 +115,11 @@ stored=$("$FLOWDUMP" -R "$dir" -q -o csv | grep -vc '^No matching' || true)
 port2=$(free_port)
 start_collector n "$WORK/flows2" "$port2" "$FLOWCAPD" -b 127.0.0.1 -p "$port2" \
     -w "$WORK/flows2" -m "$WORK/nobody.sock"
+# The collector tries the socket after its start-up line, so wait for the message.
+for _ in $(seq 1 100); do
+    grep -q "metric socket '$WORK/nobody.sock' unreachable" "$WORK/n.log" && break
+    sleep 0.05
+done
 grep -q "metric socket '$WORK/nobody.sock' unreachable" "$WORK/n.log" || fail "$(cat "$WORK/n.log")"
 stop_collector n
 echo "ok: -m sends nfcapd's metric messages with the counts of each interval"
