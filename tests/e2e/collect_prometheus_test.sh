@@ -49,10 +49,15 @@ echo "$out" | grep -q 'not a loopback address; add --prometheus-allow-remote' ||
     fail "non-loopback message: $out"
 
 # --- a collector with the endpoint ---
+# files_written_total must be 0: no rotation may fall inside the run. Files rotate at
+# multiples of -t since the epoch, so with a week (-t 604800) the only boundary is Thursday
+# 00:00 UTC; a run starting in the last two minutes before it waits for it to pass. (The run
+# takes about 8 s: with the default 300 s about one run in forty crossed a boundary.)
+while [ $((604800 - $(date +%s) % 604800)) -le 120 ]; do sleep 1; done
 port=$(free_port)
 mport=$(free_port)
 start_collector p "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -I 'prom"q' \
-    --prometheus "127.0.0.1:$mport"
+    -t 604800 --prometheus "127.0.0.1:$mport"
 for _ in $(seq 1 100); do
     ss -Hltn "sport = :$mport" 2>/dev/null | grep -q . && break
     sleep 0.05
