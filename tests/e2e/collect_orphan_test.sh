@@ -8,7 +8,14 @@ dir=$WORK/flows
 port=$(free_port)
 start_collector fk "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 300
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 7 --flows 20000 2>/dev/null
-sleep 0.5
+# The kill must come once some of them have reached disk (full blocks are written as the
+# decoder goes): wait for flows in the current file, at most 20 s.
+for _ in $(seq 1 200); do
+    current=$(ls "$dir" | grep '^nfcapd\.current\.' | head -1 || true)
+    [ -n "$current" ] && [ "$("$FLOWDUMP" -r "$dir/$current" -q -o csv 2>/dev/null |
+        grep -vc '^No matching' || true)" -gt 0 ] && break
+    sleep 0.1
+done
 kill -KILL "$PID_fk"
 wait "$PID_fk" 2>/dev/null || true
 orphan=$(ls "$dir" | grep '^nfcapd\.current\.' || true)
