@@ -243,7 +243,6 @@ for pcap in "$pcaps"/*; do
         fail "$name: flowprobe reported problems"
     softflowd -r "$pcap" -v 10 -A milli -a -d -m 1000000 -n "127.0.0.1:$p3" \
         >"$d/softflowd.log" 2>&1 || fail "$name: softflowd failed: $(tail "$d/softflowd.log")"
-    sleep 0.3
     stop_collector fk
     stop_collector nf
     stop_collector sf
@@ -299,7 +298,6 @@ for mode in 5 9 9s; do
     "$FLOWPROBE" -r "$pcap" -v "${mode%s}" "${TIMEOUTS[@]}" "${extra[@]}" \
         -n "127.0.0.1:$p1,127.0.0.1:$p2" \
         2>"$d/probe.log" || fail "$name v$mode: flowprobe failed: $(cat "$d/probe.log")"
-    sleep 0.3
     stop_collector fk
     stop_collector nf
     if grep -q "past the 32-bit uptime" "$d/probe.log"; then
@@ -364,18 +362,35 @@ user=()
     2>"$d/probe.log" &
 probe=$!
 STARTED_PIDS+=("$probe")
-sleep 1
+# flowprobe gives up root only once its capture is open and filtered: as root, wait for that;
+# otherwise there is no sign to wait for, and a second has to do.
+if [ ${#user[@]} -gt 0 ]; then
+    for _ in $(seq 1 200); do
+        kill -0 "$probe" 2>/dev/null || break
+        [ "$(awk '$1 == "Uid:" { print $2 }' "/proc/$probe/status" 2>/dev/null)" = "$(id -u nobody)" ] &&
+            break
+        sleep 0.05
+    done
+else
+    sleep 1
+fi
 if kill -0 "$probe" 2>/dev/null; then
     if [ ${#user[@]} -gt 0 ]; then
         [ "$(ps -o user= -p "$probe")" = nobody ] || fail "live: flowprobe did not drop to nobody"
     fi
     for i in 1 2 3; do echo "probe $i" >"/dev/udp/127.0.0.1/$p2"; done
-    sleep 3.5  # the three one-packet flows go idle after 2 s and are exported live
+    # The three one-packet flows go idle after 2 s and are exported live, within about 1.5 s
+    # more (expiry and export run at most every 0.5 s and 1 s): wait until the collector has
+    # decoded them (its SIGUSR1 counters), at most 20 s.
+    for _ in $(seq 1 40); do
+        sleep 0.5
+        kill -USR1 "$PID_fk"
+        grep -q "counters: .* version 9 .*, flows 3, " "$WORK/fk.log" && break
+    done
+    # Captured on lo before the send returns; flowprobe reads it at SIGTERM at the latest.
     echo last >"/dev/udp/127.0.0.1/$p2"
-    sleep 0.3
     kill -TERM "$probe"
     wait "$probe" || fail "live: flowprobe exited with $? on SIGTERM: $(cat "$d/probe.log")"
-    sleep 0.3
     stop_collector fk
     got=$(dump "$d/fk" | awk -F'|' -v port="$p2" '$7 + 0 == port' | wc -l)
     [ "$got" -eq 4 ] || fail "live: $got flows to port $p2 stored, expected 4: $(dump "$d/fk")"

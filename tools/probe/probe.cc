@@ -497,6 +497,13 @@ int Run(const Options& o) {
                 last_flush_ms = now_ms;
             }
         }
+        // Stopped by a signal: packets the kernel captured before it may still wait in the
+        // capture buffer (captured, but not yet read). Take them (the handle is non-blocking)
+        // so that their flows are exported with the rest, as the capture file's are.
+        for (int round = 0; rc == 0 && round < 64; ++round) {
+            const int n = pcap_dispatch(handle, -1, OnFrame, reinterpret_cast<u_char*>(&loop));
+            if (n <= 0) break;
+        }
     }
 
     // Shutdown or end of file: every open flow is exported.
