@@ -30,8 +30,16 @@ run() {
     local pid=$!
     for _ in $(seq 1 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.05; done
     "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --flows 30000 --seed 5 2>/dev/null
-    # Past the interval's end, so the file with the full disk has been closed.
-    sleep 6.5
+    # Until the files that got the flows are closed (the interval's end, up to 5 s away): every
+    # flow sent is then in the log's "Flows:" or "Flows not stored:" counts, and Prometheus
+    # must say the same. At most 30 s; if the counts never reach 30000 the checks below say so.
+    local counted
+    for _ in $(seq 1 300); do
+        counted=$({ grep -o "Flows: [0-9]*\|Flows not stored: [0-9]*" "$OUTER/fk-$size.log" ||
+            true; } | awk '{s += $NF} END {print s + 0}')
+        [ "$counted" -ge 30000 ] && break
+        sleep 0.1
+    done
     local prom
     prom=$(curl -s "http://127.0.0.1:$http/metrics" |
         awk '/^flowcapd_flows_not_stored_total/ {print $2}')
@@ -84,7 +92,8 @@ nofile() {
     for _ in $(seq 1 140); do grep -q "^Ident:" "$log" && break; sleep 0.05; done
     sleep 0.3
     "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --flows 2000 --seed 7 2>/dev/null
-    sleep 0.5
+    # Flows still unread on the socket at SIGTERM would be neither stored nor counted.
+    wait_received "$port"
     kill -TERM "$pid"
     wait "$pid" || true
     local stored=0 f n

@@ -35,7 +35,7 @@ kill -0 "$pid" || { cat "$OUTER/fk.log"; echo "FAIL: flowcapd died when no file 
 rm -f "$disk/filler" "$disk/filler2"
 sleep 3
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 2 --flows 300 2>/dev/null
-sleep 3
+wait_received "$port"
 kill -TERM "$pid"
 wait "$pid" || { cat "$OUTER/fk.log"; echo "FAIL: flowcapd exit status $? after SIGTERM"; exit 1; }
 # Every file reads without error, and the flows sent after space returned are stored.
