@@ -9,6 +9,8 @@ source "$(dirname "$0")/../e2e/lib.sh"
 need_nfdump
 
 # Collected: two runs of the sample sender, v5 and v9, each from its own exporter address.
+# Both runs must land in one file: start outside the last 20 s of an hour (-t 3600).
+while [ $(($(date +%s) % 3600)) -ge 3580 ]; do sleep 1; done
 dir=$WORK/flows
 port=$(free_port)
 start_collector cap "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 -s -10

@@ -17,7 +17,8 @@ stop_collector cap
 n=$("$FLOWDUMP" -R "$dir" -q -o csv | grep -vc '^No matching' || true)
 [ "$n" -ge 40000 ] || skip "only $n flows collected on this loaded machine"
 
-file=$(ls "$dir"/nfcapd.* | head -1)
+# The largest file: a run crossing an hour boundary leaves two.
+file=$(ls -S "$dir"/nfcapd.* | head -1)
 mkdir -p "$WORK/two" "$WORK/lz4"
 cp "$file" "$WORK/two/nfcapd.202601010000"
 cp "$file" "$WORK/two/nfcapd.202601010005"
