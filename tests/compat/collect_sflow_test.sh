@@ -48,6 +48,15 @@ masked() {
         -e 's/^([0-9]+,[0-9]+,[0-9]+),[0-9]+,[0-9]+,[0-9]+$/\1,-,-,-/'
 }
 
+# Each collector run below must write a single file: a run crossing a rotation boundary
+# splits its records into two files, and where the split falls can differ between the two
+# collectors (it depends on when each one reads and rotates), so their listings' "Bytes
+# read" lines differ, as would the reference's. Runs take a second or two: they collect with
+# -t 3600 and start outside the last 20 s of an hour.
+clear_of_hour() {
+    while [ $(($(date +%s) % 3600)) -ge 3580 ]; do sleep 1; done
+}
+
 groups=$(awk -F'\t' '!/^#/ && ($2 ~ /(^|\/)sflow\//) {print $1}' "$CORPUS/groups.tsv" | uniq)
 [ -n "$groups" ] || fail "no sflow groups in $CORPUS/groups.tsv"
 failures=0
@@ -57,10 +66,11 @@ for g in $groups; do
         "$CORPUS/groups.tsv")
     d1=$WORK/$g/flowcapd
     d2=$WORK/$g/sfcapd
+    clear_of_hour
     p1=$(free_port)
-    start_collector fk "$d1" "$p1" "$FLOWCAPD" -b 127.0.0.1 -p "$p1" -w "$d1" -t 300
+    start_collector fk "$d1" "$p1" "$FLOWCAPD" -b 127.0.0.1 -p "$p1" -w "$d1" -t 3600
     p2=$(free_port)
-    start_collector sf "$d2" "$p2" sfcapd -b 127.0.0.1 -p "$p2" -w "$d2" -t 300
+    start_collector sf "$d2" "$p2" sfcapd -b 127.0.0.1 -p "$p2" -w "$d2" -t 3600
     "$FLOWKIT_SEND" --to "127.0.0.1:$p1" --to "127.0.0.1:$p2" "${files[@]}" 2>"$WORK/send.log" ||
         fail "$g: flowsend failed: $(cat "$WORK/send.log")"
     stop_collector fk
@@ -127,6 +137,7 @@ for ref in "${references[@]}"; do
         continue
     fi
     d=$WORK/$name/flowcapd
+    clear_of_hour
     p=$(free_port)
     start_collector ref "$d" "$p" "$FLOWCAPD" -b 127.0.0.1 -p "$p" -w "$d" -t 3600
     python3 "$replay" --port "$p" --dport 6343 --pps 1000 "$capture" >"$WORK/replay.log" 2>&1 ||
