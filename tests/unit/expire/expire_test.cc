@@ -686,19 +686,25 @@ TEST_CASE("a run waits for nfexpire's lock, within the runtime bound", "[expire]
     std::vector<std::string> flows = t.AddSeries(kNoon - 10 * 3600, 3600, 10);
     t.WriteStat("");
 
-    // A child process holds a classic fcntl lock, as nfexpire and nfcapd take it.
+    // A child process holds a classic fcntl lock, as nfexpire and nfcapd take it, until the
+    // test writes to `release` (not for a fixed time: a loaded machine could otherwise let
+    // the lock go before the bounded run below has tried it for its second).
     int ready[2];
+    int release[2];
     REQUIRE(::pipe(ready) == 0);
+    REQUIRE(::pipe(release) == 0);
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
+        ::close(release[1]);  // so that the test's end, however it ends, releases the lock
         int fd = ::open((t / ".nfstat").c_str(), O_RDWR);
         struct flock fl = {};
         fl.l_type = F_WRLCK;
         fl.l_whence = SEEK_SET;
         int ok = fd >= 0 && ::fcntl(fd, F_SETLK, &fl) == 0;
         (void)!::write(ready[1], &ok, sizeof(ok));
-        ::sleep(3);
+        char c;
+        (void)!::read(release[0], &c, 1);
         ::_exit(0);
     }
     int ok = 0;
@@ -714,18 +720,24 @@ TEST_CASE("a run waits for nfexpire's lock, within the runtime bound", "[expire]
     CHECK(r->files_expired == 0);
     CHECK(t.Files() == flows);
 
-    // Without a bound the run waits until the lock is free, then works.
+    // Without a bound the run waits until the lock is free, then works. The lock is let go
+    // a little after the run starts; should the run start later, it finds the lock free,
+    // and the outcome is the same.
     req.max_runtime_s = 0;
     req.max_lifetime_s = 7200;
     req.watermark_pct = 100;
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        (void)!::write(release[1], "x", 1);
+    });
     r = flow::ExpireDirectory(t.dir(), req);
+    releaser.join();
     REQUIRE(r.ok());
     CHECK_FALSE(r->timed_out);
     CHECK(t.Files() == Tail(flows, 1));
     int status = 0;
     ::waitpid(child, &status, 0);
-    ::close(ready[0]);
-    ::close(ready[1]);
+    for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
 }
 
 TEST_CASE("two threads expiring one directory take turns", "[expire]") {
