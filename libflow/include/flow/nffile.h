@@ -237,7 +237,11 @@ public:
 
     // Appends an exporter record (type 7, legacy address encoding that every 1.7 reader
     // understands), a sampler record (type 15), or one exporter-stats record (type 8) with
-    // all `stats` entries (InvalidArgument when more than fit in one record).
+    // all `stats` entries (InvalidArgument when more than fit in one record). Exporter and
+    // sampler records are kept: when their block cannot be written they start the next
+    // block, so the flows written after them keep their exporter. An IoError from
+    // AddExporter/AddSampler (the block before could not be written) has stored the record
+    // all the same, for the next block.
     Status AddExporter(const ExporterInfo& exporter);
     Status AddSampler(const SamplerInfo& sampler);
     Status AddExporterStats(std::span<const ExporterStats> stats);

@@ -146,7 +146,8 @@ public:
     Status Create(std::string_view ident);
     Status Reserve(size_t len);
     Status Append(const FlowRecord& rec, bool count);
-    Status AppendRaw(const uint8_t* p, size_t len);
+    // `side`: an exporter or sampler record, kept until its block is on disk (see side_).
+    Status AppendRaw(const uint8_t* p, size_t len, bool side = false);
     size_t AppendEncoded(const EncodedFlows& flows, Status* error);
     Status Flush();
     Status Close();
@@ -180,6 +181,10 @@ public:
     size_t used_ = 0;                    // record bytes in buffer_ after the header
     uint32_t records_ = 0;
     std::vector<uint8_t> compressed_;
+    // The exporter and sampler records in buffer_: when the block cannot be written they
+    // start the next one, as the flows of later blocks name them.
+    std::vector<uint8_t> side_;
+    uint32_t side_records_ = 0;
 };
 
 Status NfFileWriter::Impl::Create(std::string_view ident) {
@@ -219,7 +224,12 @@ Status NfFileWriter::Impl::ReserveAppendix() {
 }
 
 void NfFileWriter::Impl::ClearBlock(bool dropped) {
-    if (dropped) flows_dropped_ += pending_stat_.num_flows;
+    if (dropped) {
+        flows_dropped_ += pending_stat_.num_flows;
+    } else {
+        side_.clear();
+        side_records_ = 0;
+    }
     accepted_stat_.Merge(pending_stat_);
     pending_stat_ = StatRecord();
     pending_stat_.first_ms = StatRecord::kUnsetFirstMs;
@@ -253,13 +263,19 @@ Status NfFileWriter::Impl::Append(const FlowRecord& rec, bool count) {
     return Status::Ok();
 }
 
-Status NfFileWriter::Impl::AppendRaw(const uint8_t* p, size_t len) {
+Status NfFileWriter::Impl::AppendRaw(const uint8_t* p, size_t len, bool side) {
     Status s = Reserve(len);
-    if (!s.ok()) return s;
+    // An exporter or sampler record still goes into the block after the failed one (there
+    // is room: the block was emptied), where it waits to be written with what follows.
+    if (!s.ok() && (!side || closed_)) return s;
     std::memcpy(buffer_.get() + kBlockHeaderSize + used_, p, len);
     used_ += len;
     ++records_;
-    return Status::Ok();
+    if (side) {
+        side_.insert(side_.end(), p, p + len);
+        ++side_records_;
+    }
+    return s;
 }
 
 size_t NfFileWriter::Impl::AppendEncoded(const EncodedFlows& flows, Status* error) {
@@ -317,12 +333,13 @@ Status NfFileWriter::Impl::Flush() {
     if (!s.ok()) {
         // A full disk or a failing device: cut the block off so the file stays a sequence of
         // complete blocks that its stat record describes, and count its flows as dropped.
-        // TODO: exporter and sampler records in a cut-off block are lost with it; flows in
-        // later blocks of the file then name a sysid the file does not describe. They should
-        // be written again ahead of the next block that is written.
+        // Its exporter and sampler records start the next block.
         RewindTo(pos_);
         (void)ReserveAppendix();
         ClearBlock(true);
+        std::memcpy(buffer_.get() + kBlockHeaderSize, side_.data(), side_.size());
+        used_ = side_.size();
+        records_ = side_records_;
         return s;
     }
     pos_ = end;
@@ -420,13 +437,13 @@ size_t NfFileWriter::AppendEncoded(const EncodedFlows& flows, Status* error) {
 Status NfFileWriter::AddExporter(const ExporterInfo& exporter) {
     uint8_t rec[kExporterRecordSize];
     EncodeExporter(exporter, rec);
-    return impl_->AppendRaw(rec, sizeof(rec));
+    return impl_->AppendRaw(rec, sizeof(rec), true);
 }
 
 Status NfFileWriter::AddSampler(const SamplerInfo& sampler) {
     uint8_t rec[kSamplerRecordSize];
     EncodeSampler(sampler, rec);
-    return impl_->AppendRaw(rec, sizeof(rec));
+    return impl_->AppendRaw(rec, sizeof(rec), true);
 }
 
 Status NfFileWriter::AddExporterStats(std::span<const ExporterStats> stats) {

@@ -267,6 +267,66 @@ TEST_CASE("A block the file system refuses is cut off and counted, and the file 
     CHECK(out.info.stat.num_bytes == in_file.num_bytes);
 }
 
+// Regression (flowcapd on a full disk): the exporter and sampler records of a block that
+// could not be written were lost with it, and the flows of later blocks then named an
+// exporter the file did not describe.
+TEST_CASE("Exporter and sampler records of a cut-off block start the next block",
+          "[nffile][writer][regression]") {
+    const std::string path = ScratchDir() + "/refused_exporter";
+    WriterOptions options;
+    options.block_bytes = 4096;
+    auto w = NfFileWriter::Create(path, Codec::kNone, "x", options);
+    REQUIRE(w.ok());
+    ExporterInfo ex;
+    ex.sysid = 7;
+    ex.version = 9;
+    ex.ip = IpAddr::V4(0x0a000007);
+    ex.id = 3;
+    SamplerInfo smp;
+    smp.exporter_sysid = 7;
+    smp.algorithm = 2;
+    smp.id = 5;
+    smp.packet_interval = 100;
+    uint32_t n = 0;
+    auto flow = [&] {
+        FlowRecord rec = MakeRecord(n++);
+        rec.exporter_sysid = 7;
+        return rec;
+    };
+    while ((*w)->blocks_written() < 1) REQUIRE((*w)->Append(flow()).ok());
+
+    // No room for another block: the one holding the exporter and the sampler is cut off.
+    struct rlimit old_limit;
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    struct rlimit limit = old_limit;
+    limit.rlim_cur = (*w)->bytes_written() + 1024;
+    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    Status added = (*w)->AddExporter(ex);
+    if (added.ok()) added = (*w)->AddSampler(smp);
+    bool refused = false;
+    for (int i = 0; i < 200 && !refused; ++i) refused = !(*w)->Append(flow()).ok();
+    // Room again (the disk was cleared): the next blocks are written.
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::signal(SIGXFSZ, old_handler);
+    CAPTURE(added.ToString());
+    REQUIRE(refused);
+    CHECK((*w)->flows_dropped() > 0);
+    const uint32_t blocks_before = (*w)->blocks_written();
+    while ((*w)->blocks_written() < blocks_before + 2) REQUIRE((*w)->Append(flow()).ok());
+    REQUIRE((*w)->Close().ok());
+
+    ReadOutcome out = ReadWholeFile(path);
+    REQUIRE(out.status.ok());
+    REQUIRE(out.exporters.size() == 1);
+    CHECK(out.exporters[0].sysid == 7);
+    CHECK(out.exporters[0].ip == ex.ip);
+    REQUIRE(out.samplers.size() == 1);
+    CHECK(out.samplers[0].exporter_sysid == 7);
+    CHECK(out.samplers[0].packet_interval == 100);
+    CHECK(out.counters.unknown_records == 0);
+}
+
 TEST_CASE("Idents that nfdump would reject are refused", "[nffile][writer]") {
     const std::string path = ScratchDir() + "/ident";
     CHECK(NfFileWriter::Create(path, Codec::kNone, std::string(kMaxIdentLength + 1, 'a'))
