@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -176,14 +177,18 @@ private:
     uint64_t wrapped_ = 0;  // v5/v9 flows more than 2^32 ms after the boot time
 };
 
-// Ended flows into nfdump files rotated every -t seconds of packet time.
+// Ended flows into nfdump files rotated every -t seconds of packet time. A write error (a
+// full disk) is logged once; writing goes on with the next flows, and every flow that did
+// not reach a file is counted (not_stored()).
 class FileSink : public flow::probe::FlowSink {
 public:
     explicit FileSink(const Options& o) : options_(o) {}
 
     void OnFlow(const flow::FlowRecord& r) override {
-        if (!status_.ok()) return;
-        if (!Ready(r.received_ms / 1000)) return;
+        if (!Ready(r.received_ms / 1000)) {
+            ++refused_;
+            return;
+        }
         flow::FlowRecord& rec = scratch_;
         rec = r;
         rec.exporter_sysid = kSysid;
@@ -194,8 +199,11 @@ public:
             rec.bytes *= options_.cache.sampling;
             rec.flags |= flow::kFlagSampled;
         }
-        ++flows_;
-        Check(writer_->Append(rec));
+        if (Check(writer_->Append(rec))) {
+            ++flows_;
+        } else {
+            ++refused_;  // the writer counts the flows of a block it cut off
+        }
     }
 
     // Rotates when the slot of `now_s` is past the current file's.
@@ -211,14 +219,24 @@ public:
     void Close() {
         if (!writer_) return;
         Check(writer_->Close(Stats(), 0));
+        dropped_closed_ = writer_->flows_dropped();
         writer_.reset();
     }
 
+    // The first error met, OK when every flow was stored.
     const flow::Status& status() const { return status_; }
+    // Flows not in any file: refused, or in blocks that could not be written.
+    uint64_t not_stored() const {
+        return refused_ + (writer_ ? writer_->flows_dropped() : dropped_closed_);
+    }
 
 private:
     bool Ready(uint64_t now_s) {
         if (!writer_) {
+            // A directory where no file can be created is tried again once a second of
+            // packet time, not for every flow.
+            if (open_failed_s_ && now_s == *open_failed_s_) return false;
+            open_failed_s_.reset();
             flow::RotationOptions ro;
             ro.dir = options_.dir;
             ro.ident = options_.ident;
@@ -226,7 +244,10 @@ private:
             ro.codec = options_.codec;
             ro.codec_level = options_.codec_level;
             auto w = flow::RotatingWriter::Open(ro, now_s);
-            if (!w.ok()) return Check(w.status());
+            if (!w.ok()) {
+                open_failed_s_ = now_s;
+                return Check(w.status());
+            }
             writer_ = std::move(*w);
             flow::ExporterInfo ex;
             ex.sysid = kSysid;
@@ -243,7 +264,7 @@ private:
             }
         }
         Tick(now_s);
-        return status_.ok();
+        return writer_ != nullptr;
     }
 
     std::vector<flow::ExporterStats> Stats() {
@@ -263,7 +284,10 @@ private:
     std::unique_ptr<flow::RotatingWriter> writer_;
     flow::FlowRecord scratch_;
     flow::Status status_;
-    uint64_t flows_ = 0;
+    uint64_t flows_ = 0;             // stored in the current file, for its exporter stats
+    uint64_t refused_ = 0;           // flows the writer did not take
+    uint64_t dropped_closed_ = 0;    // flows_dropped() of the writer when it was closed
+    std::optional<uint64_t> open_failed_s_;  // packet second of the last failed open
 };
 
 bool DropPrivileges(const Options& o) {
@@ -525,6 +549,9 @@ int Run(const Options& o) {
                    std::to_string(loop.counters.unsupported_link) + " frames";
     }
     if (cc.sampled_out > 0) summary += ", sampled out " + std::to_string(cc.sampled_out);
+    if (files && files->not_stored() > 0) {
+        summary += ", flows not stored " + std::to_string(files->not_stored());
+    }
     if (cc.evicted > 0) summary += ", evicted " + std::to_string(cc.evicted);
     if (cc.fragments_unmatched > 0) {
         summary += ", unmatched fragments " + std::to_string(cc.fragments_unmatched);
