@@ -23,7 +23,11 @@ time.sleep(60)
 PY
 holder=$!
 STARTED_PIDS+=("$holder")
-for _ in $(seq 1 100); do ss -Hlun "sport = :$taken" | grep -q . && break; sleep 0.05; done
+# Both sockets: the TCP one, bound after the UDP one, is what the --prometheus case needs.
+for _ in $(seq 1 100); do
+    ss -Hlun "sport = :$taken" | grep -q . && ss -Hltn "sport = :$taken" | grep -q . && break
+    sleep 0.05
+done
 
 # expect_fail NAME PATTERN ARGS...: -D start-up must exit 1 with PATTERN on stderr.
 expect_fail() {
