@@ -24,7 +24,6 @@ v5_record() {
 send() {
     "$FLOWKIT_SEND" --to "127.0.0.1:$1" --sample 9 --seed 7 --flows 300 "$WORK/two.dat" \
         2>>"$WORK/send.log"
-    sleep 0.3
 }
 
 # flows DIR: the stored flows as "srcport,dstport,proto" lines, sorted.
