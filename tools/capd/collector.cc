@@ -1275,6 +1275,16 @@ int RunSockets(const Config& config) {
             }
         }
     }
+    // Stopped by a signal: what the kernel had queued on the sockets by then was received by
+    // this host, and is stored with the rest rather than dropped with the sockets (a collector
+    // restarted under load would otherwise lose up to a full receive buffer). Read without
+    // waiting, for at most a second, so that an exporter that keeps sending cannot hold the
+    // shutdown up.
+    const uint64_t drain_end_us = MonotonicUs() + 1000000;
+    for (int fd : fds) {
+        while (MonotonicUs() < drain_end_us && receive(fd, MSG_DONTWAIT) > 0) {
+        }
+    }
     if (filling != nullptr) queue.Push(filling);
     queue.Close();
     worker.join();
