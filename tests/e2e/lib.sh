@@ -111,8 +111,8 @@ start_collector() {
 # wait_received PORT: waits (at most 20 s) until the UDP socket bound to PORT on this host
 # holds no unread datagram. Datagrams sent over loopback are in the receiver's socket buffer
 # when the send returns, so once a sender has finished this says the collector has taken
-# everything it was sent off its socket (flowcapd and nfcapd then store it when they stop;
-# neither reads the socket again after SIGTERM).
+# everything it was sent off its socket, and stores it when it stops. (nfcapd and sfcapd do
+# not read their socket again after SIGTERM; flowcapd reads what is queued then.)
 wait_received() {
     local port=$1 q
     for _ in $(seq 1 400); do
