@@ -86,7 +86,7 @@ upid=$!
 STARTED_PIDS+=("$upid")
 for _ in $(seq 1 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.05; done
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 3 --flows 50 2>/dev/null
-sleep 0.3
+wait_received "$port"
 kill -TERM "$upid"
 wait "$upid" || fail "flowcapd exit status $? (umask run)"
 writable=$(find "$dir" -perm /022 | head -3)
@@ -156,7 +156,12 @@ port=$(free_port)
 start_collector replaced "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 2
 rm -rf "$dir"
 mkdir "$dir"
-sleep 2.5
+# The first flows must come after the collector noticed (at its next rotation, up to 2.5 s
+# away), or they go to the vanished file: wait for its message, at most 20 s.
+for _ in $(seq 1 200); do
+    grep -q "vanished before it got its name" "$WORK/replaced.log" && break
+    sleep 0.1
+done
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 8 --flows 100 2>/dev/null
 sleep 2.5
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 9 --flows 100 2>/dev/null

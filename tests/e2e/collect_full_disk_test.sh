@@ -22,7 +22,8 @@ port=$(free_port)
 pid=$!
 for _ in $(seq 1 100); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.05; done
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 1 --flows 20000 2>/dev/null
-sleep 3
+# The write that fails comes when a block fills or the file closes (-t 2): wait for it.
+for _ in $(seq 1 200); do grep -q "No space left on device" "$OUTER/fk.log" && break; sleep 0.1; done
 kill -0 "$pid" || { cat "$OUTER/fk.log"; echo "FAIL: flowcapd died on a full disk"; exit 1; }
 grep -q "No space left on device" "$OUTER/fk.log" || { cat "$OUTER/fk.log"; echo "FAIL: no ENOSPC logged"; exit 1; }
 # Completely full: not even a new file's header fits at the next rotations.
@@ -33,7 +34,9 @@ sleep 3
 kill -0 "$pid" || { cat "$OUTER/fk.log"; echo "FAIL: flowcapd died when no file could be created"; exit 1; }
 # Space returns: the collector writes again.
 rm -f "$disk/filler" "$disk/filler2"
-sleep 3
+# Until the collector has a file again ("writing again to", within a tick); should it never
+# have lost it, the wait ends after 20 s and the flows go to the file it has.
+for _ in $(seq 1 200); do grep -q "writing again to" "$OUTER/fk.log" && break; sleep 0.1; done
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 5 --seed 2 --flows 300 2>/dev/null
 wait_received "$port"
 kill -TERM "$pid"
