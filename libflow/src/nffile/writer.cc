@@ -337,7 +337,11 @@ Status NfFileWriter::Impl::Flush() {
         RewindTo(pos_);
         (void)ReserveAppendix();
         ClearBlock(true);
-        std::memcpy(buffer_.get() + kBlockHeaderSize, side_.data(), side_.size());
+        // (No exporter or sampler records: side_.data() may be null, which memcpy may not get
+        // even for 0 bytes.)
+        if (!side_.empty()) {
+            std::memcpy(buffer_.get() + kBlockHeaderSize, side_.data(), side_.size());
+        }
         used_ = side_.size();
         records_ = side_records_;
         return s;
