@@ -15,7 +15,8 @@
 #    flowcapd -f decodes it into nfdump files (uncompressed and LZ4) and the same datagrams
 #    are sent over 127.0.0.1 to two nfcapd (uncompressed and -y LZ4). Each file set must hold
 #    exactly N flows.
-# 2. Read: every case runs flowdump and nfdump alternately on the same files, output to
+# 2. Read: every case runs flowdump and nfdump alternately on the same files (read into the
+#    page cache before every run), output to
 #    /dev/null; per case both medians of the wall time, the ratio flowdump/nfdump (below 1:
 #    flowkit faster), the CPU (user+sys) ratio and the peak RSS of each.
 # 3. Clients: scripts/bench/clients.sh, the real-client command lines, as one workload.
@@ -255,7 +256,9 @@ header() {
         cpu_rat fd_Mf/s nf_Mf/s fd_MB nf_MB exit
 }
 
-# bench_case NAME SET ARGS...: flowdump and nfdump alternately, $reps times each.
+# bench_case NAME SET ARGS...: flowdump and nfdump alternately, $reps times each. The set's
+# files are read into the page cache before every run: some machines evict it within
+# minutes, and whichever tool ran first on evicted files paid for the disk.
 bench_case() {
     local name=$1 set=$2
     shift 2
@@ -263,7 +266,9 @@ bench_case() {
     : >"$fd"
     : >"$nf"
     for _ in $(seq 1 "$reps"); do
+        cat "$sets_dir/$set"/* >/dev/null
         measure "$fd" "$FLOWDUMP" -R "$sets_dir/$set" "$@"
+        cat "$sets_dir/$set"/* >/dev/null
         measure "$nf" nfdump -R "$sets_dir/$set" "$@"
     done
     row "$name" "$set" "$fd" "$nf"

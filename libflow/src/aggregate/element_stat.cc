@@ -340,6 +340,23 @@ struct alignas(64) ElementStat::Impl {
         if (p.add.last_ms > c.last_ms) c.last_ms = p.add.last_ms;
     }
 
+    // The value (hi, lo) of `rec` and the counters it adds.
+    [[gnu::always_inline]] void Fill(const FlowRecord& rec, uint64_t hi, uint64_t lo,
+                                     Pending* p) const {
+        p->key.hi = hi;
+        p->key.lo = lo;
+        p->key.aux = spec.per_proto ? rec.proto : 0u;
+        p->direct = table.DirectSlot(p->key);
+        p->hash = p->direct ? 0 : p->key.Hash();
+        p->add.flows = rec.flows != 0 ? rec.flows : 1;
+        p->add.in_packets = rec.packets;
+        p->add.in_bytes = rec.bytes;
+        p->add.out_packets = rec.out_packets;
+        p->add.out_bytes = rec.out_bytes;
+        p->add.first_ms = rec.first_ms;
+        p->add.last_ms = rec.last_ms;
+    }
+
     // Below this many values the table stays in the core's caches: a value is added at
     // once, without the queue's bookkeeping and prefetches. Tables only grow, so a
     // statistic switches to the queue once and keeps it.
@@ -348,35 +365,13 @@ struct alignas(64) ElementStat::Impl {
     [[gnu::always_inline]] void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
         if (table.size() < kQueueFrom) {
             Pending p;
-            p.key.hi = hi;
-            p.key.lo = lo;
-            p.key.aux = spec.per_proto ? rec.proto : 0u;
-            p.direct = table.DirectSlot(p.key);
-            p.hash = p.direct ? 0 : p.key.Hash();
-            p.add.flows = rec.flows != 0 ? rec.flows : 1;
-            p.add.in_packets = rec.packets;
-            p.add.in_bytes = rec.bytes;
-            p.add.out_packets = rec.out_packets;
-            p.add.out_bytes = rec.out_bytes;
-            p.add.first_ms = rec.first_ms;
-            p.add.last_ms = rec.last_ms;
+            Fill(rec, hi, lo, &p);
             Apply(p);
             return;
         }
         Pending& p = queue[queued % kQueue];
         if (queued >= kQueue) Apply(p);
-        p.key.hi = hi;
-        p.key.lo = lo;
-        p.key.aux = spec.per_proto ? rec.proto : 0u;
-        p.direct = table.DirectSlot(p.key);
-        p.hash = p.direct ? 0 : p.key.Hash();
-        p.add.flows = rec.flows != 0 ? rec.flows : 1;
-        p.add.in_packets = rec.packets;
-        p.add.in_bytes = rec.bytes;
-        p.add.out_packets = rec.out_packets;
-        p.add.out_bytes = rec.out_bytes;
-        p.add.first_ms = rec.first_ms;
-        p.add.last_ms = rec.last_ms;
+        Fill(rec, hi, lo, &p);
         table.PrefetchIndex(p.direct, p.hash);
         ++queued;
         if (queued > kAhead) {

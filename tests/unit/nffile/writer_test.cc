@@ -70,6 +70,31 @@ StatRecord ExpectedStat(uint32_t n, StatRule rule = StatRule::kCollector) {
     return s;
 }
 
+// Lowers the file size limit to `bytes` for the scope (or until Lift()), so that writes beyond
+// it fail with EFBIG as they fail with ENOSPC on a full disk; SIGXFSZ is ignored meanwhile.
+class FileSizeLimit {
+public:
+    explicit FileSizeLimit(uint64_t bytes) {
+        REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit_) == 0);
+        struct rlimit limit = old_limit_;
+        limit.rlim_cur = bytes;
+        old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    }
+    ~FileSizeLimit() { Lift(); }
+    void Lift() {
+        if (lifted_) return;
+        ::setrlimit(RLIMIT_FSIZE, &old_limit_);
+        ::signal(SIGXFSZ, old_handler_);
+        lifted_ = true;
+    }
+
+private:
+    struct rlimit old_limit_;
+    sighandler_t old_handler_;
+    bool lifted_ = false;
+};
+
 }  // namespace
 
 TEST_CASE("Records written with each codec read back equal, over several blocks",
@@ -229,14 +254,8 @@ TEST_CASE("A block the file system refuses is cut off and counted, and the file 
         AccumulateStat(rec, &all);
     }
 
-    // The file size limit leaves room for the appendix but for no further block: writes
-    // beyond it fail with EFBIG, as they fail with ENOSPC on a full disk.
-    struct rlimit old_limit;
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
-    struct rlimit limit = old_limit;
-    limit.rlim_cur = (*w)->bytes_written() + 1024;
-    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    // The file size limit leaves room for the appendix but for no further block.
+    FileSizeLimit limit((*w)->bytes_written() + 1024);
     uint64_t refused_flows = 0;
     for (uint32_t i = 0; i < 500; ++i) {
         const FlowRecord rec = MakeRecord(n++);
@@ -246,8 +265,7 @@ TEST_CASE("A block the file system refuses is cut off and counted, and the file 
         if (!(*w)->Append(rec).ok()) refused_flows += one.num_flows;
     }
     const Status closed = (*w)->Close();
-    ::setrlimit(RLIMIT_FSIZE, &old_limit);
-    ::signal(SIGXFSZ, old_handler);
+    limit.Lift();
     CAPTURE(closed.ToString());
 
     const uint64_t stored = (*w)->stat().num_flows;
@@ -296,19 +314,13 @@ TEST_CASE("Exporter and sampler records of a cut-off block start the next block"
     while ((*w)->blocks_written() < 1) REQUIRE((*w)->Append(flow()).ok());
 
     // No room for another block: the one holding the exporter and the sampler is cut off.
-    struct rlimit old_limit;
-    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
-    struct rlimit limit = old_limit;
-    limit.rlim_cur = (*w)->bytes_written() + 1024;
-    auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    FileSizeLimit limit((*w)->bytes_written() + 1024);
     Status added = (*w)->AddExporter(ex);
     if (added.ok()) added = (*w)->AddSampler(smp);
     bool refused = false;
     for (int i = 0; i < 200 && !refused; ++i) refused = !(*w)->Append(flow()).ok();
     // Room again (the disk was cleared): the next blocks are written.
-    ::setrlimit(RLIMIT_FSIZE, &old_limit);
-    ::signal(SIGXFSZ, old_handler);
+    limit.Lift();
     CAPTURE(added.ToString());
     REQUIRE(refused);
     CHECK((*w)->flows_dropped() > 0);
