@@ -433,15 +433,6 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
     return nullptr;
 }
 
-// The decoder. kReset: `out` starts from the empty record. Otherwise only the presence bits
-// are cleared and every field the record's elements own is overwritten; the caller checks
-// that the previous record carried no element this one lacks (see DecodeV3Over).
-// Elements outside options.elements are stepped over (ReaderOptions::elements).
-// Stepping over an element costs about 30 instructions (bounds, length and mask tests), and
-// a record of nfcapd's has six or so. Records of one exporter template carry the same
-// elements at the same offsets, so with options.shapes a record found there (its element
-// headers compared, four instructions each) decodes only the elements it is read for, at
-// the offsets cached; a record not found is walked and its list cached.
 // Elements whose decode sets exactly their own presence bit whatever their values, and
 // which need nothing of the other elements: a list of these alone (with the generic element
 // and at most one address family) decodes to the same presence bits every time.
@@ -457,11 +448,10 @@ constexpr uint64_t kPlainElements =
 uint64_t PlainPresence(const V3ShapeCache::Shape& s) {
     uint64_t ids = 0;
     for (uint32_t k = 0; k < s.decode_count; ++k) {
+        // The header as Load32 read it: the id in the low half, the length in the high.
         const uint32_t header = s.header[s.decode[k]];
-        uint8_t h[4];
-        std::memcpy(h, &header, sizeof(h));
-        const uint16_t id = Load16(h);
-        const uint16_t elen = Load16(h + 2);
+        const uint16_t id = static_cast<uint16_t>(header);
+        const uint16_t elen = static_cast<uint16_t>(header >> 16);
         if (id >= kExMaxElement || ((kPlainElements >> id) & 1) == 0 ||
             kFixedLength[id] != elen || ((ids >> id) & 1) != 0) {
             return 0;
@@ -479,6 +469,15 @@ struct ShapeLookup {
     const V3ShapeCache::Shape* shape = nullptr;
 };
 
+// The decoder. kReset: `out` starts from the empty record. Otherwise only the presence bits
+// are cleared and every field the record's elements own is overwritten; the caller checks
+// that the previous record carried no element this one lacks (see DecodeV3Over).
+// Elements outside options.elements are stepped over (ReaderOptions::elements).
+// Stepping over an element costs about 30 instructions (bounds, length and mask tests), and
+// a record of nfcapd's has six or so. Records of one exporter template carry the same
+// elements at the same offsets, so with options.shapes a record found there (its element
+// headers compared, four instructions each) decodes only the elements it is read for, at
+// the offsets cached; a record not found is walked and its list cached.
 template <bool kReset>
 Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
                      ReadCounters* counters, const char** error, ShapeLookup lookup = {}) {
