@@ -95,37 +95,11 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "bench: $*" >&2; }
 
-# A UDP port nobody listens on, as the test suite's free_port (tests/e2e/lib.sh) picks them:
-# below the kernel's ephemeral range, so that no client socket of another program takes it
-# between this choice and the collector's bind, and reserved in the suite's lock directory
-# (holding this script's PID; released at exit), so that a test running beside the
-# benchmark (tests/e2e/bench_smoke_test.sh under ctest -j) never picks it too.
-PORT_LOCKS=/tmp/flowkit-test-ports.$(id -u)
-free_port() {
-    local port low
-    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-    [ "$low" -gt 15000 ] 2>/dev/null || low=32768
-    mkdir -p "$PORT_LOCKS"
-    for _ in $(seq 1 200); do
-        port=$((10000 + RANDOM % (low - 10000)))
-        ss -Hluntn "sport = :$port" 2>/dev/null | grep -q . && continue
-        if mkdir "$PORT_LOCKS/$port" 2>/dev/null; then
-            echo "$$" >"$PORT_LOCKS/$port/pid"
-            echo "$port"
-            return
-        fi
-    done
-    echo "run.sh: no free UDP port" >&2
-    exit 1
-}
-release_ports() {
-    local pidfile
-    for pidfile in "$PORT_LOCKS"/*/pid; do
-        [ -f "$pidfile" ] && [ "$(cat "$pidfile" 2>/dev/null)" = "$$" ] &&
-            rm -rf "$(dirname "$pidfile")"
-    done
-    return 0
-}
+# Collector ports as the test suite picks them (scripts/ports.sh): below the kernel's
+# ephemeral range and reserved in the suite's lock directory (holding this script's PID;
+# released at exit), so that a test running beside the benchmark
+# (tests/e2e/bench_smoke_test.sh under ctest -j) never picks the same one.
+source "$SRC/scripts/ports.sh"
 
 wait_port() {
     local port=$1 pid=$2

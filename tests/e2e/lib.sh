@@ -42,42 +42,8 @@ need_nfdump() {
         skip "Debian's nfdump package is not installed"
 }
 
-# Ports handed out by free_port are reserved for this test (a directory per port, holding
-# the test shell's PID) so that tests run in parallel never pick the same one; cleanup frees
-# them, and a reservation whose owner has died is taken over.
-PORT_LOCKS=/tmp/flowkit-test-ports.$(id -u)
-
-release_ports() {
-    local pidfile
-    for pidfile in "$PORT_LOCKS"/*/pid; do
-        [ -f "$pidfile" ] && [ "$(cat "$pidfile" 2>/dev/null)" = "$$" ] &&
-            rm -rf "$(dirname "$pidfile")"
-    done
-    return 0
-}
-
-# free_port: a port nobody listens on (UDP or TCP) and no other test has reserved, below
-# the kernel's ephemeral range so that no client socket of another test takes it meanwhile.
-free_port() {
-    local port owner low
-    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-    [ "$low" -gt 15000 ] 2>/dev/null || low=32768
-    mkdir -p "$PORT_LOCKS"
-    for _ in $(seq 1 200); do
-        port=$((10000 + RANDOM % (low - 10000)))
-        if ss -Hluntn "sport = :$port" 2>/dev/null | grep -q .; then continue; fi
-        if mkdir "$PORT_LOCKS/$port" 2>/dev/null; then
-            echo "$$" >"$PORT_LOCKS/$port/pid"
-            echo "$port"
-            return
-        fi
-        owner=$(cat "$PORT_LOCKS/$port/pid" 2>/dev/null || true)
-        if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
-            rm -rf "$PORT_LOCKS/$port"
-        fi
-    done
-    fail "no free port"
-}
+# free_port and release_ports (cleanup frees this test's ports).
+source "$FLOWKIT_SOURCE_DIR/scripts/ports.sh"
 
 # start_collector NAME DIR PORT CMD...: starts CMD in the background, logging to
 # $WORK/NAME.log, and waits until it listens on 127.0.0.1:PORT. flowcapd binds its socket
