@@ -29,8 +29,12 @@ bool IsSkippedName(const std::string& name);
 bool IsFlowFileName(const std::string& name);
 
 // Expands a selection into the ordered list of files to read. Directory walks are
-// depth-first with entries in byte-wise name order; the -M directories are walked in
-// byte-wise order of their paths, as nfdump's directory walk sorts its roots. Each -R range
+// depth-first with entries in byte-wise name order; for -R the -M directories are walked in
+// byte-wise order of their paths, as nfdump's directory walk sorts its roots, and -r takes
+// them in the order -M names them. With -M, a bare `nfcapd.<time>` name (-r, or the first
+// file of -R) that a directory lacks is looked for in the -S sub-directory its time points
+// to, and a -R first file with sub-directories and no last file runs to the end of each
+// directory, later sub-directories included (nfdump's rules). Each -R range
 // (`range`, then `more_ranges`) is expanded in turn. Errors carry nfdump's wording where one
 // exists (e.g. "stat() error '<path>': No such file or directory"); a missing first file of
 // a -R range is NotFound. A -M directory that does not exist is skipped with the message

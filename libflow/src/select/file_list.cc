@@ -127,8 +127,36 @@ std::vector<std::string> GuessSubdirs(const std::string& name) {
     return out;
 }
 
+// `name` (a bare `nfcapd.<time>` name) in the sub-directory of `dir` its time points to, as
+// a path relative to `dir` (`2026/12/04/nfcapd.202612041200`); empty when no layout holds it.
+std::string FindInSubdir(const std::string& dir, const std::string& name) {
+    for (const std::string& g : GuessSubdirs(name)) {
+        const std::string rel = g + "/" + name;
+        if (IsRegularFile(JoinPath(dir, rel))) return rel;
+    }
+    return "";
+}
+
+// The flow files from `lo` on below `base`, across its sub-directories: `lo` are the path
+// components of the first file below `base`.
+void WalkFrom(const std::string& base, const std::vector<std::string>& lo,
+              std::vector<std::string>* out) {
+    const size_t k = lo.size() - 1;
+    std::vector<std::string> rel;
+    Walk(
+        base, rel,
+        [&](const std::vector<std::string>& r, bool is_dir) {
+            if (is_dir) return r.size() <= k && ComparePrefix(r, lo, r.size()) >= 0;
+            return r.size() == k + 1 && ComparePrefix(r, lo, k + 1) >= 0;
+        },
+        out);
+}
+
 // -R PATH[:LAST], with `base_dir` the directory -M supplies (empty without -M). With
-// `require_first`, a missing first file of a range is NotFound.
+// `require_first`, a missing first file of a range is NotFound. With -M, a PATH without
+// LAST that names sub-directories (`2026/12/04/nfcapd.202612041200`) takes every file
+// from there to the end of the channel, later sub-directories included, as nfdump does;
+// without -M only the rest of that one directory.
 Status ExpandRange(const std::string& spec, const std::string& base_dir,
                    std::vector<std::string>* out, bool require_first = true) {
     size_t colon = spec.find(':');
@@ -147,6 +175,11 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
             if (!require_first) return Status::Ok();
             return Status::NotFound("stat() error '" + first + "': " +
                                     (base_dir.empty() ? std::strerror(ENOENT) : "File not found!"));
+        }
+        const std::string rel = CleanPath(spec);
+        if (!base_dir.empty() && rel.find('/') != std::string::npos) {
+            WalkFrom(CleanPath(base_dir), SplitPath(rel), out);
+            return Status::Ok();
         }
         // An existing file: it and every later file of its directory.
         std::string dir = first.find('/') == std::string::npos ? std::string(".")
@@ -210,6 +243,8 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
     }
     if (base.empty()) base = ".";
     if (!IsDirectory(base)) {
+        // A -M channel other than the first named may lack the sub-directory altogether.
+        if (!require_first) return Status::Ok();
         return Status::NotFound("stat() error '" + base + "': " + std::strerror(ENOENT));
     }
     const std::vector<std::string>& hi = last_parts;
@@ -317,6 +352,7 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
     // nfdump walks all channels as the roots of one sorted directory walk: channel order is
     // byte-wise path order, whatever order -M lists them in.
     const std::string first_named = dirs.front();
+    const std::vector<std::string> dirs_named = dirs;
     std::stable_sort(dirs.begin(), dirs.end());
     std::vector<std::string> present;
     std::vector<std::string> missing;
@@ -330,16 +366,40 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
     if (present.empty()) return Status::NotFound(missing.front());
     if (warnings != nullptr) warnings->insert(warnings->end(), missing.begin(), missing.end());
     Status first_missing = Status::Ok();
-    for (const std::string& dir : present) {
-        if (sel.read_path) {
-            // A channel whose collector missed this slot lacks the file: the other channels
-            // are still read, with a warning, as nfdump does.
-            Status s = ExpandRead(JoinPath(dir, *sel.read_path), &files);
+    if (sel.read_path) {
+        // -r reads the channels in the order -M names them (nfdump does not sort them here).
+        // A bare `nfcapd.<time>` name a channel does not hold directly is looked for in the
+        // sub-directory its time points to (the -S layouts), as nfdump does. A channel whose
+        // collector missed this slot lacks the file: the other channels are still read, with
+        // a warning, as nfdump does.
+        for (const std::string& dir : dirs_named) {
+            if (!IsDirectory(dir)) continue;
+            std::string path = JoinPath(dir, *sel.read_path);
+            if (!IsRegularFile(path) && !IsDirectory(path) && IsFlowFileName(*sel.read_path)) {
+                const std::string rel = FindInSubdir(dir, *sel.read_path);
+                if (!rel.empty()) path = JoinPath(dir, rel);
+            }
+            Status s = ExpandRead(path, &files);
             if (!s.ok()) {
                 if (first_missing.ok()) first_missing = s;
                 if (warnings != nullptr) warnings->push_back(s.message());
             }
         }
+    }
+    for (std::string& range : ranges) {
+        // A bare first file name the first channel named does not hold directly: the
+        // sub-directory its time points to there (nfdump's guess), applied to every channel;
+        // a bare last name is then looked for the same way by ExpandRange.
+        const size_t colon = range.find(':');
+        const std::string first = range.substr(0, colon);
+        if (IsFlowFileName(first) && !IsRegularFile(JoinPath(first_named, first))) {
+            const std::string rel = FindInSubdir(first_named, first);
+            if (!rel.empty()) {
+                range = rel + (colon == std::string::npos ? "" : range.substr(colon));
+            }
+        }
+    }
+    for (const std::string& dir : present) {
         for (const std::string& range : ranges) {
             Status s = Status::Ok();
             if (range == "." || range.empty()) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -231,6 +232,69 @@ TEST_CASE("selection: a -R range needs its first file, in the first -M channel n
     r = flow::ExpandSelection(sel);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("File not found!") != std::string::npos);
+}
+
+// Regression (newcomer): with -M, nfdump looks for a bare `nfcapd.<time>` name in the -S
+// sub-directory its time points to, and a -R first file with sub-directories and no last
+// file runs to the end of each channel; flowdump failed (`is not a file or directory`, exit
+// 250) or stopped at the end of the first file's directory. Expected lists are nfdump
+// 1.7.1's on the same tree.
+TEST_CASE("selection: -M finds bare file names in their sub-directory, as nfdump") {
+    TempTree t;
+    for (const char* ch : {"p1", "p2"}) {
+        for (const char* f : {"2026/12/03/nfcapd.202612032355", "2026/12/04/nfcapd.202612040000",
+                              "2026/12/04/nfcapd.202612041200", "2026/12/04/nfcapd.202612042355",
+                              "2026/12/05/nfcapd.202612050000", "2026/12/05/nfcapd.202612051200"}) {
+            t.Touch(std::string(ch) + "/" + f);
+        }
+    }
+    t.Touch("flat/nfcapd.202612040005");
+    const std::string root = t.root.string();
+    auto expand = [&](const char* dirs, std::optional<std::string> read,
+                      std::optional<std::string> range) {
+        flow::FileSelection sel;
+        sel.multi_dirs = t / dirs;
+        sel.read_path = std::move(read);
+        sel.range = std::move(range);
+        auto r = flow::ExpandSelection(sel);
+        REQUIRE(r.ok());
+        return Names(*r, root);
+    };
+    using V = std::vector<std::string>;
+
+    // -r: the guessed file of every channel, in the order -M names them.
+    CHECK(expand("p1:p2", "nfcapd.202612041200", std::nullopt) ==
+          V{"p1/2026/12/04/nfcapd.202612041200", "p2/2026/12/04/nfcapd.202612041200"});
+    CHECK(expand("p2:p1", "nfcapd.202612041200", std::nullopt) ==
+          V{"p2/2026/12/04/nfcapd.202612041200", "p1/2026/12/04/nfcapd.202612041200"});
+    CHECK(expand("p2:p1", "2026/12/04/nfcapd.202612041200", std::nullopt) ==
+          V{"p2/2026/12/04/nfcapd.202612041200", "p1/2026/12/04/nfcapd.202612041200"});
+    CHECK(expand("p1:flat", "nfcapd.202612041200", std::nullopt) ==
+          V{"p1/2026/12/04/nfcapd.202612041200"});
+
+    // -R first:last, both bare: a range across the sub-directories; a channel without the
+    // sub-directories reads nothing of it.
+    const V range{"p1/2026/12/04/nfcapd.202612041200", "p1/2026/12/04/nfcapd.202612042355",
+                  "p1/2026/12/05/nfcapd.202612050000", "p2/2026/12/04/nfcapd.202612041200",
+                  "p2/2026/12/04/nfcapd.202612042355", "p2/2026/12/05/nfcapd.202612050000"};
+    CHECK(expand("p1:p2", std::nullopt, "nfcapd.202612041200:nfcapd.202612050000") == range);
+    CHECK(expand("p1:flat", std::nullopt, "nfcapd.202612041200:nfcapd.202612050000") ==
+          V(range.begin(), range.begin() + 3));
+
+    // -R first alone, with sub-directories given or guessed: to the end of each channel.
+    const V to_end{"p1/2026/12/04/nfcapd.202612041200", "p1/2026/12/04/nfcapd.202612042355",
+                   "p1/2026/12/05/nfcapd.202612050000", "p1/2026/12/05/nfcapd.202612051200",
+                   "p2/2026/12/04/nfcapd.202612041200", "p2/2026/12/04/nfcapd.202612042355",
+                   "p2/2026/12/05/nfcapd.202612050000", "p2/2026/12/05/nfcapd.202612051200"};
+    CHECK(expand("p1:p2", std::nullopt, "2026/12/04/nfcapd.202612041200") == to_end);
+    CHECK(expand("p1:p2", std::nullopt, "nfcapd.202612041200") == to_end);
+
+    // Without -M a first file alone still ends with its directory, as in nfdump.
+    flow::FileSelection plain;
+    plain.range = t / "p1/2026/12/04/nfcapd.202612041200";
+    auto r = flow::ExpandSelection(plain);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, root) == V(to_end.begin(), to_end.begin() + 2));
 }
 
 // Regression: Pandora FMS with both collectors passes `-R sflow/a:b -R netflow/c:d` and means
