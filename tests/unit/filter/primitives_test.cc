@@ -330,6 +330,23 @@ TEST_CASE("mpls labels, experimental bits, end of stack and any", "[filter]") {
     CHECK_FALSE(Matches("mpls eos 8000", MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 2)));
     CHECK_THAT(ErrorOf("mpls label11 5"), Catch::Contains("out of range; expected 1..10"));
     CHECK_THAT(ErrorOf("mpls exp1 9"), Catch::Contains("out of range; expected 0..7"));
+
+    // Comparisons take the whole 20-bit label. nfdump 1.7.1 compares only the low 12 bits
+    // of label and value (docs/filter.md): there `mpls label1 > 5000` misses 53400 and
+    // 1000000 and takes 4095.
+    FlowRecord big = MakeFlow("10.0.0.1", "10.0.0.2", 6, 1, 2);
+    for (uint32_t label : {53400u, 1000000u, 5001u}) {
+        CAPTURE(label);
+        big.mpls[0] = label << 4 | 1u;
+        CHECK(Matches("mpls label1 > 5000", big));
+        CHECK_FALSE(Matches("mpls label1 < 5000", big));
+    }
+    for (uint32_t label : {4095u, 4096u, 100u}) {
+        CAPTURE(label);
+        big.mpls[0] = label << 4 | 1u;
+        CHECK_FALSE(Matches("mpls label1 > 5000", big));
+        CHECK(Matches("mpls label1 < 5000", big));
+    }
 }
 
 TEST_CASE("exporter fields, version, forwarding status and direction", "[filter]") {
