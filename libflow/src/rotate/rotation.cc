@@ -8,12 +8,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <span>
+
+#include "nffile/layout.h"
 
 namespace flow {
 
@@ -211,7 +215,14 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     // A failure here (full disk) must not stop the file from getting its final name: the
     // next current file would otherwise replace it. Its complete blocks stay readable.
     Status first_error;
-    if (!stats.empty()) first_error = writer_->AddExporterStats(stats);
+    // One exporter-stats record holds at most 2730 entries (its size is 16 bits): more
+    // exporters than that (a big network, or datagrams with forged source ids) get several
+    // records, as readers take each on its own.
+    constexpr size_t kStatsPerRecord = (0xFFFF - 8) / nffile::kExporterStatEntrySize;
+    for (size_t i = 0; i < stats.size() && first_error.ok(); i += kStatsPerRecord) {
+        const size_t n = std::min(kStatsPerRecord, stats.size() - i);
+        first_error = writer_->AddExporterStats(std::span(stats).subspan(i, n));
+    }
     writer_->SetSequenceFailures(sequence_failures);
     // The last block first, so that stat() is what the file holds when it is judged idle.
     Status flushed = writer_->Flush();

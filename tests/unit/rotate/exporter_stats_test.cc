@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// RotatingWriter with more exporters than one exporter-stats record holds.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "flow/nffile.h"
+#include "flow/rotation.h"
+
+namespace {
+
+std::string OnlyFile(const std::string& dir) {
+    std::string found;
+    DIR* d = ::opendir(dir.c_str());
+    REQUIRE(d != nullptr);
+    while (struct dirent* e = ::readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        REQUIRE(found.empty());
+        found = dir + "/" + e->d_name;
+    }
+    ::closedir(d);
+    return found;
+}
+
+}  // namespace
+
+// Regression (newcomer): flowcapd fed datagrams with 3154 different v9 source ids (garbage
+// from one address is enough) could no longer close a file with its exporter statistics:
+// `more than 2730 exporter stats in one record` at every rotation, the statistics of every
+// exporter missing from every later file, and exit status 1 at SIGTERM.
+TEST_CASE("Exporter statistics of more exporters than one record holds are all written",
+          "[rotate][regression]") {
+    char tmpl[] = "/tmp/flowkit-exporter-stats-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
+    {
+        flow::RotationOptions opt;
+        opt.dir = dir;
+        opt.interval_s = 300;
+        auto w = flow::RotatingWriter::Open(opt, now_s);
+        REQUIRE(w.ok());
+        constexpr uint32_t kExporters = 6000;  // three records' worth
+        std::vector<flow::ExporterStats> stats;
+        for (uint32_t i = 1; i <= kExporters; ++i) {
+            flow::ExporterInfo x;
+            x.sysid = static_cast<uint16_t>(i);
+            x.version = 9;
+            x.ip = flow::IpAddr::V4(0x7f000001u);
+            x.id = i;
+            REQUIRE((*w)->AddExporter(x).ok());
+            stats.push_back({i, i % 5, i * 2ULL, i * 3ULL});
+        }
+        flow::FlowRecord r;
+        r.Set(flow::kExGenericFlow);
+        r.first_ms = r.last_ms = now_s * 1000;
+        r.packets = 1;
+        r.bytes = 40;
+        REQUIRE((*w)->Append(r).ok());
+        REQUIRE((*w)->Close(stats, 0).ok());
+    }
+    const std::string path = OnlyFile(dir);
+    auto reader = flow::NfFileReader::Open(path);
+    REQUIRE(reader.ok());
+    flow::FlowRecord rec;
+    size_t flows = 0;
+    for (;;) {
+        flow::Result<bool> more = (*reader)->NextBlock();
+        REQUIRE(more.ok());
+        if (!*more) break;
+        while ((*reader)->NextRecord(&rec)) ++flows;
+    }
+    CHECK(flows == 1);
+    const std::vector<flow::ExporterInfo>& ex = (*reader)->exporters();
+    REQUIRE(ex.size() == 6000);
+    size_t right = 0;
+    for (const flow::ExporterInfo& e : ex) {
+        if (e.packets == e.sysid * 2ULL && e.flows == e.sysid * 3ULL &&
+            e.sequence_failures == e.sysid % 5) {
+            ++right;
+        }
+    }
+    CHECK(right == 6000);
+    ::unlink(path.c_str());
+    ::rmdir(dir.c_str());
+}
