@@ -14,6 +14,7 @@
 #include "nffile/codec.h"
 #include "nffile/layout.h"
 #include "nffile/records.h"
+#include "nffile/v3_decode.h"
 
 namespace flow {
 
@@ -416,7 +417,12 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
         switch (type) {
             case kRecV3:
                 if (out == last_out_) {
-                    d = DecodeV3Over(p, size, v3_options_, out, &counters_, &error);
+                    // DecodeV3Over, its fast path inline.
+                    v3::ShapeLookup lookup;
+                    d = v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)
+                            ? Decoded::kFlow
+                            : v3::DecodeV3Rest(p, size, v3_options_, out, &counters_, &error,
+                                               lookup);
                 } else {
                     d = DecodeV3(p, size, v3_options_, out, &counters_, &error);
                 }

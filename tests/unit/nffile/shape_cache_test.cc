@@ -111,6 +111,14 @@ TEST_CASE("records found in the shape cache decode as when walked", "[nffile]") 
                              {kExIpv6Flow, v6}}));
     records.push_back(RawV3({{kExGenericFlow, Generic(1000, 6)}, {kExIpv4Flow, v4},
                              {kExIpv6Flow, v6}, {kExLayer2, layer2_v6}}));
+    // The same elements but the flow address in the other family, or none: a record of
+    // one decoded over one of another, from the cache, must not keep the earlier address.
+    Bytes vlan(8, 0x31);
+    records.push_back(RawV3({{kExGenericFlow, Generic(2000, 6)}, {kExIpv4Flow, v4},
+                             {kExVlan, vlan}}));
+    records.push_back(RawV3({{kExGenericFlow, Generic(3000, 17)}, {kExIpv6Flow, v6},
+                             {kExVlan, vlan}}));
+    records.push_back(RawV3({{kExGenericFlow, Generic(4000, 1)}, {kExVlan, vlan}}));
     records.push_back(RawV3({{kExGenericFlow, Generic(0, 6)}, {kExNselCommon, nsel}}));
     records.push_back(RawV3({{kExGenericFlow, Generic(5000, 6)}, {kExNselCommon, nsel}}));
     // Each record twice in a row (the second found in the cache), then every record after
