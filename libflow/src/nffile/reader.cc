@@ -394,19 +394,17 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
     const size_t block_size = block_->size;
     while (rec_index_ < block_->num_records) {
         const size_t off = rec_offset_;
-        if (block_size - off < 4) {
+        const size_t left = block_size - off;
+        if (left < 4) {
             Corrupt("record header beyond the block end", off);
             return false;
         }
         const uint8_t* p = data + off;
         const uint16_t type = Load16(p);
         const uint16_t size = Load16(p + 2);
-        if (size < 4) {
-            Corrupt("record size below 4", off);
-            return false;
-        }
-        if (size > block_size - off) {
-            Corrupt("record extends beyond the block end", off);
+        // One unsigned test for both bounds: a size below 4 wraps around and fails it too.
+        if (size_t{size} - 4 > left - 4) {
+            Corrupt(size < 4 ? "record size below 4" : "record extends beyond the block end", off);
             return false;
         }
         rec_offset_ += size;
@@ -415,23 +413,24 @@ bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
         const char* error = nullptr;
         Decoded d = Decoded::kSkipped;
         switch (type) {
-            case kRecV3:
-                if (out == last_out_) {
-                    // DecodeV3Over, its fast path inline.
-                    v3::ShapeLookup lookup;
-                    d = v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)
-                            ? Decoded::kFlow
-                            : v3::DecodeV3Rest(p, size, v3_options_, out, &counters_, &error,
-                                               lookup);
+            case kRecV3: {
+                // DecodeV3Over, its fast path inline. A record it decodes leaves `out` the
+                // record to decode over next.
+                v3::ShapeLookup lookup;
+                if (out == last_out_ && v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
+                    d = Decoded::kFlow;
                 } else {
-                    d = DecodeV3(p, size, v3_options_, out, &counters_, &error);
+                    d = out == last_out_ ? v3::DecodeV3Rest(p, size, v3_options_, out,
+                                                            &counters_, &error, lookup)
+                                         : DecodeV3(p, size, v3_options_, out, &counters_, &error);
+                    last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
                 }
-                last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
                 if (v3_options_.elements != kAllElements) {
                     partial_ = p;
                     partial_size_ = size;
                 }
                 break;
+            }
             default:
                 // Every other record type: rare, and kept out of this loop's code.
                 d = OtherRecord(type, p, size, out, &error);

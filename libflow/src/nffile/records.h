@@ -61,12 +61,14 @@ struct V3ShapeCache {
         uint16_t offset[kMaxElements];  // of each element header, from the record start
         uint32_t header[kMaxElements];  // the header's four bytes (id, length)
         uint8_t decode[kMaxElements];   // the elements decoded (the others are stepped over)
-        // With `present`: the decoded elements without the flow address, by id and payload
-        // offset, and the address element's family (4, 6, or 0 for none) and payload offset.
+        // With `present`: the payload offsets of the generic element (which such a list
+        // always decodes) and of the flow address, the address family (4, 6, or 0 for
+        // none), and the other decoded elements by id and payload offset.
         uint64_t present_flipped = 0;  // `present` with the other address family, or `present`
-        uint8_t listed_count = 0;
-        uint8_t family = 0;
+        uint16_t generic_at = 0;
         uint16_t address_at = 0;
+        uint8_t family = 0;
+        uint8_t listed_count = 0;
         uint8_t listed_id[kMaxElements];
         uint16_t listed_at[kMaxElements];
     };

@@ -414,14 +414,31 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
     uint64_t elements) {
     for (const V3ShapeCache::Shape& s : cache.shapes) {
         if (s.size != len || s.count != num_elements || s.elements != elements) continue;
-        // Four headers a step: the list is padded with the record's first four bytes (type
-        // and size), equal whenever the size is.
+        // Four headers a step, unrolled: the list is padded with the record's first four
+        // bytes (type and size), equal whenever the size is.
+        auto four = [&](uint32_t i) {
+            return (Load32(p + s.offset[i]) ^ s.header[i]) |
+                   (Load32(p + s.offset[i + 1]) ^ s.header[i + 1]) |
+                   (Load32(p + s.offset[i + 2]) ^ s.header[i + 2]) |
+                   (Load32(p + s.offset[i + 3]) ^ s.header[i + 3]);
+        };
+        static_assert(V3ShapeCache::kMaxElements == 16, "four steps of four");
         uint32_t differ = 0;
-        for (uint32_t i = 0; i < s.count; i += 4) {
-            differ |= (Load32(p + s.offset[i]) ^ s.header[i]) |
-                      (Load32(p + s.offset[i + 1]) ^ s.header[i + 1]) |
-                      (Load32(p + s.offset[i + 2]) ^ s.header[i + 2]) |
-                      (Load32(p + s.offset[i + 3]) ^ s.header[i + 3]);
+        switch ((s.count + 3) / 4) {
+            case 4:
+                differ |= four(12);
+                [[fallthrough]];
+            case 3:
+                differ |= four(8);
+                [[fallthrough]];
+            case 2:
+                differ |= four(4);
+                [[fallthrough]];
+            case 1:
+                differ |= four(0);
+                break;
+            default:
+                break;
         }
         if (differ == 0) return &s;
     }
@@ -453,6 +470,7 @@ struct ShapeLookup {
     FlowRecord& r = *out;
     r.present = s->present;
     DecodeRecordHeader(p, r);
+    DecodePlain(kExGenericFlow, p + s->generic_at, options, r);
     for (uint32_t k = 0; k < s->listed_count; ++k) {
         DecodePlain(s->listed_id[k], p + s->listed_at[k], options, r);
     }

@@ -80,7 +80,9 @@ void ListPlain(V3ShapeCache::Shape* s) {
         const uint8_t i = s->decode[k];
         const uint16_t id = static_cast<uint16_t>(s->header[i]);
         const uint16_t at = static_cast<uint16_t>(s->offset[i] + kElementHeaderSize);
-        if (id == kExIpv4Flow || id == kExIpv6Flow) {
+        if (id == kExGenericFlow) {
+            s->generic_at = at;
+        } else if (id == kExIpv4Flow || id == kExIpv6Flow) {
             s->family = id == kExIpv4Flow ? 4 : 6;
             s->address_at = at;
         } else {
