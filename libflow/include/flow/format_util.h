@@ -48,7 +48,9 @@ size_t FormatIp(const IpAddr& addr, bool v6, char* out);
 size_t FormatIpShort(const IpAddr& addr, bool v6, char* out);
 
 // nfdump's protocol name: "TCP", "UDP", "ICMP", "ICMP6", ...; the decimal number for
-// protocols without a name (0, 99, 128, 134, 138 and above). At most 5 characters.
+// protocols without a name: "0", "99", "128", "134" as they stand in nfdump's table, and
+// 138 and above left-aligned in five columns ("138  "), as nfdump prints them. At most 5
+// characters.
 std::string_view ProtoName(uint8_t proto);
 
 // The 8-character flag string "CEUAPRSF" with '.' for clear bits (bit 7 .. bit 0).

@@ -35,15 +35,18 @@ constexpr std::string_view kProtoNames[] = {
 };
 constexpr size_t kNamedProtos = sizeof(kProtoNames) / sizeof(kProtoNames[0]);
 
-// Decimal text of 0..255, built once, for the unnamed protocols.
+// Names of the unnamed protocols, built once: the number left-aligned in five columns
+// ("138  "), which is what nfdump 1.7.1 prints wherever it prints a protocol name (csv `pr`,
+// raw, statistics), not only in the padded listing columns.
 struct NumberNames {
-    char text[256][4];
+    char text[256][6];
     NumberNames() {
         for (int i = 0; i < 256; ++i) {
             char* p = text[i];
             if (i >= 100) *p++ = static_cast<char>('0' + i / 100);
             if (i >= 10) *p++ = static_cast<char>('0' + i / 10 % 10);
             *p++ = static_cast<char>('0' + i % 10);
+            while (p < text[i] + 5) *p++ = ' ';
             *p = '\0';
         }
     }

@@ -853,9 +853,12 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
         w.End();
         w.NumberNote("proto", r.proto, ProtoName(r.proto));
         w.End();
+        // nfdump's raw record shows the TCP flags of TCP flows only (0 for the others, whose
+        // flags csv and the listings still print).
+        const uint8_t tcp_flags = r.proto == 6 ? r.tcp_flags : 0;
         char flags[8];
-        FormatTcpFlags(r.tcp_flags, flags);
-        w.Hex2("tcp flags", r.tcp_flags, std::string_view(flags, sizeof(flags)));
+        FormatTcpFlags(tcp_flags, flags);
+        w.Hex2("tcp flags", tcp_flags, std::string_view(flags, sizeof(flags)));
         w.End();
         if (IsIcmp(r)) {
             // twelve blanks, then "%2u.%-2u type.code"

@@ -107,6 +107,18 @@ std::vector<FlowRecord> ExtremeRecords() {
     e.packets = 1;
     e.bytes = 56;
     v.push_back(e);
+    // TCP flags on a UDP flow (raw shows them as 0, csv and the listings as stored), and a
+    // protocol without a name (printed "253  " everywhere, csv and raw included).
+    FlowRecord f = Base(17);
+    f.tcp_flags = 0x1b;
+    f.src_port = 53;
+    f.dst_port = 53;
+    v.push_back(f);
+    FlowRecord g = Base(253);
+    g.tcp_flags = 0x02;
+    g.packets = 2;
+    g.bytes = 100;
+    v.push_back(g);
     return v;
 }
 
