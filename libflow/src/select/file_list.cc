@@ -390,13 +390,11 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
         // A bare first file name the first channel named does not hold directly: the
         // sub-directory its time points to there (nfdump's guess), applied to every channel;
         // a bare last name is then looked for the same way by ExpandRange.
-        const size_t colon = range.find(':');
-        const std::string first = range.substr(0, colon);
+        const size_t sep = range.find(':');
+        const std::string first = range.substr(0, sep);
         if (IsFlowFileName(first) && !IsRegularFile(JoinPath(first_named, first))) {
             const std::string rel = FindInSubdir(first_named, first);
-            if (!rel.empty()) {
-                range = rel + (colon == std::string::npos ? "" : range.substr(colon));
-            }
+            if (!rel.empty()) range = rel + (sep == std::string::npos ? "" : range.substr(sep));
         }
     }
     for (const std::string& dir : present) {
