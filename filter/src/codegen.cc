@@ -190,6 +190,45 @@ private:
     std::map<uint32_t, uint32_t> u64_map_;
 };
 
+// The range of field values `in`'s comparison passes (Insn::range_lo, range_span). A
+// comparison no value passes (> the largest, < 0) masks the field to 0 and takes [1, 1].
+void SetRange(Insn* in) {
+    if (in->op != Op::kField8 && in->op != Op::kField16 && in->op != Op::kField32 &&
+        in->op != Op::kField64) {
+        return;
+    }
+    constexpr uint64_t kMax = ~uint64_t{0};
+    const uint64_t v = in->value;
+    uint64_t lo = 0;
+    uint64_t hi = kMax;
+    bool none = false;
+    switch (in->cmp) {
+        case Cmp::kEq:
+            lo = hi = v;
+            break;
+        case Cmp::kGt:
+            none = v == kMax;
+            lo = v + 1;
+            break;
+        case Cmp::kLt:
+            none = v == 0;
+            hi = v - 1;
+            break;
+        case Cmp::kGe:
+            lo = v;
+            break;
+        case Cmp::kLe:
+            hi = v;
+            break;
+    }
+    if (none) {
+        in->mask = 0;
+        lo = hi = 1;
+    }
+    in->range_lo = lo;
+    in->range_span = hi - lo;
+}
+
 }  // namespace
 
 std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text) {
@@ -208,6 +247,7 @@ std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string t
         in.on_false = remap(in.on_false);
     }
     program->start = remap(entry);
+    for (Insn& in : program->insns) SetRange(&in);
     program->idents = std::move(tables.idents);
     program->labels = std::move(tables.labels);
     for (const Insn& in : program->insns) program->elements |= ElementsRead(in);

@@ -105,6 +105,49 @@ bool MplsAny(const FlowRecord& rec, uint64_t value) {
     return false;
 }
 
+// A field of `in`'s width at its offset, shifted and masked, in its comparison's range.
+template <typename T>
+[[gnu::always_inline]] inline bool InRange(const unsigned char* base, const Insn& in) {
+    T v;
+    std::memcpy(&v, base + in.offset, sizeof(v));
+    return ((uint64_t{v} >> in.shift) & in.mask) - in.range_lo <= in.range_span;
+}
+
+// The tests other than field comparisons, flags, addresses and the family: kept out of the
+// evaluation loop, which then needs fewer registers saved on every call.
+[[gnu::noinline]] bool TestOther(const Program& p, const Insn& in, const FlowRecord& rec,
+                                 uint64_t count, const uint8_t* idents) {
+    const auto* base = reinterpret_cast<const unsigned char*>(&rec);
+    switch (in.op) {
+        case Op::kIpList:
+            return InIpList(p.ip_lists[in.aux], LoadIp(base, in.offset));
+        case Op::kFieldList:
+            return InList(p.u64_lists[in.aux], FieldValue(base, in));
+        case Op::kDuration:
+            return Compare(in.cmp, DurationMs(rec), in.value);
+        case Op::kPps:
+            return Compare(in.cmp, Rate(rec.packets, 1000, DurationMs(rec)), in.value);
+        case Op::kBps:
+            return Compare(in.cmp, Rate(rec.bytes, 8000, DurationMs(rec)), in.value);
+        case Op::kBpp:
+            return Compare(in.cmp, rec.packets ? rec.bytes / rec.packets : 0, in.value);
+        case Op::kMplsEos:
+            return MplsEos(rec, in.cmp, in.value);
+        case Op::kMplsAny:
+            return MplsAny(rec, in.value);
+        case Op::kPortInBlock: {
+            uint64_t port = FieldValue(base, in);
+            return port >= rec.block_start && port <= rec.block_end;
+        }
+        case Op::kCount:
+            return Compare(in.cmp, count, in.value);
+        case Op::kIdent:
+            return idents[in.aux] != 0;
+        default:
+            return false;  // the loop's own tests
+    }
+}
+
 // Labels need one more register and a store per failed test; compiling the loop twice keeps
 // that out of the common, unlabelled case.
 template <bool kLabels>
@@ -119,12 +162,16 @@ bool RunImpl(const Program& p, const FlowRecord& rec, uint64_t count, const uint
         bool r = false;
         switch (in.op) {
             case Op::kField8:
-                r = Compare(in.cmp, (uint64_t{base[in.offset]} >> in.shift) & in.mask, in.value);
+                r = InRange<uint8_t>(base, in);
                 break;
             case Op::kField16:
+                r = InRange<uint16_t>(base, in);
+                break;
             case Op::kField32:
+                r = InRange<uint32_t>(base, in);
+                break;
             case Op::kField64:
-                r = Compare(in.cmp, FieldValue(base, in), in.value);
+                r = InRange<uint64_t>(base, in);
                 break;
             case Op::kFlagsAll:
                 r = (FieldValue(base, in) & in.value) == in.value;
@@ -137,48 +184,16 @@ bool RunImpl(const Program& p, const FlowRecord& rec, uint64_t count, const uint
                 r = (a.lo & in.mask) == in.value && (a.hi & in.mask_hi) == in.value_hi;
                 break;
             }
-            case Op::kIpList:
-                r = InIpList(p.ip_lists[in.aux], LoadIp(base, in.offset));
-                break;
-            case Op::kFieldList:
-                r = InList(p.u64_lists[in.aux], FieldValue(base, in));
-                break;
-            case Op::kDuration:
-                r = Compare(in.cmp, DurationMs(rec), in.value);
-                break;
-            case Op::kPps:
-                r = Compare(in.cmp, Rate(rec.packets, 1000, DurationMs(rec)), in.value);
-                break;
-            case Op::kBps:
-                r = Compare(in.cmp, Rate(rec.bytes, 8000, DurationMs(rec)), in.value);
-                break;
-            case Op::kBpp:
-                r = Compare(in.cmp, rec.packets ? rec.bytes / rec.packets : 0, in.value);
-                break;
-            case Op::kMplsEos:
-                r = MplsEos(rec, in.cmp, in.value);
-                break;
-            case Op::kMplsAny:
-                r = MplsAny(rec, in.value);
-                break;
-            case Op::kPortInBlock: {
-                uint64_t port = FieldValue(base, in);
-                r = port >= rec.block_start && port <= rec.block_end;
-                break;
-            }
             case Op::kIsV6:
                 r = rec.IsV6();
-                break;
-            case Op::kCount:
-                r = Compare(in.cmp, count, in.value);
-                break;
-            case Op::kIdent:
-                r = idents[in.aux] != 0;
                 break;
             case Op::kSetLabel:
                 label_index = static_cast<int32_t>(in.aux);
                 i = in.on_true;
                 continue;
+            default:
+                r = TestOther(p, in, rec, count, idents);
+                break;
         }
         // nfdump's rule: a test that fails on the evaluated path drops the label seen so far.
         if constexpr (kLabels) {
@@ -191,6 +206,10 @@ bool RunImpl(const Program& p, const FlowRecord& rec, uint64_t count, const uint
 }
 
 }  // namespace
+
+bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const uint8_t* idents) {
+    return RunImpl<false>(program, rec, count, idents, nullptr);
+}
 
 bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const uint8_t* idents,
          int32_t* label) {

@@ -62,11 +62,11 @@ Status Filter::Check(std::string_view text, const CompileOptions& options) {
 }
 
 bool Filter::Match(const FlowRecord& rec) const {
-    return detail::Run(*program_, rec, 0, ident_results_.data(), nullptr);
+    return detail::Run(*program_, rec, 0, ident_results_.data());
 }
 
 bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx) const {
-    return detail::Run(*program_, rec, ctx.count, ident_results_.data(), nullptr);
+    return detail::Run(*program_, rec, ctx.count, ident_results_.data());
 }
 
 bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx, std::string_view* label) const {

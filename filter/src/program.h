@@ -54,6 +54,10 @@ struct Insn {
     uint64_t value = 0;
     uint64_t mask_hi = 0;   // kIp only
     uint64_t value_hi = 0;  // kIp only
+    // kField*: the comparison as a range, set by Generate(): the field's value v passes when
+    // v - range_lo <= range_span (unsigned), one test whatever `cmp` is.
+    uint64_t range_lo = 0;
+    uint64_t range_span = 0;
 };
 
 // An ip list grouped by prefix mask, each group's masked addresses sorted for binary search.
@@ -89,6 +93,8 @@ std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string t
 // `label` is not null it receives the label index of the match, or -1.
 bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const uint8_t* idents,
          int32_t* label);
+// The same without the label (a smaller function: most filters are run this way).
+bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const uint8_t* idents);
 
 // The program as text, one instruction a line.
 std::string DumpProgram(const Program& program);

@@ -542,3 +542,37 @@ TEST_CASE("byte filters test single records, not the aggregated flow", "[filter]
     r.bytes = 15000000000ull;  // the aggregated flow
     CHECK(f.Match(r));
 }
+
+// Comparisons run as one range test per field (codegen.cc, SetRange): the ends of the value
+// range, and comparisons no value passes, must give what the comparison says.
+TEST_CASE("field comparisons hold at the ends of the field's range", "[filter]") {
+    FlowRecord zero = MakeFlow("10.0.0.1", "10.0.0.2", 0, 0, 0);
+    zero.bytes = 0;
+    FlowRecord top = MakeFlow("10.0.0.1", "10.0.0.2", 255, 65535, 65535);
+    top.bytes = ~uint64_t{0};
+    for (const FlowRecord* r : {&zero, &top}) {
+        CAPTURE(r->bytes);
+        CHECK_FALSE(Matches("bytes < 0", *r));
+        CHECK(Matches("bytes >= 0", *r));
+        CHECK(Matches("not bytes < 0", *r));
+        CHECK_FALSE(Matches("bytes > 18446744073709551615", *r));
+        CHECK(Matches("bytes <= 18446744073709551615", *r));
+        CHECK(Matches("not bytes > 18446744073709551615", *r));
+        CHECK_FALSE(Matches("dst port < 0", *r));
+        CHECK_FALSE(Matches("dst port > 65535", *r));
+    }
+    CHECK(Matches("bytes = 0", zero));
+    CHECK(Matches("bytes <= 0", zero));
+    CHECK_FALSE(Matches("bytes > 0", zero));
+    CHECK(Matches("bytes < 1", zero));
+    CHECK(Matches("bytes = 18446744073709551615", top));
+    CHECK(Matches("bytes > 18446744073709551614", top));
+    CHECK_FALSE(Matches("bytes < 18446744073709551615", top));
+    CHECK(Matches("proto 255", top));
+    CHECK(Matches("dst port > 65534", top));
+    CHECK(Matches("dst port >= 65535", top));
+    CHECK_FALSE(Matches("dst port < 65535", top));
+    CHECK(Matches("dst port < 1", zero));
+    CHECK(Matches("dst port <= 0", zero));
+    CHECK_FALSE(Matches("dst port > 0", zero));
+}
