@@ -547,8 +547,12 @@ std::unique_ptr<Node> Parser::ParseKeyword(Dir dir, const Token& dir_tok, const 
                             FLOW_FILTER_FIELD(dst_mask, "dst_mask"), 255, true);
     }
     if (k == "vlan") {
-        return ParseNumeric(dir, dir_tok, kw, FLOW_FILTER_FIELD(src_vlan, "src_vlan"),
-                            FLOW_FILTER_FIELD(dst_vlan, "dst_vlan"), 65535, true);
+        // The low 16 bits, as every output prints them and nfdump compares them: sfcapd 1.7
+        // stores 0xffffffff for sFlow's "no VLAN", shown and matched as 65535.
+        FieldRef src = FLOW_FILTER_FIELD(src_vlan, "src_vlan");
+        FieldRef dst = FLOW_FILTER_FIELD(dst_vlan, "dst_vlan");
+        src.mask = dst.mask = 0xffff;
+        return ParseNumeric(dir, dir_tok, kw, src, dst, 65535, true);
     }
     if (k == "flags") {
         none_only();

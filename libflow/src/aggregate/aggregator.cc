@@ -955,11 +955,13 @@ struct Aggregator::Impl {
                 case AggField::kDstTos:
                     key.w[w++] = rec.dst_tos;
                     continue;
+                // VLAN ids are 16 bits wherever nfdump shows or compares them; sfcapd 1.7
+                // stores 0xffffffff for sFlow's "no VLAN", which is the group 65535.
                 case AggField::kSrcVlan:
-                    key.w[w++] = rec.src_vlan;
+                    key.w[w++] = rec.src_vlan & 0xffffu;
                     continue;
                 case AggField::kDstVlan:
-                    key.w[w++] = rec.dst_vlan;
+                    key.w[w++] = rec.dst_vlan & 0xffffu;
                     continue;
                 case AggField::kSrcMask:
                     key.w[w++] = rec.src_mask;

@@ -205,6 +205,30 @@ TEST_CASE("Aggregation keys beyond the five-tuple: tos, MPLS, MAC, networks, NAT
     CHECK(g[0]->mpls[0] == 0);
 }
 
+// Regression (newcomer): sfcapd 1.7.1 stores sFlow's "no VLAN" as 0xffffffff, which every
+// output prints as 65535; -A srcvlan,dstvlan made it a group of its own beside 65535 where
+// nfdump 1.7.1 shows one group.
+TEST_CASE("VLAN keys group by the 16 bits every output prints") {
+    Aggregator agg(*ParseAggregateSpec("srcvlan,dstvlan"));
+    flow::FlowRecord a;
+    a.Set(flow::kExGenericFlow);
+    a.Set(flow::kExIpv4Flow);
+    a.Set(flow::kExVlan);
+    a.src_vlan = 0xffffffffu;  // as sfcapd 1.7.1 wrote it
+    a.dst_vlan = 100;
+    a.packets = 1;
+    flow::FlowRecord b = a;
+    b.src_vlan = 65535;  // as sfcapd 1.6 and flowcapd write it
+    b.dst_vlan = 0x10064u;
+    agg.Add(a);
+    agg.Add(b);
+    auto g = agg.Groups(RecordOrderSpec{}, 0);
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->src_vlan == 65535);
+    CHECK(g[0]->dst_vlan == 100);
+    CHECK(g[0]->flows == 2);
+}
+
 TEST_CASE("Aggregated groups and statistic rows add up to the totals on random flows") {
     // spec/bug-cases B32: 100,000 random flows, mixed families and many sources; the rows of
     // every aggregation and of an unlimited -s table must sum to the summary exactly.

@@ -271,6 +271,15 @@ TEST_CASE("interfaces, AS numbers, masks and VLANs", "[filter]") {
     CHECK_FALSE(Matches("src vlan > 15", r));
     CHECK(Matches("mask in [8 9]", r));
     CHECK_THAT(ErrorOf("vlan 70000"), Catch::Contains("out of range; expected 0..65535"));
+    // Regression (newcomer): sfcapd 1.7.1 stores sFlow's "no VLAN" as 0xffffffff, printed
+    // 65535 everywhere; nfdump 1.7.1 matches it with `vlan 65535`, flowdump matched nothing.
+    r.src_vlan = 0xffffffffu;
+    r.dst_vlan = 0x10064u;
+    CHECK(Matches("src vlan 65535", r));
+    CHECK(Matches("vlan 65535", r));
+    CHECK(Matches("dst vlan 100", r));
+    CHECK(Matches("src vlan > 65000", r));
+    CHECK_FALSE(Matches("dst vlan > 100", r));
     CHECK_THAT(ErrorOf("src if 3"), Catch::Contains("qualifier 'src' is not allowed"));
 }
 
