@@ -303,6 +303,34 @@ namespace {
 // (an IPv6 address, a time with a five-digit year) stay below 7 KiB.
 constexpr size_t kJsonFixedMax = 16 * 1024;
 
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, surrogates
+// or code points above U+10FFFF) at the start of `s`, or 0 when it does not start with one.
+size_t Utf8SequenceLength(std::string_view s) {
+    auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char b = at(0);
+    size_t n = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) {
+        n = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+        n = 3;
+        if (b == 0xe0) lo = 0xa0;
+        if (b == 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        n = 4;
+        if (b == 0xf0) lo = 0x90;
+        if (b == 0xf4) hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (s.size() < n || at(1) < lo || at(1) > hi) return 0;
+    for (size_t i = 2; i < n; ++i) {
+        if (at(i) < 0x80 || at(i) > 0xbf) return 0;
+    }
+    return n;
+}
+
 // Two decimal digits of 0..99 at [2 * i].
 constexpr char kDigitPairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -372,13 +400,24 @@ public:
     void Escaped(const char (&key)[N], std::string_view v) {
         Key(key);
         *p_++ = '"';
-        for (char c : v) {
+        for (size_t i = 0; i < v.size(); ++i) {
+            const char c = v[i];
             auto u = static_cast<unsigned char>(c);
             if (c == '"' || c == '\\') {
                 p_[0] = '\\';
                 p_[1] = c;
                 p_ += 2;
-            } else if (u < 0x20) {
+            } else if (u < 0x20 || u >= 0x80) {
+                // A well-formed UTF-8 sequence goes out as it is; any other byte (a user
+                // name is whatever the firewall sent) as the code point of its value, so
+                // the document stays valid UTF-8 JSON.
+                const size_t n = u >= 0x80 ? Utf8SequenceLength(v.substr(i)) : 0;
+                if (n != 0) {
+                    std::memcpy(p_, v.data() + i, n);
+                    p_ += n;
+                    i += n - 1;
+                    continue;
+                }
                 static constexpr char kHex[] = "0123456789abcdef";
                 std::memcpy(p_, "\\u00", 4);
                 p_[4] = kHex[u >> 4];

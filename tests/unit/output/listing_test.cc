@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <regex>
 #include <string>
 #include <vector>
@@ -491,4 +492,22 @@ TEST_CASE("records printed by two printers and joined by PrintText print as by o
         REQUIRE(p.ok());
         CHECK(p->numbers_records());
     }
+}
+
+// Regression (newcomer): an NSEL user name is whatever the firewall sent; bytes that are not
+// UTF-8 went into the JSON text as they were, and a console's JSON parser refused the whole
+// document. Well-formed UTF-8 stays as it is, any other byte becomes \u00XX.
+TEST_CASE("json user names stay valid UTF-8 whatever bytes the record holds", "[output]") {
+    FlowRecord r = SampleRecord(0);
+    r.Set(flow::kExNselCommon);
+    r.Set(flow::kExNselUser);
+    const char name[] = "J\xc3\xbcrgen\xff\xe0\x80\x80\x01\"\xf0\x9f\x98\x80\xed\xa0\x80";
+    std::memcpy(r.username, name, sizeof(name));
+    const std::string nd = Listing("ndjson", {r}, SampleRun(1, 1));
+    const std::string want =
+        "\"user_name\":\"J\xc3\xbcrgen\\u00ff\\u00e0\\u0080\\u0080\\u0001\\\"\xf0\x9f\x98\x80"
+        "\\u00ed\\u00a0\\u0080\"";
+    CHECK(nd.find(want) != std::string::npos);
+    const std::string pretty = Listing("json", {r}, SampleRun(1, 1));
+    CHECK(pretty.find("\"user_name\" : \"J\xc3\xbcrgen\\u00ff") != std::string::npos);
 }
