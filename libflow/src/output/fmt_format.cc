@@ -772,8 +772,10 @@ void LineWriter::Write(const FmtFormat::Op& op) {
             static constexpr std::string_view kFw[] = {"IGNORE", "CREATE", "DELETE",
                                                        "DENIED", "ALERT",  "UPDATE"};
             static constexpr std::string_view kNat[] = {"INVALID", "ADD", "DELETE"};
+            // A record holding both a firewall and a NAT event (a NAT record of nfcapd 1.6
+            // carries both extensions) shows the NAT event, as nfdump 1.7.1 does.
             std::string_view name = "UNKNOW";
-            if (r.Has(kExNselCommon)) {
+            if (r.Has(kExNselCommon) && !r.Has(kExNatCommon)) {
                 if (r.fw_event < 6) name = kFw[r.fw_event];
             } else if (r.nat_event < 3) {
                 name = kNat[r.nat_event];

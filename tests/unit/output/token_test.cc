@@ -339,6 +339,19 @@ TEST_CASE("token values of the fmt format", "[output]") {
         nat.Set(flow::kExNatCommon);
         nat.nat_event = 1;
         CHECK(Line("fmt:%nevt|%evt", nat) == "    ADD|    ADD");
+        // Regression (newcomer): a NAT record of nfcapd 1.6 carries the NSEL extension too,
+        // with firewall event 0; it showed IGNORE where nfdump 1.7.1 shows the NAT event.
+        FlowRecord both = nat;
+        both.Set(flow::kExNselCommon);
+        both.fw_event = 0;
+        CHECK(Line("fmt:%nevt|%evt", both) == "    ADD|    ADD");
+        // A firewall event without an extended event keeps the firewall name (1.7.1 names
+        // it from the NAT table then: CREATE shows as ADD; docs/compatibility.md).
+        FlowRecord fw = SampleRecord(0);
+        fw.Set(flow::kExNselCommon);
+        fw.fw_event = 1;
+        fw.fw_xevent = 0;
+        CHECK(Line("fmt:%evt|%xevt", fw) == " CREATE| Ignore");
     }
     SECTION("name tables") {
         OutputOptions named;
