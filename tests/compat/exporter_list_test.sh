@@ -27,6 +27,29 @@ exporters=$(grep -c '^SysID: ' "$WORK/fk")
 grep -q "Static overwrite Sampler: algorithm: 0, packet interval: 1, packet space: 9" \
     "$WORK/fk" || fail "the forced sampler is missing: $(cat "$WORK/fk")"
 
+# An IPv6 exporter with samplers (nfdump indents its sampler lines one column further):
+# a v9 capture with sampling options and an sFlow capture, replayed over ::1.
+replay=$CORPUS/../tools/replay.py
+v9=$CORPUS/netflow9/graylog__netflow9.pcap
+sf=$CORPUS/sflow/tcpdump__sflow-print-v6.pcap
+if [ -f "$replay" ] && [ -f "$v9" ] && [ -f "$sf" ]; then
+    while [ $(($(date +%s) % 3600)) -ge 3580 ]; do sleep 1; done
+    dir6=$WORK/flows6
+    port6=$(free_port)
+    start_collector cap6 "$dir6" "$port6" "$FLOWCAPD" -b ::1 -p "$port6" -w "$dir6" -t 3600
+    python3 "$replay" --host ::1 --port "$port6" --pps 2000 "$v9" >/dev/null 2>&1 ||
+        fail "replay of $v9 failed"
+    python3 "$replay" --host ::1 --port "$port6" --pps 2000 "$sf" >/dev/null 2>&1 ||
+        fail "replay of $sf failed"
+    stop_collector cap6
+    file6=$(find "$dir6" -name 'nfcapd.2*' | head -1)
+    [ -n "$file6" ] || fail "the IPv6 collector wrote no file"
+    "$FLOWDUMP" -E "$file6" >"$WORK/fk6" || fail "flowdump -E failed on the IPv6 file"
+    nfdump -E "$file6" >"$WORK/nf6" 2>&1 || fail "nfdump -E failed on the IPv6 file"
+    diff "$WORK/nf6" "$WORK/fk6" >"$WORK/diff6" || fail "IPv6 exporters: $(head "$WORK/diff6")"
+    grep -q '^     Sampler: ' "$WORK/fk6" || fail "no IPv6 exporter sampler: $(cat "$WORK/fk6")"
+fi
+
 gen=$CORPUS/nffile/generated
 if [ ! -d "$gen" ]; then
     echo "ok: collected file with $exporters exporters (corpus not found, not compared)"

@@ -11,8 +11,9 @@ namespace flowdump {
 
 namespace {
 
-void PrintSampler(const flow::SamplerInfo& s) {
-    std::printf("    Sampler: ");
+// nfdump 1.7.1 indents the samplers of an IPv6 exporter one column further.
+void PrintSampler(const flow::SamplerInfo& s, bool v6_exporter) {
+    std::printf(v6_exporter ? "     Sampler: " : "    Sampler: ");
     switch (s.id) {
         case flow::SamplerInfo::kGeneric:
             std::printf("Generic Sampler: ");
@@ -69,7 +70,7 @@ int RunExporterList(const std::string& path) {
                         e.sequence_failures, e.packets, e.flows);
         }
         for (const flow::SamplerInfo& s : r.samplers()) {
-            if (s.exporter_sysid == e.sysid) PrintSampler(s);
+            if (s.exporter_sysid == e.sysid) PrintSampler(s, e.is_v6);
         }
     }
     return rc;
