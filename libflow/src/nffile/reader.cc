@@ -59,7 +59,10 @@ class alignas(64) NfFileReader::Impl {
 public:
     Status Open(const std::string& path, const ReaderOptions& options);
     Result<bool> NextBlock();
-    bool NextRecord(FlowRecord* out);
+    // The common case inline (a V3 record like the last, decoded from its cached list);
+    // everything else in NextRecordWalk.
+    [[gnu::always_inline]] inline bool NextRecord(FlowRecord* out);
+    [[gnu::noinline]] bool NextRecordWalk(FlowRecord* out);
     // Decodes or handles a record of a type other than V3 (layout 1 records, exporters,
     // samplers, tables), out of NextRecord's loop.
     [[gnu::noinline]] Decoded OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
@@ -388,7 +391,33 @@ Decoded NfFileReader::Impl::OtherRecord(uint16_t type, const uint8_t* p, uint16_
     return d;
 }
 
-bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
+inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
+    // Its own few registers and no call on the way: the general loop below saves six
+    // registers and a stack frame on every call, a tenth of what a record costs here.
+    if (block_ != nullptr && rec_index_ < block_->num_records && out == last_out_) {
+        const size_t off = rec_offset_;
+        const size_t left = block_->size - off;
+        const uint8_t* p = block_->payload + off;
+        if (left >= 4 && Load16(p) == kRecV3) {
+            const uint16_t size = Load16(p + 2);
+            v3::ShapeLookup lookup;
+            if (size_t{size} - 4 <= left - 4 &&
+                v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
+                rec_offset_ = off + size;
+                ++rec_index_;
+                if (v3_options_.elements != kAllElements) {
+                    partial_ = p;
+                    partial_size_ = size;
+                }
+                ++counters_.flow_records;
+                return true;
+            }
+        }
+    }
+    return NextRecordWalk(out);
+}
+
+bool NfFileReader::Impl::NextRecordWalk(FlowRecord* out) {
     if (block_ == nullptr) return false;
     const uint8_t* data = block_->payload;
     const size_t block_size = block_->size;

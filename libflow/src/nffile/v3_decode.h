@@ -416,7 +416,7 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
         if (s.size != len || s.count != num_elements || s.elements != elements) continue;
         // Four headers a step, unrolled: the list is padded with the record's first four
         // bytes (type and size), equal whenever the size is.
-        auto four = [&](uint32_t i) {
+        auto four = [&](uint32_t i) __attribute__((always_inline)) {
             return (Load32(p + s.offset[i]) ^ s.header[i]) |
                    (Load32(p + s.offset[i + 1]) ^ s.header[i + 1]) |
                    (Load32(p + s.offset[i + 2]) ^ s.header[i + 2]) |

@@ -145,3 +145,94 @@ TEST_CASE("a file read with reuse_record gives the same records", "[nffile]") {
     }
     std::remove(path.c_str());
 }
+
+// The reader decodes a record like the one before it inline and walks every other record
+// (reader.cc, NextRecord and NextRecordWalk): a damaged record among records of one layout
+// must end the block at the same record, with the same error, either way.
+TEST_CASE("a damaged record among records of one layout ends the read the same way",
+          "[nffile]") {
+    const std::string path = ScratchDir() + "/decode_over_damaged.nf";
+    {
+        auto w = NfFileWriter::Create(path, Codec::kNone, "decode-over");
+        REQUIRE(w.ok());
+        for (uint32_t i = 0; i < 400; ++i) {
+            FlowRecord r = MakeRecord(7);  // one layout, other values
+            r.first_ms += i;
+            r.bytes = 1000 + i;
+            REQUIRE((*w)->Append(r).ok());
+        }
+        REQUIRE((*w)->Close().ok());
+    }
+    Bytes file;
+    {
+        FILE* f = std::fopen(path.c_str(), "rb");
+        REQUIRE(f != nullptr);
+        int c;
+        while ((c = std::fgetc(f)) != EOF) file.push_back(static_cast<uint8_t>(c));
+        std::fclose(f);
+    }
+    // The offsets of the flow records of the first V3 block.
+    size_t at = kHeaderV2Size;
+    while (at + kBlockHeaderSize <= file.size() && Load16(file.data() + at + 8) != kBlockV3) {
+        at += kBlockHeaderSize + Load32(file.data() + at + 4);
+    }
+    REQUIRE(at + kBlockHeaderSize <= file.size());
+    const size_t block_end = at + kBlockHeaderSize + Load32(file.data() + at + 4);
+    std::vector<size_t> flows;
+    for (size_t p = at + kBlockHeaderSize; p + 4 <= block_end; p += Load16(file.data() + p + 2)) {
+        if (Load16(file.data() + p) == kRecV3) flows.push_back(p);
+    }
+    REQUIRE(flows.size() == 400);
+    // A size below the record header, and one past the block's end.
+    for (uint16_t bad : {uint16_t{2}, uint16_t{0xffff}}) {
+        for (size_t which : {size_t{1}, size_t{200}, size_t{399}}) {
+            CAPTURE(bad, which);
+            const std::string damaged = ScratchDir() + "/decode_over_damaged_2.nf";
+            Bytes copy = file;
+            Store16(copy.data() + flows[which] + 2, bad);
+            FILE* f = std::fopen(damaged.c_str(), "wb");
+            REQUIRE(f != nullptr);
+            REQUIRE(std::fwrite(copy.data(), 1, copy.size(), f) == copy.size());
+            std::fclose(f);
+            ReaderOptions plain;
+            ReaderOptions reuse;
+            reuse.reuse_record = true;
+            ReaderOptions partial = reuse;
+            partial.elements = uint64_t{1} << kExGenericFlow;
+            const ReadOutcome want = ReadWholeFile(damaged, plain);
+            REQUIRE(want.records.size() == which);
+            REQUIRE_FALSE(want.status.ok());
+            for (const ReaderOptions& o : {reuse, partial}) {
+                const ReadOutcome got = ReadWholeFile(damaged, o);
+                CHECK(got.records.size() == which);
+                CHECK(got.status.message() == want.status.message());
+                for (size_t i = 0; i < got.records.size() && i < want.records.size(); ++i) {
+                    CHECK(got.records[i].bytes == want.records[i].bytes);
+                    CHECK(got.records[i].first_ms == want.records[i].first_ms);
+                }
+            }
+            std::remove(damaged.c_str());
+        }
+    }
+    // A block a byte short: its last record, of the usual size, ends past it.
+    {
+        const std::string damaged = ScratchDir() + "/decode_over_damaged_3.nf";
+        Bytes copy = file;
+        Store32(copy.data() + at + 4, Load32(copy.data() + at + 4) - 1);
+        FILE* f = std::fopen(damaged.c_str(), "wb");
+        REQUIRE(f != nullptr);
+        REQUIRE(std::fwrite(copy.data(), 1, copy.size(), f) == copy.size());
+        std::fclose(f);
+        ReaderOptions reuse;
+        reuse.reuse_record = true;
+        reuse.elements = uint64_t{1} << kExGenericFlow;
+        for (const ReaderOptions& o : {ReaderOptions{}, reuse}) {
+            const ReadOutcome got = ReadWholeFile(damaged, o);
+            CHECK(got.records.size() == 399);
+            CHECK_THAT(got.status.message(),
+                       Catch::Contains("record extends beyond the block end"));
+        }
+        std::remove(damaged.c_str());
+    }
+    std::remove(path.c_str());
+}
