@@ -59,8 +59,8 @@ struct TimeWindow {
 };
 
 // Parses `YYYY[/MM[/dd[.hh[:mm[:ss]]]]][-YYYY...]` in local time. Relative `+N`/`-N`
-// windows are resolved later against the data, so they are reported as InvalidArgument
-// here with the text "relative".
+// windows are not supported: InvalidArgument whose message says so and names the form to
+// use instead.
 Result<TimeWindow> ParseTimeWindow(const std::string& text);
 
 }  // namespace flow

@@ -68,7 +68,8 @@ Result<uint64_t> ParseOneTime(const std::string& text) {
 Result<TimeWindow> ParseTimeWindow(const std::string& text) {
     if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
         return Status::InvalidArgument("relative time windows (" + text +
-                                       ") are resolved against the data");
+                                       ") are not supported: give the window as "
+                                       "YYYY/MM/dd.hh:mm:ss[-YYYY/MM/dd.hh:mm:ss]");
     }
     TimeWindow w;
     size_t dash = text.find('-');

@@ -345,6 +345,15 @@ TEST_CASE("selection: -t windows") {
     CHECK(no_end->end_ms == UINT64_MAX);
     CHECK_FALSE(flow::ParseTimeWindow("2026/13").ok());
     CHECK_FALSE(flow::ParseTimeWindow("20").ok());
+    // Relative windows are refused as not supported (newcomer: the message said they "are
+    // resolved against the data", and nothing was read).
+    for (const char* rel : {"+3600", "-3600"}) {
+        auto r = flow::ParseTimeWindow(rel);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.status().message() == std::string("relative time windows (") + rel +
+                                          ") are not supported: give the window as "
+                                          "YYYY/MM/dd.hh:mm:ss[-YYYY/MM/dd.hh:mm:ss]");
+    }
 }
 
 // Regression (newcomer report): a range whose last file comes before its first matched
