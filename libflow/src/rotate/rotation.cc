@@ -28,6 +28,19 @@ constexpr const char* kSubdirLayouts[] = {"",         "%Y/%m/%d",    "%Y/%m/%d/%
                                           "%Y/%W/%u", "%Y/%W/%u/%H", "%Y/%j",
                                           "%Y/%j/%H", "%Y-%m-%d",    "%Y-%m-%d/%H"};
 
+// Writes `stats` as exporter-stats records. One record holds at most 2730 entries (its size
+// is 16 bits): more exporters than that (a big network, or datagrams with forged source ids)
+// get several records, as readers take each on its own.
+Status AddExporterStatsRecords(NfFileWriter* w, std::span<const ExporterStats> stats) {
+    constexpr size_t kStatsPerRecord = (0xFFFF - 8) / nffile::kExporterStatEntrySize;
+    for (size_t i = 0; i < stats.size(); i += kStatsPerRecord) {
+        Status s =
+            w->AddExporterStats(stats.subspan(i, std::min(kStatsPerRecord, stats.size() - i)));
+        if (!s.ok()) return s;
+    }
+    return Status::Ok();
+}
+
 std::string Errno(const std::string& what, const std::string& path) {
     return what + " '" + path + "': " + std::strerror(errno);
 }
@@ -214,15 +227,7 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     if (!writer_) return Status::IoError("no current file in " + options_.dir);
     // A failure here (full disk) must not stop the file from getting its final name: the
     // next current file would otherwise replace it. Its complete blocks stay readable.
-    Status first_error;
-    // One exporter-stats record holds at most 2730 entries (its size is 16 bits): more
-    // exporters than that (a big network, or datagrams with forged source ids) get several
-    // records, as readers take each on its own.
-    constexpr size_t kStatsPerRecord = (0xFFFF - 8) / nffile::kExporterStatEntrySize;
-    for (size_t i = 0; i < stats.size() && first_error.ok(); i += kStatsPerRecord) {
-        const size_t n = std::min(kStatsPerRecord, stats.size() - i);
-        first_error = writer_->AddExporterStats(std::span(stats).subspan(i, n));
-    }
+    Status first_error = AddExporterStatsRecords(writer_.get(), stats);
     writer_->SetSequenceFailures(sequence_failures);
     // The last block first, so that stat() is what the file holds when it is judged idle.
     Status flushed = writer_->Flush();
@@ -385,6 +390,28 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
         }
     }
     s = copy(**new_file, remap, true);
+    if (!s.ok()) return fail(s);
+
+    // The exporter statistics of both runs, summed per exporter of the merged file (they were
+    // dropped: every exporter of a merged file showed "no flows sent" in -E).
+    std::map<uint16_t, ExporterStats> per_sysid;
+    auto add_stats = [&](const NfFileReader& r, const std::map<uint16_t, uint16_t>& sysids) {
+        for (const ExporterInfo& e : r.exporters()) {
+            if (e.packets == 0 && e.flows == 0 && e.sequence_failures == 0) continue;
+            const auto to = sysids.find(e.sysid);
+            const uint16_t sysid = to == sysids.end() ? e.sysid : to->second;
+            ExporterStats& st = per_sysid[sysid];
+            st.sysid = sysid;
+            st.packets += e.packets;
+            st.flows += e.flows;
+            st.sequence_failures += static_cast<uint32_t>(e.sequence_failures);
+        }
+    };
+    add_stats(**old_file, identity);
+    add_stats(**new_file, remap);
+    std::vector<ExporterStats> stats;
+    for (const auto& [sysid, st] : per_sysid) stats.push_back(st);
+    s = AddExporterStatsRecords(&w, stats);
     if (!s.ok()) return fail(s);
 
     stat.Merge((*new_file)->info().stat);

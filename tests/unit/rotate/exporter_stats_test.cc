@@ -87,3 +87,62 @@ TEST_CASE("Exporter statistics of more exporters than one record holds are all w
     ::unlink(path.c_str());
     ::rmdir(dir.c_str());
 }
+
+// Regression (newcomer): a collector restarted within its slot merges into the slot's file;
+// the merged file lost the exporter statistics of both runs (-E: "no flows sent").
+TEST_CASE("A merged slot file keeps the exporter statistics of both runs", "[rotate][regression]") {
+    char tmpl[] = "/tmp/flowkit-merge-stats-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;
+    // Run 1: exporters A (sysid 1) and B (sysid 2). Run 2: B again (its sysid 1 there) and a
+    // new exporter C (sysid 2 there, renumbered to 3 in the merged file).
+    auto exporter = [](uint16_t sysid, uint32_t ip) {
+        flow::ExporterInfo x;
+        x.sysid = sysid;
+        x.version = 9;
+        x.ip = flow::IpAddr::V4(ip);
+        return x;
+    };
+    auto run = [&](const std::vector<flow::ExporterInfo>& xs,
+                   const std::vector<flow::ExporterStats>& stats) {
+        flow::RotationOptions opt;
+        opt.dir = dir;
+        opt.interval_s = 300;
+        auto w = flow::RotatingWriter::Open(opt, now_s + 10);
+        REQUIRE(w.ok());
+        for (const auto& x : xs) REQUIRE((*w)->AddExporter(x).ok());
+        flow::FlowRecord r;
+        r.Set(flow::kExGenericFlow);
+        r.first_ms = r.last_ms = now_s * 1000;
+        r.exporter_sysid = 1;
+        REQUIRE((*w)->Append(r).ok());
+        REQUIRE((*w)->Close(stats, 0).ok());
+    };
+    run({exporter(1, 0x0a000001u), exporter(2, 0x0a000002u)}, {{1, 1, 10, 100}, {2, 2, 20, 200}});
+    run({exporter(1, 0x0a000002u), exporter(2, 0x0a000003u)}, {{1, 3, 30, 300}, {2, 4, 40, 400}});
+
+    const std::string path = OnlyFile(dir);
+    auto reader = flow::NfFileReader::Open(path);
+    REQUIRE(reader.ok());
+    flow::FlowRecord rec;
+    for (;;) {
+        flow::Result<bool> more = (*reader)->NextBlock();
+        REQUIRE(more.ok());
+        if (!*more) break;
+        while ((*reader)->NextRecord(&rec)) {
+        }
+    }
+    auto stats_of = [&](uint32_t ip) {
+        for (const flow::ExporterInfo& e : (*reader)->exporters()) {
+            if (e.ip == flow::IpAddr::V4(ip))
+                return flow::ExporterStats{e.sysid, static_cast<uint32_t>(e.sequence_failures),
+                                           e.packets, e.flows};
+        }
+        return flow::ExporterStats{};
+    };
+    CHECK(stats_of(0x0a000001u) == flow::ExporterStats{1, 1, 10, 100});
+    CHECK(stats_of(0x0a000002u) == flow::ExporterStats{2, 5, 50, 500});
+    CHECK(stats_of(0x0a000003u) == flow::ExporterStats{3, 4, 40, 400});
+    ::unlink(path.c_str());
+    ::rmdir(dir.c_str());
+}
