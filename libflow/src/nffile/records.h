@@ -58,8 +58,8 @@ struct V3ShapeCache {
         // The presence bits a decode of the list leaves, when it leaves them whatever the
         // values (see DecodeV3Over); else 0.
         uint64_t present = 0;
-        uint16_t offset[kMaxElements];  // of each element header, from the record start
-        uint32_t header[kMaxElements];  // the header's four bytes (id, length)
+        uint16_t offset[kMaxElements] = {};  // of each element header, from the record start
+        uint32_t header[kMaxElements] = {};  // the header's four bytes (id, length)
         uint8_t decode[kMaxElements];   // the elements decoded (the others are stepped over)
         // With `present`: the payload offsets of the generic element (which such a list
         // always decodes) and of the flow address, the address family (4, 6, or 0 for

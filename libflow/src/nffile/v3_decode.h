@@ -414,8 +414,9 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
     uint64_t elements) {
     for (const V3ShapeCache::Shape& s : cache.shapes) {
         if (s.size != len || s.count != num_elements || s.elements != elements) continue;
-        // Four headers a step, unrolled: the list is padded with the record's first four
-        // bytes (type and size), equal whenever the size is.
+        // Four headers a step, unrolled: the list is padded to a multiple of four, and at
+        // least four, with the record's first four bytes (type and size), equal whenever
+        // the size is.
         auto four = [&](uint32_t i) __attribute__((always_inline)) {
             return (Load32(p + s.offset[i]) ^ s.header[i]) |
                    (Load32(p + s.offset[i + 1]) ^ s.header[i + 1]) |
@@ -423,23 +424,10 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
                    (Load32(p + s.offset[i + 3]) ^ s.header[i + 3]);
         };
         static_assert(V3ShapeCache::kMaxElements == 16, "four steps of four");
-        uint32_t differ = 0;
-        switch ((s.count + 3) / 4) {
-            case 4:
-                differ |= four(12);
-                [[fallthrough]];
-            case 3:
-                differ |= four(8);
-                [[fallthrough]];
-            case 2:
-                differ |= four(4);
-                [[fallthrough]];
-            case 1:
-                differ |= four(0);
-                break;
-            default:
-                break;
-        }
+        uint32_t differ = four(0);
+        if (s.count > 4) differ |= four(4);
+        if (s.count > 8) differ |= four(8);
+        if (s.count > 12) differ |= four(12);
         if (differ == 0) return &s;
     }
     return nullptr;

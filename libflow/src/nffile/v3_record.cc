@@ -159,7 +159,7 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
             DecodeElement(id, elen, e, options, r, a, counters);
         }
         if (caching) {
-            for (uint32_t i = num_elements; i % 4 != 0; ++i) {
+            for (uint32_t i = num_elements; i < 4 || i % 4 != 0; ++i) {
                 found.offset[i] = 0;
                 found.header[i] = Load32(p);
             }

@@ -119,6 +119,8 @@ TEST_CASE("records found in the shape cache decode as when walked", "[nffile]") 
     records.push_back(RawV3({{kExGenericFlow, Generic(3000, 17)}, {kExIpv6Flow, v6},
                              {kExVlan, vlan}}));
     records.push_back(RawV3({{kExGenericFlow, Generic(4000, 1)}, {kExVlan, vlan}}));
+    // No element at all: its list is all padding.
+    records.push_back(RawV3({}));
     records.push_back(RawV3({{kExGenericFlow, Generic(0, 6)}, {kExNselCommon, nsel}}));
     records.push_back(RawV3({{kExGenericFlow, Generic(5000, 6)}, {kExNselCommon, nsel}}));
     // Each record twice in a row (the second found in the cache), then every record after
