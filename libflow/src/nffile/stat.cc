@@ -6,6 +6,7 @@
 
 #include "flow/encoded.h"
 #include "flow/record.h"
+#include "nffile/stat_accumulate.h"
 
 namespace flow {
 
@@ -30,56 +31,12 @@ void StatRecord::Merge(const StatRecord& o) {
     last_ms = std::max(last_ms, o.last_ms);
 }
 
-namespace {
-
-// FlowRecord and FlowCounts name the fields alike.
-template <typename Flow>
-void Accumulate(const Flow& rec, StatRecord* s, StatRule rule) {
-    const uint64_t flows = rec.flows != 0 ? rec.flows : 1;
-    uint64_t packets = rec.packets;
-    uint64_t bytes = rec.bytes;
-    s->num_flows += flows;
-    s->num_packets += rec.packets + rec.out_packets;
-    s->num_bytes += rec.bytes + rec.out_bytes;
-    if (rule == StatRule::kNfdump) {
-        packets += rec.out_packets;
-        bytes += rec.out_bytes;
-    }
-    switch (rec.proto) {
-        case 6:
-            s->flows_tcp += flows;
-            s->packets_tcp += packets;
-            s->bytes_tcp += bytes;
-            break;
-        case 17:
-            s->flows_udp += flows;
-            s->packets_udp += packets;
-            s->bytes_udp += bytes;
-            break;
-        case 1:
-        case 58:
-            s->flows_icmp += flows;
-            s->packets_icmp += packets;
-            s->bytes_icmp += bytes;
-            break;
-        default:
-            s->flows_other += flows;
-            s->packets_other += packets;
-            s->bytes_other += bytes;
-            break;
-    }
-    s->first_ms = std::min(s->first_ms, rec.first_ms);
-    s->last_ms = std::max(s->last_ms, rec.last_ms);
-}
-
-}  // namespace
-
 void AccumulateStat(const FlowRecord& rec, StatRecord* s, StatRule rule) {
-    Accumulate(rec, s, rule);
+    nffile::AccumulateFlow(rec, s, rule);
 }
 
 void AccumulateStat(const FlowCounts& counts, StatRecord* s, StatRule rule) {
-    Accumulate(counts, s, rule);
+    nffile::AccumulateFlow(counts, s, rule);
 }
 
 void FinishStat(StatRecord* s) {

@@ -16,6 +16,7 @@
 #include "nffile/codec.h"
 #include "nffile/layout.h"
 #include "nffile/records.h"
+#include "nffile/stat_accumulate.h"
 
 namespace flow {
 
@@ -283,24 +284,35 @@ size_t NfFileWriter::Impl::AppendEncoded(const EncodedFlows& flows, Status* erro
         *error = Status::InvalidArgument(path_ + ": writer already closed");
         return flows.size();
     }
-    // AppendRaw() per record, with the block test inline: this runs for every flow.
+    // AppendRaw() per record, with the block test inline: this runs for every flow. The
+    // records that go into one block are copied with one memcpy when the block is flushed or
+    // the batch ends (a call per record cost about 30 instructions per flow).
     size_t failed = 0;
     const uint8_t* p = flows.data();
+    const uint8_t* run = p;  // first record not yet copied into buffer_
+    size_t run_at = used_;   // where it goes in buffer_
     for (const FlowCounts& counts : flows.counts()) {
         const size_t size = Load16(p + 2);
         if (used_ > 0 && used_ + size > block_bytes_) {
+            std::memcpy(buffer_.get() + kBlockHeaderSize + run_at, run, used_ - run_at);
             Status s = Flush();
             if (!s.ok()) {
                 if (failed++ == 0) *error = std::move(s);
                 p += size;
+                run = p;
+                run_at = used_;
                 continue;
             }
+            run = p;
+            run_at = used_;
         }
-        std::memcpy(buffer_.get() + kBlockHeaderSize + used_, p, size);
         p += size;
         used_ += size;
         ++records_;
-        AccumulateStat(counts, &pending_stat_, options_.stat_rule);
+        AccumulateFlow(counts, &pending_stat_, options_.stat_rule);
+    }
+    if (used_ > run_at) {
+        std::memcpy(buffer_.get() + kBlockHeaderSize + run_at, run, used_ - run_at);
     }
     return failed;
 }

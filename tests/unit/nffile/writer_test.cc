@@ -7,7 +7,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <optional>
 
+#include "flow/encoded.h"
 #include "nffile/layout.h"
 #include "nffile/records.h"
 #include "nffile/nffile_test_util.h"
@@ -558,4 +560,97 @@ TEST_CASE("Blocks end where the next record would overflow them and keep every r
         INFO("record " << i);
         CHECK(AllFields(out.records[i]) == AllFields(MakeRecord(i)));
     }
+}
+
+namespace {
+
+// The bytes of `path` from offset 16 on: past the header's creation time.
+std::string BytesPastCreated(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    std::string bytes;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) bytes.append(buf, n);
+    std::fclose(f);
+    REQUIRE(bytes.size() > 16);
+    return bytes.substr(16);
+}
+
+struct Written {
+    std::string bytes;
+    uint64_t refused = 0;
+    uint64_t dropped = 0;
+};
+
+// Writes records 0..n-1 of MakeRecord() with an exporter record first, in batches of 1 to 37
+// records, each through Append() record by record or through AppendEncoded(); blocks of
+// 4 KiB. With `full`, the disk is full (the file cannot grow by a block) from the batch that
+// starts at record n/3 to the one that starts at 2n/3.
+Written WriteFlows(const std::string& name, bool encoded, uint32_t n, bool full = false) {
+    const std::string path = ScratchDir() + "/" + name;
+    WriterOptions options;
+    options.block_bytes = 4096;
+    auto w = NfFileWriter::Create(path, Codec::kNone, "batches", options);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->AddExporter(MakeExporter(1)).ok());
+    std::optional<FileSizeLimit> limit;
+    Written out;
+    EncodedFlows batch;
+    uint32_t i = 0;
+    for (uint32_t take = 1; i < n; take = take % 37 + 1) {
+        if (full && !limit && i >= n / 3) limit.emplace((*w)->bytes_written() + 1024);
+        if (limit && i >= 2 * n / 3) limit->Lift();
+        if (!encoded) {
+            for (uint32_t k = 0; k < take && i < n; ++k, ++i) {
+                if (!(*w)->Append(MakeRecord(i)).ok()) ++out.refused;
+            }
+            continue;
+        }
+        batch.Clear();
+        for (uint32_t k = 0; k < take && i < n; ++k, ++i) {
+            const FlowRecord r = MakeRecord(i);
+            FlowCounts& c = batch.Commit(EncodeV3(r, batch.Reserve(kMaxV3RecordSize)));
+            c.flows = r.flows;
+            c.packets = r.packets;
+            c.bytes = r.bytes;
+            c.out_packets = r.out_packets;
+            c.out_bytes = r.out_bytes;
+            c.first_ms = r.first_ms;
+            c.last_ms = r.last_ms;
+            c.proto = r.proto;
+        }
+        Status first_error;
+        out.refused += (*w)->AppendEncoded(batch, &first_error);
+    }
+    if (limit) limit->Lift();
+    REQUIRE((*w)->Close().ok());
+    out.dropped = (*w)->flows_dropped();
+    out.bytes = BytesPastCreated(path);
+    return out;
+}
+
+}  // namespace
+
+// Guards AppendEncoded's copy of a whole batch at once (one memcpy per block instead of
+// one per record): the file, block ends and stat record must be Append()'s, also when a
+// block is refused in the middle of a batch.
+TEST_CASE("Flows appended encoded in batches make the file that Append makes",
+          "[nffile][writer][regression]") {
+    constexpr uint32_t kRecords = 3000;  // some 90 blocks of 4 KiB
+    const Written one = WriteFlows("batches-append", false, kRecords);
+    const Written batched = WriteFlows("batches-encoded", true, kRecords);
+    CHECK(batched.refused == 0);
+    CHECK(batched.bytes == one.bytes);
+
+    // A third of the way the disk fills, two thirds of the way there is room again: the
+    // blocks in between are cut off and counted, the ones after are written.
+    const Written one_full = WriteFlows("batches-append-full", false, kRecords, true);
+    const Written batched_full = WriteFlows("batches-encoded-full", true, kRecords, true);
+    CHECK(one_full.refused > 0);
+    CHECK(one_full.dropped > 0);
+    CHECK(one_full.bytes.size() > one.bytes.size() / 2);
+    CHECK(batched_full.refused == one_full.refused);
+    CHECK(batched_full.dropped == one_full.dropped);
+    CHECK(batched_full.bytes == one_full.bytes);
 }
