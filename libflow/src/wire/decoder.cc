@@ -83,6 +83,24 @@ void ComputeTimes(const Scratch& s, const MessageContext& ctx, const ExporterSta
     *last_ms = last;
 }
 
+// ComputeTimes() for the usual NetFlow v9 record, which carries both uptime stamps
+// (#22, #21) and no absolute millisecond time (#152, #153) or duration (#161): inline in the
+// decoder's per-record loop, where the call and the tests of the other time fields cost
+// about 20 instructions a flow. Every other record goes to ComputeTimes().
+inline void ComputeTimesFast(const Scratch& s, const MessageContext& ctx, const ExporterState& ex,
+                             uint64_t* first_ms, uint64_t* last_ms) {
+    constexpr uint64_t kUptimes =
+        (uint64_t{1} << kSlotFirstUptime) | (uint64_t{1} << kSlotLastUptime);
+    constexpr uint64_t kOthers = (uint64_t{1} << kSlotFirstMs) | (uint64_t{1} << kSlotLastMs) |
+                                 (uint64_t{1} << kSlotDurationMs);
+    if (ctx.protocol == Protocol::kV9 && (s.seen & (kUptimes | kOthers)) == kUptimes) {
+        *first_ms = UptimeToUnixMs(ctx, s.value[kSlotFirstUptime]);
+        *last_ms = UptimeToUnixMs(ctx, s.value[kSlotLastUptime]);
+        return;
+    }
+    ComputeTimes(s, ctx, ex, first_ms, last_ms);
+}
+
 void ApplyIcmp(const Scratch& s, bool has_icmp_field, uint8_t proto, uint16_t* src_port,
                uint16_t* dst_port) {
     if (proto != 1 && proto != 58) return;
@@ -433,7 +451,7 @@ size_t DecoderState::DecodeDirect(ExporterState* ex, const CompiledTemplate& t, 
         o[11] = ctx.nfversion;
         uint8_t* g = o + d.generic;
         FlowCounts& c = encoded->Commit(size);
-        ComputeTimes(s, ctx, *ex, &c.first_ms, &c.last_ms);
+        ComputeTimesFast(s, ctx, *ex, &c.first_ms, &c.last_ms);
         Store64(g, c.first_ms);
         Store64(g + 8, c.last_ms);
         Store64(g + 16, ctx.received_ms);

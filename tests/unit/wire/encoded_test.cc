@@ -222,6 +222,36 @@ TEST_CASE("DecodeEncoded handles v9 flow counts, out counters, engine ids and sa
     CHECK(sampled.flows() == 6);
 }
 
+// Guards DecodeEncoded's inline time rule for v9 records with both uptime stamps and
+// nothing else: absolute millisecond times (#152/#153) must keep their precedence, a lone
+// first stamp its end = start rule, and stamps at the epoch (header time 0) stay there.
+TEST_CASE("DecodeEncoded gives the times of Decode for v9 uptime and millisecond stamps",
+          "[wire][encoded]") {
+    Writer w = V9Header(kUptime, 0, 1, 7, 5);
+    V9Template(&w, 256, {{8, 4}, {12, 4}, {4, 1}, {1, 4}, {2, 4}, {22, 4}, {21, 4}});
+    V9Template(&w, 257, {{8, 4}, {12, 4}, {4, 1}, {1, 4}, {2, 4}, {22, 4}, {21, 4}, {153, 8}});
+    V9Template(&w, 258, {{8, 4}, {12, 4}, {4, 1}, {1, 4}, {2, 4}, {22, 4}, {152, 8}, {21, 4}});
+    V9Template(&w, 259, {{8, 4}, {12, 4}, {4, 1}, {1, 4}, {2, 4}, {22, 4}});
+    size_t set = w.BeginSet(256);
+    w.Ip4(10, 0, 0, 1).Ip4(10, 0, 0, 2).U8(6).U32(500).U32(5).U32(kUptime + 5).U32(kUptime);
+    w.Ip4(10, 0, 0, 3).Ip4(10, 0, 0, 4).U8(17).U32(84).U32(1).U32(kUptime + 20).U32(kUptime + 40);
+    w.EndSet(set);
+    set = w.BeginSet(257);
+    w.Ip4(10, 0, 0, 5).Ip4(10, 0, 0, 6).U8(6).U32(40).U32(1);
+    w.U32(kUptime + 5).U32(kUptime + 9).U64(uint64_t{kSecs} * 1000);
+    w.EndSet(set);
+    set = w.BeginSet(258);
+    w.Ip4(10, 0, 0, 5).Ip4(10, 0, 0, 6).U8(6).U32(40).U32(1);
+    w.U32(kUptime + 5).U64(uint64_t{kSecs} * 1000).U32(kUptime + 9);
+    w.EndSet(set);
+    set = w.BeginSet(259);
+    w.Ip4(10, 0, 0, 7).Ip4(10, 0, 0, 8).U8(17).U32(40).U32(1).U32(kUptime + 7);
+    w.EndSet(set);
+    PathPair pair;
+    pair.Feed({w.bytes(), Exporter(), 3});
+    CHECK(pair.flows() == 5);
+}
+
 TEST_CASE("DecodeEncoded handles IPFIX times, enterprise and variable-length fields",
           "[wire][encoded]") {
     // Template 400: millisecond times, reverse (PEN 29305) counters, a Cisco enterprise
