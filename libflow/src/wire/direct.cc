@@ -3,7 +3,9 @@
 // straight into nfdump V3 records (Decoder::DecodeEncoded). Where each field lands in the
 // V3 record is not written down a second time here: it is found by encoding marked
 // FlowRecords with EncodeV3, so the plan follows the encoder byte for byte.
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "nffile/layout.h"
 #include "nffile/records.h"
@@ -114,7 +116,8 @@ void CompileDirect(uint16_t sysid, const IpAddr& address, bool v6, CompiledTempl
         off += nffile::Load16(plan.skeleton.data() + off + 2);
     }
 
-    // The moves by their kind in the V3 record, then grouped as RunMoves wants them.
+    // The moves by their kind in the V3 record, then grouped by kind in RunMoves' order (the
+    // order DecodeDirect runs them in).
     std::vector<FieldMove> by_kind[kFixedKindCount];
     uint64_t slots = 0;
     const FieldMove* m = t->moves.data();
@@ -160,6 +163,25 @@ void CompileDirect(uint16_t sysid, const IpAddr& address, bool v6, CompiledTempl
         plan.other_ops.push_back(d);
     }
     if ((slots & kIndirectSlots) != 0) return;
+    const FixedKind paired[] = {FixedKind::kU8, FixedKind::kU16, FixedKind::kU32};
+    for (size_t p = 0; p < std::size(paired); ++p) {
+        std::vector<FieldMove>& single = by_kind[static_cast<size_t>(paired[p])];
+        const size_t width = MemberWidth(paired[p]);
+        std::sort(single.begin(), single.end(),
+                  [](const FieldMove& a, const FieldMove& b) { return a.from < b.from; });
+        std::vector<FieldMove> rest;
+        for (size_t i = 0; i < single.size(); ++i) {
+            if (i + 1 < single.size() && single[i + 1].from == single[i].from + width &&
+                single[i + 1].to == single[i].to + width) {
+                plan.pairs.push_back(single[i]);
+                ++i;
+            } else {
+                rest.push_back(single[i]);
+            }
+        }
+        single = std::move(rest);
+        plan.pairs_end[p] = static_cast<uint16_t>(plan.pairs.size());
+    }
     for (size_t k = 0; k < kFixedKindCount; ++k) {
         plan.moves.insert(plan.moves.end(), by_kind[k].begin(), by_kind[k].end());
         plan.moves_end[k] = static_cast<uint16_t>(plan.moves.size());

@@ -170,6 +170,12 @@ struct DirectPlan {
     std::vector<FixedOp> other_ops;
     uint16_t generic = 0;  // offset of EXgenericFlow's payload in the V3 record
     uint16_t counts = 0;   // of EXcntFlow's payload; 0 when the record has none
+    // Pairs of kU8, kU16 or kU32 moves taken out of `moves` because the second field follows
+    // the first both on the wire and in the V3 record (addresses, ports, interfaces, AS
+    // numbers, masks): one load and store of both. FieldMove is the first field's; the pairs
+    // of 1-, 2- and 4-byte fields end at pairs_end[0], [1] and [2].
+    std::vector<FieldMove> pairs;
+    std::array<uint16_t, 3> pairs_end{};
 };
 
 struct CompiledTemplate {

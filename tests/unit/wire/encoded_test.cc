@@ -363,6 +363,86 @@ TEST_CASE("Common templates compile to a direct encoder and the others do not", 
     CHECK_FALSE(direct(Protocol::kIpfix, {{8, 4}, {12, 4}, {1, 8}, {85, 8}}));
 }
 
+// Guards the paired moves of DirectPlan: two fields are moved as one only when the second
+// follows the first both on the wire and in the V3 record; the same fields in the other
+// order on the wire (or in the order of the bench's template) give Decode's records.
+TEST_CASE("Neighbouring fields are moved in pairs and give the records of Decode",
+          "[wire][encoded]") {
+    using namespace flow::wire::detail;
+    const std::vector<FieldSpec> forward = {{8, 4},  {12, 4}, {7, 2},  {11, 2}, {4, 1},  {6, 1},
+                                            {5, 1},  {1, 8},  {2, 8},  {22, 4}, {21, 4}, {10, 4},
+                                            {14, 4}, {16, 4}, {17, 4}, {9, 1},  {13, 1}, {15, 4}};
+    const std::vector<FieldSpec> backward = {{12, 4}, {8, 4},  {11, 2}, {7, 2},  {6, 1},  {4, 1},
+                                             {5, 1},  {1, 8},  {2, 8},  {22, 4}, {21, 4}, {14, 4},
+                                             {10, 4}, {17, 4}, {16, 4}, {13, 1}, {9, 1},  {15, 4}};
+    auto plan = [](const std::vector<FieldSpec>& fields) {
+        CompiledTemplate t;
+        REQUIRE(CompileDataTemplate(Protocol::kV9, 256, fields, &t));
+        CompileDirect(1, IpAddr::V4(0x0a000001), false, &t);
+        REQUIRE(t.direct.ok);
+        return t.direct;
+    };
+    const DirectPlan f = plan(forward);
+    CAPTURE(f.pairs_end[0], f.pairs_end[1], f.pairs_end[2]);
+    CHECK(f.pairs_end[0] == 2);
+    CHECK(f.pairs_end[1] == 3);
+    CHECK(f.pairs_end[2] == 6);
+    CHECK(plan(backward).pairs.empty());
+
+    Writer w = V9Header(kUptime, kSecs, 1, 7, 4);
+    V9Template(&w, 256,
+               {{8, 4},
+                {12, 4},
+                {7, 2},
+                {11, 2},
+                {4, 1},
+                {6, 1},
+                {5, 1},
+                {1, 8},
+                {2, 8},
+                {22, 4},
+                {21, 4},
+                {10, 4},
+                {14, 4},
+                {16, 4},
+                {17, 4},
+                {9, 1},
+                {13, 1},
+                {15, 4}});
+    V9Template(&w, 257,
+               {{12, 4},
+                {8, 4},
+                {11, 2},
+                {7, 2},
+                {6, 1},
+                {4, 1},
+                {5, 1},
+                {1, 8},
+                {2, 8},
+                {22, 4},
+                {21, 4},
+                {14, 4},
+                {10, 4},
+                {17, 4},
+                {16, 4},
+                {13, 1},
+                {9, 1},
+                {15, 4}});
+    for (uint16_t id : {256, 257}) {
+        const size_t set = w.BeginSet(id);
+        for (uint8_t i = 1; i <= 3; ++i) {
+            w.Ip4(10, 1, 2, i).Ip4(192, 168, i, 9).U16(1000 + i).U16(443).U8(6).U8(0x12);
+            w.U8(i).U64(1500 * i).U64(3 * i).U32(kUptime - 900).U32(kUptime - 100);
+            w.U32(7 + i).U32(70000 + i).U32(64512).U32(4200000000u + i).U8(24).U8(16 + i);
+            w.Ip4(10, 255, 0, i);
+        }
+        w.EndSet(set);
+    }
+    PathPair pair;
+    pair.Feed({w.bytes(), Exporter(), uint64_t{kSecs} * 1000 + 3});
+    CHECK(pair.flows() == 6);
+}
+
 TEST_CASE("DecodeEncoded gives the records of Decode for every corpus capture", "[wire][encoded]") {
     namespace fs = std::filesystem;
     const fs::path corpus = FLOWKIT_CORPUS_DIR;
