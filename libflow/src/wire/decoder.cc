@@ -533,8 +533,12 @@ size_t DecoderState::DecodeDirect(ExporterState* ex, const CompiledTemplate& t, 
         }
         uint64_t num = 1;
         uint64_t den = 1;
-        SamplingFactor(ex, static_cast<int64_t>(s.Get(kSlotSamplerId)), s.Has(kSlotSamplerId),
-                       s.Get(kSlotSamplingInterval), &num, &den);
+        // SamplingFactor's own first test, here to spare the call in the usual case (no
+        // sampler known, no interval in the record).
+        if (!ex->samplers.empty() || s.Get(kSlotSamplingInterval) > 1) {
+            SamplingFactor(ex, static_cast<int64_t>(s.Get(kSlotSamplerId)),
+                           s.Has(kSlotSamplerId), s.Get(kSlotSamplingInterval), &num, &den);
+        }
         if (num != den) {
             c.packets = c.packets * num / den;
             c.bytes = c.bytes * num / den;

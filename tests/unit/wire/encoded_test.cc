@@ -252,6 +252,23 @@ TEST_CASE("DecodeEncoded gives the times of Decode for v9 uptime and millisecond
     CHECK(pair.flows() == 5);
 }
 
+// Guards DecodeEncoded's test before SamplingFactor: an interval in the record itself (#34)
+// scales the counters also when the exporter announced no sampler.
+TEST_CASE("DecodeEncoded scales by a record's own interval without any sampler",
+          "[wire][encoded]") {
+    Writer w = V9Header(kUptime, kSecs, 1, 7, 2);
+    V9Template(&w, 256, {{8, 4}, {12, 4}, {4, 1}, {1, 4}, {2, 4}, {34, 4}, {22, 4}, {21, 4}});
+    const size_t set = w.BeginSet(256);
+    w.Ip4(10, 0, 0, 1).Ip4(10, 0, 0, 2).U8(6).U32(500).U32(5).U32(100);
+    w.U32(kUptime - 100).U32(kUptime - 50);
+    w.Ip4(10, 0, 0, 3).Ip4(10, 0, 0, 4).U8(17).U32(84).U32(1).U32(1);
+    w.U32(kUptime - 20).U32(kUptime - 10);
+    w.EndSet(set);
+    PathPair pair;
+    pair.Feed({w.bytes(), Exporter(), uint64_t{kSecs} * 1000 + 3});
+    CHECK(pair.flows() == 2);
+}
+
 TEST_CASE("DecodeEncoded handles IPFIX times, enterprise and variable-length fields",
           "[wire][encoded]") {
     // Template 400: millisecond times, reverse (PEN 29305) counters, a Cisco enterprise
