@@ -419,14 +419,17 @@ void DecoderState::FlushPending(std::vector<FlowRecord>* records) {
     records->clear();
 }
 
-// TODO: flowcapd -f on 300k generated v9 flows (callgrind, uncompressed) spends about 635
-// instructions per flow in user space (1,160 before the direct path): 210 in RunMoves (about
-// 7 per field plus the loop of each kind), 115 here, 52 copying (the skeleton, then the record
-// into the writer's block; decoding straight into the block buffer would save the second
-// copy), 44 stat counting, 33 ComputeTimes. Receiving at 400k flows/s, system time is now
-// about half of flowcapd's CPU, and with -y LZ4 adds some 850 instructions per flow that
-// nfcapd pays as well, so flowcapd stays above half of nfcapd's CPU per flow with -y (0.52 to
-// 0.60 in an interleaved run on 2026-12-05, 06:35-06:46 UTC, load average 5 to 7).
+// TODO: flowcapd -f on 300k generated v9 flows (callgrind, uncompressed) spends about 519
+// instructions per flow in user space (635 before the changes of 2026-12-05 noon, 1,160 before
+// the direct path): about 320 here (some 150 moving the bench template's 18 fields, 30 of
+// them the two uptime stamps into scratch slots; 30 copying the skeleton; the rest times,
+// engine ids, counts and the FlowCounts each flow hands to the writer), 70 in the writer's
+// per-flow loop (39 of them stat counting), 58 parsing the message and its sets and, with
+// -f, 44 reading the pcap. With -y, liblz4's LZ4_compress_default adds about 845 a flow (1,399
+// in all against nfcapd's 2,770 for the same flows): most of flowcapd's user time, and why
+// it stays above half of nfcapd's CPU per flow with -y. Acceleration 2 saves only 36 of
+// them for 2.4 % larger files; SSSE3 byte shuffles of 16-byte chunks instead of the moves
+// took more instructions (19 shuffles for 17 fields, which land far apart in the V3 record).
 size_t DecoderState::DecodeDirect(ExporterState* ex, const CompiledTemplate& t, ByteReader body,
                                   const MessageContext& ctx) {
     using nffile::Load16;
