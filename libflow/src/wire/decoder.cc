@@ -425,7 +425,7 @@ void DecoderState::FlushPending(std::vector<FlowRecord>* records) {
 // them the two uptime stamps into scratch slots; 30 copying the skeleton; the rest times,
 // engine ids, counts and the FlowCounts each flow hands to the writer), 70 in the writer's
 // per-flow loop (39 of them stat counting), 58 parsing the message and its sets and, with
-// -f, 44 reading the pcap. With -y, liblz4's LZ4_compress_default adds about 845 a flow (1,399
+// -f, 44 reading the pcap. With -y, liblz4's LZ4_compress_default adds about 845 a flow (1,369
 // in all against nfcapd's 2,770 for the same flows): most of flowcapd's user time, and why
 // it stays above half of nfcapd's CPU per flow with -y. Acceleration 2 saves only 36 of
 // them for 2.4 % larger files; SSSE3 byte shuffles of 16-byte chunks instead of the moves
