@@ -158,6 +158,12 @@ Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, Flo
             if (caching) found.decode[found.decode_count++] = static_cast<uint8_t>(i);
             DecodeElement(id, elen, e, options, r, a, counters);
         }
+        if (off != len) {
+            // Bytes no element holds: the record's size or element count is wrong, and
+            // which one is unknown (nfdump refuses such a record too).
+            *error = "V3 record longer than its elements";
+            return Decoded::kCorrupt;
+        }
         if (caching) {
             for (uint32_t i = num_elements; i < 4 || i % 4 != 0; ++i) {
                 found.offset[i] = 0;

@@ -176,3 +176,32 @@ TEST_CASE("a damaged record is not cached and is reported on every read", "[nffi
     }
     for (const V3ShapeCache::Shape& s : cache.shapes) CHECK(s.size == 0);
 }
+
+// Bytes after a record's last element: its size or its element count is wrong. Decoding
+// the elements it counts and dropping the rest printed a record of fewer elements than it
+// was written with (no addresses, here); it is refused, cached or not.
+TEST_CASE("a record longer than its elements is refused", "[nffile]") {
+    Bytes whole = RawV3({{kExGenericFlow, Generic(1000, 6)}, {kExIpv4Flow, Filled(8, 7)}});
+    Bytes short_count = whole;
+    Store16(short_count.data() + 4, 1);  // one element counted, two there
+    Bytes padded = RawV3({{kExGenericFlow, Generic(1000, 6)}});
+    padded.insert(padded.end(), 4, 0);
+    Store16(padded.data() + 2, static_cast<uint16_t>(padded.size()));
+    V3ShapeCache cache;
+    V3Options options;
+    options.shapes = &cache;
+    for (const Bytes* bad : {&short_count, &padded}) {
+        FlowRecord r;
+        ReadCounters counters;
+        for (int i = 0; i < 2; ++i) {
+            const char* error = nullptr;
+            CHECK(DecodeV3(bad->data(), bad->size(), options, &r, &counters, &error) ==
+                  Decoded::kCorrupt);
+            CHECK_THAT(error, Catch::Equals("V3 record longer than its elements"));
+        }
+    }
+    FlowRecord r;
+    ReadCounters counters;
+    const char* error = nullptr;
+    CHECK(DecodeV3(whole.data(), whole.size(), options, &r, &counters, &error) == Decoded::kFlow);
+}
