@@ -1212,11 +1212,11 @@ int RunSockets(const Config& config) {
     // about 10,000 datagrams a second a nap gathers fewer than `nap_gather` (a burst of eight
     // times the rate still fits the buffer), and the thread wakes 20 times a second (a wake-up
     // costs some 30 us of CPU; at 10 ms the wake-ups were a sixth of flowcapd's CPU at 50,000
-    // flows/s). None is taken when it would be under 0.5 ms. No nap follows a cycle that gathered more than
-    // twice `nap_gather` (the rate rose), and none is taken for a second after the kernel
-    // reported dropped datagrams (SO_RXQ_OVFL): on a loaded host the thread may wait for a
-    // CPU after any wake-up, drops make the rate look lower than it is, and capacity comes
-    // before CPU.
+    // flows/s). None is taken when it would be under 0.5 ms. No nap follows a cycle that
+    // gathered more than twice `nap_gather` (the rate rose), and none is taken for a second
+    // after the kernel reported dropped datagrams (SO_RXQ_OVFL): on a loaded host the thread
+    // may wait for a CPU after any wake-up, drops make the rate look lower than it is, and
+    // capacity comes before CPU.
     constexpr uint64_t kMaxNapUs = 50000;
     size_t nap_gather = 0;
     if (single) {
