@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "flow/record.h"
+
 namespace flow {
 
 // What a file's stat record counts of one flow: the FlowRecord fields of the same names
@@ -22,6 +24,12 @@ struct FlowCounts {
     uint64_t first_ms = 0;
     uint64_t last_ms = 0;
     uint8_t proto = 0;
+
+    // The counts of `r`.
+    static FlowCounts Of(const FlowRecord& r) {
+        return {r.flows, r.packets, r.bytes, r.out_packets, r.out_bytes, r.first_ms, r.last_ms,
+                r.proto};
+    }
 };
 
 // V3 records (record type 11, each as NfFileWriter::Append encodes a FlowRecord; the

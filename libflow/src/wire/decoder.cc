@@ -406,15 +406,7 @@ void DecoderState::FinishFlow(ExporterState* ex, const CompiledTemplate& t,
 void DecoderState::FlushPending(std::vector<FlowRecord>* records) {
     for (const FlowRecord& r : *records) {
         const size_t n = nffile::EncodeV3(r, encoded->Reserve(nffile::kMaxV3RecordSize));
-        FlowCounts& c = encoded->Commit(n);
-        c.flows = r.flows;
-        c.packets = r.packets;
-        c.bytes = r.bytes;
-        c.out_packets = r.out_packets;
-        c.out_bytes = r.out_bytes;
-        c.first_ms = r.first_ms;
-        c.last_ms = r.last_ms;
-        c.proto = r.proto;
+        encoded->Commit(n) = FlowCounts::Of(r);
     }
     records->clear();
 }

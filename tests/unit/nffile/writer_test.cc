@@ -610,15 +610,7 @@ Written WriteFlows(const std::string& name, bool encoded, uint32_t n, bool full 
         batch.Clear();
         for (uint32_t k = 0; k < take && i < n; ++k, ++i) {
             const FlowRecord r = MakeRecord(i);
-            FlowCounts& c = batch.Commit(EncodeV3(r, batch.Reserve(kMaxV3RecordSize)));
-            c.flows = r.flows;
-            c.packets = r.packets;
-            c.bytes = r.bytes;
-            c.out_packets = r.out_packets;
-            c.out_bytes = r.out_bytes;
-            c.first_ms = r.first_ms;
-            c.last_ms = r.last_ms;
-            c.proto = r.proto;
+            batch.Commit(EncodeV3(r, batch.Reserve(kMaxV3RecordSize))) = FlowCounts::Of(r);
         }
         Status first_error;
         out.refused += (*w)->AppendEncoded(batch, &first_error);
