@@ -10,6 +10,7 @@
 
 #include "flow/nffile.h"
 #include "flow/rotation.h"
+#include "nffile/nffile_test_util.h"
 
 namespace {
 
@@ -63,18 +64,11 @@ TEST_CASE("Exporter statistics of more exporters than one record holds are all w
         REQUIRE((*w)->Close(stats, 0).ok());
     }
     const std::string path = OnlyFile(dir);
-    auto reader = flow::NfFileReader::Open(path);
-    REQUIRE(reader.ok());
-    flow::FlowRecord rec;
-    size_t flows = 0;
-    for (;;) {
-        flow::Result<bool> more = (*reader)->NextBlock();
-        REQUIRE(more.ok());
-        if (!*more) break;
-        while ((*reader)->NextRecord(&rec)) ++flows;
-    }
-    CHECK(flows == 1);
-    const std::vector<flow::ExporterInfo>& ex = (*reader)->exporters();
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(path);
+    REQUIRE(read.open_status.ok());
+    REQUIRE(read.status.ok());
+    CHECK(read.records.size() == 1);
+    const std::vector<flow::ExporterInfo>& ex = read.exporters;
     REQUIRE(ex.size() == 6000);
     size_t right = 0;
     for (const flow::ExporterInfo& e : ex) {
@@ -122,18 +116,11 @@ TEST_CASE("A merged slot file keeps the exporter statistics of both runs", "[rot
     run({exporter(1, 0x0a000002u), exporter(2, 0x0a000003u)}, {{1, 3, 30, 300}, {2, 4, 40, 400}});
 
     const std::string path = OnlyFile(dir);
-    auto reader = flow::NfFileReader::Open(path);
-    REQUIRE(reader.ok());
-    flow::FlowRecord rec;
-    for (;;) {
-        flow::Result<bool> more = (*reader)->NextBlock();
-        REQUIRE(more.ok());
-        if (!*more) break;
-        while ((*reader)->NextRecord(&rec)) {
-        }
-    }
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(path);
+    REQUIRE(read.open_status.ok());
+    REQUIRE(read.status.ok());
     auto stats_of = [&](uint32_t ip) {
-        for (const flow::ExporterInfo& e : (*reader)->exporters()) {
+        for (const flow::ExporterInfo& e : read.exporters) {
             if (e.ip == flow::IpAddr::V4(ip))
                 return flow::ExporterStats{e.sysid, static_cast<uint32_t>(e.sequence_failures),
                                            e.packets, e.flows};
