@@ -60,9 +60,16 @@ public:
     Status Open(const std::string& path, const ReaderOptions& options);
     Result<bool> NextBlock();
     // The common case inline (a V3 record like the last, decoded from its cached list);
-    // everything else in NextRecordWalk.
+    // everything else in NextRecordOver (a V3 record the fast path did not take, given
+    // what it found of the record's list) and NextRecordWalk.
     [[gnu::always_inline]] inline bool NextRecord(FlowRecord* out);
+    [[gnu::noinline]] bool NextRecordOver(FlowRecord* out, const uint8_t* p, uint16_t size,
+                                          v3::ShapeLookup lookup);
     [[gnu::noinline]] bool NextRecordWalk(FlowRecord* out);
+    // Decodes the V3 record `p` into `out` (over it when it is the last record decoded,
+    // `lookup` what DecodeV3Listed found of it, if it ran) and notes it for DecodeWhole.
+    Decoded DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out, const char** error,
+                       v3::ShapeLookup lookup);
     // Decodes or handles a record of a type other than V3 (layout 1 records, exporters,
     // samplers, tables), out of NextRecord's loop.
     [[gnu::noinline]] Decoded OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
@@ -394,15 +401,17 @@ Decoded NfFileReader::Impl::OtherRecord(uint16_t type, const uint8_t* p, uint16_
 inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
     // Its own few registers and no call on the way: the general loop below saves six
     // registers and a stack frame on every call, a tenth of what a record costs here.
+    v3::ShapeLookup lookup;
     if (block_ != nullptr && rec_index_ < block_->num_records && out == last_out_) {
         const size_t off = rec_offset_;
         const size_t left = block_->size - off;
         const uint8_t* p = block_->payload + off;
         if (left >= 4 && Load16(p) == kRecV3) {
             const uint16_t size = Load16(p + 2);
-            v3::ShapeLookup lookup;
-            if (size_t{size} - 4 <= left - 4 &&
-                v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
+            if (size_t{size} - 4 <= left - 4) {
+                if (!v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
+                    return NextRecordOver(out, p, size, lookup);
+                }
                 rec_offset_ = off + size;
                 ++rec_index_;
                 if (v3_options_.elements != kAllElements) {
@@ -415,6 +424,40 @@ inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
         }
     }
     return NextRecordWalk(out);
+}
+
+Decoded NfFileReader::Impl::DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out,
+                                       const char** error, v3::ShapeLookup lookup) {
+    Decoded d;
+    // DecodeV3Over, its fast path inline unless it ran on this record already.
+    if (out == last_out_ && !lookup.done &&
+        v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
+        d = Decoded::kFlow;  // `out` stays the record to decode over next
+    } else {
+        d = out == last_out_
+                ? v3::DecodeV3Rest(p, size, v3_options_, out, &counters_, error, lookup)
+                : DecodeV3(p, size, v3_options_, out, &counters_, error);
+        last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
+    }
+    if (v3_options_.elements != kAllElements) {
+        partial_ = p;
+        partial_size_ = size;
+    }
+    return d;
+}
+
+bool NfFileReader::Impl::NextRecordOver(FlowRecord* out, const uint8_t* p, uint16_t size,
+                                        v3::ShapeLookup lookup) {
+    const size_t off = rec_offset_;
+    rec_offset_ += size;
+    ++rec_index_;
+    const char* error = nullptr;
+    if (DecodeV3At(p, size, out, &error, lookup) != Decoded::kFlow) {
+        Corrupt(error, off);  // a V3 record decodes to a flow or is corrupt
+        return false;
+    }
+    ++counters_.flow_records;
+    return true;
 }
 
 bool NfFileReader::Impl::NextRecordWalk(FlowRecord* out) {
@@ -442,24 +485,9 @@ bool NfFileReader::Impl::NextRecordWalk(FlowRecord* out) {
         const char* error = nullptr;
         Decoded d = Decoded::kSkipped;
         switch (type) {
-            case kRecV3: {
-                // DecodeV3Over, its fast path inline. A record it decodes leaves `out` the
-                // record to decode over next.
-                v3::ShapeLookup lookup;
-                if (out == last_out_ && v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
-                    d = Decoded::kFlow;
-                } else {
-                    d = out == last_out_ ? v3::DecodeV3Rest(p, size, v3_options_, out,
-                                                            &counters_, &error, lookup)
-                                         : DecodeV3(p, size, v3_options_, out, &counters_, &error);
-                    last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
-                }
-                if (v3_options_.elements != kAllElements) {
-                    partial_ = p;
-                    partial_size_ = size;
-                }
+            case kRecV3:
+                d = DecodeV3At(p, size, out, &error, v3::ShapeLookup{});
                 break;
-            }
             default:
                 // Every other record type: rare, and kept out of this loop's code.
                 d = OtherRecord(type, p, size, out, &error);

@@ -104,8 +104,9 @@ void ListPlain(V3ShapeCache::Shape* s) {
 // headers compared, four instructions each) decodes only the elements it is read for, at
 // the offsets cached; a record not found is walked and its list cached.
 template <bool kReset>
-Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
-                     ReadCounters* counters, const char** error, ShapeLookup lookup = {}) {
+[[gnu::always_inline]] inline Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+                                                  ReadCounters* counters, const char** error,
+                                                  ShapeLookup lookup = {}) {
     if (len < kV3HeaderSize) {
         *error = "V3 record shorter than its 12-byte header";
         return Decoded::kCorrupt;
