@@ -104,7 +104,8 @@ void ListPlain(V3ShapeCache::Shape* s) {
 // headers compared, four instructions each) decodes only the elements it is read for, at
 // the offsets cached; a record not found is walked and its list cached.
 template <bool kReset>
-[[gnu::always_inline]] inline Decoded DecodeV3Impl(const uint8_t* p, size_t len, const V3Options& options, FlowRecord* out,
+[[gnu::always_inline]] inline Decoded DecodeV3Impl(const uint8_t* p, size_t len,
+                                                  const V3Options& options, FlowRecord* out,
                                                   ReadCounters* counters, const char** error,
                                                   ShapeLookup lookup = {}) {
     if (len < kV3HeaderSize) {
