@@ -13,6 +13,7 @@
 #include <ctime>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -460,6 +461,12 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         elements = f.elements_read() | uint64_t{1} << flow::kExGenericFlow |
                    uint64_t{1} << flow::kExCntFlow;
         for (const auto& st : stats) elements |= st.elements_read();
+    } else if (!writing && aggregator && aggregator->elements_read() != flow::kAllElements) {
+        // -a, -s record and -O keep each group's first record as its file stores it, and
+        // read only keys, counters and times of the others (records a file does not keep
+        // in a form that decodes alone are decoded whole below).
+        elements = aggregator->elements_read() | f.elements_read();
+        for (const auto& st : stats) elements |= st.elements_read();
     }
 
     const uint64_t memory_limit = MemoryLimitBytes();
@@ -582,7 +589,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                     }
                 }
                 if (writer && aggregator) {
-                    aggregator->Add(rec);
+                    aggregator->Add(rec, r.StoredRecord());
                 } else if (writer) {
                     flow::Status s = writer->Append(rec);
                     if (!s.ok()) {
@@ -591,7 +598,11 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                         return 1;
                     }
                 } else if (aggregator || stat_mode) {
-                    if (aggregator) aggregator->Add(rec);
+                    if (aggregator) {
+                        const std::span<const uint8_t> stored = r.StoredRecord();
+                        if (stored.empty()) r.DecodeWhole(&rec);
+                        aggregator->Add(rec, stored);
+                    }
                     for (flow::aggregate::ElementStat& st : stats) st.Add(rec);
                     if ((run.passed & 0xffff) == 0) {
                         uint64_t used = aggregator ? aggregator->memory_bytes() : 0;

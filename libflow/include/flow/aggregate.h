@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -313,6 +314,15 @@ public:
     ~Aggregator();
 
     void Add(const FlowRecord& rec);
+    // Adds `rec` as above; `stored` is the record as its file stores it
+    // (NfFileReader::StoredRecord(), or empty), which a group may keep as it is rather than
+    // encoding `rec` again. Only read during the call.
+    void Add(const FlowRecord& rec, std::span<const uint8_t> stored);
+    // The record elements (bits 1 << ElementId) Add() reads of a record that comes with its
+    // stored bytes, for a reader that decodes only those (a group keeps the stored bytes,
+    // and decodes them whole where it needs to); records without stored bytes must be
+    // decoded whole. kAllElements when Add() always reads whole records (-A, -b, -B).
+    uint64_t elements_read() const;
 
     size_t size() const;
     // Bytes held by the groups and their index (for a memory bound).

@@ -170,6 +170,14 @@ public:
     // that record was decoded whole already.
     void DecodeWhole(FlowRecord* out);
 
+    // The bytes of the record the last NextRecord() call returned, as the file stores
+    // them, when it is a V3 record that nffile's DecodeV3 with default options decodes
+    // alone to what NextRecord() gave (with all elements); empty for other records (layout
+    // 1 files, and 1.7.5's files, whose IP info element decodes by an option of the
+    // reader). Lets a caller keep a record without encoding it again. Valid until the next
+    // NextBlock() call.
+    std::span<const uint8_t> StoredRecord() const;
+
     // Exporters and samplers seen so far in this file (records may follow their flows).
     // References are valid until the next NextRecord()/NextBlock() call.
     const std::vector<ExporterInfo>& exporters() const;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -162,6 +163,118 @@ public:
         const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
         handles_.push_back(where | uint64_t{off} << 48 | missing | (turned ? kTurned : 0));
         used_ += n;
+    }
+
+    // Appends `rec` as a new group like Append(), from `stored`, the bytes of the V3 record
+    // `rec` was decoded from alone (NfFileReader::StoredRecord), copied instead of encoded
+    // again. The copy puts the generic flow element first and the address element after it,
+    // where Merge() and FiveTuple() look for them (nfcapd writes the address first), and the
+    // other elements after them in their order; its counters, times and flags are set from
+    // `rec` (its flow count to `flows`), and a counter element is added when the record has
+    // none. False, and nothing appended, when the record has no generic flow element, two
+    // address elements or a counter element beyond its first 256 bytes; Append() takes those.
+    bool AppendStored(const FlowRecord& rec, uint64_t flows, std::span<const uint8_t> stored) {
+        using nffile::kElementHeaderSize;
+        using nffile::kV3HeaderSize;
+        using nffile::Load16;
+        const uint8_t* s = stored.data();
+        const size_t len = stored.size();
+        constexpr size_t kGenericLength = kElementHeaderSize + kGenericBytes;
+        constexpr size_t kCntLength = kElementHeaderSize + 24;
+        if (len < kV3HeaderSize + kGenericLength ||
+            len > nffile::kMaxV3RecordSize - kCntLength) {
+            return false;
+        }
+        const uint16_t count = Load16(s + 4);
+        size_t generic = 0;  // offsets in `s` of these elements, 0: none
+        size_t address = 0;
+        size_t address_length = 0;
+        size_t cnt = 0;
+        size_t off = kV3HeaderSize;
+        for (uint16_t i = 0; i < count; ++i) {
+            // An element past the end fails here or at the end (off != len).
+            if (off + kElementHeaderSize > len) return false;
+            const uint32_t head = nffile::Load32(s + off);  // id, then length
+            const uint16_t elen = static_cast<uint16_t>(head >> 16);
+            if (elen < kElementHeaderSize) return false;
+            switch (static_cast<uint16_t>(head)) {
+                case kExGenericFlow:
+                    if (elen != kGenericLength || generic != 0) return false;
+                    generic = off;
+                    break;
+                case kExIpv4Flow:
+                case kExIpv6Flow:
+                    if (address != 0) return false;
+                    address = off;
+                    address_length = elen;
+                    break;
+                case kExCntFlow:
+                    if (elen != kCntLength || cnt != 0) return false;
+                    cnt = off;
+                    break;
+                default:
+                    break;
+            }
+            off += elen;
+        }
+        // The address element decoded is the one stored (a record can carry both families).
+        const uint64_t family = address != 0 ? uint64_t{1} << Load16(s + address) : 0;
+        if (off != len || generic == 0 ||
+            (rec.present & (uint64_t{1} << kExIpv4Flow | uint64_t{1} << kExIpv6Flow)) != family) {
+            return false;
+        }
+        // An element before the generic flow or address element moves up by its length.
+        auto moved = [&](size_t at) {
+            return at + (generic > at ? kGenericLength : 0) + (address > at ? address_length : 0);
+        };
+        const size_t cnt_at = (cnt != 0 ? moved(cnt) : len) + kElementHeaderSize;
+        if (cnt_at > 0xff) return false;
+
+        if (chunks_.empty() || used_ + nffile::kMaxV3RecordSize > kChunkBytes) {
+            chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kChunkBytes));
+            used_ = 0;
+        }
+        uint8_t* p = chunks_.back().get() + used_;
+        std::memcpy(p, s, kV3HeaderSize);
+        std::memcpy(p + kV3HeaderSize, s + generic, kGenericLength);
+        size_t n = kV3HeaderSize + kGenericLength;
+        if (address != 0) {
+            std::memcpy(p + n, s + address, address_length);
+            n += address_length;
+        }
+        // The rest in its order: the runs around the two elements taken out.
+        size_t run = kV3HeaderSize;
+        for (size_t cut : {std::min(generic, address != 0 ? address : generic),
+                           std::max(generic, address)}) {
+            if (cut < run) continue;
+            std::memcpy(p + n, s + run, cut - run);
+            n += cut - run;
+            run = cut + (cut == generic ? kGenericLength : address_length);
+        }
+        std::memcpy(p + n, s + run, len - run);
+        n += len - run;
+        uint64_t missing = 0;
+        if (cnt == 0) {
+            nffile::Store16(p + n, kExCntFlow);
+            nffile::Store16(p + n + 2, kCntLength);
+            n += kCntLength;
+            nffile::Store16(p + 2, static_cast<uint16_t>(n));
+            nffile::Store16(p + 4, static_cast<uint16_t>(count + 1));
+            missing = kNoCnt;
+        }
+        uint8_t* g = p + kGenericPayload;
+        nffile::Store64(g, rec.first_ms);
+        nffile::Store64(g + 8, rec.last_ms);
+        nffile::Store64(g + 24, rec.packets);
+        nffile::Store64(g + 32, rec.bytes);
+        g[45] = rec.tcp_flags;
+        nffile::Store64(p + cnt_at, flows);
+        nffile::Store64(p + cnt_at + 8, rec.out_packets);
+        nffile::Store64(p + cnt_at + 16, rec.out_bytes);
+        const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
+        handles_.push_back(where | uint64_t{cnt_at} << 48 | missing);
+        used_ += n;
+        return true;
     }
 
     size_t size() const { return handles_.size(); }
@@ -725,6 +838,10 @@ struct Aggregator::Impl {
           index(compact ? KeyIndex(KeyWords(spec)) : KeyIndex(&records)),
           key_elements(KeyElements(spec)) {
         if (!compact) queued_records = std::make_unique<FlowRecord[]>(kQueue);
+        if (!compact && !spec.bidirectional) {
+            queued_stored = std::make_unique_for_overwrite<uint8_t[]>(kQueue *
+                                                                      nffile::kMaxV3RecordSize);
+        }
     }
     AggregateSpec spec;
     bool compact;           // -A: groups kept as CompactGroup, else in `records`
@@ -758,13 +875,18 @@ struct Aggregator::Impl {
     };
     std::unique_ptr<Queued[]> queue = std::make_unique<Queued[]>(kQueue);
     // Five-tuple keys (-a, -b, -s record): the queued records themselves (a new group stores
-    // its first record whole).
+    // its first record whole), and for -a and -s record, the bytes of each as its file
+    // stores them (Add()'s `stored`; kMaxV3RecordSize apart, length 0: none), which a new
+    // group copies instead of encoding the record again.
     std::unique_ptr<FlowRecord[]> queued_records;
+    std::unique_ptr<uint8_t[]> queued_stored;
+    uint16_t queued_stored_len[kQueue] = {};
     uint64_t queued = 0;   // records queued so far
     uint64_t counted = 0;  // of them, counted into the groups
 
-    // Queues `rec` as record number `queued` and starts loading its home slot(s).
-    void Enqueue(const FlowRecord& rec);
+    // Queues `rec` (and `stored`, see queued_stored) as record number `queued` and starts
+    // loading its home slot(s).
+    void Enqueue(const FlowRecord& rec, std::span<const uint8_t> stored);
     // The next memory steps of the queued records kCandidateAt and kRecordAt back.
     void Prefetch();
     // Counts the oldest queued record into its group.
@@ -1112,6 +1234,13 @@ Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 Aggregator::~Aggregator() = default;
 
+uint64_t Aggregator::elements_read() const {
+    const AggregateSpec& spec = impl_->spec;
+    if (!spec.each_record && (!spec.five_tuple || spec.bidirectional)) return kAllElements;
+    return uint64_t{1} << kExGenericFlow | uint64_t{1} << kExIpv4Flow |
+           uint64_t{1} << kExIpv6Flow | uint64_t{1} << kExCntFlow;
+}
+
 size_t Aggregator::size() const {
     impl_->Drain();
     return impl_->compact ? impl_->cgroups.size() : impl_->records.size();
@@ -1144,6 +1273,16 @@ void Reverse(FlowRecord* r) {
     std::swap(r->bytes, r->out_bytes);
 }
 
+// Appends the record `stored` holds, decoded whole: `rec` may lack elements that
+// Aggregator::elements_read() leaves out. False when it does not decode (it did for the
+// reader, with the same options).
+bool DecodeStored(std::span<const uint8_t> stored, FlowRecord* whole) {
+    ReadCounters unused;
+    const char* error = nullptr;
+    return nffile::DecodeV3(stored.data(), stored.size(), nffile::V3Options{}, whole, &unused,
+                            &error) == nffile::Decoded::kFlow;
+}
+
 // Starts a -a/-b group with its first record, which counts at least one flow.
 void AppendFirst(const FlowRecord& rec, RecordStore* store, bool turned = false) {
     if (rec.flows != 0) {
@@ -1157,7 +1296,7 @@ void AppendFirst(const FlowRecord& rec, RecordStore* store, bool turned = false)
 
 }  // namespace
 
-void Aggregator::Impl::Enqueue(const FlowRecord& in) {
+void Aggregator::Impl::Enqueue(const FlowRecord& in, std::span<const uint8_t> stored) {
     Queued& q = queue[queued & (kQueue - 1)];
     if (compact) {
         std::memset(q.key.w, 0, key_words * sizeof(uint64_t));
@@ -1176,8 +1315,32 @@ void Aggregator::Impl::Enqueue(const FlowRecord& in) {
         ++queued;
         return;
     }
-    FlowRecord& rec = queued_records[queued & (kQueue - 1)];
-    rec = in;
+    const size_t at = queued & (kQueue - 1);
+    FlowRecord& rec = queued_records[at];
+    const size_t n =
+        queued_stored && stored.size() <= nffile::kMaxV3RecordSize ? stored.size() : 0;
+    if (queued_stored) queued_stored_len[at] = static_cast<uint16_t>(n);
+    if (n != 0) {
+        std::memcpy(&queued_stored[at * nffile::kMaxV3RecordSize], stored.data(), n);
+        // What Pack(), Merge() and AppendStored() read; a group made from the stored bytes
+        // decodes them whole where it needs more. The other fields of `rec` are stale.
+        rec.present = in.present;
+        rec.first_ms = in.first_ms;
+        rec.last_ms = in.last_ms;
+        rec.packets = in.packets;
+        rec.bytes = in.bytes;
+        rec.src_port = in.src_port;
+        rec.dst_port = in.dst_port;
+        rec.proto = in.proto;
+        rec.tcp_flags = in.tcp_flags;
+        rec.src_addr = in.src_addr;
+        rec.dst_addr = in.dst_addr;
+        rec.flows = in.flows;
+        rec.out_packets = in.out_packets;
+        rec.out_bytes = in.out_bytes;
+    } else {
+        rec = in;
+    }
     q.turned = spec.swap_server && NeedSwap(rec);
     if (q.turned) Reverse(&rec);
     Pack(rec, &q.key);
@@ -1266,20 +1429,34 @@ void Aggregator::Impl::CountOldest() {
     bool added = false;
     const uint32_t slot = index.FindOrAdd(q.key.w, q.hash, &added);
     if (added) {  // -a: the first record, as nfdump prints it
-        AppendFirst(rec, &records);
+        const std::span<const uint8_t> stored(&queued_stored[at * nffile::kMaxV3RecordSize],
+                                              queued_stored_len[at]);
+        if (stored.empty()) {
+            AppendFirst(rec, &records);
+        } else if (!records.AppendStored(rec, rec.flows != 0 ? rec.flows : 1, stored)) {
+            FlowRecord whole;
+            AppendFirst(DecodeStored(stored, &whole) ? whole : rec, &records);
+        }
         return;
     }
     records.Merge(slot - 1, rec, false, spec.five_tuple);  // -a ORs the flags
 }
 
-void Aggregator::Add(const FlowRecord& in) {
+void Aggregator::Add(const FlowRecord& in) { Add(in, {}); }
+
+void Aggregator::Add(const FlowRecord& in, std::span<const uint8_t> stored) {
     Impl& s = *impl_;
     if (s.spec.each_record) {
-        s.records.Append(in);
+        if (stored.empty()) {
+            s.records.Append(in);
+        } else if (!s.records.AppendStored(in, in.flows, stored)) {
+            FlowRecord whole;
+            s.records.Append(DecodeStored(stored, &whole) ? whole : in);
+        }
         return;
     }
     if (s.queued - s.counted == Impl::kQueue) s.CountOldest();
-    s.Enqueue(in);
+    s.Enqueue(in, stored);
     s.Prefetch();
 }
 

@@ -75,6 +75,11 @@ public:
     [[gnu::noinline]] Decoded OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
                                           FlowRecord* out, const char** error);
     void DecodeWhole(FlowRecord* out);
+    std::span<const uint8_t> StoredRecord() const {
+        // Records of 1.7.5's files decode with an option of their own (ipinfo_v175).
+        if (stored_ == nullptr || v3_options_.ipinfo_v175) return {};
+        return {stored_, stored_size_};
+    }
 
     FileInfo info_;
     ReadCounters counters_;
@@ -109,6 +114,9 @@ private:
     // The V3 record last decoded without some elements (ReaderOptions::elements), or null.
     const uint8_t* partial_ = nullptr;
     uint16_t partial_size_ = 0;
+    // The V3 record NextRecord() returned last, or null (see NfFileReader::StoredRecord).
+    const uint8_t* stored_ = nullptr;
+    uint16_t stored_size_ = 0;
     const Block* block_ = nullptr;
     size_t rec_offset_ = 0;
     uint32_t rec_index_ = 0;
@@ -310,6 +318,7 @@ Result<bool> NfFileReader::Impl::NextBlock() {
     }
     if (finished_) return false;
     partial_ = nullptr;  // points into the block that is replaced now
+    stored_ = nullptr;
     Result<const Block*> r = stream_->Next();
     counters_.skipped_blocks = source_->skipped();
     if (!r.ok()) {
@@ -414,6 +423,8 @@ inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
                 }
                 rec_offset_ = off + size;
                 ++rec_index_;
+                stored_ = p;
+                stored_size_ = size;
                 if (v3_options_.elements != kAllElements) {
                     partial_ = p;
                     partial_size_ = size;
@@ -439,6 +450,8 @@ Decoded NfFileReader::Impl::DecodeV3At(const uint8_t* p, uint16_t size, FlowReco
                 : DecodeV3(p, size, v3_options_, out, &counters_, error);
         last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
     }
+    stored_ = p;
+    stored_size_ = size;
     if (v3_options_.elements != kAllElements) {
         partial_ = p;
         partial_size_ = size;
@@ -491,6 +504,7 @@ bool NfFileReader::Impl::NextRecordWalk(FlowRecord* out) {
             default:
                 // Every other record type: rare, and kept out of this loop's code.
                 d = OtherRecord(type, p, size, out, &error);
+                stored_ = nullptr;
                 break;
         }
         if (d == Decoded::kFlow) {
@@ -593,6 +607,7 @@ const FileInfo& NfFileReader::info() const { return impl_->info_; }
 Result<bool> NfFileReader::NextBlock() { return impl_->NextBlock(); }
 bool NfFileReader::NextRecord(FlowRecord* out) { return impl_->NextRecord(out); }
 void NfFileReader::DecodeWhole(FlowRecord* out) { impl_->DecodeWhole(out); }
+std::span<const uint8_t> NfFileReader::StoredRecord() const { return impl_->StoredRecord(); }
 const std::vector<ExporterInfo>& NfFileReader::exporters() const { return impl_->exporters_; }
 const std::vector<SamplerInfo>& NfFileReader::samplers() const { return impl_->samplers_; }
 const ReadCounters& NfFileReader::counters() const { return impl_->counters_; }
