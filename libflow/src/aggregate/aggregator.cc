@@ -124,7 +124,9 @@ struct GroupCounters {
 // The -a/-b/-B and -s record groups and the records -O sorts: each group is its first record
 // in the V3 encoding of nfdump files (nffile/records.h: what the writer writes and the
 // reader reads back field for field), one after the other in 4 MiB chunks, and its counters
-// are added in place into that record's generic-flow and counter elements. A typical record
+// are added in place into that record's generic-flow and counter elements. The record is
+// encoded from its FlowRecord (Append), or for -a, -s record and -O copied from the file's
+// own bytes with its elements reordered (AppendStored). A typical record
 // takes 100-170 bytes there against FlowRecord's 592, and a group adds an 8-byte handle:
 //   bits  0-47  offset: chunk << 22 | position in the chunk
 //   bits 48-55  offset of the counter element's payload inside the record
@@ -408,7 +410,8 @@ private:
 // flows) the slot table reaches 256 MB and the records 1.5 GB, in 4 KiB pages. perf puts
 // about a fifth of -s record/bytes right after the prefetches of the home slot (Enqueue())
 // and of the record (Prefetch()), most likely the page walks of their TLB misses; page
-// faults take about 1 s of system time at 10M, Append() and EncodeV3 most of the rest.
+// faults take about 1 s of system time at 10M, the reader and AppendStored() most of the
+// rest.
 // Transparent huge pages (madvise) for these tables saved 0.5 s of user time but cost 3 s
 // more of system time clearing the huge pages on the benchmark machine (a VM); populating
 // each 4 MiB record chunk in one madvise(MADV_POPULATE_WRITE) call and sizing the slot
