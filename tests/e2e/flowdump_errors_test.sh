@@ -38,6 +38,9 @@ expect 1 "-s and -w do not go together" "$FLOWDUMP" -r "$WORK/text" -s srcip -w 
 [ ! -e "$WORK/w.nf" ] || fail "-s with -w created the file"
 expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -A srcip -b
 expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -B -A srcip
+# A second -A is refused as nfdump refuses it; it used to replace the first list silently.
+expect 1 "Multiple aggregation masks not allowed" "$FLOWDUMP" -r "$WORK/text" -A srcip -A dstip
+expect 1 "Multiple aggregation masks not allowed" "$FLOWDUMP" -r "$WORK/text" -A srcip -a -A srcip
 
 # B34: three files, the middle one cut in the middle of its data block. Every output mode
 # stays valid JSON with the records of the two whole files, the damage goes to stderr and

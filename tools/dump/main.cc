@@ -173,6 +173,12 @@ int Run(int argc, char** argv) {
                 if (opt.aggregation.keys.empty()) opt.aggregation.five_tuple = true;
                 break;
             case 'A': {
+                // nfdump takes one key list; a second -A is refused rather than silently
+                // replacing the first (the keys asked for first would be lost).
+                if (custom_keys_given) {
+                    std::fprintf(stderr, "Multiple aggregation masks not allowed\n");
+                    return 1;
+                }
                 auto spec = flow::aggregate::ParseAggregateSpec(optarg);
                 if (!spec.ok()) {
                     std::fprintf(stderr, "%s\n", spec.status().message().c_str());
