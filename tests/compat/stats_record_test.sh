@@ -13,6 +13,11 @@ exact sf178-none -s record/bytes -s srcip -n 2 -o line -q
 exact sf178-none -s srcip -s record/bytes -n 2 -o line
 exact sf178-none -s record/bytes -n 3 -o 'fmt:%sap,%dap,%ibyt,%ipkt,%bps' -q -N
 exact sf178-none -s record/packets -A srcip,dstip -n 3 -o line
+# Without -o the tables take the layout of the -a/-A listing: the -A keys alone, biline
+# for -b (flowdump printed them as line, with zero addresses for the keys not asked for).
+exact sf178-none -s record/bytes -A srcip,dstip -n 3
+exact sf178-none -s record/bytes -A srcip,dstip -n 3 -q
+exact sf178-none -s record/bytes -b -n 0
 # The in/out rate orders: -O accepts them, -s record names its tables after them.
 exact nd178-lzo -A srcip -O ipps -n 3 -o line
 exact nd178-lzo -A dstip -O ibpp -n 3 -o line
@@ -28,6 +33,7 @@ for f in sf178-none sf171-none sf1625-none; do
     as_set "$f" -s record/bytes -n 0 -o long
     as_set "$f" -s record/bytes -n 0 -o csv -q
     as_set "$f" -s record/flows -A proto,dstport -n 0 -o line
+    as_set "$f" -s record/flows -A proto,dstport -n 0
 done
 
 if "$FLOWDUMP" -r "$DIR/sf178-none" -s record -O bytes >"$WORK/o.txt" 2>&1; then

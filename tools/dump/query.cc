@@ -419,18 +419,25 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     bool stat_mode = !stats.empty() || record_stat;
     // -a/-A: passed records are grouped and the groups printed at the end.
     std::optional<flow::aggregate::Aggregator> aggregator;
+    // Without -o, groups print as nfdump prints them: -b/-B as biline, -A keys in a layout
+    // of those keys alone. The -s record tables take the same layout as the -a/-A listing.
+    auto pick_group_format = [&] {
+        if (!opt.format.empty() || !opt.aggregate) return;
+        if (opt.aggregation.bidirectional) format = "biline";
+        if (!opt.aggregation.five_tuple && !opt.aggregation.each_record) {
+            format = opt.aggregation.AutoFormat();
+        }
+    };
     if (record_stat) {
         // -s record groups by -A keys when given, else by the five-tuple as -a does.
         flow::aggregate::AggregateSpec spec = opt.aggregation;
         if (!opt.aggregate) spec.five_tuple = true;
         aggregator.emplace(std::move(spec));
+        pick_group_format();
     } else if (opt.aggregate && !stat_mode) {
         // With -w the groups (or the sorted records of -O) are what is written.
         aggregator.emplace(opt.aggregation);
-        if (opt.format.empty() && opt.aggregation.bidirectional) format = "biline";
-        if (opt.format.empty() && !opt.aggregation.five_tuple && !opt.aggregation.each_record) {
-            format = opt.aggregation.AutoFormat();
-        }
+        pick_group_format();
     }
     auto printer = flow::output::CreatePrinter(writing ? "null" : format, out_opts, stdout);
     if (!printer.ok()) {
