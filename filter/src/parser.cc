@@ -379,9 +379,16 @@ uint64_t Parser::ParseValue(const Token& tok, uint64_t max, const char* what) {
 }
 
 void Parser::Fail(const Token& at, const std::string& message) const {
+    // A line an @include pulled in is named by its own file and line, as the user wrote it.
+    std::string file = options_.source_name;
+    uint32_t line = at.line;
+    if (at.line >= 1 && at.line <= options_.line_sources.size()) {
+        file = options_.line_sources[at.line - 1].file;
+        line = options_.line_sources[at.line - 1].line;
+    }
     std::string where;
-    if (!options_.source_name.empty()) where = "file '" + options_.source_name + "' ";
-    where += "line " + std::to_string(at.line) + ", column " + std::to_string(at.column) + ": ";
+    if (!file.empty()) where = "file '" + file + "' ";
+    where += "line " + std::to_string(line) + ", column " + std::to_string(at.column) + ": ";
     // Messages are one line of readable text whatever the input held: control characters
     // (newlines inside quotes, raw bytes) are escaped and huge tokens are cut in the middle.
     std::string text;

@@ -19,11 +19,21 @@ namespace detail {
 struct Program;
 }  // namespace detail
 
+// Where one line of the text ReadFilterFile() returns was read from.
+struct SourceLine {
+    std::string file;  // the filter file, or the file an `@include` pulled in
+    uint32_t line = 0;  // 1-based line number in `file`
+};
+
 // Settings that change how a filter text is read. All optional.
 struct CompileOptions {
     // Where the text came from, for messages: empty for the command line, else a file name
     // (`-f file`); messages then start with "file '<name>' line N" instead of "line N".
     std::string source_name;
+    // For text from ReadFilterFile(): where each of its lines came from (index = line - 1),
+    // so that a message names the included file and the line in it. Lines it does not
+    // cover are reported with `source_name` and their line in the text.
+    std::vector<SourceLine> line_sources;
     // The ident the `ident` primitive compares against until SetIdent() changes it.
     std::string ident;
     // Host names in `ip`/`host`/`net` primitives are resolved at compile time with
@@ -109,9 +119,12 @@ private:
 // Reads a filter file for nfdump's `-f`: its text with every line of the form
 // `@include <path>` replaced by the contents of that file (includes nest up to 10 deep; a
 // relative path is taken from the current directory, as nfdump does). The result goes to
-// Compile() with CompileOptions::source_name set to `path`. Errors: IoError naming the file
-// and the strerror text when a file cannot be read; InvalidArgument when includes nest
-// deeper than 10 or an `@include` line names no file.
-Result<std::string> ReadFilterFile(const std::string& path);
+// Compile() with CompileOptions::source_name set to `path`; when `lines` is not null it
+// receives the origin of every line of the result, plus one entry for the end of the text
+// (the line after the last one of `path`), for CompileOptions::line_sources.
+// Errors: IoError naming the file and the strerror text when a file cannot be read;
+// InvalidArgument when includes nest deeper than 10 or an `@include` line names no file.
+Result<std::string> ReadFilterFile(const std::string& path,
+                                   std::vector<SourceLine>* lines = nullptr);
 
 }  // namespace flow::filter

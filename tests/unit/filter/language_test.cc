@@ -258,6 +258,48 @@ TEST_CASE("flow labels name the labelled branch that decided a match", "[filter]
     CHECK(label.empty());
 }
 
+// Guards the message of an error inside an @include'd file: it named the -f file and the
+// line in the expanded text, not the included file and its own line.
+TEST_CASE("errors in an included filter file name that file and its line", "[filter][regression]") {
+    std::string dir = "/tmp/flowkit-filter-origin-" + std::to_string(getpid());
+    REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir + "/" + name) << text;
+    };
+    const std::string inner = dir + "/inner.txt";
+    const std::string outer = dir + "/outer.txt";
+    write("inner.txt", "# ports\nport 80 or\n  bogus\n");
+    write("outer.txt", "proto tcp and (\n@include " + inner + "\n)\n");
+    write("open.txt", "proto tcp\n@include " + dir + "/ok.txt\nand (\n");
+    write("ok.txt", "and port 1\nand port 2\nand port 3\n");
+
+    auto error_of = [&](const std::string& path) {
+        CompileOptions options;
+        Result<std::string> text = ReadFilterFile(path, &options.line_sources);
+        REQUIRE(text.ok());
+        options.source_name = path;
+        Result<Filter> f = Filter::Compile(text.value(), options);
+        REQUIRE_FALSE(f.ok());
+        return f.status().message();
+    };
+    // The bad word is on line 3 of inner.txt (line 4 of the expanded text).
+    CHECK_THAT(error_of(outer), Catch::StartsWith("file '" + inner + "' line 3, column 3:"));
+    // The end of the filter is the end of the file given to -f.
+    CHECK_THAT(error_of(dir + "/open.txt"),
+               Catch::StartsWith("file '" + dir + "/open.txt' line 4, column 1:"));
+    // Without the line map, messages keep the -f name and the line in the text.
+    CompileOptions plain;
+    plain.source_name = outer;
+    Result<Filter> f = Filter::Compile(ReadFilterFile(outer).value(), plain);
+    REQUIRE_FALSE(f.ok());
+    CHECK_THAT(f.status().message(), Catch::StartsWith("file '" + outer + "' line 4,"));
+
+    for (const char* name : {"inner.txt", "outer.txt", "open.txt", "ok.txt"}) {
+        unlink((dir + "/" + name).c_str());
+    }
+    rmdir(dir.c_str());
+}
+
 TEST_CASE("filter files expand @include lines and report unreadable files", "[filter]") {
     std::string dir = "/tmp/flowkit-filter-files-" + std::to_string(getpid());
     REQUIRE(mkdir(dir.c_str(), 0700) == 0);
