@@ -38,6 +38,17 @@ expect 1 "-s and -w do not go together" "$FLOWDUMP" -r "$WORK/text" -s srcip -w 
 [ ! -e "$WORK/w.nf" ] || fail "-s with -w created the file"
 expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -A srcip -b
 expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -B -A srcip
+# -f as nfdump reads it: the last -f counts and filter words replace it (the file is then
+# not opened); an error inside an @include'd file names that file and its own line.
+printf 'proto tcp and (\n' >"$WORK/bad.flt"
+printf 'proto tcp\n' >"$WORK/good.flt"
+printf '# c\nport 80 or\n  bogus\n' >"$WORK/inner.flt"
+printf 'proto tcp and (\n@include %s\n)\n' "$WORK/inner.flt" >"$WORK/outer.flt"
+expect 0 "" "$FLOWDUMP" -Z -f "$WORK/bad.flt" -f "$WORK/good.flt"
+expect 254 "file '$WORK/bad.flt' line 2" "$FLOWDUMP" -Z -f "$WORK/good.flt" -f "$WORK/bad.flt"
+expect 0 "" "$FLOWDUMP" -Z -f "$WORK/missing.flt" 'proto tcp'
+expect 1 "missing.flt" "$FLOWDUMP" -Z -f "$WORK/missing.flt"
+expect 254 "file '$WORK/inner.flt' line 3, column 3" "$FLOWDUMP" -Z -f "$WORK/outer.flt"
 # A second -A is refused as nfdump refuses it; it used to replace the first list silently.
 expect 1 "Multiple aggregation masks not allowed" "$FLOWDUMP" -r "$WORK/text" -A srcip -A dstip
 expect 1 "Multiple aggregation masks not allowed" "$FLOWDUMP" -r "$WORK/text" -A srcip -a -A srcip

@@ -204,19 +204,11 @@ int Run(int argc, char** argv) {
                     return 1;
                 }
                 break;
-            case 'f': {
-                auto text = flow::filter::ReadFilterFile(optarg);
-                if (!text.ok()) {
-                    // nfdump: a filter file it cannot stat is exit 1, an @include inside it
-                    // that cannot be opened 255; a filter that does not compile is 254.
-                    struct stat st;
-                    std::fprintf(stderr, "%s\n", text.status().message().c_str());
-                    return ::stat(optarg, &st) != 0 ? 1 : 255;
-                }
+            case 'f':
+                // Read after the options, as nfdump does: the last -f counts, and filter
+                // words on the command line replace it (the file is then not opened).
                 opt.filter_file = optarg;
-                if (opt.filter_text.empty()) opt.filter_text = *text;
                 break;
-            }
             case 'h':
                 std::fputs(kUsage, stdout);
                 return 0;
@@ -447,10 +439,21 @@ int Run(int argc, char** argv) {
         if (!words.empty()) words += ' ';
         words += args[i];
     }
-    if (!words.empty()) opt.filter_text = words;
-
     flow::filter::CompileOptions co;
-    if (!opt.filter_file.empty() && words.empty()) co.source_name = opt.filter_file;
+    if (!words.empty()) {
+        opt.filter_text = words;
+    } else if (!opt.filter_file.empty()) {
+        auto text = flow::filter::ReadFilterFile(opt.filter_file, &co.line_sources);
+        if (!text.ok()) {
+            // nfdump: a filter file it cannot stat is exit 1, an @include inside it that
+            // cannot be opened 255; a filter that does not compile is 254.
+            struct stat st;
+            std::fprintf(stderr, "%s\n", text.status().message().c_str());
+            return ::stat(opt.filter_file.c_str(), &st) != 0 ? 1 : 255;
+        }
+        opt.filter_text = *text;
+        co.source_name = opt.filter_file;
+    }
     if (opt.check_filter) {
         flow::Status s = flow::filter::Filter::Check(opt.filter_text, co);
         if (!s.ok()) {
