@@ -336,6 +336,18 @@ Result<std::vector<std::string>> ExpandSelection(const FileSelection& sel,
             "-M needs either -r or -R to specify the file or file list. Add '-R .' for all "
             "files in the directories.");
     }
+    // With -M the -r file and -R ranges are names inside each directory; an absolute one
+    // is refused as nfdump refuses it, rather than read as a name under every directory.
+    if (sel.read_path && !sel.read_path->empty() && sel.read_path->front() == '/') {
+        return Status::InvalidArgument(
+            "File -r must not start with '/', when combined with a source list -M");
+    }
+    for (const std::string& range : ranges) {
+        if (!range.empty() && range.front() == '/') {
+            return Status::InvalidArgument(
+                "File list -R must not start with '/' when combined with a source list -M");
+        }
+    }
     // -M base/d1:d2:d3: the text before the first element's last '/' prefixes every element.
     const std::string& m = *sel.multi_dirs;
     size_t colon = m.find(':');

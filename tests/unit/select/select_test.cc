@@ -147,6 +147,36 @@ TEST_CASE("selection: -M applies -r and -R in each directory") {
     CHECK(warnings.empty());  // the error alone, not the same line twice
 }
 
+// Regression: `-M a -r /nfcapd.X` read a/nfcapd.X (the leading '/' dropped) and `-M a -R
+// /abs/path` looked for a/abs/path; nfdump refuses absolute names with -M.
+TEST_CASE("selection: -M refuses an absolute -r file or -R range", "[regression]") {
+    TempTree t;
+    t.Touch("a/nfcapd.202612041500");
+    flow::FileSelection sel;
+    sel.multi_dirs = t / "a";
+    sel.read_path = "/nfcapd.202612041500";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == flow::StatusCode::kInvalidArgument);
+    CHECK(r.status().message() ==
+          "File -r must not start with '/', when combined with a source list -M");
+
+    sel.read_path.reset();
+    for (const std::string range :
+         {t / "a/nfcapd.202612041500", t / "a/nfcapd.202612041500:nfcapd.202612041505"}) {
+        CAPTURE(range);
+        sel.range = range;
+        r = flow::ExpandSelection(sel);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.status().message() ==
+              "File list -R must not start with '/' when combined with a source list -M");
+    }
+    sel.range = "nfcapd.202612041500";
+    r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    CHECK(r->size() == 1);
+}
+
 // Regression: `-M a:b -r FILE` with FILE missing in b (its collector missed the slot) read
 // nothing at all; nfdump warns and reads a's file.
 TEST_CASE("selection: -M -r reads the channels that hold the file and warns about the rest") {
