@@ -177,8 +177,9 @@ void ForSelectedGroups(const flow::aggregate::Aggregator& agg, const Options& op
 // ---- Two-thread scan ---------------------------------------------------------------------
 //
 // Reading, filtering, summing and element statistics do not depend on the order of the
-// records, so two threads can each take every other data block of every file (one reader
-// per thread, ReaderOptions::block_stride) and their results be joined afterwards. Records
+// records, so two threads can share the data blocks of every file, each taking the next
+// block neither has taken (one reader per thread, ReaderOptions::block_claims: a thread that
+// gets less CPU takes fewer blocks), and their results be joined afterwards. Records
 // to print are formatted by each thread into text per block, which is printed in the serial
 // order of the blocks after the join; formats whose text depends on a record's number or
 // place (%cnt, raw, json) keep the records instead, with their place in the serial order,
@@ -235,10 +236,12 @@ struct ScanJob {
     uint64_t elements;     // ReaderOptions::elements: what the filter and the summary read
     uint64_t memory_share;
     std::atomic<bool> abort{false};
+    // Per file: the data blocks the two threads claimed so far (ReaderOptions::block_claims).
+    std::unique_ptr<std::atomic<uint64_t>[]> claims;
 };
 
-// One thread's share of the scan: the blocks of phase `phase` of every file.
-void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
+// One thread's share of the scan: the blocks it claims of every file.
+void ScanShare(ScanJob* job, ScanPart* part) {
     const std::optional<flow::TimeWindow>& window = *job->window;
     flow::filter::Filter f = *job->filter;
     const bool match_all = f.matches_all();
@@ -258,8 +261,7 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
     for (size_t fi = 0; fi < job->files->size(); ++fi) {
         flow::ReaderOptions ro;
         ro.reuse_record = true;
-        ro.block_stride = 2;
-        ro.block_phase = phase;
+        ro.block_claims = &job->claims[fi];
         ro.elements = job->elements;
         auto reader = flow::NfFileReader::Open((*job->files)[fi], ro);
         if (!reader.ok()) return give_up();
@@ -278,8 +280,9 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
             if (job->abort.load(std::memory_order_relaxed)) return give_up();
             // Gives up early when the listing will not fit: a scan that gives up late wastes
             // the work of everything it read, which the serial loop then reads again. The
-            // records kept so far per stored byte read, over this thread's half of the
-            // bytes of all files (an overestimate where files hold skipped blocks).
+            // records kept so far per stored byte read, over this thread's share of the
+            // bytes of all files, taken as half (an overestimate where files hold skipped
+            // blocks).
             const uint64_t own_bytes = bytes_before + r.counters().stored_bytes;
             if (job->keep_records && ++blocks_done > 4 && own_bytes != 0) {
                 const double share = static_cast<double>(job->total_bytes / 2) / own_bytes;
@@ -337,11 +340,11 @@ void ScanShare(ScanJob* job, uint32_t phase, ScanPart* part) {
 bool ScanInParallel(ScanJob* job, ScanPart parts[2], flow::output::Printer* printer) {
     std::thread helper;
     try {
-        helper = std::thread(ScanShare, job, 1u, &parts[1]);
+        helper = std::thread(ScanShare, job, &parts[1]);
     } catch (const std::system_error&) {
         return false;  // no thread to be had: the serial loop does it all
     }
-    ScanShare(job, 0, &parts[0]);
+    ScanShare(job, &parts[0]);
     helper.join();
     if (parts[0].failed || parts[1].failed) return false;
 
@@ -518,6 +521,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         }
         job.elements = elements;
         job.memory_share = memory_limit / 2;
+        job.claims = std::make_unique<std::atomic<uint64_t>[]>(files.size());
         ScanPart parts[2];
         for (ScanPart& part : parts) {
             for (const auto& spec : opt.stats) part.stats.emplace_back(spec);

@@ -4,6 +4,7 @@
 // nfdump 1.7.1. The byte layouts are described in docs/file-format.md.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -99,6 +100,12 @@ struct ReaderOptions {
     // Requires: block_phase < block_stride.
     uint32_t block_stride = 1;
     uint32_t block_phase = 0;
+    // Splits a file between readers as they go: readers given the same counter (zero at
+    // the start) each decode the next decodable block no reader has claimed yet, and step
+    // over the others by their header as above, so that a reader whose thread gets less CPU
+    // takes fewer blocks. Takes the place of block_stride when set. The counter must outlive
+    // the readers.
+    std::atomic<uint64_t>* block_claims = nullptr;
     // The elements (bits 1 << ElementId, as FlowRecord::present) the caller reads of the
     // records NextRecord() returns, e.g. a filter's Filter::elements_read() plus the
     // generic and counter elements of the summary. Layout 2 records then decode only those

@@ -188,8 +188,19 @@ Result<bool> BlockSource::Next(Block* block) {
         if (num_records == 0) {
             return Fail(Status::Malformed("block holds 0 records"));
         }
-        if (range_.stride > 1 && decodable_++ % range_.stride != range_.phase) {
-            // Another reader of the same file takes this block (ReaderOptions::block_stride).
+        bool other = false;  // another reader of the same file takes this block
+        if (range_.claims != nullptr) {
+            // Claims only grow, and this reader's next one exceeds its last, so the block
+            // claimed is this one or one further on.
+            if (claimed_ == kUnclaimed) {
+                claimed_ = range_.claims->fetch_add(1, std::memory_order_relaxed);
+            }
+            other = decodable_++ != claimed_;
+            if (!other) claimed_ = kUnclaimed;
+        } else if (range_.stride > 1) {
+            other = decodable_++ % range_.stride != range_.phase;
+        }
+        if (other) {
             ++count_;
             pos_ = payload_at + stored;
             continue;

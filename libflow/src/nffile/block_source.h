@@ -56,6 +56,9 @@ struct BlockRange {
     // are read and decompressed; the others are stepped over by their header.
     uint32_t stride = 1;
     uint32_t phase = 0;
+    // Or: decode the decodable blocks whose index this reader claimed from the shared
+    // counter (fetch_add), one claim at a time (ReaderOptions::block_claims).
+    std::atomic<uint64_t>* claims = nullptr;
 };
 
 // Reads blocks sequentially from an open file descriptor. Not thread-safe; owns `fd`.
@@ -96,6 +99,8 @@ private:
     uint64_t pos_;
     uint32_t count_ = 0;
     uint64_t decodable_ = 0;  // decodable blocks met, taken or stepped over
+    uint64_t claimed_ = kUnclaimed;  // with range_.claims: the index of the block to take
+    static constexpr uint64_t kUnclaimed = ~uint64_t{0};
     bool done_ = false;
     BlockCodec codec_;
     std::unique_ptr<uint8_t[]> stored_;  // compressed payload

@@ -183,6 +183,7 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     range_.codec = info_.codec;
     range_.layout = info_.layout;
     range_.may_map = info_.closed;
+    range_.claims = options.block_claims;
     if (options.block_stride > 1 && options.block_phase < options.block_stride) {
         range_.stride = options.block_stride;
         range_.phase = options.block_phase;
