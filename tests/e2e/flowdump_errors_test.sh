@@ -38,6 +38,12 @@ expect 1 "-s and -w do not go together" "$FLOWDUMP" -r "$WORK/text" -s srcip -w 
 [ ! -e "$WORK/w.nf" ] || fail "-s with -w created the file"
 expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -A srcip -b
 expect 1 "Can not set custom aggregation in bidir mode" "$FLOWDUMP" -r "$WORK/text" -B -A srcip
+# -I on a file that cannot be read: the error and exit 1, no block of zeros on stdout (it
+# printed one and exited 0, as for an idle link).
+expect 1 "not an nfdump file" "$FLOWDUMP" -I -r "$WORK/text"
+[ ! -s "$WORK/out" ] || fail "-I on a text file printed: $(cat "$WORK/out")"
+expect 1 "file shorter than a file header" "$FLOWDUMP" -I -r "$WORK/empty"
+[ ! -s "$WORK/out" ] || fail "-I on an empty file printed: $(cat "$WORK/out")"
 # -f as nfdump reads it: the last -f counts and filter words replace it (the file is then
 # not opened); an error inside an @include'd file names that file and its own line.
 printf 'proto tcp and (\n' >"$WORK/bad.flt"
@@ -95,6 +101,13 @@ for args in "-o json" "-o json -q" "-o ndjson" "-s srcip -o json" "-o json -s re
         *) [ "$n" -eq $((2 * per_file)) ] || fail "$args: $n records, expected $((2 * per_file))" ;;
     esac
 done
+# -I over the same files: the sums of what could be read, and exit 1 since the damaged
+# file's statistics are missing (it exited 0, as if the sums covered the whole range).
+rc=0
+"$FLOWDUMP" -R "$WORK/cut" -I >"$WORK/out" 2>"$WORK/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "-I over a damaged file: exit $rc, expected 1"
+grep -q "nfcapd.202401010005" "$WORK/err" || fail "-I: damage not reported: $(cat "$WORK/err")"
+grep -q "^Flows: [1-9]" "$WORK/out" || fail "-I printed no sums: $(cat "$WORK/out")"
 # Output that cannot be written is an error with a message (newcomer: silent, or exit 0 for -I).
 if [ -w /dev/full ]; then
     for args in "-o csv" "-s srcip" "-I"; do

@@ -709,10 +709,14 @@ int RunFileInfo(const std::vector<std::string>& files) {
     flow::StatRecord total;
     std::string ident;
     bool any = false;
+    // A file that cannot be read, or whose statistics are lost, makes the sums short: exit 1
+    // as the listings do, so that a script does not take the numbers for the whole range.
+    bool failed = false;
     for (const std::string& path : files) {
         auto reader = flow::NfFileReader::Open(path);
         if (!reader.ok()) {
             FileError(path, reader.status());
+            failed = true;
             continue;
         }
         const flow::FileInfo& info = (*reader)->info();
@@ -721,6 +725,7 @@ int RunFileInfo(const std::vector<std::string>& files) {
                          "flowdump: %s: appendix unreadable (file truncated or damaged): its "
                          "ident and statistics are missing\n",
                          path.c_str());
+            failed = true;
         }
         if (!any) ident = info.ident;
         if (!any) {
@@ -730,6 +735,8 @@ int RunFileInfo(const std::vector<std::string>& files) {
         }
         any = true;
     }
+    // Nothing could be read: no block of zeros that would read as an idle link.
+    if (!any) return 1;
     std::printf("Ident: %s\n", ident.c_str());
     auto line = [](const char* name, uint64_t v) { std::printf("%s: %" PRIu64 "\n", name, v); };
     line("Flows", total.num_flows);
@@ -752,7 +759,7 @@ int RunFileInfo(const std::vector<std::string>& files) {
     line("msec_first", total.first_ms % 1000);
     line("msec_last", total.last_ms % 1000);
     line("Sequence failures", total.sequence_failures);
-    return 0;
+    return failed ? 1 : 0;
 }
 
 int RunVerify(const std::string& path) {
