@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -537,10 +538,18 @@ public:
         return true;
     }
 
-    void Send(const uint8_t* data, size_t len) {
+    // Sends one datagram made of `head` and then `tail` (tail_len may be 0) to every target.
+    void Send(const uint8_t* head, size_t head_len, const uint8_t* tail, size_t tail_len) {
+        if (targets_.empty()) return;
+        iovec parts[2] = {{const_cast<uint8_t*>(head), head_len},
+                          {const_cast<uint8_t*>(tail), tail_len}};
+        msghdr m{};
+        m.msg_iov = parts;
+        m.msg_iovlen = tail_len == 0 ? 1 : 2;
         for (Target& t : targets_) {
-            if (::sendto(t.fd, data, len, 0, reinterpret_cast<const sockaddr*>(&t.addr), t.len) >=
-                0) {
+            m.msg_name = &t.addr;
+            m.msg_namelen = t.len;
+            if (::sendmsg(t.fd, &m, 0) >= 0) {
                 t.failing = false;
                 continue;
             }
@@ -931,7 +940,9 @@ bool DropPrivileges(const Config& config) {
     return true;
 }
 
-// Datagrams received and not yet decoded: one buffer holding their bytes back to back.
+// Datagrams received and not yet decoded, in one buffer that recvmmsg writes into (RunSockets):
+// each datagram lies at `entries[k].offset`, with unused bytes between some of them. The
+// buffer is left uninitialised, so a batch only counts in RSS once datagrams have filled it.
 struct Batch {
     static constexpr size_t kBytes = 1 << 20;
     struct Entry {
@@ -940,20 +951,22 @@ struct Batch {
         flow::wire::Endpoint from;
         uint64_t received_ms;
     };
-    std::vector<uint8_t> data;
+    std::unique_ptr<uint8_t[]> data{new uint8_t[kBytes]};
+    size_t used = 0;   // `data[0, used)` holds the datagrams and the gaps between them
+    size_t bytes = 0;  // the datagrams' lengths summed
     std::vector<Entry> entries;
 
-    Batch() {
-        data.reserve(kBytes);
-        entries.reserve(4096);
-    }
-    bool Fits(size_t len) const { return data.size() + len <= kBytes || data.empty(); }
-    void Add(const uint8_t* p, size_t len, const flow::wire::Endpoint& from, uint64_t ms) {
-        entries.push_back({data.size(), len, from, ms});
-        data.insert(data.end(), p, p + len);
+    Batch() { entries.reserve(4096); }
+    size_t room() const { return kBytes - used; }
+    // Records the datagram of `len` bytes at `offset`, which the caller has written.
+    void Add(size_t offset, size_t len, const flow::wire::Endpoint& from, uint64_t ms) {
+        assert(offset + len <= kBytes);
+        entries.push_back({offset, len, from, ms});
+        bytes += len;
     }
     void Clear() {
-        data.clear();
+        used = 0;
+        bytes = 0;
         entries.clear();
     }
 };
@@ -1115,10 +1128,9 @@ int RunSockets(const Config& config) {
             }
             if (batch != nullptr) {
                 decoded_datagrams += batch->entries.size();
-                decoded_bytes += batch->data.size();
+                decoded_bytes += batch->bytes;
                 for (const Batch::Entry& e : batch->entries) {
-                    router.Datagram(batch->data.data() + e.offset, e.length, e.from,
-                                    e.received_ms);
+                    router.Datagram(batch->data.get() + e.offset, e.length, e.from, e.received_ms);
                 }
                 queue.Recycle(batch);
                 batch = nullptr;
@@ -1128,11 +1140,40 @@ int RunSockets(const Config& config) {
         }
     });
 
+    // recvmmsg writes each datagram straight into the filling batch, where the worker decodes
+    // it: message i's first iovec is slot i of `slot` bytes in the batch's free space, its
+    // second an overflow area of its own for the bytes past the slot. A datagram that fits its
+    // slot is left where it landed, and the unused end of the slot stays in the batch as a gap.
+    // A longer one is assembled from both parts after the call's last slot (a copy, as every
+    // datagram had before). The two parts hold 64 KiB, more than any UDP payload (65,507 bytes
+    // over IPv4, 65,527 over IPv6), so the kernel never truncates one (MSG_TRUNC).
     constexpr int kRecv = 32;
     constexpr size_t kMaxDatagram = 65536;
-    std::vector<uint8_t> buffers(kRecv * kMaxDatagram);
+    // The slot follows the datagrams: the longest of the last kSlotWindow datagrams, rounded up
+    // to 64 bytes, within [kMinSlot, kMaxSlot]; it grows as soon as a longer one comes and
+    // shrinks at the end of a window. A slot close to the datagrams' size keeps the gaps small,
+    // so the 32 MiB of batches hold about as many datagrams as copied back to back (a fixed
+    // 2 KiB slot would hold only 64 datagrams of 100 bytes where 1,300 fit before). It starts
+    // at 1536 bytes, enough for any datagram of a 1500-byte MTU.
+    // TODO: datagrams longer than kMaxSlot (IPFIX over UDP, jumbo frames) are always copied,
+    // and a mix of short and long datagrams leaves gaps after the short ones.
+    constexpr size_t kMinSlot = 128;
+    constexpr size_t kMaxSlot = 16384;
+    constexpr size_t kSlotWindow = 4096;
+    static_assert(kMaxSlot * kRecv <= Batch::kBytes);
+    auto fit_slot = [&](size_t len) {
+        return std::clamp<size_t>((len + 63) & ~size_t{63}, kMinSlot, kMaxSlot);
+    };
+    size_t slot = 1536;
+    size_t window_longest = 0;
+    size_t window_datagrams = 0;
+    // Left uninitialised, so that neither counts in RSS until used: the overflow areas take
+    // the datagrams longer than their slot, the scratch slots those received while every
+    // batch waits for the worker.
+    std::unique_ptr<uint8_t[]> overflow(new uint8_t[kRecv * kMaxDatagram]);
+    std::unique_ptr<uint8_t[]> scratch(new uint8_t[kRecv * kMaxSlot]);
     mmsghdr msgs[kRecv];
-    iovec iovs[kRecv];
+    iovec iovs[kRecv][2];
     sockaddr_storage addrs[kRecv];
     // SO_RXQ_OVFL: the socket's count of datagrams the kernel dropped, on each datagram;
     // SO_TIMESTAMP: the time each datagram arrived, so that a datagram read after a nap
@@ -1142,26 +1183,49 @@ int RunSockets(const Config& config) {
     };
     Control controls[kRecv];
     for (int i = 0; i < kRecv; ++i) {
-        iovs[i] = {buffers.data() + i * kMaxDatagram, kMaxDatagram};
+        iovs[i][1].iov_base = overflow.get() + i * kMaxDatagram;
         msgs[i].msg_hdr = {};
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_iov = iovs[i];
+        msgs[i].msg_hdr.msg_iovlen = 2;
         msgs[i].msg_hdr.msg_name = &addrs[i];
         msgs[i].msg_hdr.msg_control = controls[i].bytes;
     }
     uint32_t kernel_drops = 0;  // the last SO_RXQ_OVFL count seen
     Batch* filling = nullptr;
     uint64_t batch_started_ms = 0;
+    int asked = 0;               // messages the last recvmmsg call offered room for
+    std::vector<Batch*> spills;  // batches taken within one call for assembled datagrams
+    bool warned_truncated = false;
 
     // Receives what one recvmmsg gives into the filling batch; returns the count (<= 0: none).
     auto receive = [&](int fd, int flags) {
-        for (mmsghdr& m : msgs) {
-            m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-            m.msg_hdr.msg_controllen = sizeof(Control);
+        if (filling != nullptr && filling->room() < slot) {
+            queue.Push(filling);
+            filling = nullptr;
         }
-        const int got = ::recvmmsg(fd, msgs, kRecv, flags, nullptr);
+        if (filling == nullptr) filling = queue.Take();
+        Batch* const start = filling;  // nullptr: every batch waits for the worker
+        const bool start_empty = start == nullptr || start->entries.empty();
+        uint8_t* const base = start != nullptr ? start->data.get() + start->used : scratch.get();
+        asked = start != nullptr ? static_cast<int>(std::min<size_t>(kRecv, start->room() / slot))
+                                 : kRecv;
+        for (int i = 0; i < asked; ++i) {
+            iovs[i][0] = {base + i * slot, slot};
+            iovs[i][1].iov_len = kMaxDatagram - slot;
+            msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            msgs[i].msg_hdr.msg_controllen = sizeof(Control);
+        }
+        const int got = ::recvmmsg(fd, msgs, static_cast<unsigned>(asked), flags, nullptr);
         if (got <= 0) return got;
         const uint64_t now_ms = NowMs();
+        // Datagrams assembled in `start` go from `end`, past the data of the last slot.
+        size_t end = 0;
+        bool in_place = start != nullptr;
+        if (in_place) {
+            end = start->used + static_cast<size_t>(got - 1) * slot +
+                  std::min<size_t>(msgs[got - 1].msg_len, slot);
+        }
+        spills.clear();
         for (int i = 0; i < got; ++i) {
             uint64_t arrived_ms = now_ms;
             msghdr& h = msgs[i].msg_hdr;
@@ -1176,23 +1240,71 @@ int RunSockets(const Config& config) {
                                  static_cast<uint64_t>(tv.tv_usec) / 1000;
                 }
             }
-            const uint8_t* data = buffers.data() + i * kMaxDatagram;
-            repeater.Send(data, msgs[i].msg_len);
-            auto from = flow::wire::Endpoint::FromSockaddr(&addrs[i], msgs[i].msg_hdr.msg_namelen);
+            const size_t len = msgs[i].msg_len;
+            const size_t tail = len > slot ? len - slot : 0;
+            const uint8_t* head = base + i * slot;
+            const uint8_t* rest = overflow.get() + i * kMaxDatagram;
+            window_longest = std::max(window_longest, len);
+            ++window_datagrams;
+            repeater.Send(head, len - tail, rest, tail);
+            if (h.msg_flags & MSG_TRUNC) {  // cannot happen (see kMaxDatagram); counted if it did
+                queue.CountDropped(1);
+                if (!warned_truncated) Log(LOG_WARNING, "datagram truncated on receipt: dropped");
+                warned_truncated = true;
+                continue;
+            }
+            auto from = flow::wire::Endpoint::FromSockaddr(&addrs[i], h.msg_namelen);
             if (!from.ok()) continue;
-            if (filling != nullptr && !filling->Fits(msgs[i].msg_len)) {
-                queue.Push(filling);
-                filling = nullptr;
+            if (in_place && tail == 0) {
+                start->Add(static_cast<size_t>(head - start->data.get()), len, *from, arrived_ms);
+                continue;
             }
-            if (filling == nullptr) {
-                filling = queue.Take();
-                batch_started_ms = now_ms;
-                if (filling == nullptr) {  // every batch waits for the worker
-                    queue.CountDropped(1);
-                    continue;
+            // Assembled: in `start` while it has room, else in a batch taken for the rest of
+            // the call, which then takes every later datagram too, so that the order holds.
+            // Those batches are pushed only after the loop: the worker could otherwise free
+            // `start` and this loop take it back while later datagrams still sit in its slots.
+            Batch* into = nullptr;
+            size_t at = 0;
+            if (in_place && len <= Batch::kBytes - end) {
+                into = start;
+                at = end;
+                end += len;
+            } else {
+                in_place = false;
+                into = spills.empty() ? nullptr : spills.back();
+                if (into == nullptr || into->room() < len) {
+                    into = queue.Take();
+                    if (into == nullptr) {
+                        queue.CountDropped(1);
+                        continue;
+                    }
+                    spills.push_back(into);
                 }
+                at = into->used;
+                into->used += len;
             }
-            filling->Add(data, msgs[i].msg_len, *from, arrived_ms);
+            std::memcpy(into->data.get() + at, head, len - tail);
+            std::memcpy(into->data.get() + at + (len - tail), rest, tail);
+            into->Add(at, len, *from, arrived_ms);
+        }
+        if (start != nullptr && !start->entries.empty()) {
+            start->used = std::min(Batch::kBytes, (end + 63) & ~size_t{63});
+        }
+        if (!spills.empty()) {
+            if (start != nullptr && !start->entries.empty()) {
+                queue.Push(start);
+            } else if (start != nullptr) {
+                queue.Recycle(start);
+            }
+            for (size_t k = 0; k + 1 < spills.size(); ++k) queue.Push(spills[k]);
+            filling = spills.back();
+        }
+        if (filling != nullptr && !filling->entries.empty() && (filling != start || start_empty)) {
+            batch_started_ms = now_ms;
+        }
+        if (window_longest > slot || window_datagrams >= kSlotWindow) {
+            slot = fit_slot(window_longest);
+            if (window_datagrams >= kSlotWindow) window_longest = window_datagrams = 0;
         }
         return got;
     };
@@ -1245,7 +1357,7 @@ int RunSockets(const Config& config) {
         const uint64_t now_ms = NowMs();
         // A partly filled batch goes to the worker within 200 ms, so rotation and -x see
         // datagrams at about the time they came in.
-        if (filling != nullptr && now_ms - batch_started_ms >= 200) {
+        if (filling != nullptr && !filling->entries.empty() && now_ms - batch_started_ms >= 200) {
             queue.Push(filling);
             filling = nullptr;
         }
@@ -1253,7 +1365,7 @@ int RunSockets(const Config& config) {
             const int got = receive(fds[0], MSG_WAITFORONE);
             if (got <= 0) continue;  // timeout or signal
             cycle_datagrams += static_cast<size_t>(got);
-            if (got == kRecv) continue;  // perhaps more queued
+            if (got == asked) continue;  // perhaps more queued
             // nap = nap_gather / rate = nap_gather * elapsed / datagrams.
             const uint64_t now_us = MonotonicUs();
             const uint64_t nap_us =
@@ -1274,7 +1386,9 @@ int RunSockets(const Config& config) {
         if (::poll(pfds.data(), pfds.size(), 200) <= 0) continue;
         for (pollfd& p : pfds) {
             if (!(p.revents & POLLIN)) continue;
-            while (receive(p.fd, MSG_DONTWAIT) == kRecv && !g_stop) {
+            while (!g_stop) {
+                const int got = receive(p.fd, MSG_DONTWAIT);
+                if (got < asked) break;  // the socket is empty
             }
         }
     }
@@ -1288,7 +1402,7 @@ int RunSockets(const Config& config) {
         while (MonotonicUs() < drain_end_us && receive(fd, MSG_DONTWAIT) > 0) {
         }
     }
-    if (filling != nullptr) queue.Push(filling);
+    if (filling != nullptr && !filling->entries.empty()) queue.Push(filling);
     queue.Close();
     worker.join();
     if (queue.dropped() != 0) {
