@@ -602,7 +602,10 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
                 if (writer && aggregator) {
                     aggregator->Add(rec, r.StoredRecord());
                 } else if (writer) {
-                    flow::Status s = writer->Append(rec);
+                    // A 1.7 record is copied as the file stores it, every element with it.
+                    const std::span<const uint8_t> stored = r.StoredRecord();
+                    flow::Status s = stored.empty() ? writer->Append(rec)
+                                                    : writer->AppendStored(rec, stored);
                     if (!s.ok()) {
                         std::fprintf(stderr, "flowdump: %s: %s\n", opt.write_path.c_str(),
                                      s.ToString().c_str());

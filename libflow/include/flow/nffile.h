@@ -243,6 +243,12 @@ public:
     // flows_dropped(), and `rec` is not stored either. Malformed when compression failed.
     // No allocation once the block buffer exists.
     Status Append(const FlowRecord& rec, bool count_in_stat = true);
+    // Appends the V3 record `stored` as it is (NfFileReader::StoredRecord() of the record
+    // `rec` was read as), with every element it holds, also those FlowRecord has no fields
+    // for, and accounts `rec` as Append() does. InvalidArgument when `stored` is not one V3
+    // record (type 11, its size field its length); errors as Append() otherwise.
+    Status AppendStored(const FlowRecord& rec, std::span<const uint8_t> stored,
+                        bool count_in_stat = true);
 
     // Appends the records of `flows` (V3 records as Append() encodes them) and accounts each
     // into stat() by its counts, as Append() with `count_in_stat` does. Returns how many were

@@ -147,6 +147,7 @@ public:
     Status Create(std::string_view ident);
     Status Reserve(size_t len);
     Status Append(const FlowRecord& rec, bool count);
+    Status AppendStored(const FlowRecord& rec, std::span<const uint8_t> stored, bool count);
     // `side`: an exporter or sampler record, kept until its block is on disk (see side_).
     Status AppendRaw(const uint8_t* p, size_t len, bool side = false);
     size_t AppendEncoded(const EncodedFlows& flows, Status* error);
@@ -262,6 +263,17 @@ Status NfFileWriter::Impl::Append(const FlowRecord& rec, bool count) {
     ++records_;
     if (count) AccumulateStat(rec, &pending_stat_, options_.stat_rule);
     return Status::Ok();
+}
+
+Status NfFileWriter::Impl::AppendStored(const FlowRecord& rec, std::span<const uint8_t> stored,
+                                        bool count) {
+    if (stored.size() < kV3HeaderSize || stored.size() > kRecordSlack ||
+        Load16(stored.data()) != kRecV3 || Load16(stored.data() + 2) != stored.size()) {
+        return Status::InvalidArgument(path_ + ": not a V3 record");
+    }
+    Status s = AppendRaw(stored.data(), stored.size());
+    if (s.ok() && count) AccumulateStat(rec, &pending_stat_, options_.stat_rule);
+    return s;
 }
 
 Status NfFileWriter::Impl::AppendRaw(const uint8_t* p, size_t len, bool side) {
@@ -444,6 +456,11 @@ NfFileWriter::~NfFileWriter() {
 
 Status NfFileWriter::Append(const FlowRecord& rec, bool count_in_stat) {
     return impl_->Append(rec, count_in_stat);
+}
+
+Status NfFileWriter::AppendStored(const FlowRecord& rec, std::span<const uint8_t> stored,
+                                  bool count_in_stat) {
+    return impl_->AppendStored(rec, stored, count_in_stat);
 }
 
 size_t NfFileWriter::AppendEncoded(const EncodedFlows& flows, Status* error) {

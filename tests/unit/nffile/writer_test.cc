@@ -13,10 +13,12 @@
 #include "nffile/layout.h"
 #include "nffile/records.h"
 #include "nffile/nffile_test_util.h"
+#include "nffile/v3_bytes.h"
 
 using namespace flow;
 using namespace flow::testing;
 using namespace flow::nffile;
+using flow::nffile::testing::Bytes;
 
 namespace {
 
@@ -645,4 +647,61 @@ TEST_CASE("Flows appended encoded in batches make the file that Append makes",
     CHECK(batched_full.refused == one_full.refused);
     CHECK(batched_full.dropped == one_full.dropped);
     CHECK(batched_full.bytes == one_full.bytes);
+}
+
+TEST_CASE("AppendStored writes a V3 record as it is, elements without fields included",
+          "[nffile]") {
+    // Generic flow, IPv4 addresses, an element FlowRecord has no fields for (29, payload),
+    // one of an id no nfdump defines, and the counters, in that order.
+    Bytes generic(48, 0);
+    Store64(generic.data(), 1796119200000);
+    Store64(generic.data() + 8, 1796119201000);
+    Store64(generic.data() + 24, 7);   // packets
+    Store64(generic.data() + 32, 900);  // bytes
+    generic[44] = 6;
+    Bytes addresses(8, 0);
+    Store32(addresses.data(), 0x0a000001);
+    Store32(addresses.data() + 4, 0x0a000002);
+    Bytes counters(24, 0);
+    Store64(counters.data(), 3);  // flows
+    const Bytes record = flow::nffile::testing::RawV3({{kExGenericFlow, generic},
+                                         {kExIpv4Flow, addresses},
+                                         {29, Bytes(12, 0x41)},
+                                         {250, Bytes(4, 0x42)},
+                                         {kExCntFlow, counters}});
+    FlowRecord rec;
+    ReadCounters rc;
+    const char* error = nullptr;
+    REQUIRE(DecodeV3(record.data(), record.size(), V3Options{}, &rec, &rc, &error) ==
+            Decoded::kFlow);
+
+    const std::string path = ScratchDir() + "/stored_copy.nf";
+    {
+        auto w = NfFileWriter::Create(path, Codec::kLz4, "stored");
+        REQUIRE(w.ok());
+        REQUIRE((*w)->AppendStored(rec, record).ok());
+        REQUIRE((*w)->Append(rec).ok());  // the same record encoded from its fields
+        // Not one V3 record: refused, nothing written.
+        CHECK((*w)->AppendStored(rec, std::span<const uint8_t>(record).first(20)).code() ==
+              StatusCode::kInvalidArgument);
+        Bytes v1 = record;
+        Store16(v1.data(), kRecCommon);
+        CHECK((*w)->AppendStored(rec, v1).code() == StatusCode::kInvalidArgument);
+        REQUIRE((*w)->Close().ok());
+    }
+    auto reader = NfFileReader::Open(path);
+    REQUIRE(reader.ok());
+    NfFileReader& r = **reader;
+    CHECK(r.info().stat.num_flows == 6);  // both records, 3 flows each
+    CHECK(r.info().stat.num_packets == 14);
+    REQUIRE(*r.NextBlock());
+    FlowRecord got;
+    REQUIRE(r.NextRecord(&got));
+    const std::span<const uint8_t> copy = r.StoredRecord();
+    CHECK(Bytes(copy.begin(), copy.end()) == record);
+    REQUIRE(r.NextRecord(&got));
+    const std::span<const uint8_t> encoded = r.StoredRecord();
+    CHECK(encoded.size() < record.size());  // Append() leaves out 29 and 250
+    CHECK(!r.NextRecord(&got));
+    std::remove(path.c_str());
 }
