@@ -65,23 +65,36 @@ bool ParseCount(const char* text, uint64_t* out) {
     return true;
 }
 
-// -l / -L value: [+|-]N[k|K|m|M|g|G|b|B], the suffixes 1000-based. False with nfdump's
-// message on stdout for anything else.
+// -l / -L value: [+|-]N[.F][k|K|m|M|g|G|b|B], the suffixes 1000-based. A fraction is taken
+// when the scaled value is whole (1.5M = 1500000; nfdump 1.7.1 reads it as 1M). False with
+// nfdump's message on stdout for anything else, and for values past 2^64-1 (which would
+// wrap to a small limit).
 bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
     size_t i = 0;
     *below = false;
     if (i < text.size() && (text[i] == '+' || text[i] == '-')) *below = text[i++] == '-';
-    size_t digits = i;
+    auto is_digit = [&](size_t k) { return k < text.size() && text[k] >= '0' && text[k] <= '9'; };
+    const size_t digits = i;
     uint64_t v = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && v < UINT64_MAX / 10 - 9) {
+    while (is_digit(i) && v < UINT64_MAX / 10 - 9) {
         v = v * 10 + static_cast<uint64_t>(text[i++] - '0');
     }
     if (i == digits) {
         std::printf("Can't understand '%s'\n", text.c_str());
         return false;
     }
+    // The fraction's digits, as a numerator over 10^n.
+    size_t dot = std::string::npos;
+    uint64_t frac = 0, frac_div = 1;
+    if (i < text.size() && text[i] == '.' && is_digit(i + 1)) {
+        dot = i++;
+        while (is_digit(i) && frac_div < 1000000000000ULL) {
+            frac = frac * 10 + static_cast<uint64_t>(text[i++] - '0');
+            frac_div *= 10;
+        }
+    }
+    uint64_t scale = 1;
     if (i < text.size()) {
-        uint64_t scale = 0;
         switch (text[i]) {
             case 'k':
             case 'K':
@@ -99,14 +112,26 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
             case 'B':
                 scale = 1;
                 break;
+            default:
+                scale = 0;
         }
         if (scale == 0 || i + 1 != text.size()) {
             std::printf("Can't understand '%c' in '%s'\n", text[i], text.c_str());
             return false;
         }
-        v *= scale;
     }
-    *value = v;
+    const unsigned __int128 scaled_frac = static_cast<unsigned __int128>(frac) * scale;
+    const unsigned __int128 whole =
+        static_cast<unsigned __int128>(v) * scale + scaled_frac / frac_div;
+    if (dot != std::string::npos && scaled_frac % frac_div != 0) {
+        std::printf("Can't understand '%c' in '%s'\n", text[dot], text.c_str());
+        return false;
+    }
+    if (whole > UINT64_MAX) {
+        std::printf("Can't understand '%s': number too large\n", text.c_str());
+        return false;
+    }
+    *value = static_cast<uint64_t>(whole);
     return true;
 }
 
