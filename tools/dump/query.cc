@@ -774,8 +774,9 @@ int RunVerify(const std::string& path) {
     flow::NfFileReader& r = **reader;
     const flow::FileInfo& info = r.info();
     std::printf("File       : %s\n", path.c_str());
-    // Layout 1 headers end this line with a space, as nfdump prints them.
-    const char* tail = info.layout == 1 ? " " : "";
+    // Layout 1 headers end this line with a space, or " anonymized" for files nfanon wrote,
+    // as nfdump prints them.
+    const char* tail = info.layout != 1 ? "" : info.anonymized ? " anonymized" : " ";
     if (info.codec == flow::Codec::kNone) {
         std::printf("Version    : %d - not compressed%s\n", info.layout, tail);
     } else {
