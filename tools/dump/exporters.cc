@@ -56,6 +56,11 @@ int RunExporterList(const std::string& path) {
         }
     }
 
+    // A file without exporter records (libnf, nfdump -w from them) says so, as nfdump does.
+    if (r.exporters().empty()) {
+        std::printf("Exporters:\nNo Exporter records found\n\n");
+        return rc;
+    }
     std::printf("Exporters:\n\n");
     char ip[64];
     for (const flow::ExporterInfo& e : r.exporters()) {
