@@ -204,7 +204,7 @@ void CheckSameGroups(const AggregateSpec& spec, const std::string& layout) {
 
 }  // namespace
 
-TEST_CASE("-a groups made from stored records are those of whole records", "[aggregate]") {
+TEST_CASE("groups of -a made from stored records are those of whole records", "[aggregate]") {
     AggregateSpec spec;
     spec.five_tuple = true;
     for (const std::string& layout : kLayouts) {
@@ -212,7 +212,7 @@ TEST_CASE("-a groups made from stored records are those of whole records", "[agg
     }
 }
 
-TEST_CASE("-O records kept from stored records are those of whole records", "[aggregate]") {
+TEST_CASE("records kept for -O from stored records are those of whole records", "[aggregate]") {
     AggregateSpec spec;
     spec.each_record = true;
     for (const std::string& layout : kLayouts) {
@@ -220,7 +220,7 @@ TEST_CASE("-O records kept from stored records are those of whole records", "[ag
     }
 }
 
-TEST_CASE("-A, -b and -B read whole records", "[aggregate]") {
+TEST_CASE("aggregations by -A, -b and -B read whole records", "[aggregate]") {
     AggregateSpec bidir;
     bidir.five_tuple = true;
     bidir.bidirectional = true;
