@@ -47,6 +47,9 @@ refuse "up to 16383" -r x.pcap -s 20000 -n 127.0.0.1:9995
 refuse "no valid directory: '$WORK/none'" -r x.pcap -l "$WORK/none"
 refuse "cannot read capture '$WORK/none.pcap'" -r "$WORK/none.pcap" -n 127.0.0.1:9995
 refuse "filter once" -r x.pcap -f tcp -n 127.0.0.1:9995 udp
+# An ident with a newline forged lines in flowdump -I of the files written.
+refuse "may not hold control characters" -r x.pcap -l "$WORK" -I $'edge\nFlows: 999'
+refuse "may not hold control characters" -r x.pcap -l "$WORK" -I $'edge\tx'
 
 need_corpus
 pcaps=$CORPUS/pcap-traffic

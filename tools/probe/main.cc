@@ -157,6 +157,15 @@ int main(int argc, char** argv) {
                 return 0;
             case 'I':
                 if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("ident too long");
+                // The ident is printed on a line of its own (flowdump -I): a newline or other
+                // control character would forge lines there, as flowcapd -I refuses too.
+                for (const char* p = optarg; *p != '\0'; ++p) {
+                    const auto c = static_cast<unsigned char>(*p);
+                    if (c < 0x20 || c == 0x7f) {
+                        return Fail("-I: the ident may not hold control characters "
+                                    "(newline, tab, ...)");
+                    }
+                }
                 o.ident = optarg;
                 break;
             case 'i': {
