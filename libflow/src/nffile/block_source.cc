@@ -203,6 +203,9 @@ Result<bool> BlockSource::Next(Block* block) {
         if (other) {
             ++count_;
             pos_ = payload_at + stored;
+            // The pages its header was read through go now: a reader may step over many
+            // blocks before it takes one (block_claims: the other reader ran ahead).
+            if (map_ != nullptr) ReleaseBefore(pos_);
             continue;
         }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A mapped file's pages leave the reader's memory once their blocks are done (decompressed,
 // for a compressed file), also the pages of the blocks a reader steps over
-// (ReaderOptions::block_stride), whose headers it reads through the mapping.
+// (ReaderOptions::block_stride, block_claims), whose headers it reads through the mapping.
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -85,6 +86,25 @@ TEST_CASE("a mapped file's pages are released behind the reader, stepped-over bl
             // kernel's fault-around of 64 KiB.
             CHECK(kb <= 4096 + 256);
         }
+    }
+    // A reader sharing the file with one that ran ahead (ReaderOptions::block_claims) steps
+    // over every block but the last before it takes one: the pages it read their headers
+    // through are released on the way, not held until its next block.
+    {
+        auto probe = NfFileReader::Open(path);
+        REQUIRE(probe.ok());
+        const uint32_t blocks = (*probe)->info().num_blocks;
+        REQUIRE(blocks > 100);
+        std::atomic<uint64_t> claims{blocks - 1};
+        ReaderOptions ro;
+        ro.block_claims = &claims;
+        auto reader = NfFileReader::Open(path, ro);
+        REQUIRE(reader.ok());
+        REQUIRE(*(*reader)->NextBlock());
+        CHECK((*reader)->block_number() == blocks);
+        const long kb = ResidentKb(path);
+        if (kb >= 0) CHECK(kb <= 4096 + 256);
+        CHECK(!*(*reader)->NextBlock());
     }
     std::remove(path.c_str());
 }
