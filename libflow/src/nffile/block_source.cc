@@ -157,8 +157,15 @@ Result<bool> BlockSource::Next(Block* block) {
         }
 
         uint8_t header_buf[kBlockHeaderSize];
-        const uint8_t* header = nullptr;
-        Result<size_t> got = Fetch(header_buf, sizeof(header_buf), pos_, &header);
+        const uint8_t* header = header_buf;
+        // A reader that shares the file with another (stride, claims) reads the header with
+        // pread: most blocks it steps over, and reading their headers through the mapping
+        // would map pages around each (fault-around) that stay until the reader next takes
+        // a block, tens of MB when the other reader has run ahead.
+        const bool shared = range_.claims != nullptr || range_.stride > 1;
+        Result<size_t> got = map_ != nullptr && shared
+                                 ? ReadAt(fd_, header_buf, sizeof(header_buf), pos_)
+                                 : Fetch(header_buf, sizeof(header_buf), pos_, &header);
         if (!got.ok()) return Fail(got.status());
         if (*got < sizeof(header_buf)) {
             return Fail(Status::Truncated("file ends inside the block header"));
@@ -203,9 +210,6 @@ Result<bool> BlockSource::Next(Block* block) {
         if (other) {
             ++count_;
             pos_ = payload_at + stored;
-            // The pages its header was read through go now: a reader may step over many
-            // blocks before it takes one (block_claims: the other reader ran ahead).
-            if (map_ != nullptr) ReleaseBefore(pos_);
             continue;
         }
 
