@@ -90,8 +90,9 @@ private:
     // Asks the kernel to map the pages of `p[0..n)` of the mapping now.
     void Populate(const uint8_t* p, size_t n);
     // Unmaps the pages of the mapping from the last released one up to the page that
-    // holds byte `end` (exclusive): the blocks before `end` are done with, also those
-    // stepped over (block_stride), whose headers were read through the mapping.
+    // holds byte `end` (exclusive): the blocks before `end` are done with (also the pages
+    // around the headers of blocks stepped over, for a reader that reads headers through
+    // the mapping).
     void ReleaseBefore(uint64_t end);
 
     int fd_;

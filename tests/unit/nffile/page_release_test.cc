@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A mapped file's pages leave the reader's memory once their blocks are done (decompressed,
-// for a compressed file), also the pages of the blocks a reader steps over
-// (ReaderOptions::block_stride, block_claims), whose headers it reads through the mapping.
+// for a compressed file), and a reader that shares its file (ReaderOptions::block_stride,
+// block_claims) does not keep the pages of the blocks it steps over.
 #include <catch2/catch.hpp>
 #include <atomic>
 #include <cstdio>
@@ -88,8 +88,8 @@ TEST_CASE("a mapped file's pages are released behind the reader, stepped-over bl
         }
     }
     // A reader sharing the file with one that ran ahead (ReaderOptions::block_claims) steps
-    // over every block but the last before it takes one: the pages it read their headers
-    // through are released on the way, not held until its next block.
+    // over every block but the last before it takes one: their pages are not mapped on the
+    // way (their headers are read with pread).
     {
         auto probe = NfFileReader::Open(path);
         REQUIRE(probe.ok());
