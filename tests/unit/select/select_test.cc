@@ -162,7 +162,7 @@ TEST_CASE("selection: -M refuses an absolute -r file or -R range", "[regression]
           "File -r must not start with '/', when combined with a source list -M");
 
     sel.read_path.reset();
-    for (const std::string range :
+    for (const std::string& range :
          {t / "a/nfcapd.202612041500", t / "a/nfcapd.202612041500:nfcapd.202612041505"}) {
         CAPTURE(range);
         sel.range = range;
