@@ -78,7 +78,7 @@ public:
     std::span<const uint8_t> StoredRecord() const {
         // Records of 1.7.5's files decode with an option of their own (ipinfo_v175).
         if (stored_ == nullptr || v3_options_.ipinfo_v175) return {};
-        return {stored_, stored_size_};
+        return {stored_, Load16(stored_ + 2)};  // its size field, checked when read
     }
 
     FileInfo info_;
@@ -116,7 +116,6 @@ private:
     uint16_t partial_size_ = 0;
     // The V3 record NextRecord() returned last, or null (see NfFileReader::StoredRecord).
     const uint8_t* stored_ = nullptr;
-    uint16_t stored_size_ = 0;
     const Block* block_ = nullptr;
     size_t rec_offset_ = 0;
     uint32_t rec_index_ = 0;
@@ -425,7 +424,6 @@ inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
                 rec_offset_ = off + size;
                 ++rec_index_;
                 stored_ = p;
-                stored_size_ = size;
                 if (v3_options_.elements != kAllElements) {
                     partial_ = p;
                     partial_size_ = size;
@@ -452,7 +450,6 @@ Decoded NfFileReader::Impl::DecodeV3At(const uint8_t* p, uint16_t size, FlowReco
         last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
     }
     stored_ = p;
-    stored_size_ = size;
     if (v3_options_.elements != kAllElements) {
         partial_ = p;
         partial_size_ = size;
