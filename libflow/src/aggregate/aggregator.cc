@@ -149,22 +149,14 @@ public:
             full->Set(kExCntFlow);
             r = &*full;
         }
-        // Room for the largest record rather than V3Size(): sizing first walked the elements
-        // twice per group.
-        if (chunks_.empty() || used_ + nffile::kMaxV3RecordSize > kChunkBytes) {
-            chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kChunkBytes));
-            used_ = 0;
-        }
-        uint8_t* p = chunks_.back().get() + used_;
+        uint8_t* p = Room();
         const size_t n = nffile::EncodeV3(*r, p);
         // The counter element follows the generic flow, address and misc elements: its
         // offset is below 256 (12 + 52 + 36 + 20 + 4 at most).
         size_t off = nffile::kV3HeaderSize;
         while (nffile::Load16(p + off) != kExCntFlow) off += nffile::Load16(p + off + 2);
         off += nffile::kElementHeaderSize;
-        const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
-        handles_.push_back(where | uint64_t{off} << 48 | missing | (turned ? kTurned : 0));
-        used_ += n;
+        Commit(n, off, missing | (turned ? kTurned : 0));
     }
 
     // Appends `rec` as a new group like Append(), from `stored`, the bytes of the V3 record
@@ -232,11 +224,7 @@ public:
         const size_t cnt_at = (cnt != 0 ? moved(cnt) : len) + kElementHeaderSize;
         if (cnt_at > 0xff) return false;
 
-        if (chunks_.empty() || used_ + nffile::kMaxV3RecordSize > kChunkBytes) {
-            chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kChunkBytes));
-            used_ = 0;
-        }
-        uint8_t* p = chunks_.back().get() + used_;
+        uint8_t* p = Room();
         std::memcpy(p, s, kV3HeaderSize);
         std::memcpy(p + kV3HeaderSize, s + generic, kGenericLength);
         size_t n = kV3HeaderSize + kGenericLength;
@@ -273,9 +261,7 @@ public:
         nffile::Store64(p + cnt_at, flows);
         nffile::Store64(p + cnt_at + 8, rec.out_packets);
         nffile::Store64(p + cnt_at + 16, rec.out_bytes);
-        const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
-        handles_.push_back(where | uint64_t{cnt_at} << 48 | missing);
-        used_ += n;
+        Commit(n, cnt_at, missing);
         return true;
     }
 
@@ -392,6 +378,24 @@ private:
         return chunks_[(h & kOffsetMask) >> kChunkBits].get() + (h & (kChunkBytes - 1));
     }
     static constexpr uint64_t kOffsetMask = (uint64_t{1} << 48) - 1;
+
+    // Where the next group's record goes, with room for the largest record rather than its
+    // size (sizing first walked the elements twice per group).
+    uint8_t* Room() {
+        if (chunks_.empty() || used_ + nffile::kMaxV3RecordSize > kChunkBytes) NewChunk();
+        return chunks_.back().get() + used_;
+    }
+    [[gnu::noinline]] void NewChunk() {
+        chunks_.push_back(std::make_unique_for_overwrite<uint8_t[]>(kChunkBytes));
+        used_ = 0;
+    }
+    // Makes the `n` bytes written at Room() a group: `cnt_at`, the offset of its counter
+    // element's payload, and `flags` (kNoGeneric, kNoCnt, kTurned) go into its handle.
+    void Commit(size_t n, size_t cnt_at, uint64_t flags) {
+        const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
+        handles_.push_back(where | uint64_t{cnt_at} << 48 | flags);
+        used_ += n;
+    }
 
     std::vector<std::unique_ptr<uint8_t[]>> chunks_;
     size_t used_ = 0;  // bytes used in the last chunk
@@ -1276,16 +1280,6 @@ void Reverse(FlowRecord* r) {
     std::swap(r->bytes, r->out_bytes);
 }
 
-// Appends the record `stored` holds, decoded whole: `rec` may lack elements that
-// Aggregator::elements_read() leaves out. False when it does not decode (it did for the
-// reader, with the same options).
-bool DecodeStored(std::span<const uint8_t> stored, FlowRecord* whole) {
-    ReadCounters unused;
-    const char* error = nullptr;
-    return nffile::DecodeV3(stored.data(), stored.size(), nffile::V3Options{}, whole, &unused,
-                            &error) == nffile::Decoded::kFlow;
-}
-
 // Starts a -a/-b group with its first record, which counts at least one flow.
 void AppendFirst(const FlowRecord& rec, RecordStore* store, bool turned = false) {
     if (rec.flows != 0) {
@@ -1295,6 +1289,37 @@ void AppendFirst(const FlowRecord& rec, RecordStore* store, bool turned = false)
     FlowRecord first = rec;
     first.flows = 1;
     store->Append(first, turned);
+}
+
+// AppendGroup's way for a record the store cannot take from its bytes: decoded whole from
+// them first, as `rec` may lack the elements Aggregator::elements_read() leaves out (they
+// decoded for the reader, with the same options; `rec` stands in should they not). Out of
+// line, so that the FlowRecord it fills is not set up for every group.
+[[gnu::noinline]] void AppendGroupWhole(const FlowRecord& rec, std::span<const uint8_t> stored,
+                                        bool first, RecordStore* store) {
+    FlowRecord whole;
+    ReadCounters unused;
+    const char* error = nullptr;
+    const FlowRecord& r = !stored.empty() &&
+                                  nffile::DecodeV3(stored.data(), stored.size(),
+                                                   nffile::V3Options{}, &whole, &unused,
+                                                   &error) == nffile::Decoded::kFlow
+                              ? whole
+                              : rec;
+    if (first) {
+        AppendFirst(r, store);
+    } else {
+        store->Append(r);
+    }
+}
+
+// Starts a group (-a: `first`, at least one flow; -O: the record as it is) with `rec` and
+// `stored`, its bytes as its file stores them, or none.
+void AppendGroup(const FlowRecord& rec, std::span<const uint8_t> stored, bool first,
+                 RecordStore* store) {
+    const uint64_t flows = first && rec.flows == 0 ? 1 : rec.flows;
+    if (!stored.empty() && store->AppendStored(rec, flows, stored)) return;
+    AppendGroupWhole(rec, stored, first, store);
 }
 
 }  // namespace
@@ -1432,14 +1457,10 @@ void Aggregator::Impl::CountOldest() {
     bool added = false;
     const uint32_t slot = index.FindOrAdd(q.key.w, q.hash, &added);
     if (added) {  // -a: the first record, as nfdump prints it
-        const std::span<const uint8_t> stored(&queued_stored[at * nffile::kMaxV3RecordSize],
-                                              queued_stored_len[at]);
-        if (stored.empty()) {
-            AppendFirst(rec, &records);
-        } else if (!records.AppendStored(rec, rec.flows != 0 ? rec.flows : 1, stored)) {
-            FlowRecord whole;
-            AppendFirst(DecodeStored(stored, &whole) ? whole : rec, &records);
-        }
+        AppendGroup(rec,
+                    std::span<const uint8_t>(&queued_stored[at * nffile::kMaxV3RecordSize],
+                                             queued_stored_len[at]),
+                    true, &records);
         return;
     }
     records.Merge(slot - 1, rec, false, spec.five_tuple);  // -a ORs the flags
@@ -1450,12 +1471,7 @@ void Aggregator::Add(const FlowRecord& in) { Add(in, {}); }
 void Aggregator::Add(const FlowRecord& in, std::span<const uint8_t> stored) {
     Impl& s = *impl_;
     if (s.spec.each_record) {
-        if (stored.empty()) {
-            s.records.Append(in);
-        } else if (!s.records.AppendStored(in, in.flows, stored)) {
-            FlowRecord whole;
-            s.records.Append(DecodeStored(stored, &whole) ? whole : in);
-        }
+        AppendGroup(in, stored, false, &s.records);
         return;
     }
     if (s.queued - s.counted == Impl::kQueue) s.CountOldest();
