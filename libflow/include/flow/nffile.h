@@ -92,19 +92,13 @@ struct ReaderOptions {
     // carries when the record before carried no other element (most files hold one kind
     // of record), instead of clearing all of the record first. The result is the same.
     bool reuse_record = false;
-    // Splits a file between readers, one per thread: of the decodable data blocks, this
-    // reader decodes only those whose index (from 0) modulo `block_stride` equals
-    // `block_phase`, and steps over the others by their block header without reading or
-    // decompressing them (their exporter and sampler records are not seen either). Every
-    // reader still checks every block header, so each reports the same framing errors.
-    // Requires: block_phase < block_stride.
-    uint32_t block_stride = 1;
-    uint32_t block_phase = 0;
-    // Splits a file between readers as they go: readers given the same counter (zero at
-    // the start) each decode the next decodable block no reader has claimed yet, and step
-    // over the others by their header as above, so that a reader whose thread gets less CPU
-    // takes fewer blocks. Takes the place of block_stride when set. The counter must outlive
-    // the readers.
+    // Splits a file between readers, one per thread, as they go: readers given the same
+    // counter (zero at the start) each decode the next decodable data block no reader has
+    // claimed yet, so that a reader whose thread gets less CPU takes fewer. The others are
+    // stepped over by their block header without reading or decompressing them (their
+    // exporter and sampler records are not seen either). Every reader still checks every
+    // block header, so each reports the same framing errors. The counter must outlive the
+    // readers.
     std::atomic<uint64_t>* block_claims = nullptr;
     // The elements (bits 1 << ElementId, as FlowRecord::present) the caller reads of the
     // records NextRecord() returns, e.g. a filter's Filter::elements_read() plus the

@@ -158,12 +158,11 @@ Result<bool> BlockSource::Next(Block* block) {
 
         uint8_t header_buf[kBlockHeaderSize];
         const uint8_t* header = header_buf;
-        // A reader that shares the file with another (stride, claims) reads the header with
-        // pread: most blocks it steps over, and reading their headers through the mapping
-        // would map pages around each (fault-around) that stay until the reader next takes
-        // a block, tens of MB when the other reader has run ahead.
-        const bool shared = range_.claims != nullptr || range_.stride > 1;
-        Result<size_t> got = map_ != nullptr && shared
+        // A reader that shares the file with another (claims) reads the header with pread:
+        // most blocks it steps over, and reading their headers through the mapping would
+        // map pages around each (fault-around) that stay until the reader next takes a
+        // block, tens of MB when the other reader has run ahead.
+        Result<size_t> got = map_ != nullptr && range_.claims != nullptr
                                  ? ReadAt(fd_, header_buf, sizeof(header_buf), pos_)
                                  : Fetch(header_buf, sizeof(header_buf), pos_, &header);
         if (!got.ok()) return Fail(got.status());
@@ -204,8 +203,6 @@ Result<bool> BlockSource::Next(Block* block) {
             }
             other = decodable_++ != claimed_;
             if (!other) claimed_ = kUnclaimed;
-        } else if (range_.stride > 1) {
-            other = decodable_++ % range_.stride != range_.phase;
         }
         if (other) {
             ++count_;

@@ -52,12 +52,9 @@ struct BlockRange {
     // The file may be mapped instead of read: set for files whose writer closed them, which
     // nobody shortens while they are read.
     bool may_map = false;
-    // Of the decodable blocks, only those whose index (from 0) modulo `stride` is `phase`
-    // are read and decompressed; the others are stepped over by their header.
-    uint32_t stride = 1;
-    uint32_t phase = 0;
-    // Or: decode the decodable blocks whose index this reader claimed from the shared
-    // counter (fetch_add), one claim at a time (ReaderOptions::block_claims).
+    // Set: decode only the decodable blocks whose index this reader claimed from the shared
+    // counter (fetch_add), one claim at a time, and step over the others by their header
+    // (ReaderOptions::block_claims).
     std::atomic<uint64_t>* claims = nullptr;
 };
 

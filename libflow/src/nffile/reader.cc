@@ -183,10 +183,6 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     range_.layout = info_.layout;
     range_.may_map = info_.closed;
     range_.claims = options.block_claims;
-    if (options.block_stride > 1 && options.block_phase < options.block_stride) {
-        range_.stride = options.block_stride;
-        range_.phase = options.block_phase;
-    }
     auto source = std::make_unique<BlockSource>(fd, range_);
     source_ = source.get();
     const int depth = options.prefetch_blocks > 8 ? 8 : options.prefetch_blocks;

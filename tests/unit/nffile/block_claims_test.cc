@@ -91,7 +91,7 @@ TEST_CASE("readers sharing a claim counter read each data block once", "[nffile]
         CHECK(all.size() == fast.blocks.size() + slow.blocks.size());
         CHECK(*all.rbegin() == all.size());  // none left out: numbers 1..n
         // The slow reader sleeps 2 ms per block, the other reads one in well under that:
-        // it takes more (a fixed split, such as block_stride's, gives each half).
+        // it takes more (a fixed split, every other block, gives each half).
         CHECK(fast.blocks.size() > slow.blocks.size() + 10);
     }
     std::remove(path.c_str());
