@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     libpcap-dev zlib1g-dev liblz4-dev libzstd-dev libbz2-dev liblzo2-dev
-    libcli11-dev libfmt-dev libspdlog-dev libboost-dev catch2
+    libcli11-dev libfmt-dev libspdlog-dev libboost-dev catch2 libcpptoml-dev
     nfdump nfdump-sflow softflowd python3
     fprobe pmacct  # tests/e2e/exporters_test.sh: more real NetFlow exporters
     time  # scripts/bench/run.sh: /usr/bin/time for peak RSS and CPU time

@@ -127,12 +127,14 @@ refuse "-C missing file" -C "$WORK/none.conf"
 grep -q "path does not exist: $WORK/none.conf" "$WORK/refuse.log" || fail "-C missing file message"
 printf '[nfcapd]\nexporter.x = ["127.0.0.10"]\n' >"$WORK/bad.conf"
 refuse "-C one item" -C "$WORK/bad.conf"
-grep -q "bad.conf line 2: the value of 'exporter.x' must be" "$WORK/refuse.log" ||
+grep -q "bad.conf: the value of 'exporter.x' must be" "$WORK/refuse.log" ||
     fail "-C one item message: $(cat "$WORK/refuse.log")"
 printf '[nfcapd]\nexpoter.x = ["127.0.0.10", "%s"]\n' "$a" >"$WORK/typo.conf"
 refuse "-C typo" -C "$WORK/typo.conf"
+grep -q "typo.conf: \[nfcapd\] expoter: expected exporter" "$WORK/refuse.log" ||
+    fail "-C typo message: $(cat "$WORK/refuse.log")"
 printf '[nfcapd]\nexporter.x = ["127.0.0.1O", "%s"]\n' "$a" >"$WORK/ip.conf"
 refuse "-C bad IP" -C "$WORK/ip.conf"
-grep -q "ip.conf line 2: in" "$WORK/refuse.log" ||
+grep -q "ip.conf: in exporter.x" "$WORK/refuse.log" ||
     fail "-C bad IP message: $(cat "$WORK/refuse.log")"
 echo "ok: -n, -C and -M store each exporter's flows in its own directory"

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "collector.h"
+#include "flow/nfconf.h"
 #include "flow/nffile.h"
 
 namespace {
@@ -248,72 +249,24 @@ bool ParseRepeater(const std::string& text, flowcapd::RepeaterSpec* out) {
     return true;
 }
 
-// Reads the flow sources of a -C file: nfdump.conf's TOML subset flowcapd needs,
-// `exporter.<ident> = ["IP", "dir"]` lines in the `[nfcapd]` section. Other sections (nfdump's
-// formats and geo database) are skipped; other keys of [nfcapd] are refused, so a typo is
-// not silently lost. Appends to `sources`; false after printing what is wrong and where.
+// Reads the flow sources of a -C file: the `exporter.<ident> = ["IP", "dir"]` entries of
+// nfdump.conf's [nfcapd] table (flow/nfconf.h). Other tables (nfdump's formats) are not
+// flowcapd's; other keys of [nfcapd] are refused, so that a typo is not silently lost.
+// Appends to `sources`; false after printing what is wrong and where.
 bool ReadConfigFile(const std::string& path, std::vector<flowcapd::SourceSpec>* sources) {
-    std::ifstream in(path);
-    if (!in) {
-        std::fprintf(stderr, "path does not exist: %s\n", path.c_str());
+    auto conf = flow::ReadNfConf(path);
+    if (!conf.ok()) {
+        std::fprintf(stderr, "%s\n", conf.status().message().c_str());
         return false;
     }
-    auto trim = [](std::string t) {
-        const size_t b = t.find_first_not_of(" \t\r");
-        if (b == std::string::npos) return std::string();
-        return t.substr(b, t.find_last_not_of(" \t\r") - b + 1);
-    };
-    std::string line;
-    std::string section;
-    int number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        const std::string where = path + " line " + std::to_string(number) + ": ";
-        // A '#' outside quotes starts a comment.
-        bool quoted = false;
-        for (size_t i = 0; i < line.size(); ++i) {
-            if (line[i] == '"') quoted = !quoted;
-            if (line[i] == '#' && !quoted) {
-                line.resize(i);
-                break;
-            }
-        }
-        line = trim(line);
-        if (line.empty()) continue;
-        if (line.front() == '[') {
-            if (line.back() != ']') return Fail(where + "expected [section]") == 0;
-            section = trim(line.substr(1, line.size() - 2));
-            continue;
-        }
-        if (section != "nfcapd") continue;
-        const size_t eq = line.find('=');
-        const std::string key = trim(line.substr(0, eq));
-        if (eq == std::string::npos || key.rfind("exporter.", 0) != 0 || key.size() == 9) {
-            return Fail(where + "expected exporter.<ident> = [\"IP\", \"dir\"], not '" + line +
-                        "'") == 0;
-        }
-        // The value: [ "IP" , "dir" ] with nothing else.
-        std::vector<std::string> items;
-        std::string value = trim(line.substr(eq + 1));
-        if (value.size() < 2 || value.front() != '[' || value.back() != ']') {
-            return Fail(where + "the value of '" + key + "' must be [\"IP\", \"dir\"]") == 0;
-        }
-        value = trim(value.substr(1, value.size() - 2));
-        while (!value.empty()) {
-            const size_t close = value[0] == '"' ? value.find('"', 1) : std::string::npos;
-            if (close == std::string::npos) {
-                return Fail(where + "the value of '" + key + "' must be [\"IP\", \"dir\"]") == 0;
-            }
-            items.push_back(value.substr(1, close - 1));
-            value = trim(value.substr(close + 1));
-            if (!value.empty() && value[0] == ',') value = trim(value.substr(1));
-        }
-        if (items.size() != 2) {
-            return Fail(where + "the value of '" + key + "' must be [\"IP\", \"dir\"]") == 0;
-        }
+    if (!conf->other_nfcapd_keys.empty()) {
+        return Fail(path + ": [nfcapd] " + conf->other_nfcapd_keys.front() +
+                    ": expected exporter.<ident> = [\"IP\", \"dir\"]") == 0;
+    }
+    for (const flow::ConfExporter& e : conf->exporters) {
         flowcapd::SourceSpec src;
-        if (!ParseSource(key.substr(9) + "," + items[0] + "," + items[1], &src)) {
-            std::fprintf(stderr, "%sin '%s'\n", where.c_str(), line.c_str());
+        if (!ParseSource(e.ident + "," + e.address + "," + e.directory, &src)) {
+            std::fprintf(stderr, "%s: in exporter.%s\n", path.c_str(), e.ident.c_str());
             return false;
         }
         sources->push_back(src);

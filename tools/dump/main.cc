@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "flow/filter.h"
+#include "flow/nfconf.h"
 #include "flow/nffile.h"
 #include "options.h"
 #include "query.h"
@@ -54,7 +55,8 @@ const char kUsage[] =
     "-v <file>\tverify a file\n"
     "-i <ident>\tchange the ident of the -r file\n"
     "-Z\t\tcheck the filter syntax and exit\n"
-    "-X\t\tprint the compiled filter and exit\n";
+    "-X\t\tprint the compiled filter and exit\n"
+    "-C <file>\tread the fmt.<name> formats of this nfdump.conf (none: no file)\n";
 
 bool ParseCount(const char* text, uint64_t* out) {
     char* end = nullptr;
@@ -137,7 +139,7 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
 
 // The options flowdump parses but whose feature is not built yet.
 int NotYet(char opt) {
-    // TODO: -x and -C are not implemented yet.
+    // TODO: -x (1.6 extension maps) is not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -177,6 +179,7 @@ int Run(int argc, char** argv) {
     std::string record_order_list;  // the orders of every -s record so far
     bool bidir_given = false;       // -b or -B
     bool custom_keys_given = false;  // -A
+    std::string config_path;         // -C: nfdump.conf, or "none"
     int c;
     while ((c = ::getopt(nargs, args.data(),
                          "6aA:Bbc:C:D:E:G:s:ghn:i:jf:qyzr:v:w:J:M:NImO:P:R:XZt:TVv:x:l:L:o:")) !=
@@ -357,6 +360,9 @@ int Run(int argc, char** argv) {
                 if (order.ok()) opt.order = *order;
                 break;
             }
+            case 'C':
+                config_path = optarg;
+                break;
             case 'G':
                 // NfSen passes `-G none` (no geo database); flowkit has no geo lookup, so the
                 // value is accepted and ignored.
@@ -515,6 +521,22 @@ int Run(int argc, char** argv) {
     if (!any_input) {
         std::fputs(kUsage, stdout);
         return 0;
+    }
+    // nfdump.conf's formats: -C FILE, else $NFCONF, else a default file that exists.
+    auto conf_path = flow::LocateNfConf(config_path, std::getenv("NFCONF"));
+    if (!conf_path.ok()) {
+        std::fprintf(stderr, "%s\n", conf_path.status().message().c_str());
+        return 1;
+    }
+    flow::NfConf conf;
+    if (!conf_path->empty()) {
+        auto read = flow::ReadNfConf(*conf_path);
+        if (!read.ok()) {
+            std::fprintf(stderr, "%s\n", read.status().message().c_str());
+            return 1;
+        }
+        conf = std::move(*read);
+        opt.output.formats = &conf.formats;
     }
     if (!opt.new_ident.empty()) {
         // An ident is printed as a line of its own by -I: no control characters in it.

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "flow/record.h"
 #include "flow/status.h"
@@ -40,6 +41,15 @@ struct NameLookup {
     std::string_view (*nbar_name)(void* context, const uint8_t* app, size_t len) = nullptr;
 };
 
+// A format defined by name outside flowkit, as an `fmt.<name> = "<text>"` line of
+// nfdump.conf (flow/nfconf.h). Such names are looked up before the built-in ones, by -o and
+// by %<name> inside a format, so they may redefine `line`, `csv` and the others.
+struct UserFormat {
+    std::string name;  // lower case
+    std::string text;  // fmt text, without "fmt:"; may be empty (refused when selected)
+};
+using UserFormats = std::vector<UserFormat>;
+
 // Command-line switches that change how records and summaries look.
 struct OutputOptions {
     bool plain_numbers = false;  // -N: no M/G/T scaling, %td in seconds, %pr as a number
@@ -47,6 +57,8 @@ struct OutputOptions {
     bool tag_addresses = false;  // -T: a 0x01 byte right before every IP address field
     bool quiet = false;          // -q: no header line, no summary block
     NameLookup names;            // optional lookups, see NameLookup
+    // Named formats of a configuration file, or null; must outlive every Printer made.
+    const UserFormats* formats = nullptr;
 };
 
 // What a format name selected. Every fmt-based format (line, long, extended, biline, bilong,

@@ -320,8 +320,23 @@ IpAddr MaskedAddr(const IpAddr& addr, uint8_t mask, bool v6) {
     return IpAddr{addr.hi & (~0ull << ((64u - mask) & 63u)), 0};
 }
 
-// Appends `text` to `out` with every %<formatname> replaced by the format's definition.
-void ExpandNames(std::string_view text, int depth, std::string* out) {
+// The longest of `user`'s names at `pos` of `text` (followed by no letter), or null.
+const UserFormat* UserFormatAt(const UserFormats* user, std::string_view text, size_t pos) {
+    const UserFormat* found = nullptr;
+    if (user == nullptr) return found;
+    for (const UserFormat& u : *user) {
+        if (!u.name.empty() && NameAt(text, pos, u.name) &&
+            (found == nullptr || u.name.size() > found->name.size())) {
+            found = &u;
+        }
+    }
+    return found;
+}
+
+// Appends `text` to `out` with every %<formatname> replaced by the format's definition,
+// a user format's before a built-in one of the same name. Four levels deep at most: a name
+// left unexpanded below that (a format naming itself) is then an unknown token.
+void ExpandNames(std::string_view text, int depth, const UserFormats* user, std::string* out) {
     for (size_t i = 0; i < text.size();) {
         if (text[i] == '%' && depth < 4) {
             bool is_token = false;
@@ -331,16 +346,23 @@ void ExpandNames(std::string_view text, int depth, std::string* out) {
                     break;
                 }
             }
-            const NamedFormat* named = nullptr;
-            for (const NamedFormat& nf : kPredefined) {
-                if (!is_token && NameAt(text, i + 1, nf.name)) {
-                    named = &nf;
-                    break;
+            std::string_view name;
+            std::string_view definition;
+            if (const UserFormat* u = is_token ? nullptr : UserFormatAt(user, text, i + 1)) {
+                name = u->name;
+                definition = u->text;
+            } else {
+                for (const NamedFormat& nf : kPredefined) {
+                    if (!is_token && NameAt(text, i + 1, nf.name)) {
+                        name = nf.name;
+                        definition = nf.text;
+                        break;
+                    }
                 }
             }
-            if (named != nullptr) {
-                ExpandNames(named->text, depth + 1, out);
-                i += 1 + named->name.size();
+            if (!name.empty()) {
+                ExpandNames(definition, depth + 1, user, out);
+                i += 1 + name.size();
                 continue;
             }
         }
@@ -876,14 +898,22 @@ std::string_view PredefinedFormat(std::string_view name) {
     return {};
 }
 
-Result<FmtFormat> FmtFormat::Compile(std::string_view text, bool long_v6) {
+Result<FmtFormat> FmtFormat::Compile(std::string_view text, bool long_v6,
+                                     const UserFormats* user) {
     FmtFormat f;
     f.long_v6_ = long_v6;
 
     // %<formatname> is replaced by that format's text first, as nfdump substitutes them
     // textually. A name is only expanded where no token matches, so "%n" stays a token.
     std::string source;
-    ExpandNames(text, 0, &source);
+    ExpandNames(text, 0, user, &source);
+    // Formats naming each other several times over grow fast (eight names a level are 4096
+    // copies at the fourth); no line needs that much.
+    constexpr size_t kMaxExpanded = size_t{64} << 10;
+    if (source.size() > kMaxExpanded) {
+        return Status::InvalidArgument("Output format too long after expanding its %names (" +
+                                       std::to_string(source.size()) + " bytes)");
+    }
 
     std::string_view s = source;
     size_t i = 0;

@@ -31,8 +31,10 @@ std::string_view PredefinedFormat(std::string_view name);
 class FmtFormat {
 public:
     // Parses `text` (without the "fmt:" prefix). `long_v6` widens address columns to 39.
+    // %<name> of a format in `user` (may be null) or a built-in one is replaced by its text.
     // InvalidArgument "Output format parse error at: <rest>" on an unknown token.
-    static Result<FmtFormat> Compile(std::string_view text, bool long_v6);
+    static Result<FmtFormat> Compile(std::string_view text, bool long_v6,
+                                     const UserFormats* user = nullptr);
 
     // The header line without the trailing newline.
     const std::string& header() const { return header_; }

@@ -288,6 +288,15 @@ Status Printer::Flush() { return impl_->Flush(); }
 
 namespace {
 
+// The format of `formats` (may be null) named `name` (lower case), or null.
+const UserFormat* FindUserFormat(const UserFormats* formats, std::string_view name) {
+    if (formats == nullptr) return nullptr;
+    for (const UserFormat& f : *formats) {
+        if (f.name == name) return &f;
+    }
+    return nullptr;
+}
+
 // What a format argument selects, before a Printer exists.
 struct Selection {
     FormatKind kind = FormatKind::kFmt;
@@ -313,15 +322,23 @@ Result<Selection> SelectFormat(std::string_view format, const OutputOptions& opt
         is_fmt = true;
     } else {
         std::string name = Lower(format);
-        // A name longer than 2 characters ending in '6' is the long-IPv6 variant.
-        if (name.size() > 2 && name.back() == '6') {
+        // A configured format of the name comes first, then the built-in ones. A name longer
+        // than 2 characters ending in '6' is the long-IPv6 variant of the name without it.
+        const UserFormat* user = FindUserFormat(options.formats, name);
+        if (user == nullptr && name.size() > 2 && name.back() == '6') {
             sel.options.long_v6 = true;
             name.pop_back();
+            user = FindUserFormat(options.formats, name);
         }
-        // TODO: nfdump.conf's fmt.<name> formats (-C) are not looked up; only the built-in
-        // names below exist, so a config-defined name is an unknown output mode.
         std::string_view predefined = detail::PredefinedFormat(name);
-        if (!predefined.empty()) {
+        if (user != nullptr) {
+            if (user->text.empty()) {
+                return Status::InvalidArgument("Missing format description for user defined "
+                                               "output format '" + user->name + "'!");
+            }
+            fmt_text = user->text;
+            is_fmt = true;
+        } else if (!predefined.empty()) {
             fmt_text = predefined;
             is_fmt = true;
         } else if (name == "raw") {
@@ -342,7 +359,8 @@ Result<Selection> SelectFormat(std::string_view format, const OutputOptions& opt
     }
     if (is_fmt) {
         sel.kind = FormatKind::kFmt;
-        auto compiled = detail::FmtFormat::Compile(fmt_text, sel.options.long_v6);
+        auto compiled =
+            detail::FmtFormat::Compile(fmt_text, sel.options.long_v6, options.formats);
         if (!compiled.ok()) return compiled.status();
         sel.fmt.emplace(std::move(compiled.value()));
     }
