@@ -19,6 +19,8 @@
 #    page cache before every run), output to
 #    /dev/null; per case both medians of the wall time, the ratio flowdump/nfdump (below 1:
 #    flowkit faster), the CPU (user+sys) ratio and the peak RSS of each.
+#    On the LZ4 sets a row lz4-alone times liblz4 alone decompressing the files on two
+#    threads (flowbench_lz4) against nfdump's -o null: the floor of any liblz4 reader.
 # 3. Clients: scripts/bench/clients.sh, the real-client command lines, as one workload.
 # 4. Collector: a paced sender at rising rates to flowcapd and to nfcapd in turn; the flows
 #    each stored, the highest rate stored without loss, CPU seconds per million flows.
@@ -33,6 +35,7 @@ export TZ=UTC LC_ALL=C
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$(cd "${FLOWKIT_BIN:-$SRC/build}" && pwd)
 GEN=${FLOWBENCH_GEN:-$BIN/scripts/bench/flowbench_gen}
+LZ4ALONE=$BIN/scripts/bench/flowbench_lz4
 FLOWDUMP=$BIN/flowdump
 FLOWCAPD=$BIN/flowcapd
 FLOWPROBE=$BIN/flowprobe
@@ -248,9 +251,27 @@ bench_case() {
     row "$name" "$set" "$fd" "$nf"
 }
 
+# lz4_floor SET: liblz4 alone decompressing the set's blocks on two threads (flowbench_lz4),
+# next to nfdump's `-o null` on the same files: the ratio no reader that uses liblz4 on this
+# machine's two cores can go below, whatever its own work per record.
+lz4_floor() {
+    local set=$1 fd=$work/s.fd nf=$work/s.nf
+    [ -x "$LZ4ALONE" ] || { log "lz4-alone: $LZ4ALONE not built"; return 0; }
+    : >"$fd"
+    : >"$nf"
+    for _ in $(seq 1 "$reps"); do
+        cat "$sets_dir/$set"/* >/dev/null
+        measure "$fd" "$LZ4ALONE" --threads 2 "$sets_dir/$set"/*
+        cat "$sets_dir/$set"/* >/dev/null
+        measure "$nf" nfdump -R "$sets_dir/$set" -o null
+    done
+    row lz4-alone "$set" "$fd" "$nf"
+}
+
 read_cases() {
     local set=$1 subset=$2
     bench_case read-null "$set" -o null
+    case $set in *-lz4) lz4_floor "$set" ;; esac
     bench_case filter-none "$set" -q -o line 'proto 132'
     bench_case filter-line "$set" -o line 'proto tcp and dst port 22'
     bench_case stat-srcip "$set" -s srcip/bytes -n 10

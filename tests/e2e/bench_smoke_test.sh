@@ -53,6 +53,13 @@ for set in fk-none nf-lz4 fk-lz4; do
         check_row "$c" "$set"
     done
 done
+# liblz4 alone on the LZ4 sets (flowbench_lz4), next to nfdump.
+for set in nf-lz4 fk-lz4; do check_row lz4-alone "$set"; done
+rc=0
+"$FLOWKIT_BIN/scripts/bench/flowbench_lz4" --threads 2 "$WORK/a.pcap" >/dev/null \
+    2>"$WORK/lz4.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "a.pcap: not an LZ4 nfdump 1.7 file" "$WORK/lz4.err" ||
+    fail "flowbench_lz4 on a pcap: exit $rc: $(cat "$WORK/lz4.err")"
 grep -Eq 'flowdump clients: 3[0-9] commands' "$WORK/bench.err" || fail "the client workload did not run"
 
 # Collector: a row per rate and collector, and each one's highest lossless rate.
