@@ -14,7 +14,7 @@ build=${FLOWKIT_FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${FLOWKIT_FUZZ_SECONDS:-12}
 jobs=${FLOWKIT_JOBS:-$(nproc)}
 targets=(fuzz_wire_v5 fuzz_wire_v9 fuzz_wire_ipfix fuzz_wire_sflow fuzz_wire_decoder
-         fuzz_template_cache fuzz_nffile fuzz_nffile_block fuzz_filter)
+         fuzz_template_cache fuzz_nffile fuzz_nffile_block fuzz_filter fuzz_nfconf)
 [ $# -gt 0 ] && targets=("$@")
 
 [ -n "${FLOWKIT_NO_SETUP:-}" ] || scripts/setup.sh
@@ -31,6 +31,7 @@ max_len() {
     case $1 in
         fuzz_nffile | fuzz_nffile_block | fuzz_template_cache) echo 65536 ;;
         fuzz_filter) echo 2048 ;;
+        fuzz_nfconf) echo 4096 ;;
         *) echo 8192 ;;
     esac
 }

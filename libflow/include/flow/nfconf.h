@@ -46,4 +46,8 @@ Result<std::string> LocateNfConf(std::string_view option, const char* env);
 // or two format names that differ only in case.
 Result<NfConf> ReadNfConf(const std::string& path);
 
+// The same for the file's text, `path` naming it in messages and in NfConf::path. Refuses
+// text over 1 MiB or nested over 32 deep before parsing it (the parser recurses).
+Result<NfConf> ParseNfConf(const std::string& text, const std::string& path);
+
 }  // namespace flow

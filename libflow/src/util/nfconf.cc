@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <cpptoml.h>
 
 namespace flow {
@@ -30,6 +33,45 @@ Status CheckFile(const std::string& path) {
 // The entry `key` of `t`, or null (cpptoml's get() throws for a missing key).
 std::shared_ptr<cpptoml::base> Entry(const cpptoml::table& t, const std::string& key) {
     return t.contains(key) ? t.get(key) : nullptr;
+}
+
+// cpptoml parses nested arrays and inline tables by recursion: a file nested thousands deep
+// would overflow the stack. Counts the depth of [ and { outside strings and comments and
+// refuses files nested deeper than any configuration needs, and files of over 1 MiB.
+Status CheckShape(const std::string& text) {
+    constexpr size_t kMaxBytes = size_t{1} << 20;
+    constexpr int kMaxDepth = 32;
+    if (text.size() > kMaxBytes) return Status::InvalidArgument("larger than 1 MiB");
+    int depth = 0;
+    int line = 1;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+        } else if (c == '#') {
+            while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        } else if (c == '"' || c == '\'') {
+            // A string: basic ("...", escapes) or literal ('...'), either of them tripled
+            // to span lines.
+            const bool triple = text.compare(i, 3, std::string(3, c)) == 0;
+            const std::string close = triple ? std::string(3, c) : std::string(1, c);
+            i += close.size();
+            while (i < text.size() && text.compare(i, close.size(), close) != 0) {
+                if (text[i] == '\n') ++line;
+                if (c == '"' && text[i] == '\\') ++i;
+                ++i;
+            }
+            i += close.size() - 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxDepth) {
+                return Status::InvalidArgument("nested deeper than " + std::to_string(kMaxDepth) +
+                                               " at line " + std::to_string(line));
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return Status::Ok();
 }
 
 Status ReadFormats(const cpptoml::table& nfdump, NfConf* conf) {
@@ -104,21 +146,38 @@ Result<std::string> LocateNfConf(std::string_view option, const char* env) {
 }
 
 Result<NfConf> ReadNfConf(const std::string& path) {
-    NfConf conf;
-    conf.path = path;
     Status st = CheckFile(path);
     if (!st.ok()) return st;
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) {
+        return Status::InvalidArgument("Failed to parse config file " + path +
+                                       ": cannot be read");
+    }
+    return ParseNfConf(text, path);
+}
+
+Result<NfConf> ParseNfConf(const std::string& text, const std::string& path) {
+    NfConf conf;
+    conf.path = path;
+    Status st = CheckShape(text);
     try {
-        std::shared_ptr<cpptoml::table> root = cpptoml::parse_file(path);
-        if (std::shared_ptr<cpptoml::base> t = Entry(*root, "nfdump"); t && t->is_table()) {
-            st = ReadFormats(*t->as_table(), &conf);
+        if (st.ok()) {
+            std::istringstream stream(text);
+            cpptoml::parser parser(stream);
+            std::shared_ptr<cpptoml::table> root = parser.parse();
+            if (std::shared_ptr<cpptoml::base> t = Entry(*root, "nfdump"); t && t->is_table()) {
+                st = ReadFormats(*t->as_table(), &conf);
+            }
+            if (std::shared_ptr<cpptoml::base> t = Entry(*root, "nfcapd");
+                st.ok() && t && t->is_table()) {
+                st = ReadExporters(*t->as_table(), &conf);
+            }
         }
-        if (std::shared_ptr<cpptoml::base> t = Entry(*root, "nfcapd");
-            st.ok() && t && t->is_table()) {
-            st = ReadExporters(*t->as_table(), &conf);
-        }
+    } catch (const std::bad_alloc&) {
+        throw;
     } catch (const std::exception& e) {
-        return Status::InvalidArgument("Failed to parse config file " + path + ": " + e.what());
+        st = Status::InvalidArgument(e.what());
     }
     if (!st.ok()) {
         return Status::InvalidArgument("Failed to parse config file " + path + ": " +

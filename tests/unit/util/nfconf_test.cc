@@ -127,6 +127,23 @@ TEST_CASE("nfconf: what is refused, with the file's name", "[nfconf]") {
           "the value of 'exporter.x' must be [\"IP\", \"dir\"]");
     CHECK(error("[nfcapd]\nexporter.x = [1, 2]\n") ==
           "the value of 'exporter.x' must be [\"IP\", \"dir\"]");
+    // Nesting that would overflow the parser's stack, and a file too large for a
+    // configuration; brackets inside strings and comments do not count.
+    CHECK(error("[nfdump]\nx = " + std::string(100000, '[') + std::string(100000, ']') +
+                "\n") == "nested deeper than 32 at line 2");
+    CHECK(error("[nfdump]\nx = " + std::string(40, '{') + "\n") ==
+          "nested deeper than 32 at line 2");
+    CHECK(error("# " + std::string(1u << 20, '#') + "\n") == "larger than 1 MiB");
+    const std::string b(40, '[');
+    auto fine = flow::ReadNfConf(dir.Write(
+        "a.conf", "# " + b + "\n[nfdump]\nfmt.a = \"" + b + "\\\"\"\nfmt.b = '" + b +
+                      "'\nfmt.c = \"\"\"\n" + b + "\"\"\"\nfmt.d = '''" + b + "\n'''\n"));
+    REQUIRE(fine.ok());
+    REQUIRE(fine->formats.size() == 4);
+    CHECK(fine->formats[0].text == b + "\"");
+    CHECK(fine->formats[1].text == b);
+    CHECK(fine->formats[2].text == b);
+    CHECK(fine->formats[3].text.rfind(b, 0) == 0);
     // A file that is not TOML at all.
     CHECK_FALSE(flow::ReadNfConf(dir.Write("a.conf", "\x01\x02 = = [[\n")).ok());
 }
