@@ -183,15 +183,19 @@ Result<bool> BlockSource::Next(Block* block) {
         const uint64_t payload_at = pos_ + kBlockHeaderSize;
 
         const bool decodable = type == kBlockV1 || (type == kBlockV3 && range_.layout == 2);
-        if (!decodable) {
-            // Histogram (1.6 type 3 in layout 1), array (type 4) or unknown blocks: skipped
-            // without decompressing. In layout 1 a type-3 block is such a histogram block.
+        // Types 1-4 are the ones nfdump ever wrote; any other type is a damaged header. Its
+        // length still frames it, so it is handed on as a damaged block (reported, no
+        // records) and the blocks after it are read.
+        const bool unknown = type < 1 || type > 4;
+        if (!decodable && !unknown) {
+            // nfdump 1.5 blocks (type 1), histograms (1.6 type 3 in layout 1) and arrays
+            // (type 4): skipped without decompressing, as nfdump skips them.
             skipped_.fetch_add(1, std::memory_order_relaxed);
             ++count_;
             pos_ = payload_at + stored;
             continue;
         }
-        if (num_records == 0) {
+        if (num_records == 0 && !unknown) {
             return Fail(Status::Malformed("block holds 0 records"));
         }
         bool other = false;  // another reader of the same file takes this block
@@ -210,6 +214,22 @@ Result<bool> BlockSource::Next(Block* block) {
             continue;
         }
 
+        if (unknown) {
+            ++count_;
+            block->number = count_;
+            block->num_records = 0;
+            block->type = type;
+            block->offset = pos_;
+            block->size = 0;
+            block->stored_size = stored;
+            block->payload = block->data.get();
+            block->damage = Status::Malformed(range_.path + ": block " + std::to_string(count_) +
+                                              " at offset " + std::to_string(pos_) +
+                                              ": unknown block type " + std::to_string(type) +
+                                              ", its " + std::to_string(stored) + " bytes skipped");
+            pos_ = payload_at + stored;
+            return true;
+        }
         uint8_t* in = range_.codec == Codec::kNone ? block->data.get() : stored_.get();
         const uint8_t* payload = nullptr;
         got = Fetch(in, stored, payload_at, &payload);

@@ -34,8 +34,9 @@ struct Block {
     size_t size = 0;           // decompressed payload bytes in `data`
     size_t stored_size = 0;    // payload bytes as stored in the file (compressed)
     const uint8_t* payload = nullptr;
-    // Not OK for a block whose payload could not be decompressed: it holds no records, and
-    // the blocks after it are still read (its header gave its length).
+    // Not OK for a block whose payload could not be decompressed or whose type is unknown
+    // (not 1-4): it holds no records, and the blocks after it are still read (its header
+    // gave its length).
     Status damage;
     std::unique_ptr<uint8_t[]> data;
 };
