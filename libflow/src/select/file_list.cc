@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include "flow/select.h"
 
@@ -67,22 +68,40 @@ std::vector<std::string> ListDirectory(const std::string& dir) {
     return names;
 }
 
+// The directories from a walk's root down to the one being listed, by device and inode.
+using DirChain = std::vector<std::pair<dev_t, ino_t>>;
+
 // Every flow file below `dir`. `rel` holds the path components below the walk's root, and
-// `keep` decides on each file by those components (including the file name).
+// `keep` decides on each file by those components (including the file name). Symlinks are
+// followed, except a directory that is already on the way down from the root (a symlink
+// back to an ancestor, `latest -> ..`): it would list the same files over and over.
 template <typename Keep>
 void Walk(const std::string& dir, std::vector<std::string>& rel, const Keep& keep,
-          std::vector<std::string>* out, int depth = 0) {
-    if (depth > 32) return;  // a symlink loop or an absurd tree
+          std::vector<std::string>* out, DirChain& chain) {
+    if (chain.size() > 64) return;  // an absurd tree
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return;
+    const std::pair<dev_t, ino_t> id(st.st_dev, st.st_ino);
+    if (std::find(chain.begin(), chain.end(), id) != chain.end()) return;
+    chain.push_back(id);
     for (const std::string& name : ListDirectory(dir)) {
         std::string path = JoinPath(dir, name);
         rel.push_back(name);
         if (IsDirectory(path)) {
-            if (keep(rel, true)) Walk(path, rel, keep, out, depth + 1);
+            if (keep(rel, true)) Walk(path, rel, keep, out, chain);
         } else if (!IsSkippedName(name) && keep(rel, false)) {
             out->push_back(path);
         }
         rel.pop_back();
     }
+    chain.pop_back();
+}
+
+template <typename Keep>
+void Walk(const std::string& dir, std::vector<std::string>& rel, const Keep& keep,
+          std::vector<std::string>* out) {
+    DirChain chain;
+    Walk(dir, rel, keep, out, chain);
 }
 
 void WalkAll(const std::string& dir, std::vector<std::string>* out) {

@@ -407,3 +407,24 @@ TEST_CASE("selection: a reversed -R range gives a warning") {
     CHECK(r->size() == 2);
     CHECK(warnings.empty());
 }
+
+TEST_CASE("selection: a directory symlink back to an ancestor is not walked again",
+          "[regression]") {
+    TempTree t;
+    t.Touch("e/nfcapd.202612050020");
+    t.Touch("d/nfcapd.202612050000");
+    t.Touch("e/sub/nfcapd.202612050030");
+    fs::create_directory_symlink(".", t.root / "e/loop");        // e/loop -> e
+    fs::create_directory_symlink("../..", t.root / "e/sub/up");  // e/sub/up -> parent of e
+    fs::create_directory_symlink("../d", t.root / "e/dl");       // not an ancestor: walked
+    std::string root = t.root.string();
+
+    flow::FileSelection sel;
+    sel.range = t / "e";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE(r.ok());
+    // e/sub/up leads to the root, which holds e again (the loop) and d.
+    CHECK(Names(*r, root) ==
+          std::vector<std::string>{"e/dl/nfcapd.202612050000", "e/nfcapd.202612050020",
+                                   "e/sub/nfcapd.202612050030", "e/sub/up/d/nfcapd.202612050000"});
+}
