@@ -219,6 +219,8 @@ Status ExpandRange(const std::string& spec, const std::string& base_dir,
     // the last only bounds the name walk and may not exist yet. With -M only the first
     // channel named is checked; in the others the range just bounds the walk.
     if (require_first && !IsRegularFile(first)) {
+        // A range runs from one file to another: a directory there exists, but is no start.
+        if (IsDirectory(first)) return Status::NotFound("Not a file: '" + first + "'");
         return Status::NotFound("stat() error '" + first + "': " +
                                 (base_dir.empty() ? std::strerror(ENOENT) : "File not found!"));
     }

@@ -428,3 +428,16 @@ TEST_CASE("selection: a directory symlink back to an ancestor is not walked agai
           std::vector<std::string>{"e/dl/nfcapd.202612050000", "e/nfcapd.202612050020",
                                    "e/sub/nfcapd.202612050030", "e/sub/up/d/nfcapd.202612050000"});
 }
+
+TEST_CASE("selection: a -R range starting at a directory is refused as not a file",
+          "[regression]") {
+    TempTree t;
+    t.Touch("d/2026/12/05/nfcapd.202612050000");
+    t.Touch("d/2026/12/05/nfcapd.202612050010");
+    flow::FileSelection sel;
+    sel.range = t / "d/2026/12/05:nfcapd.202612050010";
+    auto r = flow::ExpandSelection(sel);
+    REQUIRE_FALSE(r.ok());
+    // The path exists: "No such file or directory" would send the user looking elsewhere.
+    CHECK(r.status().message() == "Not a file: '" + (t / "d/2026/12/05") + "'");
+}
