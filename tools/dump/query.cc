@@ -662,6 +662,15 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
             if (stop) break;
         }
         run.bytes_read += r.counters().bytes_read;
+        // Layout 1 records whose extension map is missing or damaged cannot be decoded and
+        // are skipped (as nfdump does): a loss the user has to hear of.
+        if (const uint64_t lost = r.counters().unmapped_records; lost != 0) {
+            std::fprintf(stderr,
+                         "flowdump: %s: %llu records skipped: they name an extension map "
+                         "the file does not define (damaged file)\n",
+                         path.c_str(), static_cast<unsigned long long>(lost));
+            rc = 1;
+        }
     }
 
     if (run.window_first_s == UINT64_MAX) run.window_first_s = run.window_last_s = 0;
