@@ -257,13 +257,41 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
     if (Exists(final_path)) {
         s = MergeInto(current_path_, final_path, options_.codec);
         if (!s.ok()) {
-            // Keep both: the new data under a name of its own beside the existing file.
-            final_path += ".1";
-            if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
-                pending_final_ = final_path;
-                return Status::IoError(Errno("rename to", final_path));
+            // Keep both: the new data under a name of its own beside the existing file, the
+            // first of <final>.1, .2, ... that is free. Never renamed over a file there: an
+            // earlier run's flows may have been set aside the same way. link() fails on a
+            // name taken meanwhile; where the file system has no hard links, rename() to a
+            // name seen free does.
+            std::string aside;
+            for (int n = 1; n <= 1000 && aside.empty(); ++n) {
+                const std::string candidate = final_path + "." + std::to_string(n);
+                if (Exists(candidate)) continue;
+                if (::link(current_path_.c_str(), candidate.c_str()) == 0) {
+                    ::unlink(current_path_.c_str());
+                    aside = candidate;
+                } else if (errno == EEXIST) {
+                    continue;
+                } else if (::rename(current_path_.c_str(), candidate.c_str()) == 0) {
+                    aside = candidate;
+                } else {
+                    pending_final_ = candidate;
+                    return Status::IoError(Errno("rename to", candidate) + " (" + s.message() +
+                                           ")");
+                }
             }
-            if (first_error.ok()) first_error = s;
+            if (aside.empty()) {
+                // The closed file keeps its current name; no new file is created over it.
+                pending_final_ = final_path;
+                return Status::IoError("no free name beside " + final_path + " (" + s.message() +
+                                       "); the flows stay in " + current_path_);
+            }
+            final_path = aside;
+            if (first_error.ok()) {
+                const std::string where = s.message() + "; this slot's flows are kept in " + aside;
+                first_error = s.code() == StatusCode::kTruncated   ? Status::Truncated(where)
+                              : s.code() == StatusCode::kMalformed ? Status::Malformed(where)
+                                                                   : Status::IoError(where);
+            }
         }
     } else if (::rename(current_path_.c_str(), final_path.c_str()) != 0) {
         // The file stays complete under the current name; it moves as soon as it can.
