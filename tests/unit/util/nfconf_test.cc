@@ -33,7 +33,7 @@ struct ScratchDir {
 
 }  // namespace
 
-TEST_CASE("nfconf: -C, then $NFCONF; none; missing files and directories",
+TEST_CASE("nfconf: -C before $NFCONF, -C none, missing files and directories",
           "[nfconf]") {
     ScratchDir dir;
     const std::string a = dir.Write("a.conf", "[nfdump]\n");
@@ -52,7 +52,7 @@ TEST_CASE("nfconf: -C, then $NFCONF; none; missing files and directories",
     CHECK(flow::DefaultNfConfPaths().back() == "/usr/local/etc/nfdump.conf");
 }
 
-TEST_CASE("nfconf: formats of [nfdump] and exporters of [nfcapd], other keys ignored",
+TEST_CASE("nfconf: nfdump formats, nfcapd exporters, other keys ignored",
           "[nfconf]") {
     ScratchDir dir;
     const std::string path = dir.Write("a.conf", R"(# nfdump's and nfcapd's settings
