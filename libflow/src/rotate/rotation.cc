@@ -339,15 +339,19 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
     auto out = NfFileWriter::Create(tmp, codec, (*old_file)->info().ident);
     if (!out.ok()) return out.status();
     NfFileWriter& w = **out;
-    StatRecord stat = (*old_file)->info().stat;
+    // A file's own stat record where it has one (an idle slot's keeps the slot as its time
+    // window); a file left unclosed has none, and its flows are counted as they are copied.
+    StatRecord old_counted;
+    StatRecord new_counted;
+    old_counted.first_ms = new_counted.first_ms = StatRecord::kUnsetFirstMs;
 
     auto fail = [&](Status s) {
         ::unlink(tmp.c_str());
         return s;
     };
     // Copies every flow of `reader`, with exporter sysids passed through `remap`.
-    auto copy = [&](NfFileReader& reader, std::map<uint16_t, uint16_t>& remap,
-                    bool remap_new) -> Status {
+    auto copy = [&](NfFileReader& reader, std::map<uint16_t, uint16_t>& remap, bool remap_new,
+                    StatRecord* counted) -> Status {
         FlowRecord rec;
         size_t exporters_done = 0;
         size_t samplers_done = 0;
@@ -377,13 +381,15 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
                 if (remap.count(rec.exporter_sysid)) rec.exporter_sysid = remap[rec.exporter_sysid];
                 s = w.Append(rec, false);
                 if (!s.ok()) return s;
+                if (counted != nullptr) AccumulateStat(rec, counted);
             }
         }
         return sync();
     };
 
     std::map<uint16_t, uint16_t> identity;
-    Status s = copy(**old_file, identity, false);
+    const bool old_has_stat = (*old_file)->info().has_stat;
+    Status s = copy(**old_file, identity, false, old_has_stat ? nullptr : &old_counted);
     if (!s.ok()) return fail(s);
 
     // The second file came from another collector run: its sysids may name other exporters.
@@ -417,7 +423,8 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
             remap[e.sysid] = next_sysid++;
         }
     }
-    s = copy(**new_file, remap, true);
+    const bool new_has_stat = (*new_file)->info().has_stat;
+    s = copy(**new_file, remap, true, new_has_stat ? nullptr : &new_counted);
     if (!s.ok()) return fail(s);
 
     // The exporter statistics of both runs, summed per exporter of the merged file (they were
@@ -442,7 +449,10 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
     s = AddExporterStatsRecords(&w, stats);
     if (!s.ok()) return fail(s);
 
-    stat.Merge((*new_file)->info().stat);
+    FinishStat(&old_counted);
+    FinishStat(&new_counted);
+    StatRecord stat = old_has_stat ? (*old_file)->info().stat : old_counted;
+    stat.Merge(new_has_stat ? (*new_file)->info().stat : new_counted);
     w.SetStat(stat);
     s = w.Close();
     if (!s.ok()) return fail(s);
