@@ -127,8 +127,14 @@ void RotatingWriter::RecoverOrphans() {
         if (::stat(path.c_str(), &st) != 0) continue;
         // The slot is the one the file was last written in; complete blocks are kept.
         uint64_t slot = SlotStart(static_cast<uint64_t>(st.st_mtime), options_.interval_s);
-        std::string final_path =
-            options_.dir + "/" + SlotFileName(slot, options_.interval_s, 0, options_.zone_suffix);
+        // Where the slot's file belongs: in its sub-directory (-S), as CloseCurrent puts it,
+        // so that the slot keeps one file and a range over sub-directories finds it.
+        const std::string rel =
+            SlotFileName(slot, options_.interval_s, options_.subdir_layout, options_.zone_suffix);
+        std::string final_path = options_.dir + "/" + rel;
+        if (rel.find('/') != std::string::npos && !MakeSubdirs(options_.dir, rel)) {
+            final_path = options_.dir + "/" + rel.substr(rel.rfind('/') + 1);
+        }
         Status s = Exists(final_path) ? MergeInto(path, final_path, options_.codec)
                    : ::rename(path.c_str(), final_path.c_str()) == 0
                        ? Status::Ok()

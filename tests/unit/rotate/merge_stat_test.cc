@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Merging a run's flows into a slot file that has no stat record (left unclosed by a
-// collector that died): the merged file's stat record counts the flows of both.
+// Merging into a slot file that has no stat record (left unclosed by a collector that died)
+// counts the flows of both; a recovered current file goes where its slot's file belongs.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
 #include "flow/nffile.h"
 #include "flow/rotation.h"
 #include "nffile/nffile_test_util.h"
+#include "scoped_tz.h"
 
 namespace {
 
@@ -90,5 +93,50 @@ TEST_CASE("A merge into an unclosed slot file counts the flows of both in the st
     CHECK(read.info.stat.first_ms == early_ms);
     CHECK(read.info.stat.last_ms == now_s * 1000 + 501);
     ::unlink(path.c_str());
+    ::rmdir(dir.c_str());
+}
+
+// Regression (newcomer): with a sub-directory layout (-S 1) the current file of a killed
+// collector was recovered into the flow directory itself, beside the layout: the slot then
+// had two files, and a range over the sub-directories (-R 2026/12/05/nfcapd.A:nfcapd.B, as
+// NfSen and LibreNMS ask) did not see the recovered flows.
+TEST_CASE("A recovered current file goes to its slot's sub-directory", "[rotate][regression]") {
+    const unittest::ScopedTz tz("UTC");
+    char tmpl[] = "/tmp/flowkit-orphan-subdir-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
+    // A pid no process has (above any pid_max).
+    const std::string orphan = dir + "/nfcapd.current.999999999";
+    {
+        auto w = flow::NfFileWriter::Create(orphan, flow::Codec::kLz4, "edge1");
+        REQUIRE(w.ok());
+        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
+        REQUIRE((*w)->Close().ok());
+    }
+    Unclose(orphan);
+    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
+                                      {static_cast<time_t>(now_s + 60), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), times, 0) == 0);
+
+    flow::RotationOptions opt;
+    opt.dir = dir;
+    opt.interval_s = 300;
+    opt.subdir_layout = 1;
+    auto w = flow::RotatingWriter::Open(opt, now_s + 120);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Append(Flow(now_s * 1000 + 10, 17)).ok());
+    REQUIRE((*w)->Close({}, 0).ok());
+
+    const std::string final_path = dir + "/2026/12/05/nfcapd.202612051200";
+    CHECK_FALSE(flow::testing::FileExists(dir + "/nfcapd.202612051200"));
+    CHECK_FALSE(flow::testing::FileExists(orphan));
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(final_path);
+    REQUIRE(read.open_status.ok());
+    CHECK(read.records.size() == 4);
+    CHECK(read.info.stat.num_flows == 4);
+    ::unlink(final_path.c_str());
+    ::rmdir((dir + "/2026/12/05").c_str());
+    ::rmdir((dir + "/2026/12").c_str());
+    ::rmdir((dir + "/2026").c_str());
     ::rmdir(dir.c_str());
 }
