@@ -384,8 +384,14 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
             while (reader.NextRecord(&rec)) {
                 Status s = sync();
                 if (!s.ok()) return s;
-                if (remap.count(rec.exporter_sysid)) rec.exporter_sysid = remap[rec.exporter_sysid];
-                s = w.Append(rec, false);
+                // A layout 2 record is copied as stored, every element with it (also those
+                // flowkit does not model), unless its exporter gets another sysid here.
+                const auto to = remap.find(rec.exporter_sysid);
+                const bool renumbered = to != remap.end() && to->second != rec.exporter_sysid;
+                const std::span<const uint8_t> stored = reader.StoredRecord();
+                if (renumbered) rec.exporter_sysid = to->second;
+                s = renumbered || stored.empty() ? w.Append(rec, false)
+                                                 : w.AppendStored(rec, stored, false);
                 if (!s.ok()) return s;
                 if (counted != nullptr) AccumulateStat(rec, counted);
             }
