@@ -32,7 +32,7 @@ expect 1 "mutually exclusive" "$FLOWDUMP" -r "$WORK/text" -R "$WORK"
 expect 250 "Missing last file option" "$FLOWDUMP" -R "$WORK/text:"
 expect 1 "Unknown output mode" "$FLOWDUMP" -r "$WORK/text" -o nosuchformat
 expect 0 "" "$FLOWDUMP" -D 127.0.0.1 -Z 'proto tcp'  # nameserver: accepted, not used
-expect 1 "option -x is not supported yet" "$FLOWDUMP" -x "$WORK/text"
+expect 1 "not an nfdump file (bad magic)" "$FLOWDUMP" -x "$WORK/text"
 expect 1 "Expected -J <num>" "$FLOWDUMP" -J 9 -r "$WORK/text"
 expect 1 "-s and -w do not go together" "$FLOWDUMP" -r "$WORK/text" -s srcip -w "$WORK/w.nf"
 [ ! -e "$WORK/w.nf" ] || fail "-s with -w created the file"

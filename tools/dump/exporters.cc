@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // -E FILE: the exporters and samplers a file describes, one line each, in nfdump's layout.
+// -x FILE: the extension maps of an nfdump 1.6 file, as nfdump lists them.
 #include <cinttypes>
 #include <cstdio>
+#include <iterator>
+#include <vector>
 
 #include "flow/format_util.h"
 #include "flow/nffile.h"
@@ -32,7 +35,104 @@ void PrintSampler(const flow::SamplerInfo& s, bool v6_exporter) {
                 s.packet_interval, s.space_interval);
 }
 
+// The layout 1 extensions by id (4-48): the option group nfcapd 1.6 enabled them by (its
+// -T numbers, which nfdump -x prints as "ID") and the name nfdump -x prints.
+struct ExtensionName {
+    uint8_t group;
+    const char* name;
+};
+constexpr ExtensionName kExtensionNames[] = {
+    {1, "2 byte input/output interface index"},  // 4
+    {1, "4 byte input/output interface index"},
+    {2, "2 byte src/dst AS number"},
+    {2, "4 byte src/dst AS number"},
+    {3, "dst tos, direction, src/dst mask"},
+    {4, "IPv4 next hop"},
+    {4, "IPv6 next hop"},  // 10
+    {5, "IPv4 BGP next IP"},
+    {5, "IPv6 BGP next IP"},
+    {6, "src/dst vlan id"},
+    {7, "4 byte output packets"},
+    {7, "8 byte output packets"},
+    {8, "4 byte output bytes"},
+    {8, "8 byte output bytes"},
+    {9, "4 byte aggregated flows"},
+    {9, "8 byte aggregated flows"},
+    {10, "in src/out dst mac address"},  // 20
+    {11, "in dst/out src mac address"},
+    {12, "MPLS Labels"},
+    {13, "IPv4 router IP addr"},
+    {13, "IPv6 router IP addr"},
+    {14, "router ID"},
+    {15, "BGP adjacent prev/next AS"},
+    {16, "time packet received"},
+    {0, nullptr},  // 28-36: reserved
+    {0, nullptr},
+    {0, nullptr},  // 30
+    {0, nullptr},
+    {0, nullptr},
+    {0, nullptr},
+    {0, nullptr},
+    {0, nullptr},
+    {0, nullptr},
+    {26, "NSEL Common block"},
+    {27, "NSEL xlate ports"},
+    {28, "NSEL xlate IPv4 addr"},
+    {28, "NSEL xlate IPv6 addr"},  // 40
+    {29, "NSEL ACL ingress/egress acl ID"},
+    {30, "NSEL username"},
+    {30, "NSEL max username"},
+    {0, nullptr},  // 44: reserved
+    {64, "nprobe/nfpcapd latency"},
+    {31, "NEL Common block"},
+    {0, "Compat NEL IPv4"},
+    {32, "NAT Port Block Allocation"},  // 48
+};
+constexpr uint16_t kFirstExtension = 4;
+static_assert(sizeof(kExtensionNames) / sizeof(kExtensionNames[0]) == 48 - kFirstExtension + 1,
+              "one entry per extension id 4-48");
+
 }  // namespace
+
+int RunExtensionMaps(const std::string& path) {
+    std::vector<flow::ExtensionMapRecord> maps;
+    flow::ReaderOptions options;
+    options.on_extension_map = [&maps](const flow::ExtensionMapRecord& m) { maps.push_back(m); };
+    auto reader = flow::NfFileReader::Open(path, options);
+    if (!reader.ok()) {
+        FileError(path, reader.status());
+        return 1;
+    }
+    flow::NfFileReader& r = **reader;
+    int rc = 0;
+    flow::FlowRecord rec;
+    for (;;) {
+        flow::Result<bool> more = r.NextBlock();
+        if (!more.ok()) {
+            FileError(path, more.status());
+            rc = 1;
+            continue;
+        }
+        if (!*more) break;
+        while (r.NextRecord(&rec)) {
+        }
+    }
+    std::printf("\nDump all extension maps:\n========================\n");
+    if (maps.empty()) std::printf("No 1.6.x extension definition records\n");
+    for (const flow::ExtensionMapRecord& m : maps) {
+        std::printf("Extension Map:\n  Map ID   = %u\n  Map Size = %u\n  Ext Size = %u\n",
+                    m.map_id, m.size, m.extension_size);
+        for (uint16_t id : m.ids) {
+            const bool known = id >= kFirstExtension && id - kFirstExtension <
+                                   static_cast<int>(std::size(kExtensionNames));
+            const ExtensionName* e = known ? &kExtensionNames[id - kFirstExtension] : nullptr;
+            std::printf("  ID %3u, ext %3u = %s\n", e != nullptr ? e->group : 0u, id,
+                        e != nullptr && e->name != nullptr ? e->name : "unknown extension");
+        }
+        std::printf("\n");
+    }
+    return rc;
+}
 
 int RunExporterList(const std::string& path) {
     auto reader = flow::NfFileReader::Open(path);

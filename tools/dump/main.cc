@@ -53,6 +53,7 @@ const char kUsage[] =
     "\t\ttend, duration (:a or :d for the direction)\n"
     "-I\t\tprint the statistics of the selected files\n"
     "-v <file>\tverify a file\n"
+    "-x <file>\tlist the extension maps of an nfdump 1.6 file\n"
     "-i <ident>\tchange the ident of the -r file\n"
     "-Z\t\tcheck the filter syntax and exit\n"
     "-X\t\tprint the compiled filter and exit\n"
@@ -137,9 +138,8 @@ bool ParseLimit(const std::string& text, uint64_t* value, bool* below) {
     return true;
 }
 
-// The options flowdump parses but whose feature is not built yet.
+// An option of the getopt string below without a case of its own (none today).
 int NotYet(char opt) {
-    // TODO: -x (1.6 extension maps) is not implemented yet.
     std::fprintf(stderr, "flowdump: option -%c is not supported yet\n", opt);
     return 1;
 }
@@ -346,6 +346,9 @@ int Run(int argc, char** argv) {
             case 'E':
                 opt.exporters_path = optarg;
                 break;
+            case 'x':
+                opt.extension_maps_path = optarg;
+                break;
             case 'V':
                 std::printf("%s: Version: %s-flowkit-%s\n", argv[0], flowdump::kCompatVersion,
                             FLOWKIT_VERSION);
@@ -518,6 +521,9 @@ int Run(int argc, char** argv) {
     }
     if (!opt.verify_path.empty()) return flowdump::RunVerify(opt.verify_path);
     if (!opt.exporters_path.empty()) return flowdump::RunExporterList(opt.exporters_path);
+    if (!opt.extension_maps_path.empty()) {
+        return flowdump::RunExtensionMaps(opt.extension_maps_path);
+    }
     if (!any_input) {
         std::fputs(kUsage, stdout);
         return 0;

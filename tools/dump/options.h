@@ -30,6 +30,7 @@ struct Options {
     bool info = false;                             // -I
     std::string verify_path;                       // -v FILE
     std::string exporters_path;                    // -E FILE
+    std::string extension_maps_path;               // -x FILE
     std::string new_ident;                         // -i
     // -J: recompress the selected files in place with this codec (and codec_level).
     std::optional<flow::Codec> recompress;

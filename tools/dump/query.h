@@ -30,6 +30,10 @@ void FileError(const std::string& path, const flow::Status& s);
 // -E FILE: the exporters and samplers the file describes (exporters.cc).
 int RunExporterList(const std::string& path);
 
+// -x FILE: the extension maps of an nfdump 1.6 file, in file order; 0, or 1 when the file
+// could not be read whole.
+int RunExtensionMaps(const std::string& path);
+
 // -g: per file, the slot time of its name and its stat record's flows, packets and bytes
 // (gnuplot.cc).
 int RunGnuplot(const std::vector<std::string>& files);

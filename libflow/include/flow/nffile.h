@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -82,6 +83,15 @@ struct ReadCounters {
     uint64_t extension_maps = 0;    // layout 1 extension map records met (valid or not)
 };
 
+// A layout 1 (nfdump 1.6) extension map record as stored: which optional extensions the
+// records naming the map carry (see ReaderOptions::on_extension_map).
+struct ExtensionMapRecord {
+    uint16_t map_id = 0;          // as stored (records read 0xFFFF as 0)
+    uint16_t size = 0;            // the record's size in bytes
+    uint16_t extension_size = 0;  // the declared sum of the extensions' sizes
+    std::vector<uint16_t> ids;    // the extension ids before the 0 that ends the list
+};
+
 struct ReaderOptions {
     // Number of blocks read and decompressed ahead on a background thread (a ring of that
     // many reused buffers). 0 reads and decompresses on the caller's thread. Values above 8
@@ -107,6 +117,10 @@ struct ReaderOptions {
     // and presence bits of the others are unspecified until DecodeWhole(). Layout 1
     // records are always decoded whole. Errors are found and reported the same either way.
     uint64_t elements = kAllElements;
+    // Called with every extension map record of a layout 1 file, in file order, valid or
+    // not (a map nfdump's rules refuse is still ignored for decoding), as NextRecord() meets
+    // it. For flowdump -x.
+    std::function<void(const ExtensionMapRecord&)> on_extension_map;
 };
 
 // Reads one nfdump file, block by block. Usage:

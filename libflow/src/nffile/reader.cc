@@ -97,6 +97,7 @@ private:
     void HandleExporter(const uint8_t* p, size_t len);
     void HandleExporterStats(const uint8_t* p, size_t len);
     void HandleSampler(const SamplerInfo& s);
+    void ReportExtensionMap(const uint8_t* p, size_t len);
     ExporterInfo* ExporterFor(uint16_t sysid, bool create);
 
     BlockRange range_;
@@ -121,7 +122,24 @@ private:
     uint32_t rec_index_ = 0;
     bool finished_ = false;
     Status pending_;  // record-level corruption, returned by the next NextBlock()
+    std::function<void(const ExtensionMapRecord&)> on_extension_map_;
 };
+
+// Hands extension map record `p[0..len)` to ReaderOptions::on_extension_map as stored: its
+// ids up to the first 0 or the record's end.
+void NfFileReader::Impl::ReportExtensionMap(const uint8_t* p, size_t len) {
+    constexpr size_t kHeader = 8;  // type, size, map id, extension size
+    ExtensionMapRecord map;
+    map.size = static_cast<uint16_t>(len);
+    if (len >= kHeader) {
+        map.map_id = Load16(p + 4);
+        map.extension_size = Load16(p + 6);
+        for (size_t at = kHeader; at + 2 <= len && Load16(p + at) != 0; at += 2) {
+            map.ids.push_back(Load16(p + at));
+        }
+    }
+    on_extension_map_(map);
+}
 
 Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& options) {
     info_.path = path;
@@ -177,6 +195,7 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     v3_options_.ipinfo_v175 = (info_.nfd_version & 0xFFFFFF00u) == 0xF1070500u;
     v3_options_.elements = V3ElementsNeeded(options.elements);
     v3_options_.shapes = &shapes_;
+    on_extension_map_ = options.on_extension_map;
     reuse_record_ = options.reuse_record;
     range_.path = path;
     range_.codec = info_.codec;
@@ -364,6 +383,7 @@ Decoded NfFileReader::Impl::OtherRecord(uint16_t type, const uint8_t* p, uint16_
         case kRecExtensionMap:
             ++counters_.extension_maps;
             maps_.Add(p, size, &counters_);
+            if (on_extension_map_) ReportExtensionMap(p, size);
             break;
         case kRecExporterInfo:
             HandleExporter(p, size);

@@ -519,3 +519,71 @@ TEST_CASE("nfdump 1.7.1 converts the hand-made layout 1 records to the same valu
     REQUIRE(out.records.size() == 2);
     CHECK(CompareRaw(path, out.records, false, {"Flags"}) == 0);
 }
+
+TEST_CASE("ReaderOptions::on_extension_map sees every map record in file order, bad ones too",
+          "[nffile][layout1]") {
+    const std::string path = BuildFile(false);
+    std::vector<flow::ExtensionMapRecord> maps;
+    flow::ReaderOptions options;
+    options.on_extension_map = [&](const flow::ExtensionMapRecord& m) { maps.push_back(m); };
+    auto reader = flow::NfFileReader::Open(path, options);
+    REQUIRE(reader.ok());
+    flow::FlowRecord rec;
+    size_t flows = 0;
+    for (;;) {
+        auto more = (*reader)->NextBlock();
+        REQUIRE(more.ok());
+        if (!*more) break;
+        while ((*reader)->NextRecord(&rec)) ++flows;
+    }
+    CHECK(flows == 2);
+    REQUIRE(maps.size() == 3);
+    CHECK(maps[0].map_id == 1);
+    CHECK(maps[0].ids == kMapA);
+    CHECK(maps[1].map_id == 1);  // the redefinition, as stored
+    CHECK(maps[1].ids == kMapB);
+    CHECK(maps[2].map_id == 2);
+    CHECK(maps[2].ids == kMapC);
+    CHECK(maps[2].size == Map(2, kMapC).size());
+    uint32_t sum = 0;
+    for (uint16_t id : kMapC) sum += static_cast<uint32_t>(ExtSize(id));
+    CHECK(maps[2].extension_size == sum);
+
+    // A map nfdump's rules refuse is still reported, with its declared size.
+    Bytes block;
+    Bytes bad = Map(7, {4, 6});
+    bad.Patch16(6, 99);
+    block.Append(bad);
+    Bytes file;
+    file.U16(0xA50C);
+    file.U16(1);
+    file.U32(0);
+    file.U32(1);
+    file.Text("bad-map", 128);
+    for (int i = 0; i < 17; ++i) file.U64(0);
+    file.U32(1);
+    file.U32(static_cast<uint32_t>(block.size()));
+    file.U16(2);
+    file.U16(0);
+    file.Append(block);
+    const std::string bad_path = ScratchDir() + "/layout1-badmap-reported";
+    FILE* f = std::fopen(bad_path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::fwrite(file.data().data(), 1, file.size(), f);
+    std::fclose(f);
+    maps.clear();
+    auto bad_reader = flow::NfFileReader::Open(bad_path, options);
+    REQUIRE(bad_reader.ok());
+    for (;;) {
+        auto more = (*bad_reader)->NextBlock();
+        REQUIRE(more.ok());
+        if (!*more) break;
+        while ((*bad_reader)->NextRecord(&rec)) {
+        }
+    }
+    REQUIRE(maps.size() == 1);
+    CHECK(maps[0].map_id == 7);
+    CHECK(maps[0].extension_size == 99);
+    CHECK(maps[0].ids == std::vector<uint16_t>{4, 6});
+    CHECK((*bad_reader)->counters().bad_maps == 1);
+}
