@@ -164,4 +164,9 @@ private:
 // `src` is removed. On failure both files are left as they were.
 Status MergeInto(const std::string& src, const std::string& dst, Codec codec);
 
+// The file MergeInto writes before it replaces `dst`: in dst's directory, under a name that
+// directory walks skip (flowdump's and nfdump's, which pass over `nfcapd.current*`), so a
+// query during the merge does not read the half-written copy beside `dst`.
+std::string MergeTempPath(const std::string& dst);
+
 }  // namespace flow

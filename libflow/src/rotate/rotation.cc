@@ -335,13 +335,19 @@ Status RotatingWriter::Close(const std::vector<ExporterStats>& stats, uint64_t s
     return CloseCurrent(stats, sequence_failures, path_out);
 }
 
+std::string MergeTempPath(const std::string& dst) {
+    const size_t slash = dst.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : dst.substr(0, slash + 1);
+    return dir + "nfcapd.current.merge." + std::to_string(::getpid());
+}
+
 Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
     auto old_file = NfFileReader::Open(dst);
     if (!old_file.ok()) return old_file.status();
     auto new_file = NfFileReader::Open(src);
     if (!new_file.ok()) return new_file.status();
 
-    std::string tmp = dst + ".merge." + std::to_string(::getpid());
+    const std::string tmp = MergeTempPath(dst);
     auto out = NfFileWriter::Create(tmp, codec, (*old_file)->info().ident);
     if (!out.ok()) return out.status();
     NfFileWriter& w = **out;

@@ -15,6 +15,7 @@
 
 #include "flow/nffile.h"
 #include "flow/rotation.h"
+#include "flow/select.h"
 #include "nffile/nffile_test_util.h"
 #include "scoped_tz.h"
 
@@ -201,4 +202,17 @@ TEST_CASE("A merge keeps the records of the existing slot file byte for byte",
     CHECK(differ == 0);
     ::unlink(path.c_str());
     ::rmdir(dir.c_str());
+}
+
+// Regression (newcomer): the merged copy was written as `<final>.merge.<pid>` beside the
+// slot's file, a name directory walks read: flowdump -R during a merge read the half-written
+// copy as well (2,731,312 flows processed where the directory held 2,000,010), and one left
+// by a collector killed mid-merge would have been read forever.
+TEST_CASE("The merge's temporary file is skipped by directory walks", "[rotate][regression]") {
+    const std::string tmp = flow::MergeTempPath("/var/flows/2026/12/05/nfcapd.202612051200");
+    CHECK(tmp.rfind("/var/flows/2026/12/05/", 0) == 0);
+    CHECK(flow::IsSkippedName(tmp.substr(tmp.rfind('/') + 1)));
+    const std::string flat = flow::MergeTempPath("nfcapd.202612051200");
+    CHECK(flat.find('/') == std::string::npos);
+    CHECK(flow::IsSkippedName(flat));
 }
