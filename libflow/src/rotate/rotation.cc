@@ -111,7 +111,14 @@ void RotatingWriter::RecoverOrphans() {
     std::vector<std::string> orphans;
     while (struct dirent* e = ::readdir(d)) {
         std::string name = e->d_name;
-        if (name.rfind("nfcapd.current.", 0) != 0 || name == options_.current_name) continue;
+        if (name.rfind("nfcapd.current.", 0) != 0) continue;
+        if (name == options_.current_name) {
+            // This runs before our own current file is created: a file with its name comes
+            // from an earlier process that had our pid (pids repeat after a reboot; in a
+            // container the collector may be pid 1 each time). Creating ours would truncate it.
+            orphans.push_back(name);
+            continue;
+        }
         std::string pid_text = name.substr(15);
         if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) {
             continue;  // not a pid: another collector's naming scheme

@@ -216,3 +216,43 @@ TEST_CASE("The merge's temporary file is skipped by directory walks", "[rotate][
     CHECK(flat.find('/') == std::string::npos);
     CHECK(flow::IsSkippedName(flat));
 }
+
+// Regression (newcomer): a current file left by a collector that had the pid this one has
+// now (after a reboot pids repeat; in a container the collector may be pid 1 every time) was
+// taken for this collector's own file: not recovered, and then truncated when the new current
+// file was created under the same name. Its flows were lost.
+TEST_CASE("A current file of an earlier process with this process's pid is recovered",
+          "[rotate][regression]") {
+    const unittest::ScopedTz tz("UTC");
+    char tmpl[] = "/tmp/flowkit-orphan-samepid-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
+    const std::string name = "nfcapd.current." + std::to_string(::getpid());
+    {
+        auto w = flow::NfFileWriter::Create(dir + "/" + name, flow::Codec::kLz4, "edge1");
+        REQUIRE(w.ok());
+        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
+        REQUIRE((*w)->Close().ok());
+    }
+    Unclose(dir + "/" + name);
+    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
+                                      {static_cast<time_t>(now_s + 60), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, (dir + "/" + name).c_str(), times, 0) == 0);
+
+    flow::RotationOptions opt;
+    opt.dir = dir;
+    opt.interval_s = 300;  // current_name left empty: nfcapd.current.<pid>
+    auto w = flow::RotatingWriter::Open(opt, now_s + 120);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Append(Flow(now_s * 1000 + 10, 17)).ok());
+    REQUIRE((*w)->Close({}, 0).ok());
+
+    const std::string final_path = dir + "/nfcapd.202612051200";
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(final_path);
+    REQUIRE(read.open_status.ok());
+    CHECK(read.records.size() == 4);
+    CHECK(read.info.stat.num_flows == 4);
+    ::unlink(final_path.c_str());
+    ::unlink((dir + "/" + name).c_str());
+    ::rmdir(dir.c_str());
+}
