@@ -1196,6 +1196,13 @@ int RunSockets(const Config& config) {
     int asked = 0;               // messages the last recvmmsg call offered room for
     std::vector<Batch*> spills;  // batches taken within one call for assembled datagrams
     bool warned_truncated = false;
+    // The nap's cycle (see the loop below): the datagrams received since the last nap
+    // decision, and the arrival times (SO_TIMESTAMP, microseconds of the wall clock) of its
+    // first and last. A gap of more than kMaxNapUs between two arrivals starts a new cycle.
+    constexpr uint64_t kMaxNapUs = 50000;
+    size_t cycle_datagrams = 0;
+    uint64_t cycle_first_us = 0;
+    uint64_t cycle_last_us = 0;
 
     // Receives what one recvmmsg gives into the filling batch; returns the count (<= 0: none).
     auto receive = [&](int fd, int flags) {
@@ -1227,7 +1234,7 @@ int RunSockets(const Config& config) {
         }
         spills.clear();
         for (int i = 0; i < got; ++i) {
-            uint64_t arrived_ms = now_ms;
+            uint64_t arrived_us = now_ms * 1000;
             msghdr& h = msgs[i].msg_hdr;
             for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
                 if (c->cmsg_level != SOL_SOCKET) continue;
@@ -1236,10 +1243,18 @@ int RunSockets(const Config& config) {
                 } else if (c->cmsg_type == SCM_TIMESTAMP) {
                     timeval tv;
                     std::memcpy(&tv, CMSG_DATA(c), sizeof(tv));
-                    arrived_ms = static_cast<uint64_t>(tv.tv_sec) * 1000 +
-                                 static_cast<uint64_t>(tv.tv_usec) / 1000;
+                    arrived_us = static_cast<uint64_t>(tv.tv_sec) * 1000000 +
+                                 static_cast<uint64_t>(tv.tv_usec);
                 }
             }
+            const uint64_t arrived_ms = arrived_us / 1000;
+            if (cycle_datagrams == 0 || arrived_us > cycle_last_us + kMaxNapUs ||
+                arrived_us < cycle_last_us) {
+                cycle_datagrams = 0;  // a pause, or the wall clock stepped back
+                cycle_first_us = arrived_us;
+            }
+            cycle_last_us = arrived_us;
+            ++cycle_datagrams;
             const size_t len = msgs[i].msg_len;
             const size_t tail = len > slot ? len - slot : 0;
             const uint8_t* head = base + i * slot;
@@ -1317,8 +1332,9 @@ int RunSockets(const Config& config) {
     // At moderate rates every datagram would wake this thread on its own, and the wake-ups
     // cost more CPU than decoding. So when the socket is empty the thread naps before it
     // blocks again, letting the buffer gather datagrams for one wake-up. The nap is sized
-    // from the rate since the last one so that it gathers about `nap_gather` datagrams, an
-    // eighth of what the buffer holds at 4 KiB per datagram (the kernel charges about
+    // from the rate at which the datagrams since the last one arrived (their SO_TIMESTAMPs;
+    // a pause of over kMaxNapUs starts anew) so that it gathers about `nap_gather` datagrams,
+    // an eighth of what the buffer holds at 4 KiB per datagram (the kernel charges about
     // 2.3 KiB for a 1400-byte one on loopback): 512 with the default 8 MiB buffer (the
     // kernel reports 16 MiB), 6 with a 208 KiB one. It lasts at most kMaxNapUs, 50 ms: below
     // about 10,000 datagrams a second a nap gathers fewer than `nap_gather` (a burst of eight
@@ -1329,7 +1345,6 @@ int RunSockets(const Config& config) {
     // after the kernel reported dropped datagrams (SO_RXQ_OVFL): on a loaded host the thread
     // may wait for a CPU after any wake-up, drops make the rate look lower than it is, and
     // capacity comes before CPU.
-    constexpr uint64_t kMaxNapUs = 50000;
     size_t nap_gather = 0;
     if (single) {
         timeval timeout{0, 200000};
@@ -1348,8 +1363,6 @@ int RunSockets(const Config& config) {
     }
     std::vector<pollfd> pfds;
     for (int fd : fds) pfds.push_back({fd, POLLIN, 0});
-    size_t cycle_datagrams = 0;  // since the last nap (or decision not to take one)
-    uint64_t cycle_start_us = MonotonicUs();
     uint32_t drops_seen = 0;
     uint64_t no_nap_until_us = 0;
 
@@ -1363,20 +1376,25 @@ int RunSockets(const Config& config) {
         }
         if (single) {
             const int got = receive(fds[0], MSG_WAITFORONE);
-            if (got <= 0) continue;  // timeout or signal
-            cycle_datagrams += static_cast<size_t>(got);
+            if (got <= 0) continue;      // timeout or signal
             if (got == asked) continue;  // perhaps more queued
-            // nap = nap_gather / rate = nap_gather * elapsed / datagrams.
+            // A single datagram gives no rate: the cycle stays open and the thread blocks
+            // for the next one.
+            if (cycle_datagrams < 2) continue;
+            // nap = nap_gather / rate, the rate taken between the arrivals of the cycle's
+            // first and last datagram. Measured from the end of the last cycle instead, the
+            // time this thread waited on an empty socket counted as a low rate, so the first
+            // datagram after any pause brought the longest nap, and the first 50 ms of a
+            // burst could overflow the buffer.
             const uint64_t now_us = MonotonicUs();
             const uint64_t nap_us =
-                nap_gather * (now_us - cycle_start_us) / std::max<size_t>(cycle_datagrams, 1);
+                nap_gather * (cycle_last_us - cycle_first_us) / (cycle_datagrams - 1);
             if (kernel_drops != drops_seen) {
                 drops_seen = kernel_drops;
                 no_nap_until_us = now_us + 1000000;
             }
             const bool backlog = cycle_datagrams > 2 * nap_gather;
             cycle_datagrams = 0;
-            cycle_start_us = now_us;
             if (nap_us >= 500 && !backlog && now_us >= no_nap_until_us) {
                 timespec nap{0, static_cast<long>(std::min(nap_us, kMaxNapUs) * 1000)};
                 ::nanosleep(&nap, nullptr);
