@@ -17,14 +17,19 @@ release_ports() {
 
 # free_port: prints a port nobody listens on (UDP or TCP) and nobody has reserved, below the
 # kernel's ephemeral range so that no client socket takes it before the collector binds it;
-# status 1 with a message when none is found.
+# status 1 with a message when none is found. FLOWKIT_PORTS=LOW-HIGH picks from that range
+# instead (e.g. one set aside for a person on a shared machine).
 free_port() {
-    local port owner low
-    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-    [ "$low" -gt 15000 ] 2>/dev/null || low=32768
+    local port owner low=10000 high
+    high=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$high" -gt 15000 ] 2>/dev/null || high=32768
+    if [[ "${FLOWKIT_PORTS:-}" =~ ^([0-9]+)-([0-9]+)$ ]]; then
+        low=${BASH_REMATCH[1]}
+        high=$((BASH_REMATCH[2] + 1))
+    fi
     mkdir -p "$PORT_LOCKS"
     for _ in $(seq 1 200); do
-        port=$((10000 + RANDOM % (low - 10000)))
+        port=$((low + RANDOM % (high - low)))
         if ss -Hluntn "sport = :$port" 2>/dev/null | grep -q .; then continue; fi
         if mkdir "$PORT_LOCKS/$port" 2>/dev/null; then
             echo "$$" >"$PORT_LOCKS/$port/pid"

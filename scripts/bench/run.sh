@@ -7,9 +7,10 @@
 #   scripts/bench/run.sh --big        10M flows, 3 repetitions
 #
 # Options: --flows N, --reps N, --work DIR (default /tmp/flowkit-bench), --parts LIST (a
-# comma list of data,read,clients,collector,collector-cpu,probe; default all), --keep (keep the work
-# directory). FLOWKIT_BIN (default build/) is the build directory with flowdump, flowcapd,
-# flowprobe and scripts/bench/flowbench_gen.
+# comma list of data,read,clients,collector,collector-cpu,collector-pinned,probe; default
+# all), --keep (keep the work directory). FLOWKIT_BIN (default build/) is the build directory
+# with flowdump, flowcapd, flowprobe and scripts/bench/flowbench_gen. FLOWKIT_PORTS=LOW-HIGH
+# takes the collectors' ports from that range (scripts/ports.sh).
 #
 # 1. Data: flowbench_gen writes the export datagrams of N generated flows to a pcap;
 #    flowcapd -f decodes it into nfdump files (uncompressed and LZ4) and the same datagrams
@@ -26,6 +27,9 @@
 #    each stored, the highest rate stored without loss, CPU seconds per million flows.
 #    collector-cpu: the same larger replay (2M flows) at fixed rates and unpaced, to each
 #    collector uncompressed and with -y; CPU seconds per million stored flows, to 1 ms.
+#    collector-pinned: the escalation again with the sender pinned to one CPU (datagrams
+#    sent from memory with sendmmsg) and the collector to the other, both collectors with
+#    the same -B receive buffer, so that the sender is not what limits the rate.
 # 5. Probe: flowprobe and softflowd on one packet capture; packets per second (skipped
 #    when flowprobe is not built).
 # Every socket is on 127.0.0.1; only processes started here are stopped, by PID.
@@ -44,7 +48,7 @@ mode=full
 flows=""
 reps=""
 work=/tmp/flowkit-bench
-parts=data,read,clients,collector,collector-cpu,probe
+parts=data,read,clients,collector,collector-cpu,collector-pinned,probe
 keep=0
 while [ $# -gt 0 ]; do
     case $1 in
@@ -55,7 +59,7 @@ while [ $# -gt 0 ]; do
         --work) work=$2; shift ;;
         --parts) parts=$2; shift ;;
         --keep) keep=1 ;;
-        -h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -63,15 +67,18 @@ done
 case $mode in
     quick) : "${flows:=100000}" "${reps:=1}"; col_flows=40000; col_rates="20000 80000"
            col_seconds=4; col_trials=1; probe_flows=20000
-           cpu_flows=40000; cpu_rates="20000 0"; cpu_trials=1 ;;
+           cpu_flows=40000; cpu_rates="20000 0"; cpu_trials=1
+           pin_rates="200000 0"; pin_trials=1 ;;
     full)  : "${flows:=1000000}" "${reps:=3}"; col_flows=300000
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
            col_trials=3; probe_flows=300000
-           cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3 ;;
+           cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3
+           pin_rates="400000 800000 1200000 1600000 2400000 3200000 0"; pin_trials=3 ;;
     big)   : "${flows:=10000000}" "${reps:=3}"; col_flows=300000
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
            col_trials=3; probe_flows=300000
-           cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3 ;;
+           cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3
+           pin_rates="400000 800000 1200000 1600000 2400000 3200000 0"; pin_trials=3 ;;
 esac
 has_part() { [[ ",$parts," == *",$1,"* ]]; }
 
@@ -325,19 +332,26 @@ clients_case() {
 # collect_run NAME RATE [CODEC [PCAP [SECONDS]]]: one collector (CODEC none or lz4), one
 # paced send (RATE 0: unpaced); prints a result line. CPU comes from bash's time (getrusage,
 # to the millisecond; /usr/bin/time prints 10 ms steps), the peak RSS from /usr/bin/time.
+# Set by collector_pinned_bench only, the same for both collectors: pin_collector and
+# pin_sender (CPU lists for taskset), pin_rcvbuf (-B bytes), pin_batch (send --batch).
+pin_collector="" pin_sender="" pin_rcvbuf="" pin_batch=""
 collect_run() {
     local name=$1 rate=$2 codec=${3:-none} src=${4:-$work/col.pcap} secs=${5:-$col_seconds}
-    local dir=$work/col/$1-$2-$codec port t tpid cpid y=()
+    local dir=$work/col/$1-$2-$codec port t tpid cpid y=() pin=() send_pin=() send_opts=()
     rm -rf "$dir"
     mkdir -p "$dir"
     port=$(free_port)
     t=$dir.time
     [ "$codec" = lz4 ] && y=(-y)
+    [ -n "$pin_rcvbuf" ] && y+=(-B "$pin_rcvbuf")
+    [ -n "$pin_collector" ] && pin=(taskset -c "$pin_collector")
+    [ -n "$pin_sender" ] && send_pin=(taskset -c "$pin_sender")
+    [ -n "$pin_batch" ] && send_opts=(--batch "$pin_batch")
     local cmd=(nfcapd)
     [ "$name" = flowcapd ] && cmd=("$FLOWCAPD")
     ( TIMEFORMAT='%3U %3S'
-      time /usr/bin/time -f '%M' -o "$t.rss" "${cmd[@]}" -b 127.0.0.1 -p "$port" -w "$dir" \
-          -t 3600 "${y[@]}" >"$dir.log" 2>&1 ) 2>"$t" &
+      time /usr/bin/time -f '%M' -o "$t.rss" "${pin[@]}" "${cmd[@]}" -b 127.0.0.1 -p "$port" \
+          -w "$dir" -t 3600 "${y[@]}" >"$dir.log" 2>&1 ) 2>"$t" &
     tpid=$!
     STARTED+=("$tpid")
     cpid=$(child_of "$(child_of "$tpid")")
@@ -347,7 +361,8 @@ collect_run() {
         exit 1
     fi
     local sent
-    sent=$("$GEN" send --pcap "$src" --to "127.0.0.1:$port" --rate "$rate" --max-seconds "$secs")
+    sent=$("${send_pin[@]}" "$GEN" send --pcap "$src" --to "127.0.0.1:$port" --rate "$rate" \
+        --max-seconds "$secs" "${send_opts[@]}")
     sleep 1
     kill -TERM "$cpid"
     wait "$tpid" || true
@@ -470,6 +485,97 @@ collector_cpu_bench() {
     done
 }
 
+# The highest lossless rate with the sender out of the way: the sender (pre-built datagrams
+# from memory, sendmmsg of 64) pinned to one CPU, the collector (all its threads) to the
+# other, and both collectors given the same receive buffer with -B: the smaller of 8 MiB and
+# net.core.rmem_max, so that nfcapd (which does not force past rmem_max) and flowcapd get the
+# same size. Loopback delivery into the socket runs in the sender's system call, on the
+# sender's CPU, so the collector's CPU only takes the datagrams out, decodes and writes.
+# Rates rise per collector until its median loss is above 0, as in collector_bench; a rate
+# the sender did not reach (under 95 % of the target) is marked. Needs taskset and 2 CPUs.
+collector_pinned_bench() {
+    echo
+    if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
+        echo "## Collector, pinned: skipped (needs taskset and at least 2 CPUs)"
+        return 0
+    fi
+    mkdir -p "$work/col"
+    local src=$work/col-cpu-$cpu_flows.pcap
+    [ -s "$src" ] && [ -s "$src.idx" ] ||
+        "$GEN" pcap --flows "$cpu_flows" --seed 2 --out "$src" >&2
+    local rmem_max
+    rmem_max=$(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo 212992)
+    pin_rcvbuf=$(( rmem_max < 8388608 ? rmem_max : 8388608 ))
+    pin_sender=${FLOWKIT_PIN_SENDER:-0}
+    pin_collector=${FLOWKIT_PIN_COLLECTOR:-1}
+    pin_batch=64
+    echo "## Collector, pinned: $cpu_flows NetFlow v9 flows per trial over 127.0.0.1, sender" \
+        "on CPU $pin_sender (send --batch $pin_batch), collector on CPU $pin_collector," \
+        "both -B $pin_rcvbuf; medians of $pin_trials trial(s)"
+    # The sender's ceiling: unpaced to a sink that only counts, on the collector's CPU.
+    local port spid out
+    port=$(free_port)
+    taskset -c "$pin_collector" "$GEN" sink --port "$port" >"$work/col/sink.out" &
+    spid=$!
+    STARTED+=("$spid")
+    wait_port "$port" "$spid" || { echo "run.sh: sink did not start" >&2; exit 1; }
+    out=$(taskset -c "$pin_sender" "$GEN" send --pcap "$src" --to "127.0.0.1:$port" --rate 0 \
+        --batch "$pin_batch")
+    kill -TERM "$spid"
+    wait "$spid" || true
+    echo "$out $(cat "$work/col/sink.out")" | awk '{
+        printf "sender alone, unpaced to a counting sink: %.0f flows/s (%d of %d datagrams" \
+            " counted)\n", ($3 > 0 ? $2 / $3 : 0), $4, $1 }' | tee -a "$RESULTS.collector"
+    printf '%-9s %9s %9s %9s %9s %7s %6s %8s %8s %6s\n' collector target achieved sent stored \
+        loss_% lossy cpu_s cpu_s/Mf MB
+    local name rate trial summary
+    local -A best=([flowcapd]=0 [nfcapd]=0) climbing=([flowcapd]=1 [nfcapd]=1)
+    for rate in $pin_rates; do
+        [ "${climbing[flowcapd]}${climbing[nfcapd]}" = 00 ] && break
+        for name in flowcapd nfcapd; do : >"$work/col/pin-$name-$rate.trials"; done
+        for trial in $(seq 1 "$pin_trials"); do
+            for name in flowcapd nfcapd; do
+                [ "${climbing[$name]}" = 1 ] || continue
+                collect_run "$name" "$rate" none "$src" 120 >>"$work/col/pin-$name-$rate.trials"
+            done
+        done
+        for name in flowcapd nfcapd; do
+            [ "${climbing[$name]}" = 1 ] || continue
+            summary=$(awk -v c="$name" -v r="$rate" '
+                function med(col,   n, i, j, t, v) {
+                    n = 0
+                    for (i = 1; i <= NR; i++) v[++n] = x[i, col]
+                    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+                        t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+                    }
+                    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+                }
+                {
+                    for (k = 1; k <= NF; k++) x[NR, k] = $k
+                    if ($6 > 0) lossy++
+                    if ($9 > mb) mb = $9
+                }
+                END {
+                    short = r > 0 && med(3) < 0.95 * r ? " sender short of the target" : ""
+                    printf "%-9s %9d %9.0f %9d %9d %7.3f %3d/%-2d %8.2f %8.2f %6.0f%s\n", c, r,
+                        med(3), med(4), med(5), med(6), lossy, NR, med(7), med(8), mb, short
+                }' "$work/col/pin-$name-$rate.trials")
+            echo "$summary" | tee -a "$RESULTS.collector"
+            if [ "$(echo "$summary" | awk '{ print ($6 == 0) }')" = 1 ]; then
+                best[$name]=$(echo "$summary" | awk '{ print $3 }')
+            else
+                climbing[$name]=0
+            fi
+        done
+    done
+    for name in flowcapd nfcapd; do
+        echo "$name, pinned: highest rate stored without loss: ${best[$name]} flows/s" \
+            "($([ "${climbing[$name]}" = 1 ] && echo "never lost: the top rate tried" ||
+                echo "lost at the next rate"))" | tee -a "$RESULTS.collector"
+    done
+    pin_collector="" pin_sender="" pin_rcvbuf="" pin_batch=""
+}
+
 probe_bench() {
     echo
     echo "## Probe: flowprobe and softflowd reading one capture, exporting v9 to a sink on" \
@@ -544,6 +650,7 @@ if has_part read || has_part clients; then
 fi
 if has_part collector; then collector_bench; fi
 if has_part collector-cpu; then collector_cpu_bench; fi
+if has_part collector-pinned; then collector_pinned_bench; fi
 if has_part probe; then probe_bench; fi
 echo
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -22,6 +22,28 @@ cmp -s "$WORK/a.pcap" "$WORK/c.pcap" && fail "flowbench_gen ignores --seed"
 "$GEN" pcap --flows 10 --out "$WORK/x.pcap" --to 10.1.1.1:9995 2>/dev/null &&
     fail "flowbench_gen accepted a non-loopback destination"
 
+# send --batch (sendmmsg from memory) delivers every datagram of the capture, in order of
+# the .idx counts: the sink counts them all.
+sink_port=$(free_port)
+"$GEN" sink --port "$sink_port" >"$WORK/sink.out" &
+sink_pid=$!
+for _ in $(seq 1 100); do
+    ss -Hlun "sport = :$sink_port" 2>/dev/null | grep -q . && break
+    sleep 0.05
+done
+sent=$("$GEN" send --pcap "$WORK/a.pcap" --to "127.0.0.1:$sink_port" --rate 200000 --batch 16)
+sleep 0.5
+kill -TERM "$sink_pid"
+wait "$sink_pid" || true
+datagrams=$(od -An -tu1 -v "$WORK/a.pcap.idx" | wc -w)
+read -r sent_datagrams sent_flows _ <<<"$sent"
+[ "$sent_datagrams" = "$datagrams" ] && [ "$sent_flows" = 3000 ] ||
+    fail "send --batch reported '$sent', expected $datagrams datagrams and 3000 flows"
+read -r got _ <"$WORK/sink.out"
+[ "$got" = "$datagrams" ] || fail "send --batch: the sink counted $got of $datagrams datagrams"
+"$GEN" send --pcap "$WORK/a.pcap" --to "127.0.0.1:$sink_port" --batch 0 2>/dev/null &&
+    fail "send accepted --batch 0"
+
 out=$WORK/bench.txt
 FLOWKIT_BIN=$FLOWKIT_BIN FLOWBENCH_GEN=$GEN bash "$FLOWKIT_SOURCE_DIR/scripts/bench/run.sh" \
     --quick --flows 20000 --work "$WORK/bench" >"$out" 2>"$WORK/bench.err" ||
@@ -77,6 +99,17 @@ for c in flowcapd nfcapd; do
         [ "$(echo "$rows" | grep -c .)" = 2 ] || fail "no collector CPU rows for $c $codec"
     done
 done
+
+# Collector, pinned: the sender's ceiling, a row per collector and each one's highest
+# lossless rate, or a reason for skipping.
+if ! grep -q '^## Collector, pinned: skipped' "$out"; then
+    grep -Eq '^sender alone, unpaced to a counting sink: [0-9]+ flows/s' "$out" ||
+        fail "no line for the pinned sender's ceiling"
+    for c in flowcapd nfcapd; do
+        grep -Eq "^$c, pinned: highest rate stored without loss: [0-9.]+ flows/s" "$out" ||
+            fail "no pinned highest lossless rate for $c"
+    done
+fi
 
 # Probe: measured or skipped with a reason.
 if ! grep -q '^probe: skipped' "$out"; then
