@@ -132,6 +132,13 @@ void RotatingWriter::RecoverOrphans() {
         std::string path = options_.dir + "/" + name;
         struct stat st;
         if (::stat(path.c_str(), &st) != 0) continue;
+        // A file without a readable header (left empty by a collector killed as it created
+        // it, or on a full disk) holds no flows; under a slot's name it would only make every
+        // query over the directory fail. It stays as it is (directory walks skip the name).
+        if (auto probe = NfFileReader::Open(path); !probe.ok()) {
+            recovered_.push_back(name + ": not recovered: " + probe.status().message());
+            continue;
+        }
         // The slot is the one the file was last written in; complete blocks are kept.
         uint64_t slot = SlotStart(static_cast<uint64_t>(st.st_mtime), options_.interval_s);
         // Where the slot's file belongs: in its sub-directory (-S), as CloseCurrent puts it,

@@ -256,3 +256,50 @@ TEST_CASE("A current file of an earlier process with this process's pid is recov
     ::unlink((dir + "/" + name).c_str());
     ::rmdir(dir.c_str());
 }
+
+// Regression (newcomer): a current file left empty or with half a header (a collector killed
+// as it created the file, or a full disk) was renamed to its slot's name: every later query
+// over the directory failed on it (`file shorter than a file header`, exit 1), and the
+// restarted run, unable to merge into it, set its own flows aside as `<final>.1`.
+TEST_CASE("A current file without a complete header is not recovered into a slot file",
+          "[rotate][regression]") {
+    const unittest::ScopedTz tz("UTC");
+    char tmpl[] = "/tmp/flowkit-orphan-empty-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
+    const std::string empty = dir + "/nfcapd.current.999999999";
+    const std::string half = dir + "/nfcapd.current.999999998";
+    { std::ofstream(empty, std::ios::binary); }
+    {
+        std::ofstream out(half, std::ios::binary);
+        const unsigned char head[] = {0x0c, 0xa5, 0x02, 0x00, 0x00, 0x01, 0x07, 0x01, 0, 0};
+        out.write(reinterpret_cast<const char*>(head), sizeof(head));
+    }
+    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
+                                      {static_cast<time_t>(now_s + 60), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, empty.c_str(), times, 0) == 0);
+    REQUIRE(::utimensat(AT_FDCWD, half.c_str(), times, 0) == 0);
+
+    flow::RotationOptions opt;
+    opt.dir = dir;
+    opt.interval_s = 300;
+    auto w = flow::RotatingWriter::Open(opt, now_s + 120);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->recovered().size() == 2);
+    for (const std::string& line : (*w)->recovered()) {
+        CHECK(line.find("not recovered") != std::string::npos);
+    }
+    REQUIRE((*w)->Append(Flow(now_s * 1000 + 10, 17)).ok());
+    REQUIRE((*w)->Close({}, 0).ok());
+
+    const std::string final_path = dir + "/nfcapd.202612051200";
+    CHECK_FALSE(flow::testing::FileExists(final_path + ".1"));
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(final_path);
+    REQUIRE(read.open_status.ok());
+    CHECK(read.records.size() == 1);
+    // Left where they were: nothing is lost, and directory walks skip the name.
+    CHECK(flow::testing::FileExists(empty));
+    CHECK(flow::testing::FileExists(half));
+    for (const std::string& p : {final_path, empty, half}) ::unlink(p.c_str());
+    ::rmdir(dir.c_str());
+}
