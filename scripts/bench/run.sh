@@ -73,12 +73,12 @@ case $mode in
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
            col_trials=3; probe_flows=300000
            cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3
-           pin_rates="400000 800000 1600000 2400000 3200000 4000000 4800000 0"; pin_trials=3 ;;
+           pin_rates="400000 800000 1600000 2400000 3200000 4000000 4800000 6400000 0"; pin_trials=3 ;;
     big)   : "${flows:=10000000}" "${reps:=3}"; col_flows=300000
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
            col_trials=3; probe_flows=300000
            cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3
-           pin_rates="400000 800000 1600000 2400000 3200000 4000000 4800000 0"; pin_trials=3 ;;
+           pin_rates="400000 800000 1600000 2400000 3200000 4000000 4800000 6400000 0"; pin_trials=3 ;;
 esac
 has_part() { [[ ",$parts," == *",$1,"* ]]; }
 
