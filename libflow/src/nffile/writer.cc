@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "flow/nffile.h"
 #include "nffile/codec.h"
@@ -142,6 +144,7 @@ public:
         : path_(std::move(path)), options_(options), codec_(codec, options.level) {}
     ~Impl() {
         if (fd_ >= 0) ::close(fd_);
+        if (stream_fd_ >= 0) ::close(stream_fd_);
     }
 
     Status Create(std::string_view ident);
@@ -163,6 +166,10 @@ public:
     // Empties the block buffer; with `dropped`, its counted flows go to flows_dropped_ (the
     // block could not be written).
     void ClearBlock(bool dropped);
+    // An unnamed read-write file in $TMPDIR (else /tmp), or -1 with errno set.
+    static int OpenScratchFile();
+    // Writes the first `size` bytes of `from` to stream_fd_.
+    Status CopyToStream(int from, uint64_t size);
 
     std::string path_;
     WriterOptions options_;
@@ -174,6 +181,8 @@ public:
     uint64_t flows_dropped_ = 0;
     bool closed_ = false;
     int fd_ = -1;
+    // With a target that cannot seek (a pipe): that target, while fd_ is a temporary file.
+    int stream_fd_ = -1;
     HeaderV2 header_;
     uint64_t pos_ = 0;
     uint32_t blocks_ = 0;
@@ -203,6 +212,17 @@ Status NfFileWriter::Impl::Create(std::string_view ident) {
 
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return Status::IoError(path_ + ": " + std::strerror(errno));
+    if (::lseek(fd_, 0, SEEK_CUR) < 0 && errno == ESPIPE) {
+        // A pipe, FIFO or socket (-w /dev/stdout | ...): the header is rewritten at the end,
+        // which such a target cannot do. The file is built in an unnamed temporary file and
+        // copied to it whole at Close(), so that what arrives is a closed file.
+        stream_fd_ = fd_;
+        fd_ = OpenScratchFile();
+        if (fd_ < 0) {
+            return Status::IoError(path_ + ": no temporary file to build the file in: " +
+                                   std::strerror(errno));
+        }
+    }
     header_.nfd_version = options_.nfd_version;
     header_.created = static_cast<int64_t>(std::time(nullptr));
     header_.codec = codec_.codec();
@@ -430,7 +450,46 @@ Status NfFileWriter::Impl::CloseWithAppendix() {
     }
     const int fd = fd_;
     fd_ = -1;
+    if (stream_fd_ >= 0) {
+        s = CopyToStream(fd, pos_);
+        ::close(fd);
+        const int stream = stream_fd_;
+        stream_fd_ = -1;
+        if (::close(stream) != 0 && s.ok()) {
+            s = Status::IoError(path_ + ": close: " + std::strerror(errno));
+        }
+        return s;
+    }
     if (::close(fd) != 0) return Status::IoError(path_ + ": close: " + std::strerror(errno));
+    return Status::Ok();
+}
+
+int NfFileWriter::Impl::OpenScratchFile() {
+    const char* dir = std::getenv("TMPDIR");
+    std::string where = dir != nullptr && *dir != '\0' ? dir : "/tmp";
+    int fd = ::open(where.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
+    // File systems without O_TMPFILE: a named file, removed at once.
+    std::string name = where + "/flowkit-write.XXXXXX";
+    fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(name.c_str());
+    return fd;
+}
+
+Status NfFileWriter::Impl::CopyToStream(int from, uint64_t size) {
+    std::vector<uint8_t> buf(size_t{1} << 20);
+    for (uint64_t at = 0; at < size;) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - at));
+        const ssize_t got = ::pread(from, buf.data(), want, static_cast<off_t>(at));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            return Status::IoError(path_ + ": reading the temporary file back: " +
+                                   (got < 0 ? std::strerror(errno) : "it ended early"));
+        }
+        Status s = WriteAll(stream_fd_, buf.data(), static_cast<size_t>(got), path_);
+        if (!s.ok()) return s;
+        at += static_cast<uint64_t>(got);
+    }
     return Status::Ok();
 }
 
