@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "flow/expire.h"
@@ -17,6 +18,22 @@
 namespace flow {
 
 namespace {
+
+// The flow file name `name` is, or names with a ".N" suffix: the files flowcapd sets aside
+// beside an interval's file it could not merge into (nfcapd.202612010000.1), which hold the
+// same interval's flows. Empty for any other name.
+std::string_view FlowFileBase(std::string_view name) {
+    if (IsFlowFileName(std::string(name))) return name;
+    const size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot + 1 == name.size() || name.size() - dot > 10) {
+        return {};
+    }
+    for (size_t i = dot + 1; i < name.size(); ++i) {
+        if (name[i] < '0' || name[i] > '9') return {};
+    }
+    const std::string_view base = name.substr(0, dot);
+    return IsFlowFileName(std::string(base)) ? base : std::string_view();
+}
 
 // Deeper than any -S layout (at most 4 levels) by far; only a pathological tree gets here.
 constexpr int kMaxDepth = 32;
@@ -95,14 +112,16 @@ private:
             return;
         }
         // A symlinked file is somebody else's data, and unlinking it would free nothing.
-        if (is_link || !S_ISREG(st.st_mode) || !IsFlowFileName(name)) return;
+        if (is_link || !S_ISREG(st.st_mode)) return;
+        const std::string_view base = FlowFileBase(name);
+        if (base.empty()) return;
 
-        Result<int64_t> t = FlowFileNameTime(name);
+        Result<int64_t> t = FlowFileNameTime(base);
         if (!t.ok()) return;
         FlowFileEntry entry;
         entry.path = std::move(path);
         entry.time_s = *t;
-        entry.has_seconds = name.size() == 21;
+        entry.has_seconds = base.size() == 21;
         entry.disk_bytes = 512ULL * static_cast<uint64_t>(st.st_blocks);
         out_->files.push_back(std::move(entry));
         if ((out_->files.size() & 1023) == 0) Expired();

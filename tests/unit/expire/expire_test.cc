@@ -861,3 +861,40 @@ TEST_CASE("names across the end of daylight saving time expire in name order", "
     CHECK(std::find(left.begin(), left.end(), "nfcapd.202610250300") != left.end());
     CHECK(r->files_expired == names.size() - left.size());
 }
+
+TEST_CASE("files flowcapd set aside beside an interval's file (name.N) are counted and expire",
+          "[expire]") {
+    TzGuard tz("UTC");
+    Tree t;
+    std::vector<std::string> flows = t.AddSeries(kNoon - 10 * 3600, 3600, 10);
+    t.Write(flows[0] + ".1");
+    t.Write(flows[0] + ".12");
+    t.Write(flows[9] + ".1");
+    t.Write(flows[1] + ".x");          // not a number
+    t.Write(flows[1] + ".");           // no number
+    t.Write(flows[1] + ".1234567890");  // more digits than flowcapd ever counts to
+    t.Write("nfcapd.2026120100.1");    // the base is no flow file name
+    flow::Result<flow::FlowDirectoryScan> scan = flow::ScanFlowDirectory(t.dir());
+    REQUIRE(scan.ok());
+    std::vector<std::string> found;
+    for (const auto& f : scan->files) found.push_back(f.path.substr(t.dir().size() + 1));
+    std::vector<std::string> expected = flows;
+    expected.insert(expected.begin() + 1, {flows[0] + ".1", flows[0] + ".12"});
+    expected.push_back(flows[9] + ".1");
+    CHECK(found == expected);
+    REQUIRE(scan->files.size() == 13);
+    CHECK(scan->files[1].time_s == scan->files[0].time_s);
+    CHECK(scan->files[12].time_s == kNoon - 3600);
+
+    // By age: the set-aside files go with their interval's file.
+    t.AgeDirectories();
+    flow::ExpireRequest req = ExpireAt(kNoon);
+    req.max_lifetime_s = 5 * 3600;
+    flow::Result<flow::ExpireReport> r = flow::ExpireDirectory(t.dir(), req);
+    REQUIRE(r.ok());
+    for (const std::string& gone : {flows[0], flows[0] + ".1", flows[0] + ".12"}) {
+        CHECK_FALSE(fs::exists(t / gone));
+    }
+    CHECK(fs::exists(t / (flows[9] + ".1")));
+    CHECK(fs::exists(t / (flows[1] + ".x")));
+}
