@@ -119,12 +119,27 @@ void RotatingWriter::RecoverOrphans() {
             orphans.push_back(name);
             continue;
         }
-        std::string pid_text = name.substr(15);
+        // nfcapd.current.merge.<pid>: the copy a merge (MergeInto) builds before it replaces
+        // the slot's file. Left behind, the collector died during the merge, and both files
+        // merged are still there (the next start merges them again): the copy is removed.
+        const bool merge_copy = name.rfind("nfcapd.current.merge.", 0) == 0;
+        std::string pid_text = name.substr(merge_copy ? 21 : 15);
         if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) {
             continue;  // not a pid: another collector's naming scheme
         }
         long pid = std::strtol(pid_text.c_str(), nullptr, 10);
-        if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;
+        const bool own = pid == static_cast<long>(::getpid());
+        if (!own && pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+            continue;
+        }
+        if (merge_copy) {
+            const std::string path = options_.dir + "/" + name;
+            recovered_.push_back(::unlink(path.c_str()) == 0
+                                     ? name + ": a stopped collector's unfinished merge copy, "
+                                              "removed"
+                                     : name + ": not removed: " + std::strerror(errno));
+            continue;
+        }
         orphans.push_back(name);
     }
     ::closedir(d);
