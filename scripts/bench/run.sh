@@ -64,6 +64,8 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+# The pinned escalation (flows/s, then unpaced): steps up to what the sender reaches alone.
+pin_steps="400000 800000 1600000 2400000 3200000 4000000 4800000 6400000 8000000 9600000 0"
 case $mode in
     quick) : "${flows:=100000}" "${reps:=1}"; col_flows=40000; col_rates="20000 80000"
            col_seconds=4; col_trials=1; probe_flows=20000
@@ -73,12 +75,12 @@ case $mode in
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
            col_trials=3; probe_flows=300000
            cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3
-           pin_rates="400000 800000 1600000 2400000 3200000 4000000 4800000 6400000 0"; pin_trials=3 ;;
+           pin_rates=$pin_steps; pin_trials=3 ;;
     big)   : "${flows:=10000000}" "${reps:=3}"; col_flows=300000
            col_rates="25000 50000 100000 200000 400000 800000"; col_seconds=8
            col_trials=3; probe_flows=300000
            cpu_flows=2000000; cpu_rates="50000 200000 400000 0"; cpu_trials=3
-           pin_rates="400000 800000 1600000 2400000 3200000 4000000 4800000 6400000 0"; pin_trials=3 ;;
+           pin_rates=$pin_steps; pin_trials=3 ;;
 esac
 has_part() { [[ ",$parts," == *",$1,"* ]]; }
 
