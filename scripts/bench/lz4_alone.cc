@@ -116,12 +116,12 @@ int main(int argc, char** argv) {
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
     for (std::thread& t : pool) t.join();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::chrono::duration<double> s = std::chrono::steady_clock::now() - start;
     if (failed) {
         std::fprintf(stderr, "flowbench_lz4: liblz4 refused a block\n");
         return 1;
     }
     std::printf("%zu blocks, %.1f MB decompressed, %.3f s on %u threads\n", blocks.size(),
-                static_cast<double>(bytes) / 1e6, s, threads);
+                static_cast<double>(bytes) / 1e6, s.count(), threads);
     return 0;
 }

@@ -35,6 +35,25 @@ void PrintSampler(const flow::SamplerInfo& s, bool v6_exporter) {
                 s.packet_interval, s.space_interval);
 }
 
+// Reads every block and record of `r` (the file at `path`) for what the reader gathers on
+// the way, naming each damage on stderr: 0, or 1 when something was damaged.
+int ReadThrough(const std::string& path, flow::NfFileReader& r) {
+    int rc = 0;
+    flow::FlowRecord rec;
+    for (;;) {
+        flow::Result<bool> more = r.NextBlock();
+        if (!more.ok()) {
+            FileError(path, more.status());
+            rc = 1;
+            continue;
+        }
+        if (!*more) break;
+        while (r.NextRecord(&rec)) {
+        }
+    }
+    return rc;
+}
+
 // The layout 1 extensions by id (4-48): the option group nfcapd 1.6 enabled them by (its
 // -T numbers, which nfdump -x prints as "ID") and the name nfdump -x prints.
 struct ExtensionName {
@@ -103,20 +122,7 @@ int RunExtensionMaps(const std::string& path) {
         FileError(path, reader.status());
         return 1;
     }
-    flow::NfFileReader& r = **reader;
-    int rc = 0;
-    flow::FlowRecord rec;
-    for (;;) {
-        flow::Result<bool> more = r.NextBlock();
-        if (!more.ok()) {
-            FileError(path, more.status());
-            rc = 1;
-            continue;
-        }
-        if (!*more) break;
-        while (r.NextRecord(&rec)) {
-        }
-    }
+    const int rc = ReadThrough(path, **reader);
     std::printf("\nDump all extension maps:\n========================\n");
     if (maps.empty()) std::printf("No 1.6.x extension definition records\n");
     for (const flow::ExtensionMapRecord& m : maps) {
@@ -142,19 +148,7 @@ int RunExporterList(const std::string& path) {
     }
     flow::NfFileReader& r = **reader;
     // Exporter, statistics and sampler records may sit anywhere in the file: read it whole.
-    int rc = 0;
-    flow::FlowRecord rec;
-    for (;;) {
-        flow::Result<bool> more = r.NextBlock();
-        if (!more.ok()) {
-            FileError(path, more.status());
-            rc = 1;
-            continue;
-        }
-        if (!*more) break;
-        while (r.NextRecord(&rec)) {
-        }
-    }
+    const int rc = ReadThrough(path, r);
 
     // A file without exporter records (libnf, nfdump -w from them) says so, as nfdump does.
     if (r.exporters().empty()) {

@@ -330,6 +330,29 @@ std::string BuildFile(bool with_v0 = true) {
     return path;
 }
 
+// A layout 1 file named `name` in the scratch directory: an uncompressed header, a zero stat
+// record, and `block` (holding `records` records) as its one data block.
+std::string WriteBadMapFile(const std::string& name, const Bytes& block, uint32_t records) {
+    Bytes file;
+    file.U16(0xA50C);
+    file.U16(1);
+    file.U32(0);
+    file.U32(1);
+    file.Text("bad-map", 128);
+    for (int i = 0; i < 17; ++i) file.U64(0);
+    file.U32(records);
+    file.U32(static_cast<uint32_t>(block.size()));
+    file.U16(2);
+    file.U16(0);
+    file.Append(block);
+    const std::string path = ScratchDir() + "/" + name;
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::fwrite(file.data().data(), 1, file.size(), f);
+    std::fclose(f);
+    return path;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -480,23 +503,7 @@ TEST_CASE("A layout 1 map that fails nfdump's checks is ignored and its records 
     Finish(&rec);
     block.Append(rec);
 
-    Bytes file;
-    file.U16(0xA50C);
-    file.U16(1);
-    file.U32(0);
-    file.U32(1);
-    file.Text("bad-map", 128);
-    for (int i = 0; i < 17; ++i) file.U64(0);
-    file.U32(2);
-    file.U32(static_cast<uint32_t>(block.size()));
-    file.U16(2);
-    file.U16(0);
-    file.Append(block);
-    const std::string path = ScratchDir() + "/layout1-badmap";
-    FILE* f = std::fopen(path.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    std::fwrite(file.data().data(), 1, file.size(), f);
-    std::fclose(f);
+    const std::string path = WriteBadMapFile("layout1-badmap", block, 2);
 
     ReadOutcome out = ReadWholeFile(path);
     REQUIRE(out.status.ok());
@@ -554,23 +561,7 @@ TEST_CASE("ReaderOptions::on_extension_map sees every map record in file order, 
     Bytes bad = Map(7, {4, 6});
     bad.Patch16(6, 99);
     block.Append(bad);
-    Bytes file;
-    file.U16(0xA50C);
-    file.U16(1);
-    file.U32(0);
-    file.U32(1);
-    file.Text("bad-map", 128);
-    for (int i = 0; i < 17; ++i) file.U64(0);
-    file.U32(1);
-    file.U32(static_cast<uint32_t>(block.size()));
-    file.U16(2);
-    file.U16(0);
-    file.Append(block);
-    const std::string bad_path = ScratchDir() + "/layout1-badmap-reported";
-    FILE* f = std::fopen(bad_path.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    std::fwrite(file.data().data(), 1, file.size(), f);
-    std::fclose(f);
+    const std::string bad_path = WriteBadMapFile("layout1-badmap-reported", block, 1);
     maps.clear();
     auto bad_reader = flow::NfFileReader::Open(bad_path, options);
     REQUIRE(bad_reader.ok());

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A slot's file that already exists but cannot be merged into (damaged): every run's flows
 // are kept in a file of their own beside it, none overwriting another.
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,22 +13,7 @@
 #include "flow/nffile.h"
 #include "flow/rotation.h"
 #include "nffile/nffile_test_util.h"
-
-namespace {
-
-std::vector<std::string> Names(const std::string& dir) {
-    std::vector<std::string> names;
-    DIR* d = ::opendir(dir.c_str());
-    REQUIRE(d != nullptr);
-    while (struct dirent* e = ::readdir(d)) {
-        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-}  // namespace
+#include "unit/rotate/dir_names.h"
 
 // Regression (newcomer): a restart inside a slot whose final file was damaged put the new
 // flows in `<final>.1`; a second restart in that slot renamed its file over `<final>.1`, and
@@ -71,7 +55,7 @@ TEST_CASE("Runs that cannot merge into a damaged slot file each keep a file of t
     run(5);
     run(7);
 
-    const std::vector<std::string> names = Names(dir);
+    const std::vector<std::string> names = flow::testing::DirNames(dir);
     REQUIRE(names.size() == 4);
     CHECK(names[0] == final_name);
     std::vector<uint64_t> counts;

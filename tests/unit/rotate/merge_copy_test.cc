@@ -2,7 +2,6 @@
 // The copy a merge builds (nfcapd.current.merge.<pid>) left by a collector that died during
 // the merge: the next start removes it (both files it merged are still there), and keeps
 // every other file of the directory.
-#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,20 +12,9 @@
 #include <vector>
 
 #include "flow/rotation.h"
+#include "unit/rotate/dir_names.h"
 
 namespace {
-
-std::vector<std::string> Names(const std::string& dir) {
-    std::vector<std::string> names;
-    DIR* d = ::opendir(dir.c_str());
-    REQUIRE(d != nullptr);
-    while (struct dirent* e = ::readdir(d)) {
-        if (e->d_name[0] != '.') names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 // The pid of a process that has exited and been reaped.
 long DeadPid() {
@@ -65,13 +53,13 @@ TEST_CASE("A stopped collector's unfinished merge copy is removed at the next st
     CHECK(std::count_if(log.begin(), log.end(), [&](const std::string& l) {
               return l == own + ": a stopped collector's unfinished merge copy, removed";
           }) == 1);
-    const std::vector<std::string> names = Names(dir);
+    const std::vector<std::string> names = flow::testing::DirNames(dir);
     CHECK(std::find(names.begin(), names.end(), dead) == names.end());
     CHECK(std::find(names.begin(), names.end(), own) == names.end());
     // A live process's copy (a merge in progress) and a name without a pid stay.
     CHECK(std::find(names.begin(), names.end(), alive) != names.end());
     CHECK(std::find(names.begin(), names.end(), other) != names.end());
     REQUIRE((*w)->Close({}, 0).ok());
-    for (const std::string& name : Names(dir)) ::unlink((dir + "/" + name).c_str());
+    for (const std::string& name : flow::testing::DirNames(dir)) ::unlink((dir + "/" + name).c_str());
     ::rmdir(dir.c_str());
 }
