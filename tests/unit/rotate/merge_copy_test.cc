@@ -60,6 +60,8 @@ TEST_CASE("A stopped collector's unfinished merge copy is removed at the next st
     CHECK(std::find(names.begin(), names.end(), alive) != names.end());
     CHECK(std::find(names.begin(), names.end(), other) != names.end());
     REQUIRE((*w)->Close({}, 0).ok());
-    for (const std::string& name : flow::testing::DirNames(dir)) ::unlink((dir + "/" + name).c_str());
+    for (const std::string& name : flow::testing::DirNames(dir)) {
+        ::unlink((dir + "/" + name).c_str());
+    }
     ::rmdir(dir.c_str());
 }
