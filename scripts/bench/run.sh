@@ -382,32 +382,30 @@ collect_run() {
     rm -rf "$dir"
 }
 
-# Per rate, $col_trials trials, flowcapd and nfcapd interleaved so both see the same load
-# on a shared machine; a rate counts as lossless for a collector when its median loss is 0.
-# A collector's escalation stops at its first lossy rate.
-collector_bench() {
-    mkdir -p "$work/col"
-    [ -s "$work/col.pcap" ] && [ -s "$work/col.pcap.idx" ] ||
-        "$GEN" pcap --flows "$col_flows" --seed 2 --out "$work/col.pcap" >&2
-    echo
-    echo "## Collector: paced NetFlow v9 over 127.0.0.1, at most $col_flows flows or" \
-        "${col_seconds}s per trial, medians of $col_trials trial(s)"
-    printf '%-9s %9s %9s %9s %9s %7s %6s %8s %8s %6s\n' collector target achieved sent stored \
-        loss_% lossy cpu_s cpu_s/Mf MB
+# escalate TAG LABEL TRIALS DETAIL RATES [ARGS...]: the rising rates of a collector part.
+# Per rate, TRIALS trials of `collect_run NAME RATE ARGS...`, flowcapd and nfcapd
+# interleaved so both see the same load on a shared machine; a rate counts as lossless for a
+# collector when its median loss is 0, and a collector's escalation stops at its first lossy
+# rate. Trials go to $work/col/TAG<name>-<rate>.trials; LABEL follows the collector's name in
+# the closing lines. DETAIL 1 marks rates the sender fell short of and says why each
+# escalation ended.
+escalate() {
+    local tag=$1 label=$2 trials=$3 detail=$4 rates=$5
+    shift 5
     local name rate trial summary
     local -A best=([flowcapd]=0 [nfcapd]=0) climbing=([flowcapd]=1 [nfcapd]=1)
-    for rate in $col_rates; do
+    for rate in $rates; do
         [ "${climbing[flowcapd]}${climbing[nfcapd]}" = 00 ] && break
-        for name in flowcapd nfcapd; do : >"$work/col/$name-$rate.trials"; done
-        for trial in $(seq 1 "$col_trials"); do
+        for name in flowcapd nfcapd; do : >"$work/col/$tag$name-$rate.trials"; done
+        for trial in $(seq 1 "$trials"); do
             for name in flowcapd nfcapd; do
                 [ "${climbing[$name]}" = 1 ] || continue
-                collect_run "$name" "$rate" >>"$work/col/$name-$rate.trials"
+                collect_run "$name" "$rate" "$@" >>"$work/col/$tag$name-$rate.trials"
             done
         done
         for name in flowcapd nfcapd; do
             [ "${climbing[$name]}" = 1 ] || continue
-            summary=$(awk -v c="$name" -v r="$rate" '
+            summary=$(awk -v c="$name" -v r="$rate" -v detail="$detail" '
                 function med(col,   n, i, j, t, v) {
                     n = 0
                     for (i = 1; i <= NR; i++) v[++n] = x[i, col]
@@ -422,9 +420,11 @@ collector_bench() {
                     if ($9 > mb) mb = $9
                 }
                 END {
-                    printf "%-9s %9d %9.0f %9d %9d %7.3f %3d/%-2d %8.2f %8.2f %6.0f\n", c, r,
-                        med(3), med(4), med(5), med(6), lossy, NR, med(7), med(8), mb
-                }' "$work/col/$name-$rate.trials")
+                    short = detail && r > 0 && med(3) < 0.95 * r
+                    short = short ? " sender short of the target" : ""
+                    printf "%-9s %9d %9.0f %9d %9d %7.3f %3d/%-2d %8.2f %8.2f %6.0f%s\n", c, r,
+                        med(3), med(4), med(5), med(6), lossy, NR, med(7), med(8), mb, short
+                }' "$work/col/$tag$name-$rate.trials")
             echo "$summary" | tee -a "$RESULTS.collector"
             if [ "$(echo "$summary" | awk '{ print ($6 == 0) }')" = 1 ]; then
                 best[$name]=$(echo "$summary" | awk '{ print $3 }')
@@ -433,10 +433,29 @@ collector_bench() {
             fi
         done
     done
+    local why
     for name in flowcapd nfcapd; do
-        echo "$name: highest rate stored without loss: ${best[$name]} flows/s" |
+        why=""
+        if [ "$detail" = 1 ]; then
+            why=" ($([ "${climbing[$name]}" = 1 ] && echo "never lost: the top rate tried" ||
+                echo "lost at the next rate"))"
+        fi
+        echo "$name$label: highest rate stored without loss: ${best[$name]} flows/s$why" |
             tee -a "$RESULTS.collector"
     done
+}
+
+# The rising rates (escalate) with each collector at its own defaults.
+collector_bench() {
+    mkdir -p "$work/col"
+    [ -s "$work/col.pcap" ] && [ -s "$work/col.pcap.idx" ] ||
+        "$GEN" pcap --flows "$col_flows" --seed 2 --out "$work/col.pcap" >&2
+    echo
+    echo "## Collector: paced NetFlow v9 over 127.0.0.1, at most $col_flows flows or" \
+        "${col_seconds}s per trial, medians of $col_trials trial(s)"
+    printf '%-9s %9s %9s %9s %9s %7s %6s %8s %8s %6s\n' collector target achieved sent stored \
+        loss_% lossy cpu_s cpu_s/Mf MB
+    escalate "" "" "$col_trials" 0 "$col_rates"
 }
 
 # Per codec and rate, $cpu_trials trials of $cpu_flows flows, flowcapd and nfcapd interleaved;
@@ -530,51 +549,7 @@ collector_pinned_bench() {
             " counted)\n", ($3 > 0 ? $2 / $3 : 0), $4, $1 }' | tee -a "$RESULTS.collector"
     printf '%-9s %9s %9s %9s %9s %7s %6s %8s %8s %6s\n' collector target achieved sent stored \
         loss_% lossy cpu_s cpu_s/Mf MB
-    local name rate trial summary
-    local -A best=([flowcapd]=0 [nfcapd]=0) climbing=([flowcapd]=1 [nfcapd]=1)
-    for rate in $pin_rates; do
-        [ "${climbing[flowcapd]}${climbing[nfcapd]}" = 00 ] && break
-        for name in flowcapd nfcapd; do : >"$work/col/pin-$name-$rate.trials"; done
-        for trial in $(seq 1 "$pin_trials"); do
-            for name in flowcapd nfcapd; do
-                [ "${climbing[$name]}" = 1 ] || continue
-                collect_run "$name" "$rate" none "$src" 120 >>"$work/col/pin-$name-$rate.trials"
-            done
-        done
-        for name in flowcapd nfcapd; do
-            [ "${climbing[$name]}" = 1 ] || continue
-            summary=$(awk -v c="$name" -v r="$rate" '
-                function med(col,   n, i, j, t, v) {
-                    n = 0
-                    for (i = 1; i <= NR; i++) v[++n] = x[i, col]
-                    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-                        t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-                    }
-                    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-                }
-                {
-                    for (k = 1; k <= NF; k++) x[NR, k] = $k
-                    if ($6 > 0) lossy++
-                    if ($9 > mb) mb = $9
-                }
-                END {
-                    short = r > 0 && med(3) < 0.95 * r ? " sender short of the target" : ""
-                    printf "%-9s %9d %9.0f %9d %9d %7.3f %3d/%-2d %8.2f %8.2f %6.0f%s\n", c, r,
-                        med(3), med(4), med(5), med(6), lossy, NR, med(7), med(8), mb, short
-                }' "$work/col/pin-$name-$rate.trials")
-            echo "$summary" | tee -a "$RESULTS.collector"
-            if [ "$(echo "$summary" | awk '{ print ($6 == 0) }')" = 1 ]; then
-                best[$name]=$(echo "$summary" | awk '{ print $3 }')
-            else
-                climbing[$name]=0
-            fi
-        done
-    done
-    for name in flowcapd nfcapd; do
-        echo "$name, pinned: highest rate stored without loss: ${best[$name]} flows/s" \
-            "($([ "${climbing[$name]}" = 1 ] && echo "never lost: the top rate tried" ||
-                echo "lost at the next rate"))" | tee -a "$RESULTS.collector"
-    done
+    escalate pin- ", pinned" "$pin_trials" 1 "$pin_rates" none "$src" 120
     pin_collector="" pin_sender="" pin_rcvbuf="" pin_batch=""
 }
 
