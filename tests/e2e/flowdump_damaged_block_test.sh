@@ -4,16 +4,10 @@
 # flowdump names the file and block, reads every block after it and exits 1, for BZ2, LZ4,
 # LZO and ZSTD files; -J leaves such a file untouched.
 source "$(dirname "$0")/lib.sh"
-GEN=$FLOWKIT_BIN/scripts/bench/flowbench_gen
-[ -x "$GEN" ] || skip "flowbench_gen is not built"
 command -v python3 >/dev/null || skip "python3 is needed to damage a block"
 
-"$GEN" pcap --flows 40000 --seed 21 --out "$WORK/gen.pcap" >/dev/null
-mkdir -p "$WORK/col"
-"$FLOWCAPD" -f "$WORK/gen.pcap" -w "$WORK/col" -t 3600 >"$WORK/capd.log" 2>&1 ||
-    fail "flowcapd -f failed: $(cat "$WORK/capd.log")"
-src=$(find "$WORK/col" -name 'nfcapd.2*' | head -1)
-[ -n "$src" ] || fail "flowcapd wrote no file"
+generated_file 40000 21
+src=$GENERATED
 total=$("$FLOWDUMP" -r "$src" -q -N -o 'fmt:%pkt' | grep -c .)
 [ "$total" -eq 40000 ] || fail "the generated file holds $total flows, not 40000"
 

@@ -5,16 +5,10 @@
 # blocks after it and exits 1. The block types nfdump does write (1-4) are still read or
 # skipped as before.
 source "$(dirname "$0")/lib.sh"
-GEN=$FLOWKIT_BIN/scripts/bench/flowbench_gen
-[ -x "$GEN" ] || skip "flowbench_gen is not built"
 command -v python3 >/dev/null || skip "python3 is needed to patch a block header"
 
-"$GEN" pcap --flows 40000 --seed 22 --out "$WORK/gen.pcap" >/dev/null
-mkdir -p "$WORK/col"
-"$FLOWCAPD" -f "$WORK/gen.pcap" -w "$WORK/col" -t 3600 >"$WORK/capd.log" 2>&1 ||
-    fail "flowcapd -f failed: $(cat "$WORK/capd.log")"
-src=$(find "$WORK/col" -name 'nfcapd.2*' | head -1)
-[ -n "$src" ] || fail "flowcapd wrote no file"
+generated_file 40000 22
+src=$GENERATED
 "$FLOWDUMP" -r "$src" -z=lz4 -w "$WORK/f" >/dev/null 2>&1 || fail "-w -z=lz4 failed"
 total=$("$FLOWDUMP" -r "$WORK/f" -q -N -o 'fmt:%pkt' | grep -c .)
 blocks=$("$FLOWDUMP" -v "$WORK/f" | sed -n 's/^Data blks *: *//p')

@@ -37,6 +37,20 @@ need_corpus() {
     [ -d "$CORPUS" ] || skip "corpus not found at $CORPUS"
 }
 
+# generated_file FLOWS SEED: FLOWS generated flows (scripts/bench/flowbench_gen) decoded by
+# flowcapd -f into $WORK/col; sets GENERATED to the file's path. Skips the test when the
+# generator is not built.
+generated_file() {
+    local gen=$FLOWKIT_BIN/scripts/bench/flowbench_gen
+    [ -x "$gen" ] || skip "flowbench_gen is not built"
+    "$gen" pcap --flows "$1" --seed "$2" --out "$WORK/gen.pcap" >/dev/null
+    mkdir -p "$WORK/col"
+    "$FLOWCAPD" -f "$WORK/gen.pcap" -w "$WORK/col" -t 3600 >"$WORK/capd.log" 2>&1 ||
+        fail "flowcapd -f failed: $(cat "$WORK/capd.log")"
+    GENERATED=$(find "$WORK/col" -name 'nfcapd.2*' | head -1)
+    [ -n "$GENERATED" ] || fail "flowcapd wrote no file"
+}
+
 need_nfdump() {
     command -v nfdump >/dev/null && command -v nfcapd >/dev/null ||
         skip "Debian's nfdump package is not installed"
