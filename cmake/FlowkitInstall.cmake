@@ -125,8 +125,9 @@ flowcapd collects NetFlow v1/v5/v7/v9, IPFIX and sFlow v5 into nfdump 1.7 files;
 flowdump reads nfdump 1.6 and 1.7 files with nfdump's options and output formats;\n\
 flowexpire keeps flow directories within size and age limits. Includes systemd\n\
 units flowcapd@.service and flowexpire@.timer running as the user flowkit.")
-# dpkg-shlibdeps derives the library packages (libpcap0.8, liblz4-1, libzstd1, ...) from
-# the binaries; passwd provides useradd for the postinst fallback.
+# dpkg-shlibdeps derives the library packages from the binaries (libc6 and libpcap0.8; also
+# liblz4-1, libzstd1, ... with FLOWKIT_STATIC_LIBS=OFF); passwd provides useradd for the
+# postinst fallback.
 set(CPACK_DEBIAN_FLOWKIT_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_FLOWKIT_PACKAGE_DEPENDS "passwd")
 set(CPACK_DEBIAN_FLOWKIT_PACKAGE_RECOMMENDS "openssh-client")
