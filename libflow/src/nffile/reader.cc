@@ -112,11 +112,11 @@ private:
     // next one may overwrite element by element (DecodeV3Over).
     bool reuse_record_ = false;
     FlowRecord* last_out_ = nullptr;
-    // The V3 record last decoded without some elements (ReaderOptions::elements), or null.
-    const uint8_t* partial_ = nullptr;
-    uint16_t partial_size_ = 0;
     // The V3 record NextRecord() returned last, or null (see NfFileReader::StoredRecord).
+    // Without some elements (ReaderOptions::elements) it is decoded in part until
+    // DecodeWhole() decodes it whole and notes it in `whole_`.
     const uint8_t* stored_ = nullptr;
+    const uint8_t* whole_ = nullptr;
     const Block* block_ = nullptr;
     size_t rec_offset_ = 0;
     uint32_t rec_index_ = 0;
@@ -332,8 +332,8 @@ Result<bool> NfFileReader::Impl::NextBlock() {
         return s;
     }
     if (finished_) return false;
-    partial_ = nullptr;  // points into the block that is replaced now
-    stored_ = nullptr;
+    stored_ = nullptr;  // points into the block that is replaced now
+    whole_ = nullptr;   // so may a record of the next block at the same address
     Result<const Block*> r = stream_->Next();
     counters_.skipped_blocks = source_->skipped();
     if (!r.ok()) {
@@ -378,7 +378,6 @@ Decoded NfFileReader::Impl::OtherRecord(uint16_t type, const uint8_t* p, uint16_
         case kRecCommonV0:
             d = DecodeV1Common(p, size, type == kRecCommonV0, maps_, out, &counters_, error);
             last_out_ = nullptr;
-            partial_ = nullptr;
             break;
         case kRecExtensionMap:
             ++counters_.extension_maps;
@@ -440,10 +439,6 @@ inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
                 rec_offset_ = off + size;
                 ++rec_index_;
                 stored_ = p;
-                if (v3_options_.elements != kAllElements) {
-                    partial_ = p;
-                    partial_size_ = size;
-                }
                 ++counters_.flow_records;
                 return true;
             }
@@ -466,10 +461,6 @@ Decoded NfFileReader::Impl::DecodeV3At(const uint8_t* p, uint16_t size, FlowReco
         last_out_ = reuse_record_ && d == Decoded::kFlow ? out : nullptr;
     }
     stored_ = p;
-    if (v3_options_.elements != kAllElements) {
-        partial_ = p;
-        partial_size_ = size;
-    }
     return d;
 }
 
@@ -534,15 +525,17 @@ bool NfFileReader::Impl::NextRecordWalk(FlowRecord* out) {
 }
 
 void NfFileReader::Impl::DecodeWhole(FlowRecord* out) {
-    if (partial_ == nullptr) return;
+    // Nothing to do for other record types (stored_ is null), a record decoded whole the
+    // first time, or one this call decoded already.
+    if (stored_ == nullptr || v3_options_.elements == kAllElements || stored_ == whole_) return;
     // The record decoded once already: no error and the same unknown elements this time.
     ReadCounters scratch = counters_;
     V3Options whole = v3_options_;
     whole.elements = kAllElements;
     whole.shapes = nullptr;  // its lists are those of the partial decodes
     const char* error = nullptr;
-    (void)DecodeV3(partial_, partial_size_, whole, out, &scratch, &error);
-    partial_ = nullptr;
+    (void)DecodeV3(stored_, Load16(stored_ + 2), whole, out, &scratch, &error);
+    whole_ = stored_;
     // The next record may be decoded over this one: its fields are all valid.
     last_out_ = reuse_record_ ? out : nullptr;
 }

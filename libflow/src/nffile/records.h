@@ -47,13 +47,20 @@ inline constexpr size_t kMaxV3RecordSize = 1024;
 // the same elements at the same offsets; a record whose size, element count and element
 // headers equal a cached list's is decoded from the list without walking its elements.
 // Belongs to one reader (one thread).
+// A V3 record's size and element count as V3ShapeCache::Shape::size_count holds them.
+inline uint32_t SizeCount(size_t size, uint16_t num_elements) {
+    return static_cast<uint32_t>(size) | uint32_t{num_elements} << 16;
+}
+
 struct V3ShapeCache {
     static constexpr size_t kShapes = 4;        // lists kept, replaced in turn
     static constexpr size_t kMaxElements = 16;  // longer records are always walked
     struct Shape {
         uint64_t elements = 0;  // V3Options::elements the list was made for
-        uint16_t size = 0;      // record bytes; 0 for an empty slot
-        uint16_t count = 0;     // elements
+        // The record's bytes 2-5 as one host-order word: its size, and its element count
+        // shifted 16 bits up (SizeCount()); 0 for an empty slot.
+        uint32_t size_count = 0;
+        uint16_t count() const { return static_cast<uint16_t>(size_count >> 16); }
         uint8_t decode_count = 0;
         // The presence bits a decode of the list leaves, when it leaves them whatever the
         // values (see DecodeV3Over); else 0.

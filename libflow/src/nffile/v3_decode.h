@@ -4,6 +4,7 @@
 // a call per record costs about as much as the fast path's own bookkeeping.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -105,40 +106,63 @@ inline constexpr uint64_t kListedElements =
     uint64_t{1} << kExObservation | uint64_t{1} << kExLayer2 | uint64_t{1} << kExFlowId |
     uint64_t{1} << kExIpInfo;
 
+// The bytes of an element's payload that FlowRecord holds in the same order and widths at
+// consecutive offsets (host byte order, as nfdump writes them): one copy sets them all.
+inline constexpr size_t kGenericFields = 48;  // first_ms .. src_tos
+inline constexpr size_t kMiscFields = 15;     // input .. rev_tcp_flags
+inline constexpr size_t kCntFields = 24;      // flows, out_packets, out_bytes
+static_assert(offsetof(FlowRecord, last_ms) == offsetof(FlowRecord, first_ms) + 8 &&
+              offsetof(FlowRecord, received_ms) == offsetof(FlowRecord, first_ms) + 16 &&
+              offsetof(FlowRecord, packets) == offsetof(FlowRecord, first_ms) + 24 &&
+              offsetof(FlowRecord, bytes) == offsetof(FlowRecord, first_ms) + 32 &&
+              offsetof(FlowRecord, src_port) == offsetof(FlowRecord, first_ms) + 40 &&
+              offsetof(FlowRecord, dst_port) == offsetof(FlowRecord, first_ms) + 42 &&
+              offsetof(FlowRecord, proto) == offsetof(FlowRecord, first_ms) + 44 &&
+              offsetof(FlowRecord, tcp_flags) == offsetof(FlowRecord, first_ms) + 45 &&
+              offsetof(FlowRecord, fwd_status) == offsetof(FlowRecord, first_ms) + 46 &&
+              offsetof(FlowRecord, src_tos) == offsetof(FlowRecord, first_ms) + 47 &&
+              sizeof(FlowRecord::src_tos) == 1,
+              "FlowRecord's generic flow fields follow the element's layout");
+static_assert(offsetof(FlowRecord, output) == offsetof(FlowRecord, input) + 4 &&
+              offsetof(FlowRecord, src_mask) == offsetof(FlowRecord, input) + 8 &&
+              offsetof(FlowRecord, dst_mask) == offsetof(FlowRecord, input) + 9 &&
+              offsetof(FlowRecord, dir) == offsetof(FlowRecord, input) + 10 &&
+              offsetof(FlowRecord, dst_tos) == offsetof(FlowRecord, input) + 11 &&
+              offsetof(FlowRecord, biflow_dir) == offsetof(FlowRecord, input) + 12 &&
+              offsetof(FlowRecord, end_reason) == offsetof(FlowRecord, input) + 13 &&
+              offsetof(FlowRecord, rev_tcp_flags) == offsetof(FlowRecord, input) + 14 &&
+              sizeof(FlowRecord::rev_tcp_flags) == 1,
+              "FlowRecord's flow misc fields follow the element's layout");
+static_assert(offsetof(FlowRecord, out_packets) == offsetof(FlowRecord, flows) + 8 &&
+              offsetof(FlowRecord, out_bytes) == offsetof(FlowRecord, flows) + 16 &&
+              sizeof(FlowRecord::out_bytes) == 8,
+              "FlowRecord's counter fields follow the element's layout");
+static_assert(std::endian::native == std::endian::little,
+              "nfdump files hold host-order fields; flowkit reads them on little-endian hosts");
+
+// Copies `n` payload bytes at `e` over the fields of `r` from byte `at` on.
+template <size_t n>
+[[gnu::always_inline]] inline void CopyFields(const uint8_t* e, FlowRecord& r, size_t at) {
+    std::memcpy(reinterpret_cast<unsigned char*>(&r) + at, e, n);
+}
+
 // Writes the fields of element `id` (one of kListedElements, of its one length) from its
 // payload at `e`. The presence bit is the caller's.
 [[gnu::always_inline]] inline void DecodePlain(uint16_t id, const uint8_t* e,
                                                const V3Options& options, FlowRecord& r) {
     switch (id) {
         case kExGenericFlow:
-            r.first_ms = Load64(e);
-            r.last_ms = Load64(e + 8);
-            r.received_ms = Load64(e + 16);
-            r.packets = Load64(e + 24);
-            r.bytes = Load64(e + 32);
-            r.src_port = Load16(e + 40);
-            r.dst_port = Load16(e + 42);
-            r.proto = e[44];
-            r.tcp_flags = e[45];
-            r.fwd_status = e[46];
-            r.src_tos = e[47];
+            // first_ms, last_ms, received_ms, packets, bytes, the ports, proto, tcp_flags,
+            // fwd_status and src_tos, as the element lays them out.
+            CopyFields<kGenericFields>(e, r, offsetof(FlowRecord, first_ms));
             break;
         case kExFlowMisc:
-            r.input = Load32(e);
-            r.output = Load32(e + 4);
-            r.src_mask = e[8];
-            r.dst_mask = e[9];
-            r.dir = e[10];
-            r.dst_tos = e[11];
-            r.biflow_dir = e[12];
-            r.end_reason = e[13];
-            // 1.7.1-1.7.4 keep the reverse TCP flags here; later versions write 0.
-            r.rev_tcp_flags = e[14];
+            // input, output, the masks, dir, dst_tos, biflow_dir, end_reason and byte 14
+            // (1.7.1-1.7.4 keep the reverse TCP flags there; later versions write 0).
+            CopyFields<kMiscFields>(e, r, offsetof(FlowRecord, input));
             break;
         case kExCntFlow:
-            r.flows = Load64(e);
-            r.out_packets = Load64(e + 8);
-            r.out_bytes = Load64(e + 16);
+            CopyFields<kCntFields>(e, r, offsetof(FlowRecord, flows));  // flows, out packets/bytes
             break;
         case kExVlan:
             r.src_vlan = Load32(e);
@@ -389,12 +413,15 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
 
 // The fields of the V3 record header (after type, size and element count).
 [[gnu::always_inline]] inline void DecodeRecordHeader(const uint8_t* p, FlowRecord& r) {
-    r.engine_type = p[6];
-    r.engine_id = p[7];
-    r.exporter_sysid = Load16(p + 8);
+    static_assert(offsetof(FlowRecord, engine_id) == offsetof(FlowRecord, engine_type) + 1 &&
+                  offsetof(FlowRecord, exporter_sysid) == offsetof(FlowRecord, engine_type) + 2 &&
+                  offsetof(FlowRecord, flags) == offsetof(FlowRecord, engine_type) + 4 &&
+                  offsetof(FlowRecord, nfversion) == offsetof(FlowRecord, engine_type) + 5,
+                  "FlowRecord's header fields follow the record header's layout");
+    // engine_type, engine_id, exporter_sysid, flags and nfversion.
+    CopyFields<6>(p + 6, r, offsetof(FlowRecord, engine_type));
     // 0x80 is nfdump's in-memory "passed filter" bit that 1.7.0-1.7.7 leak into files.
-    r.flags = p[10] & 0x7f;
-    r.nfversion = p[11];
+    r.flags &= 0x7f;
 }
 
 // Decodes the elements cached list `shape` decodes, at its offsets in record `p`.
@@ -410,10 +437,9 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
 // The cached element list of a record like `p` (same size, element count and element
 // headers, decoded for the same elements), or null.
 [[gnu::always_inline]] inline const V3ShapeCache::Shape* FindShape(
-    const V3ShapeCache& cache, const uint8_t* p, size_t len, uint16_t num_elements,
-    uint64_t elements) {
+    const V3ShapeCache& cache, const uint8_t* p, uint32_t size_count, uint64_t elements) {
     for (const V3ShapeCache::Shape& s : cache.shapes) {
-        if (s.size != len || s.count != num_elements || s.elements != elements) continue;
+        if (s.size_count != size_count || s.elements != elements) continue;
         // Four headers a step, unrolled: the list is padded to a multiple of four, and at
         // least four, with the record's first four bytes (type and size), equal whenever
         // the size is.
@@ -425,9 +451,9 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
         };
         static_assert(V3ShapeCache::kMaxElements == 16, "four steps of four");
         uint32_t differ = four(0);
-        if (s.count > 4) differ |= four(4);
-        if (s.count > 8) differ |= four(8);
-        if (s.count > 12) differ |= four(12);
+        if (s.count() > 4) differ |= four(4);
+        if (s.count() > 8) differ |= four(8);
+        if (s.count() > 12) differ |= four(12);
         if (differ == 0) return &s;
     }
     return nullptr;
@@ -447,7 +473,8 @@ struct ShapeLookup {
                                                   ShapeLookup* lookup) {
     if (options.shapes == nullptr || len < kV3HeaderSize) return false;
     lookup->done = true;
-    lookup->shape = FindShape(*options.shapes, p, len, Load16(p + 4), options.elements);
+    // Bytes 2-5, the size (`len`) and the element count, compared in one step.
+    lookup->shape = FindShape(*options.shapes, p, Load32(p + 2), options.elements);
     const V3ShapeCache::Shape* s = lookup->shape;
     if (s == nullptr || s->present == 0) return false;
     // The record has the elements of the last one, which their list decodes to the same

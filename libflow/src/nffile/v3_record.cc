@@ -125,7 +125,7 @@ template <bool kReset>
     V3ShapeCache* cache = options.shapes;
     const V3ShapeCache::Shape* shape =
         lookup.done ? lookup.shape
-        : cache != nullptr ? FindShape(*cache, p, len, num_elements, options.elements)
+        : cache != nullptr ? FindShape(*cache, p, SizeCount(len, num_elements), options.elements)
                            : nullptr;
     if (shape != nullptr) {
         DecodeListed(p, *shape, options, r, a, counters);
@@ -172,8 +172,7 @@ template <bool kReset>
                 found.header[i] = Load32(p);
             }
             found.elements = options.elements;
-            found.size = static_cast<uint16_t>(len);
-            found.count = num_elements;
+            found.size_count = SizeCount(len, num_elements);
             found.present = PlainPresence(found);
             if (found.present != 0) ListPlain(&found);
             cache->shapes[cache->next] = found;

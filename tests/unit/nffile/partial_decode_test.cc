@@ -301,3 +301,51 @@ TEST_CASE("a file read with some elements gives every record whole after DecodeW
     }
     std::remove(path.c_str());
 }
+
+// Blocks decompressed into a reused buffer put each block's first record at the same
+// address: a DecodeWhole() of block n's first record must not make block n + 1's look done.
+TEST_CASE("DecodeWhole decodes the first record of every block whole", "[nffile]") {
+    const std::string path = ScratchDir() + "/partial_decode_blocks.nf";
+    constexpr uint32_t kRecords = 40000;
+    for (Codec codec : {Codec::kLz4, Codec::kNone}) {
+        CAPTURE(CodecName(codec));
+        {
+            auto w = NfFileWriter::Create(path, codec, "partial-decode-blocks");
+            REQUIRE(w.ok());
+            for (uint32_t i = 0; i < kRecords; ++i) REQUIRE((*w)->Append(MakeRecord(i)).ok());
+            REQUIRE((*w)->Close().ok());
+        }
+        const ReadOutcome want = ReadWholeFile(path);
+        REQUIRE(want.status.ok());
+        REQUIRE(want.records.size() == kRecords);
+        ReaderOptions ro;
+        ro.reuse_record = true;
+        ro.elements = Bit(kExGenericFlow);
+        auto reader = NfFileReader::Open(path, ro);
+        REQUIRE(reader.ok());
+        NfFileReader& r = **reader;
+        FlowRecord rec;
+        size_t n = 0;
+        uint32_t blocks = 0;
+        for (;;) {
+            Result<bool> more = r.NextBlock();
+            REQUIRE(more.ok());
+            if (!*more) break;
+            ++blocks;
+            bool first = true;
+            while (r.NextRecord(&rec)) {
+                REQUIRE(n < want.records.size());
+                CAPTURE(n);
+                if (first) {
+                    r.DecodeWhole(&rec);
+                    CHECK(std::memcmp(&rec, &want.records[n], sizeof(FlowRecord)) == 0);
+                    first = false;
+                }
+                ++n;
+            }
+        }
+        CHECK(n == want.records.size());
+        CHECK(blocks >= 3);
+    }
+    std::remove(path.c_str());
+}

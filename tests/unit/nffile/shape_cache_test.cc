@@ -174,7 +174,7 @@ TEST_CASE("a damaged record is not cached and is reported on every read", "[nffi
               Decoded::kCorrupt);
         CHECK(error != nullptr);
     }
-    for (const V3ShapeCache::Shape& s : cache.shapes) CHECK(s.size == 0);
+    for (const V3ShapeCache::Shape& s : cache.shapes) CHECK(s.size_count == 0);
 }
 
 // Bytes after a record's last element: its size or its element count is wrong. Decoding
