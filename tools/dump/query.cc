@@ -297,20 +297,39 @@ void ScanShare(ScanJob* job, ScanPart* part) {
             if (!*more) break;
             const uint64_t key = uint64_t{fi} << 32 | r.block_number();
             uint64_t in_block = 0;
-            if (!printer && !job->keep_records && part->stats.empty()) {
-                // Totals only (-o null, a filter's summary): the counters live in locals,
-                // which the reader's calls cannot reach, and are added once per block.
+            if (!printer && !job->keep_records) {
+                // Totals and element statistics (-o null, -s, a filter's summary): the
+                // counters live in locals, which the reader's calls cannot reach, and are
+                // added once per block; the statistics' memory is looked at once per block.
                 flow::output::Summary sum;
                 uint64_t passed = 0;
-                while (r.NextRecord(&rec)) {
-                    ++in_block;
-                    if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
-                    if (!match_all && !f.Match(rec)) continue;
-                    ++passed;
-                    sum.Add(rec);
+                flow::aggregate::ElementStat* const stats = part->stats.data();
+                const size_t num_stats = part->stats.size();
+                // Two copies of the loop: without statistics it has no inner loop to test.
+                auto scan = [&]<bool kStats>() {
+                    while (r.NextRecord(&rec)) {
+                        ++in_block;
+                        if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
+                        if (!match_all && !f.Match(rec)) continue;
+                        ++passed;
+                        sum.Add(rec);
+                        if constexpr (kStats) {
+                            for (size_t i = 0; i < num_stats; ++i) stats[i].Add(rec);
+                        }
+                    }
+                };
+                if (num_stats == 0) {
+                    scan.template operator()<false>();
+                } else {
+                    scan.template operator()<true>();
                 }
                 part->passed += passed;
                 part->summary.Merge(sum);
+                if (num_stats != 0) {
+                    uint64_t used = 0;
+                    for (const auto& st : part->stats) used += st.memory_bytes();
+                    if (used > job->memory_share) return give_up();
+                }
             } else {
                 while (r.NextRecord(&rec)) {
                     ++in_block;
@@ -318,7 +337,6 @@ void ScanShare(ScanJob* job, ScanPart* part) {
                     if (!match_all && !f.Match(rec)) continue;
                     ++part->passed;
                     part->summary.Add(rec);
-                    for (flow::aggregate::ElementStat& st : part->stats) st.Add(rec);
                     if (printer) {
                         r.DecodeWhole(&rec);
                         printer->Print(rec);
@@ -326,11 +344,6 @@ void ScanShare(ScanJob* job, ScanPart* part) {
                         if (part->kept.size() == kMaxKeptRecords) return give_up();
                         r.DecodeWhole(&rec);
                         part->kept.push_back({key, in_block, rec});
-                    }
-                    if ((part->passed & 0xffff) == 0 && !part->stats.empty()) {
-                        uint64_t used = 0;
-                        for (const auto& st : part->stats) used += st.memory_bytes();
-                        if (used > job->memory_share) return give_up();
                     }
                 }
             }
