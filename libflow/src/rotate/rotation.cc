@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <span>
 
@@ -105,6 +106,26 @@ Result<std::unique_ptr<RotatingWriter>> RotatingWriter::Open(const RotationOptio
     return w;
 }
 
+namespace {
+
+// Whether process `pid` exists and has not exited. A collector killed a moment ago stays a
+// zombie until its parent (systemd, a shell) collects its status; kill(pid, 0) still finds
+// it, and a restart in that moment would leave its current file for the next start.
+bool ProcessRuns(pid_t pid) {
+    if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+    // /proc/<pid>/stat: "<pid> (<command>) <state> ...", the command in parentheses possibly
+    // holding spaces and parentheses itself: the state follows the last ')'.
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!std::getline(in, stat)) return true;  // no /proc: kill's answer stands
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) return true;
+    const char state = stat[close + 2];
+    return state != 'Z' && state != 'X';
+}
+
+}  // namespace
+
 void RotatingWriter::RecoverOrphans() {
     DIR* d = ::opendir(options_.dir.c_str());
     if (d == nullptr) return;
@@ -129,9 +150,7 @@ void RotatingWriter::RecoverOrphans() {
         }
         long pid = std::strtol(pid_text.c_str(), nullptr, 10);
         const bool own = pid == static_cast<long>(::getpid());
-        if (!own && pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
-            continue;
-        }
+        if (!own && pid > 0 && ProcessRuns(static_cast<pid_t>(pid))) continue;
         if (merge_copy) {
             const std::string path = options_.dir + "/" + name;
             recovered_.push_back(::unlink(path.c_str()) == 0

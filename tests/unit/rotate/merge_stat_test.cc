@@ -3,6 +3,7 @@
 // counts the flows of both; a recovered current file goes where its slot's file belongs.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -252,6 +253,59 @@ TEST_CASE("A current file of an earlier process with this process's pid is recov
     REQUIRE(read.open_status.ok());
     CHECK(read.records.size() == 4);
     CHECK(read.info.stat.num_flows == 4);
+    ::unlink(final_path.c_str());
+    ::unlink((dir + "/" + name).c_str());
+    ::rmdir(dir.c_str());
+}
+
+// Regression (newcomer): a collector killed a moment before its restart is a zombie until
+// its parent collects it; the restart took it for a running collector and left its current
+// file unrecovered until the next start.
+TEST_CASE("A current file of a collector that exited but was not yet reaped is recovered",
+          "[rotate][regression]") {
+    const unittest::ScopedTz tz("UTC");
+    char tmpl[] = "/tmp/flowkit-orphan-zombie-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    // Exited, not waited for: a zombie. Wait for /proc to show it so.
+    const std::string proc = "/proc/" + std::to_string(child) + "/stat";
+    bool zombie = false;
+    for (int i = 0; i < 500 && !zombie; ++i) {
+        std::ifstream in(proc);
+        std::string stat;
+        if (std::getline(in, stat) && stat.find(") Z") != std::string::npos) zombie = true;
+        if (!zombie) ::usleep(2000);
+    }
+    const std::string name = "nfcapd.current." + std::to_string(child);
+    {
+        auto w = flow::NfFileWriter::Create(dir + "/" + name, flow::Codec::kLz4, "edge1");
+        REQUIRE(w.ok());
+        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
+        REQUIRE((*w)->Close().ok());
+    }
+    Unclose(dir + "/" + name);
+    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
+                                      {static_cast<time_t>(now_s + 60), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, (dir + "/" + name).c_str(), times, 0) == 0);
+
+    flow::RotationOptions opt;
+    opt.dir = dir;
+    opt.interval_s = 300;
+    auto w = flow::RotatingWriter::Open(opt, now_s + 120);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(zombie);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->Close({}, 0).ok());
+
+    const std::string final_path = dir + "/nfcapd.202612051200";
+    CHECK_FALSE(flow::testing::FileExists(dir + "/" + name));
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(final_path);
+    REQUIRE(read.open_status.ok());
+    CHECK(read.records.size() == 3);
     ::unlink(final_path.c_str());
     ::unlink((dir + "/" + name).c_str());
     ::rmdir(dir.c_str());
