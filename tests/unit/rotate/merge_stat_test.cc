@@ -51,6 +51,21 @@ flow::FlowRecord Flow(uint64_t ms, uint8_t proto) {
     return r;
 }
 
+// Leaves at `path` what a collector killed a minute into the slot of `now_s` leaves: a
+// current file of three flows that was never closed, last written a minute after `now_s`.
+void WriteOrphan(const std::string& path, uint64_t now_s) {
+    {
+        auto w = flow::NfFileWriter::Create(path, flow::Codec::kLz4, "edge1");
+        REQUIRE(w.ok());
+        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
+        REQUIRE((*w)->Close().ok());
+    }
+    Unclose(path);
+    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
+                                      {static_cast<time_t>(now_s + 60), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
+}
+
 }  // namespace
 
 // Regression (newcomer): the merged stat record took the old file's stat record as it was,
@@ -110,16 +125,7 @@ TEST_CASE("A recovered current file goes to its slot's sub-directory", "[rotate]
     const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
     // A pid no process has (above any pid_max).
     const std::string orphan = dir + "/nfcapd.current.999999999";
-    {
-        auto w = flow::NfFileWriter::Create(orphan, flow::Codec::kLz4, "edge1");
-        REQUIRE(w.ok());
-        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
-        REQUIRE((*w)->Close().ok());
-    }
-    Unclose(orphan);
-    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
-                                      {static_cast<time_t>(now_s + 60), 0}};
-    REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), times, 0) == 0);
+    WriteOrphan(orphan, now_s);
 
     flow::RotationOptions opt;
     opt.dir = dir;
@@ -229,16 +235,7 @@ TEST_CASE("A current file of an earlier process with this process's pid is recov
     const std::string dir = ::mkdtemp(tmpl);
     const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
     const std::string name = "nfcapd.current." + std::to_string(::getpid());
-    {
-        auto w = flow::NfFileWriter::Create(dir + "/" + name, flow::Codec::kLz4, "edge1");
-        REQUIRE(w.ok());
-        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
-        REQUIRE((*w)->Close().ok());
-    }
-    Unclose(dir + "/" + name);
-    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
-                                      {static_cast<time_t>(now_s + 60), 0}};
-    REQUIRE(::utimensat(AT_FDCWD, (dir + "/" + name).c_str(), times, 0) == 0);
+    WriteOrphan(dir + "/" + name, now_s);
 
     flow::RotationOptions opt;
     opt.dir = dir;
@@ -280,16 +277,7 @@ TEST_CASE("A current file of a collector that exited but was not yet reaped is r
         if (!zombie) ::usleep(2000);
     }
     const std::string name = "nfcapd.current." + std::to_string(child);
-    {
-        auto w = flow::NfFileWriter::Create(dir + "/" + name, flow::Codec::kLz4, "edge1");
-        REQUIRE(w.ok());
-        for (int i = 0; i < 3; ++i) REQUIRE((*w)->Append(Flow(now_s * 1000 + i, 6)).ok());
-        REQUIRE((*w)->Close().ok());
-    }
-    Unclose(dir + "/" + name);
-    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
-                                      {static_cast<time_t>(now_s + 60), 0}};
-    REQUIRE(::utimensat(AT_FDCWD, (dir + "/" + name).c_str(), times, 0) == 0);
+    WriteOrphan(dir + "/" + name, now_s);
 
     flow::RotationOptions opt;
     opt.dir = dir;
