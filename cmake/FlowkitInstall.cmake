@@ -97,6 +97,10 @@ install(FILES ${compat_mans_1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
         COMPONENT nfdump_compat ${compat_exclude})
 install(FILES ${compat_mans_8} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
         COMPONENT nfdump_compat ${compat_exclude})
+# Debian wants a copyright file in every package's own doc directory.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/flowkit-nfdump-compat RENAME copyright
+        COMPONENT nfdump_compat ${compat_exclude})
 
 # Debian packages: `scripts/package` or `cpack -G DEB` in a built tree.
 set(CPACK_GENERATOR DEB)
@@ -123,8 +127,10 @@ set(CPACK_DEBIAN_FLOWKIT_DESCRIPTION
     "NetFlow/IPFIX/sFlow collector and query tools compatible with nfdump\n\
 flowcapd collects NetFlow v1/v5/v7/v9, IPFIX and sFlow v5 into nfdump 1.7 files;\n\
 flowdump reads nfdump 1.6 and 1.7 files with nfdump's options and output formats;\n\
-flowexpire keeps flow directories within size and age limits. Includes systemd\n\
-units flowcapd@.service and flowexpire@.timer running as the user flowkit.")
+flowexpire keeps flow directories within size and age limits; flowprobe turns\n\
+captured packets into NetFlow v5/v9/IPFIX exports or nfdump files; flowdump-ssh\n\
+runs flowdump on a collector host over ssh. Includes systemd units\n\
+flowcapd@.service and flowexpire@.timer running as the user flowkit.")
 # dpkg-shlibdeps derives the library packages from the binaries (libc6 and libpcap0.8; also
 # liblz4-1, libzstd1, ... with FLOWKIT_STATIC_LIBS=OFF); passwd provides useradd for the
 # postinst fallback.
