@@ -18,8 +18,14 @@ done
 [ -f "$FLOWKIT_BIN/man/flowdump.1.gz" ] || skip "man pages not built in $FLOWKIT_BIN (target man_pages)"
 
 # The tree ctest runs against is packaged as it is: building here would race other tests.
-"$FLOWKIT_SOURCE_DIR/scripts/package" --build-dir "$FLOWKIT_BIN" --out "$WORK/pkg" --no-build \
-    >"$WORK/debs" 2>"$WORK/package.log" || { cat "$WORK/package.log" >&2; fail "scripts/package"; }
+# Called from $WORK with a relative --out, which names a directory there, not in the source
+# tree the script works in.
+(cd "$WORK" && "$FLOWKIT_SOURCE_DIR/scripts/package" --build-dir "$FLOWKIT_BIN" --out pkg \
+    --no-build) >"$WORK/debs" 2>"$WORK/package.log" ||
+    { cat "$WORK/package.log" >&2; fail "scripts/package"; }
+if grep -qv "^$WORK/pkg/[^/]*\.deb$" "$WORK/debs"; then
+    fail "scripts/package --out pkg from $WORK wrote elsewhere: $(cat "$WORK/debs")"
+fi
 main_deb=$(grep '/flowkit_[^/]*\.deb$' "$WORK/debs") || fail "no flowkit_*.deb in: $(cat "$WORK/debs")"
 compat_deb=$(grep '/flowkit-nfdump-compat_[^/]*\.deb$' "$WORK/debs") ||
     fail "no flowkit-nfdump-compat_*.deb in: $(cat "$WORK/debs")"
@@ -31,7 +37,7 @@ field() { dpkg-deb -f "$1" "$2"; }
 [ "$(field "$main_deb" Package)" = flowkit ] || fail "main package name: $(field "$main_deb" Package)"
 depends=$(field "$main_deb" Depends)
 # dpkg-shlibdeps' answer for what the tools link: each library's Debian 12 package. libc
-# and libpcap (flowprobe) always; the others only when the tree links them as shared
+# and libpcap (flowcapd -f, flowprobe) always; the others only when the tree links them as shared
 # libraries (-DFLOWKIT_STATIC_LIBS=OFF, sanitizer builds), which the loop below checks.
 for lib in libc6 libpcap0.8; do
     [[ ", $depends," == *", $lib "* || ", $depends," == *", $lib,"* ]] ||
@@ -49,7 +55,8 @@ if grep -q '^FLOWKIT_STATIC_LIBS:BOOL=ON' "$FLOWKIT_BIN/CMakeCache.txt" &&
     done
 fi
 # Every library a tool needs directly (NEEDED) comes from a package listed in Depends.
-for tool in flowcapd flowdump flowexpire; do
+for tool in flowcapd flowdump flowexpire flowprobe; do
+    [ -x "$FLOWKIT_BIN/$tool" ] || continue
     ldd "$FLOWKIT_BIN/$tool" >"$WORK/ldd"
     while read -r soname; do
         path=$(awk -v so="$soname" '$1 == so && $3 ~ /^\// { print $3 }' "$WORK/ldd")
@@ -74,9 +81,10 @@ done
 # ---- files ----
 root=$WORK/root
 dpkg-deb -x "$main_deb" "$root"
-for f in usr/bin/flowcapd usr/bin/flowdump usr/bin/flowexpire usr/bin/flowdump-ssh \
-    usr/share/man/man8/flowcapd.8.gz usr/share/man/man1/flowdump.1.gz \
-    usr/share/man/man1/flowexpire.1.gz usr/share/doc/flowkit/copyright \
+for f in usr/bin/flowcapd usr/bin/flowdump usr/bin/flowexpire usr/bin/flowprobe \
+    usr/bin/flowdump-ssh usr/share/man/man8/flowcapd.8.gz usr/share/man/man1/flowdump.1.gz \
+    usr/share/man/man1/flowexpire.1.gz usr/share/man/man8/flowprobe.8.gz \
+    usr/share/doc/flowkit/copyright \
     usr/share/doc/flowkit/consoles.md usr/share/doc/flowkit/compatibility.md \
     usr/share/doc/flowkit/examples/flowcapd.conf.example \
     usr/lib/systemd/system/flowcapd@.service usr/lib/systemd/system/flowexpire@.service \
@@ -84,6 +92,12 @@ for f in usr/bin/flowcapd usr/bin/flowdump usr/bin/flowexpire usr/bin/flowdump-s
     [ -e "$root/$f" ] || fail "$f not in $(basename "$main_deb")"
 done
 gzip -t "$root/usr/share/man/man1/flowdump.1.gz" || fail "flowdump.1.gz is not gzip"
+# The description names every tool the package installs.
+description=$(field "$main_deb" Description)
+for tool in "$root"/usr/bin/flow*; do
+    tool=${tool##*/}
+    [[ $description == *"$tool"* ]] || fail "the Description does not name $tool: $description"
+done
 if dpkg-deb -c "$main_deb" | grep -E ' \./(usr/)?bin/(nfcapd|sfcapd|nfdump|nfexpire)( |$)'; then
     fail "the main package holds nfdump's names"
 fi
@@ -150,6 +164,8 @@ for pair in nfcapd:flowcapd:8 sfcapd:flowcapd:8 nfdump:flowdump:1 nfexpire:flowe
     [ "$(readlink "$root/usr/share/man/man$sec/$name.$sec.gz")" = "$tool.$sec.gz" ] ||
         fail "man page $name.$sec.gz"
 done
+[ -f "$root/usr/share/doc/flowkit-nfdump-compat/copyright" ] ||
+    fail "no usr/share/doc/flowkit-nfdump-compat/copyright in $(basename "$compat_deb")"
 dpkg-deb -c "$compat_deb" | awk '{ print $6 }' | grep -v '/$' |
     grep -vE '^\./usr/(bin/(nfcapd|sfcapd|nfdump|nfexpire)|share/man/man1/(nfdump|nfexpire)\.1\.gz|share/man/man8/(nfcapd|sfcapd)\.8\.gz|share/doc/.*)$' &&
     fail "unexpected files in the compat package"
