@@ -60,7 +60,8 @@ const char kUsage[] =
     "-4\t\tListen on IPv4 only.\n"
     "-6\t\tListen on IPv6 only.\n"
     "-V\t\tPrint version and exit.\n"
-    "-Z\t\tAdd timezone offset to filename.\n";
+    "-Z\t\tAdd timezone offset to filename.\n"
+    "-r, -T list\taccepted and ignored, as by nfcapd 1.7\n";
 
 void OnSignal(int) { flowcapd::g_stop = true; }
 void OnReportSignal(int) { flowcapd::g_report = true; }

@@ -43,6 +43,7 @@ const char kUsage[] =
     "-s <stat>[:p][/order]\tTop-N statistics of an element: srcip, dstip, ip, srcport,\n"
     "\t\tdstport, port, proto, srcas, dstas, as, inif, outif, if, router, ...;\n"
     "\t\torders flows, packets, bytes, pps, bps, bpp (and i/o variants)\n"
+    "-l, -L [+|-]N\tshow only -s rows above (-: below) N packets (-l) or bytes (-L)\n"
     "-n <num>\trows per statistics table (default 10, 0 = all) or aggregated records\n"
     "-a\t\taggregate records by proto, addresses and ports\n"
     "-b, -B\t\taggregate a flow and its reverse into one (-B: server->client first "
@@ -51,13 +52,19 @@ const char kUsage[] =
     "\t\tdstip4/N, srcip6/N, dstip6/N, srcas, dstas, inif, outif, router, ...\n"
     "-O <order>\tsort aggregated records: flows, packets, bytes, pps, bps, bpp, tstart,\n"
     "\t\ttend, duration (:a or :d for the direction)\n"
+    "-m\t\tsort the records by first seen (the same as -O tstart)\n"
+    "-P <filter>\tfilter the aggregated records (with -a, -A, -b or -B)\n"
     "-I\t\tprint the statistics of the selected files\n"
+    "-g\t\tprint the selected files' counters as gnuplot data\n"
+    "-E <file>\tlist the exporters and samplers of a file\n"
+    "-J <codec>\trecompress the selected files in place: 0..4 or none, lzo, bz2, lz4, zstd\n"
     "-v <file>\tverify a file\n"
     "-x <file>\tlist the extension maps of an nfdump 1.6 file\n"
     "-i <ident>\tchange the ident of the -r file\n"
     "-Z\t\tcheck the filter syntax and exit\n"
     "-X\t\tprint the compiled filter and exit\n"
-    "-C <file>\tread the fmt.<name> formats of this nfdump.conf (none: no file)\n";
+    "-C <file>\tread the fmt.<name> formats of this nfdump.conf (none: no file)\n"
+    "-G <geodb>, -D <dns>\taccepted and ignored (no geo database; the system's resolver)\n";
 
 bool ParseCount(const char* text, uint64_t* out) {
     char* end = nullptr;

@@ -25,8 +25,8 @@ const char kUsage[] =
     "-f filter\tBPF capture filter (or give it as the trailing arguments)\n"
     "-n host:port\texport to this collector; repeat or separate by commas ([v6]:port)\n"
     "-v version\tNetFlow version: 5 (default), 9 or 10 (IPFIX)\n"
-    "-a seconds\tactive timeout (default 1800)\n"
-    "-e seconds\tinactive timeout (default 15); -e ACTIVE,INACTIVE sets both\n"
+    "-a, --active seconds\tactive timeout (default 1800)\n"
+    "-e, --inactive seconds\tinactive timeout (default 15); -e ACTIVE,INACTIVE sets both\n"
     "-m flows\tmaximum flows in the cache (default 65536); the oldest is evicted\n"
     "-s N\t\tsample 1 out of N packets, announced in the export\n"
     "-x ifindex\tinput interface index to report (default: the interface's, 0 offline)\n"
@@ -44,7 +44,7 @@ const char kUsage[] =
     "--pace-us N\toffline: pause N microseconds after each datagram (default 200)\n"
     "--verbose\tlog the configuration and file rotations\n"
     "-V\t\tprint the version and exit\n"
-    "-h\t\tthis text\n";
+    "-h, --help\tthis text\n";
 
 void OnSignal(int) { flowprobe::g_stop = true; }
 
