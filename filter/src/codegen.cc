@@ -2,6 +2,8 @@
 // Code generation: syntax tree to flat jump program, plus the program's text dump.
 // `and`/`or`/`not` become jump targets, never instructions of their own.
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -229,9 +231,172 @@ void SetRange(Insn* in) {
     in->range_span = hi - lo;
 }
 
+// A word test of the fast form before its jumps are known.
+struct Word {
+    uint16_t offset = 0;
+    uint64_t mask = 0;
+    uint64_t lo = 0;
+    uint64_t span = 0;
+};
+
+constexpr Word kNever{0, 0, 1, 0};   // 0 - 1 <= 0 fails
+constexpr Word kAlways{0, 0, 0, 0};  // 0 - 0 <= 0 passes
+
+// Where a field of `width` bytes at `offset`, read as (load >> shift) & mask, lies in an
+// 8-byte word of the record: the word's offset, the field's bit position in it and the bits
+// the field's value can have. The word ends within the record: a field near its end is read
+// from a word that starts before the field. Needs a little-endian host.
+struct Placement {
+    uint16_t offset = 0;
+    unsigned shift = 0;
+    uint64_t bits = 0;
+};
+
+Placement Place(uint16_t offset, unsigned width, unsigned shift, uint64_t mask) {
+    constexpr size_t kLastWord = sizeof(FlowRecord) - sizeof(uint64_t);
+    Placement pl;
+    const uint64_t width_bits = width >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * width)) - 1;
+    pl.bits = shift >= 64 ? 0 : mask & (width_bits >> shift);
+    pl.offset = static_cast<uint16_t>(std::min<size_t>(offset, kLastWord));
+    // bits << shift stays within the word: the field's bytes end at or before the word's.
+    pl.shift = pl.bits == 0 ? 0 : shift + 8 * (offset - pl.offset);
+    return pl;
+}
+
+// The word test passing when the placed field's value is in [lo, hi].
+Word RangeWord(const Placement& pl, uint64_t lo, uint64_t hi) {
+    hi = std::min(hi, pl.bits);  // the value has no bits outside pl.bits
+    if (lo > hi) return kNever;
+    return Word{pl.offset, pl.bits << pl.shift, lo << pl.shift, (hi - lo) << pl.shift};
+}
+
+// The word tests of `in`, all of which pass exactly when `in` passes; false when the fast
+// form has no equivalent of `in`.
+bool Words(const Insn& in, std::vector<Word>* out) {
+    const unsigned width = in.width == 1 || in.width == 2 || in.width == 4 ? in.width : 8;
+    switch (in.op) {
+        case Op::kField8:
+        case Op::kField16:
+        case Op::kField32:
+        case Op::kField64: {
+            const unsigned field_width = in.op == Op::kField8    ? 1
+                                         : in.op == Op::kField16 ? 2
+                                         : in.op == Op::kField32 ? 4
+                                                                 : 8;
+            Placement pl = Place(in.offset, field_width, in.shift, in.mask);
+            out->push_back(RangeWord(pl, in.range_lo, in.range_lo + in.range_span));
+            return true;
+        }
+        case Op::kFlagsAll: {
+            Placement pl = Place(in.offset, width, in.shift, in.mask);
+            if ((in.value & ~pl.bits) != 0) {
+                out->push_back(kNever);  // a flag the field cannot hold
+            } else {
+                const uint64_t v = in.value << pl.shift;
+                out->push_back(Word{pl.offset, v, v, 0});
+            }
+            return true;
+        }
+        case Op::kFlagsAny: {
+            Placement pl = Place(in.offset, width, in.shift, in.mask);
+            const uint64_t any = in.value & pl.bits;
+            // x != 0 is x - 1 <= 2^64 - 2.
+            out->push_back(any == 0 ? kNever
+                                    : Word{pl.offset, any << pl.shift, 1, ~uint64_t{0} - 1});
+            return true;
+        }
+        case Op::kIp: {
+            const size_t before = out->size();
+            const auto half = [&](size_t at, uint64_t mask, uint64_t value) {
+                if (mask == 0 && value == 0) return;  // passes for every address
+                out->push_back(Word{static_cast<uint16_t>(in.offset + at), mask, value, 0});
+            };
+            // The low half first: it tells most addresses apart.
+            half(offsetof(IpAddr, lo), in.mask, in.value);
+            half(offsetof(IpAddr, hi), in.mask_hi, in.value_hi);
+            if (out->size() == before) out->push_back(kAlways);
+            return true;
+        }
+        case Op::kIsV6: {
+            const uint64_t bit = uint64_t{1} << kExIpv6Flow;
+            out->push_back(Word{offsetof(FlowRecord, present), bit, bit, 0});
+            return true;
+        }
+        default:
+            return false;
+    }
+}
+
+// Turns a fast form of one test into FastForm::kOneTest: a test that passes exactly the
+// records the program accepts.
+void OneTest(Program* p) {
+    FastInsn& in = p->fast[0];
+    if (in.on_true == in.on_false) {
+        const Word w = in.on_true == kFastAccept ? kAlways : kNever;
+        in.offset = w.offset;
+        in.mask = w.mask;
+        in.lo = w.lo;
+        in.span = w.span;
+    } else if (in.on_true == kFastReject) {
+        // The values outside [lo, lo + span] (wrapping) are [lo + span + 1, lo - 1].
+        if (in.span == ~uint64_t{0}) {
+            in.mask = kNever.mask;
+            in.lo = kNever.lo;
+            in.span = kNever.span;
+        } else {
+            in.lo = in.lo + in.span + 1;
+            in.span = ~in.span - 1;
+        }
+    }
+    in.on_true = kFastAccept;
+    in.on_false = kFastReject;
+    p->fast_form = FastForm::kOneTest;
+}
+
+// Builds p->fast from p->insns when every instruction has word tests. An instruction's tests
+// run in order; the first to fail takes its on_false, the last to pass its on_true.
+void BuildFast(Program* p) {
+    if constexpr (std::endian::native != std::endian::little) return;
+    static_assert(sizeof(FlowRecord) <= 0xffff);
+    if (p->start < 0 || p->insns.empty()) return;
+    std::vector<std::vector<Word>> words(p->insns.size());
+    std::vector<uint64_t> first(p->insns.size());  // each instruction's first test
+    size_t n = 0;
+    for (size_t k = 0; k < p->insns.size(); ++k) {
+        if (!Words(p->insns[k], &words[k])) return;
+        first[k] = n * sizeof(FastInsn);
+        n += words[k].size();
+    }
+    auto target = [&first](int32_t t) {
+        return t == kAccept ? kFastAccept
+               : t < 0      ? kFastReject
+                            : first[static_cast<size_t>(t)];
+    };
+    p->fast.reserve(n);
+    for (size_t k = 0; k < p->insns.size(); ++k) {
+        const Insn& in = p->insns[k];
+        for (size_t j = 0; j < words[k].size(); ++j) {
+            const Word& w = words[k][j];
+            FastInsn f;
+            f.offset = w.offset;
+            f.mask = w.mask;
+            f.lo = w.lo;
+            f.span = w.span;
+            const bool last = j + 1 == words[k].size();
+            f.on_true = last ? target(in.on_true)
+                             : (p->fast.size() + 1) * sizeof(FastInsn);
+            f.on_false = target(in.on_false);
+            p->fast.push_back(f);
+        }
+    }
+    p->fast_start = target(p->start);
+    p->fast_form = FastForm::kJumps;
+    if (n == 1) OneTest(p);
+}
+
 }  // namespace
 
-std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text) {
+std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text, bool fast) {
     auto program = std::make_unique<Program>();
     program->text = std::move(text);
     CodeGen gen(*program, tables);
@@ -251,6 +416,7 @@ std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string t
     program->idents = std::move(tables.idents);
     program->labels = std::move(tables.labels);
     for (const Insn& in : program->insns) program->elements |= ElementsRead(in);
+    if (fast) BuildFast(program.get());
     return program;
 }
 

@@ -47,7 +47,8 @@ Result<Filter> Filter::Compile(std::string_view text, const CompileOptions& opti
         std::unique_ptr<detail::Node> root = parser.Parse();
         detail::Optimize(root, tables);
         std::shared_ptr<const detail::Program> program =
-            detail::Generate(*root, std::move(tables), std::string(text));
+            detail::Generate(*root, std::move(tables), std::string(text),
+                             options.fast_evaluator);
         Filter filter(std::move(program));
         filter.SetIdent(options.ident);
         return filter;
@@ -61,15 +62,27 @@ Status Filter::Check(std::string_view text, const CompileOptions& options) {
     return r.ok() ? Status::Ok() : r.status();
 }
 
+// The fast forms run inline here: most filters take them.
 bool Filter::Match(const FlowRecord& rec) const {
-    return detail::Run(*program_, rec, 0, ident_results_.data());
+    const detail::Program& p = *program_;
+    if (p.fast_form == detail::FastForm::kOneTest) return detail::PassesTest(p.fast[0], rec);
+    if (p.fast_form == detail::FastForm::kJumps) return detail::RunFast(p, rec);
+    return detail::Run(p, rec, 0, ident_results_.data());
 }
 
+// The fast forms use no `count` and set no label.
 bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx) const {
-    return detail::Run(*program_, rec, ctx.count, ident_results_.data());
+    const detail::Program& p = *program_;
+    if (p.fast_form == detail::FastForm::kOneTest) return detail::PassesTest(p.fast[0], rec);
+    if (p.fast_form == detail::FastForm::kJumps) return detail::RunFast(p, rec);
+    return detail::Run(p, rec, ctx.count, ident_results_.data());
 }
 
 bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx, std::string_view* label) const {
+    if (program_->fast_form != detail::FastForm::kNone) {
+        if (label != nullptr) *label = std::string_view();
+        return Match(rec, ctx);
+    }
     int32_t index = -1;
     bool matched = detail::Run(*program_, rec, ctx.count, ident_results_.data(),
                                label != nullptr ? &index : nullptr);
@@ -93,6 +106,8 @@ bool Filter::uses_count() const { return program_->uses_count; }
 bool Filter::uses_ident() const { return program_->uses_ident; }
 
 bool Filter::has_labels() const { return program_->has_labels; }
+
+bool Filter::fast_evaluator() const { return program_->fast_form != detail::FastForm::kNone; }
 
 uint64_t Filter::elements_read() const { return program_->elements; }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,31 @@ struct Insn {
     uint64_t range_span = 0;
 };
 
+// One test of the fast form (Program::fast): the 8-byte word at `offset` of the record
+// passes when (word & mask) - lo <= span, unsigned. A field, flags, family or address-half
+// test is one such word test (the field's bits masked in place, the range shifted to them),
+// so the fast evaluator runs one kind of instruction and needs no switch. The jumps are byte
+// offsets into Program::fast (64-bit, so that they address without widening), or
+// kFastAccept / kFastReject, which are above every offset.
+struct FastInsn {
+    uint64_t mask = 0;
+    uint64_t lo = 0;
+    uint64_t span = 0;
+    uint64_t on_true = 0;
+    uint64_t on_false = 0;
+    uint16_t offset = 0;  // offset + 8 <= sizeof(FlowRecord)
+};
+
+inline constexpr uint64_t kFastReject = ~uint64_t{1};
+inline constexpr uint64_t kFastAccept = ~uint64_t{0};
+
+// Which evaluator a program takes (Program::fast_form).
+enum class FastForm : uint8_t {
+    kNone,     // the general one, Run()
+    kOneTest,  // Program::fast holds one test, passing records match: PassesTest()
+    kJumps,    // Program::fast from fast_start: RunFast()
+};
+
 // An ip list grouped by prefix mask, each group's masked addresses sorted for binary search.
 struct IpGroup {
     IpAddr mask;
@@ -81,13 +107,23 @@ struct Program {
     // The record elements the instructions read (FlowRecord::present bits), see
     // Filter::elements_read().
     uint64_t elements = 0;
+    // The fast form of the program, built by Generate() when every instruction is a field,
+    // flags, address or family test (no lists, rates, count, ident or labels): the same
+    // jumps over word tests, an address test taking one per half it constrains; fast_start
+    // is its entry (a byte offset into `fast`). A program of one test becomes one test that
+    // passing records match (a test whose failure matches is inverted).
+    FastForm fast_form = FastForm::kNone;
+    std::vector<FastInsn> fast;
+    uint64_t fast_start = 0;
 };
 
 // The record elements whose fields `in` reads.
 uint64_t ElementsRead(const Insn& in);
 
-// Turns an optimised tree into a program. `tables` is moved into the program.
-std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text);
+// Turns an optimised tree into a program. `tables` is moved into the program. `fast`: build
+// the fast form where the program allows (tests turn it off to compare the evaluators).
+std::unique_ptr<Program> Generate(const Node& root, Tables tables, std::string text,
+                                  bool fast = true);
 
 // Evaluates `program` on `rec`. `idents` holds one result byte per ident slot. When
 // `label` is not null it receives the label index of the match, or -1.
@@ -95,6 +131,25 @@ bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const ui
          int32_t* label);
 // The same without the label (a smaller function: most filters are run this way).
 bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const uint8_t* idents);
+
+// True if `rec` passes the word test `in`.
+[[gnu::always_inline]] inline bool PassesTest(const FastInsn& in, const FlowRecord& rec) {
+    uint64_t word;
+    std::memcpy(&word, reinterpret_cast<const unsigned char*>(&rec) + in.offset, sizeof(word));
+    return (word & in.mask) - in.lo <= in.span;
+}
+
+// Evaluates the fast form kJumps on `rec`: the result Run() gives for the same program.
+// Inline so that Filter::Match() runs it without a further call.
+[[gnu::always_inline]] inline bool RunFast(const Program& program, const FlowRecord& rec) {
+    const auto* code = reinterpret_cast<const unsigned char*>(program.fast.data());
+    uint64_t at = program.fast_start;
+    do {
+        const auto& in = *reinterpret_cast<const FastInsn*>(code + at);
+        at = PassesTest(in, rec) ? in.on_true : in.on_false;
+    } while (at < kFastReject);
+    return at == kFastAccept;
+}
 
 // The program as text, one instruction a line.
 std::string DumpProgram(const Program& program);

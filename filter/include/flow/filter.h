@@ -39,6 +39,9 @@ struct CompileOptions {
     // Host names in `ip`/`host`/`net` primitives are resolved at compile time with
     // getaddrinfo() when true. When false a host name is an error ("unknown host").
     bool resolve_names = true;
+    // Whether Match() may run the evaluator specialised for filters of plain field, flags,
+    // address and family tests (it gives the same results). Tests turn it off to compare.
+    bool fast_evaluator = true;
 };
 
 // Per-record facts that are not part of the record itself.
@@ -94,6 +97,8 @@ public:
     bool uses_ident() const;
     // True if any sub-expression carries a flow label.
     bool has_labels() const;
+    // True if Match() runs the specialised evaluator (see CompileOptions::fast_evaluator).
+    bool fast_evaluator() const;
     // The record elements (bits 1 << ElementId, as FlowRecord::present) whose fields Match()
     // reads; 0 for a constant filter. A reader may leave every other element undecoded
     // (ReaderOptions::elements). The header fields (engine, exporter sysid, flags) belong to
