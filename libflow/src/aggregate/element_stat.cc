@@ -309,87 +309,162 @@ struct alignas(64) ElementStat::Impl {
     // The counters of one value, a cache line of their own.
     struct alignas(64) Cell : StatCounters {};
     using Table = detail::StatTable<StatKey, Cell>;
+    using Probe = Table::Probe;
 
-    explicit Impl(StatSpec s) : spec(std::move(s)), table(DirectIndexed(spec)) {}
+    explicit Impl(StatSpec s)
+        : spec(std::move(s)),
+          table(DirectIndexed(spec)),
+          short_below(spec.per_proto ? uint64_t{1} << 24 : uint64_t{1} << 32),
+          aux_mask(spec.per_proto ? 0xffu : 0u) {}
 
-    // One counted value not yet added to the table: the table's loads for it are started
-    // when it is queued (the index word) and halfway through the queue (the entry), so that
-    // a statistic of many values does not wait for memory at every record.
+    // Where `key` is looked up when it is not directly indexed: as a short key, a number
+    // below 2^32 alone (an IPv4 address, an interface) or below 2^24 with the protocol of :p
+    // beside it, given as one 32-bit number; otherwise by its hash.
+    [[gnu::always_inline]] static uint32_t ShortNumber(const StatKey& key) {
+        return static_cast<uint32_t>(key.lo | uint64_t{key.aux} << 24);
+    }
+
+    [[gnu::always_inline]] Probe LocateHashed(const StatKey& key) const {
+        if (key.hi == 0 && key.lo < short_below) [[likely]] {
+            return Table::ShortProbe(ShortNumber(key));
+        }
+        return Table::LongProbe(key);
+    }
+
+    [[gnu::always_inline]] Probe Locate(const StatKey& key) const {
+        if (uint32_t* d = table.DirectSlot(key)) return {d, 0, 0};
+        return LocateHashed(key);
+    }
+
+    // The counts of a value not yet added to its entry: with the queue on (a table too large
+    // for the core's caches), a value's entry is found when it is queued and its line
+    // prefetched, and the counts are added kQueue values later. An unused Pending adds
+    // nothing to entry 1 (which exists whenever the queue is on).
     struct Pending {
-        StatKey key;
-        uint32_t* direct;  // the table's DirectSlot(key)
-        uint64_t hash;     // unused for direct keys
+        size_t n = 1;      // entry number + 1
         StatCounters add;  // first_ms and last_ms the record's
     };
     static constexpr size_t kQueue = 16;  // a power of two
-    static constexpr size_t kAhead = kQueue / 2;
 
     StatSpec spec;
     Table table;
-    Pending queue[kQueue];
-    size_t queued = 0;  // values queued ever; the last min(queued, kQueue) are pending
+    uint64_t short_below;  // keys with hi 0 and lo below this are short (LocateHashed)
+    uint32_t aux_mask;     // of the protocol, the part that is in the key
+    alignas(64) Pending queue[kQueue];
+    size_t queued = 0;  // values queued ever, modulo kQueue the next one to add
 
-    [[gnu::always_inline]] void Apply(const Pending& p) {
-        StatCounters& c = table.FindOrInsert(p.key, p.direct, p.hash);
-        c.flows += p.add.flows;
-        c.in_packets += p.add.in_packets;
-        c.in_bytes += p.add.in_bytes;
-        c.out_packets += p.add.out_packets;
-        c.out_bytes += p.add.out_bytes;
-        if (p.add.first_ms < c.first_ms) c.first_ms = p.add.first_ms;
-        if (p.add.last_ms > c.last_ms) c.last_ms = p.add.last_ms;
+    [[gnu::always_inline]] static void AddCounts(const StatCounters& add, StatCounters* c) {
+        c->flows += add.flows;
+        c->in_packets += add.in_packets;
+        c->in_bytes += add.in_bytes;
+        c->out_packets += add.out_packets;
+        c->out_bytes += add.out_bytes;
+        if (add.first_ms < c->first_ms) c->first_ms = add.first_ms;
+        if (add.last_ms > c->last_ms) c->last_ms = add.last_ms;
     }
 
-    // The value (hi, lo) of `rec` and the counters it adds.
-    [[gnu::always_inline]] void Fill(const FlowRecord& rec, uint64_t hi, uint64_t lo,
-                                     Pending* p) const {
-        p->key.hi = hi;
-        p->key.lo = lo;
-        p->key.aux = spec.per_proto ? rec.proto : 0u;
-        p->direct = table.DirectSlot(p->key);
-        p->hash = p->direct ? 0 : p->key.Hash();
-        p->add.flows = rec.flows != 0 ? rec.flows : 1;
-        p->add.in_packets = rec.packets;
-        p->add.in_bytes = rec.bytes;
-        p->add.out_packets = rec.out_packets;
-        p->add.out_bytes = rec.out_bytes;
-        p->add.first_ms = rec.first_ms;
-        p->add.last_ms = rec.last_ms;
+    // The counts one record adds.
+    [[gnu::always_inline]] static void AddRecord(const FlowRecord& rec, StatCounters* c) {
+        c->flows += rec.flows != 0 ? rec.flows : 1;
+        c->in_packets += rec.packets;
+        c->in_bytes += rec.bytes;
+        c->out_packets += rec.out_packets;
+        c->out_bytes += rec.out_bytes;
+        if (rec.first_ms < c->first_ms) c->first_ms = rec.first_ms;
+        if (rec.last_ms > c->last_ms) c->last_ms = rec.last_ms;
     }
 
-    // Below this many values the table stays in the core's caches: a value is added at
-    // once, without the queue's bookkeeping and prefetches. Tables only grow, so a
-    // statistic switches to the queue once and keeps it.
-    static constexpr size_t kQueueFrom = 8192;
+    // The key of the value (hi, lo) of `rec`.
+    [[gnu::always_inline]] StatKey KeyOf(const FlowRecord& rec, uint64_t hi, uint64_t lo) const {
+        return {hi, lo, rec.proto & aux_mask};
+    }
 
+    // Locate() for a statistic of numbers (`kNumber`), which may be directly indexed, or of
+    // addresses, which never are.
+    template <bool kNumber>
+    [[gnu::always_inline]] Probe LocateOf(const StatKey& key) const {
+        return kNumber ? Locate(key) : LocateHashed(key);
+    }
+
+    // From this many values on the queue is used (a table of them takes 1 MB of counters
+    // and some 640 KB of keys and index). Tables only grow, so a statistic switches to the
+    // queue once and keeps it.
+    static constexpr size_t kQueueFrom = 16384;
+    bool queue_on = false;
+
+    // Counts the value (hi, lo) of `rec`; `kNumber`: see LocateOf(). The path of a value
+    // met before, with the queue off, calls nothing, so it needs no registers saved.
+    template <bool kNumber>
     [[gnu::always_inline]] void Count(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
-        if (table.size() < kQueueFrom) {
-            Pending p;
-            Fill(rec, hi, lo, &p);
-            Apply(p);
-            return;
+        const StatKey key = KeyOf(rec, hi, lo);
+        // LocateOf(), the direct and short lookups each inlined on their own, long keys
+        // (IPv6 addresses, numbers of 32 bits or more) out of line.
+        size_t n;
+        if (uint32_t* d = kNumber ? table.DirectSlot(key) : nullptr) {
+            n = table.Find(key, Probe{d, 0, 0});
+        } else if (key.hi == 0 && key.lo < short_below) [[likely]] {
+            n = table.Find(key, Table::ShortProbe(ShortNumber(key)));
+        } else {
+            return CountLong(rec, hi, lo);
         }
-        Pending& p = queue[queued % kQueue];
-        if (queued >= kQueue) Apply(p);
-        Fill(rec, hi, lo, &p);
-        table.PrefetchIndex(p.direct, p.hash);
-        ++queued;
-        if (queued > kAhead) {
-            const Pending& mid = queue[(queued - 1 - kAhead) % kQueue];
-            table.PrefetchEntry(mid.direct, mid.hash);
-        }
+        if (n == 0) [[unlikely]] return CountNew<kNumber>(rec, hi, lo);
+        if (queue_on) [[unlikely]] return Enqueue(rec, n);
+        AddRecord(rec, &table.value(n));
+    }
+
+    // Count() of a long key.
+    [[gnu::noinline]] void CountLong(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
+        const StatKey key = KeyOf(rec, hi, lo);
+        const Probe probe = Table::LongProbe(key);
+        size_t n = table.Find(key, probe);
+        if (n == 0) n = Added(key, probe);
+        if (queue_on) return Enqueue(rec, n);
+        AddRecord(rec, &table.value(n));
+    }
+
+    // Count() of a value not in the table.
+    template <bool kNumber>
+    [[gnu::noinline]] void CountNew(const FlowRecord& rec, uint64_t hi, uint64_t lo) {
+        const StatKey key = KeyOf(rec, hi, lo);
+        const size_t n = Added(key, LocateOf<kNumber>(key));
+        if (queue_on) return Enqueue(rec, n);
+        AddRecord(rec, &table.value(n));
+    }
+
+    // Inserts `key`, absent, and returns its entry number + 1.
+    size_t Added(const StatKey& key, const Probe& probe) {
+        table.Insert(key, probe);
+        queue_on = table.size() >= kQueueFrom;
+        return table.size();
+    }
+
+    // Count() with the queue on, of entry number + 1 `n`.
+    [[gnu::noinline]] void Enqueue(const FlowRecord& rec, size_t n) {
+        Pending& p = queue[queued++ % kQueue];
+        AddCounts(p.add, &table.value(p.n));
+        p.n = n;
+        p.add.flows = rec.flows != 0 ? rec.flows : 1;
+        p.add.in_packets = rec.packets;
+        p.add.in_bytes = rec.bytes;
+        p.add.out_packets = rec.out_packets;
+        p.add.out_bytes = rec.out_bytes;
+        p.add.first_ms = rec.first_ms;
+        p.add.last_ms = rec.last_ms;
+        detail::Prefetch(&table.value(n));
     }
 
     // Adds every pending value to the table.
     void Flush() {
-        const size_t n = queued < kQueue ? queued : kQueue;
-        for (size_t i = queued - n; i < queued; ++i) Apply(queue[i % kQueue]);
-        queued = 0;
+        if (!queue_on) return;
+        for (Pending& p : queue) {
+            AddCounts(p.add, &table.value(p.n));
+            p = Pending{};
+        }
     }
 
-    void CountIp(const FlowRecord& rec, const IpAddr& a) { Count(rec, a.hi, a.lo); }
+    void CountIp(const FlowRecord& rec, const IpAddr& a) { Count<false>(rec, a.hi, a.lo); }
 
-    void CountNumber(const FlowRecord& rec, uint64_t n) { Count(rec, 0, n); }
+    void CountNumber(const FlowRecord& rec, uint64_t n) { Count<true>(rec, 0, n); }
 
     void PrintTable(const OrderSpec& order, const StatPrintOptions& options,
                     const output::Summary& totals, std::string* out) const;
@@ -411,15 +486,8 @@ void ElementStat::Merge(const ElementStat& other) {
     const Impl::Table& from = other.impl_->table;
     for (size_t i = 0; i < from.size(); ++i) {
         const StatKey& key = from.keys()[i];
-        StatCounters& c = impl_->table.FindOrInsert(key);
-        const StatCounters& o = from.values()[i];
-        c.flows += o.flows;
-        c.in_packets += o.in_packets;
-        c.in_bytes += o.in_bytes;
-        c.out_packets += o.out_packets;
-        c.out_bytes += o.out_bytes;
-        if (o.first_ms < c.first_ms) c.first_ms = o.first_ms;
-        if (o.last_ms > c.last_ms) c.last_ms = o.last_ms;
+        Impl::AddCounts(from.values()[i],
+                        &impl_->table.FindOrInsert(key, impl_->Locate(key)));
     }
 }
 

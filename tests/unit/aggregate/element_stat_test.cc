@@ -5,8 +5,12 @@
 #include <time.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <set>
+#include <sstream>
+#include <vector>
 #include <string>
+#include <tuple>
 
 #include "aggregate/flat_table.h"
 #include "aggregate/stat_table.h"
@@ -192,9 +196,10 @@ TEST_CASE("StatTable keeps direct and hashed keys apart and across growth") {
         bool operator==(const Key&) const = default;
         uint64_t Hash() const { return flow::aggregate::detail::Mix64(hi * 31 ^ lo); }
     };
+    using Table = flow::aggregate::detail::StatTable<Key, uint64_t>;
     for (bool is_direct : {false, true}) {
         CAPTURE(is_direct);
-        flow::aggregate::detail::StatTable<Key, uint64_t> table(is_direct, 16);
+        Table table(is_direct, 16);
         // Numbers below 2^16 (direct when asked), above, and keys with a high half.
         auto key = [](uint64_t i) {
             return i % 3 == 0 ? Key{0, i % 60000} : i % 3 == 1 ? Key{0, 70000 + i} : Key{i, 5};
@@ -203,18 +208,75 @@ TEST_CASE("StatTable keeps direct and hashed keys apart and across growth") {
             Key k = key(i % 15000);
             uint32_t* direct = table.DirectSlot(k);
             CHECK((direct != nullptr) == (is_direct && k.hi == 0 && k.lo < 65536));
-            table.PrefetchIndex(direct, k.Hash());
-            table.PrefetchEntry(direct, k.Hash());
-            table.FindOrInsert(k, direct, k.Hash()) += i;
+            table.FindOrInsert(k, table.Locate(k)) += i;
         }
         CHECK(table.size() == 15000);
         for (uint64_t i : {0, 3, 4, 5, 14999}) {
             Key k = key(i);
             CHECK(table.FindOrInsert(k) == i + (i + 15000));
+            CHECK(table.Find(k, table.Locate(k)) != 0);
         }
+        CHECK(table.Find(Key{1, 1}, table.Locate(Key{1, 1})) == 0);
         CHECK(table.size() == 15000);
         CHECK(table.keys().size() == table.values().size());
     }
+}
+
+TEST_CASE("StatTable tells short keys from long keys of the same bits") {
+    // A long key whose hash puts it where a short key goes, with the short key's number as
+    // its tag, and short keys that differ in high bits only or are 0: every one an entry of
+    // its own, found again after the index has grown several times.
+    struct Key {
+        uint64_t hi = 0;
+        uint64_t lo = 0;
+        uint64_t hash = 0;  // what Hash() gives, made up by the test
+        bool operator==(const Key& o) const { return hi == o.hi && lo == o.lo; }
+        uint64_t Hash() const { return hash; }
+    };
+    using Table = flow::aggregate::detail::StatTable<Key, uint64_t>;
+    Table table(false, 16);
+    auto short_probe = [](uint32_t v) { return Table::ShortProbe(v); };
+    // The long twin of short key v: same home position at every index size, tag v.
+    auto twin = [](uint32_t v) {
+        const uint64_t h = Table::ShortProbe(v).hash;
+        return Key{1, v, (h & 0xffffffff00000000ULL) | v};
+    };
+    std::vector<uint32_t> numbers;
+    for (uint32_t i = 0; i < 3000; ++i) {
+        numbers.push_back(i);                // 0 included
+        numbers.push_back(i << 16);          // low bits shared with i = 0
+        numbers.push_back(0x0a000000u | i);  // 10.0.x.x
+        numbers.push_back(0xffffffffu - i);
+    }
+    uint64_t count = 0;
+    for (int round = 0; round < 2; ++round) {
+        for (uint32_t v : numbers) {
+            // Repeated numbers (i << 16 is i for i = 0) count twice on the same entry.
+            table.FindOrInsert(Key{0, v}, short_probe(v)) += 1;
+            table.FindOrInsert(twin(v), Table::LongProbe(twin(v))) += 100;
+            count += 101;
+        }
+    }
+    std::set<uint32_t> distinct(numbers.begin(), numbers.end());
+    CHECK(table.size() == 2 * distinct.size());
+    uint64_t sum = 0;
+    for (uint64_t v : table.values()) sum += v;
+    CHECK(sum == count);
+    for (uint32_t v : {0u, 1u << 16, 0x0a000005u, 0xffffffffu, 2999u}) {
+        CAPTURE(v);
+        const uint64_t times = 2 * std::count(numbers.begin(), numbers.end(), v);
+        const size_t s = table.Find(Key{0, v}, short_probe(v));
+        const size_t l = table.Find(twin(v), Table::LongProbe(twin(v)));
+        REQUIRE(s != 0);
+        REQUIRE(l != 0);
+        CHECK(s != l);
+        CHECK(table.value(s) == times);
+        CHECK(table.value(l) == 100 * times);
+        CHECK(table.keys()[s - 1].hi == 0);
+        CHECK(table.keys()[l - 1].hi == 1);
+    }
+    CHECK(table.Find(Key{0, 3000}, short_probe(3000)) == 0);
+    CHECK(table.Find(twin(3000), Table::LongProbe(twin(3000))) == 0);
 }
 
 TEST_CASE("statistics of many values count every record, merged or not") {
@@ -274,6 +336,73 @@ TEST_CASE("statistics of many values count every record, merged or not") {
         CHECK(top.find(" 50(") != std::string::npos);
         CHECK(top.find(" 40(") != std::string::npos);
         CHECK(top.find(" 20(") != std::string::npos);
+    }
+}
+
+TEST_CASE("statistics past the queue's size count each key once, merged or not") {
+    // Tables of 16384 values and more queue their counts (ElementStat::Impl::Enqueue). IPv4
+    // and IPv6 addresses sharing their low 64 bits, :p keys short (a number below 2^24 with
+    // its protocol) and long (an address with its protocol), numbers of 32 bits and more:
+    // each a row of its own, counted the same when two halves are merged.
+    Utc utc;
+    flow::FlowRecord rec = flow::output::testing::SampleRecord(0);
+    rec.flows = 1;
+    for (const char* spec : {"srcip", "srcip:p", "dstport:p", "inif", "srcport", "ip"}) {
+        CAPTURE(spec);
+        ElementStat all(*ParseStatSpec(spec));
+        ElementStat a(*ParseStatSpec(spec));
+        ElementStat b(*ParseStatSpec(spec));
+        flow::output::Summary totals;
+        std::set<std::tuple<uint64_t, uint64_t, int>> keys;
+        const bool per_proto = std::string(spec).find(":p") != std::string::npos;
+        const bool ip = spec[0] != 'd' && spec[3] == 'i' || spec[0] == 'i' && spec[1] == 'p';
+        for (uint64_t i = 0; i < 90000; ++i) {
+            const uint64_t v = (i * 2654435761u) % 30011;
+            const uint8_t proto = (i / 7) % 2 == 0 ? 6 : 17;
+            rec.proto = proto;
+            if (ip) {
+                // v4 0.0.x.x-ish and 10.x.x.x, and IPv6 with the same low half.
+                const uint64_t lo = v % 3 == 0 ? v : 0x0a000000u | v;
+                rec.src_addr = flow::IpAddr{v % 5 == 0 ? 0x20010db800000000ULL : 0, lo};
+                rec.dst_addr = rec.src_addr;
+                keys.insert({rec.src_addr.hi, lo, per_proto ? proto : 0});
+            } else {
+                rec.input = static_cast<uint32_t>(v % 2 == 0 ? v : v * 150001);
+                rec.src_port = rec.dst_port = static_cast<uint16_t>(v * 7);
+                const uint64_t n = spec[0] == 'i' ? rec.input : rec.src_port;
+                keys.insert({0, n, per_proto ? proto : 0});
+            }
+            all.Add(rec);
+            (i % 5 < 2 ? a : b).Add(rec);
+            totals.Add(rec);
+        }
+        CHECK(keys.size() > 16384);
+        CHECK(all.size() == keys.size());
+        a.Merge(b);
+        CHECK(a.size() == keys.size());
+        StatPrintOptions po;
+        po.top_n = 0;
+        po.quiet = true;
+        po.csv = true;
+        std::string want;
+        std::string got;
+        all.Print(po, totals, &want);
+        a.Print(po, totals, &got);
+        CHECK(got == want);
+        // Every record counted once (twice for ip): the csv's flow column sums to the total.
+        uint64_t flows = 0;
+        size_t rows = 0;
+        std::istringstream lines(want);
+        std::string line;
+        std::getline(lines, line);  // the header
+        while (std::getline(lines, line) && !line.empty()) {
+            size_t f = 0;
+            for (int comma = 0; comma < 5; ++comma) f = line.find(',', f) + 1;
+            flows += std::stoull(line.substr(f));
+            ++rows;
+        }
+        CHECK(rows == keys.size());
+        CHECK(flows == (spec[0] == 'i' && spec[1] == 'p' ? 2 : 1) * 90000);
     }
 }
 
