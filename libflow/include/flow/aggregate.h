@@ -148,9 +148,9 @@ struct StatPrintOptions {
 };
 
 // Counts one statistic. Add() is the per-record path: a key extraction and a hash (none for
-// small numbers, which index the table directly), queued for a few records while the table's
-// memory is fetched, no allocation except when the table grows. size(), Merge() and Print()
-// add what is queued first. Thread-compatible.
+// small numbers, which index the table directly), no allocation except when the table grows;
+// in a table of many values the counts wait a few records in a queue while their memory is
+// fetched. size(), Merge() and Print() add what is queued first. Thread-compatible.
 class ElementStat {
 public:
     explicit ElementStat(StatSpec spec);

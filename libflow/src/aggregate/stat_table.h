@@ -40,7 +40,10 @@ public:
         if (direct) direct_ = std::make_unique<uint32_t[]>(kDirectSize);
         size_t cap = 16;
         int bits = 4;
-        while (cap < initial_capacity * 2) cap <<= 1, ++bits;
+        while (cap < initial_capacity * 2) {
+            cap <<= 1;
+            ++bits;
+        }
         index_.assign(cap, 0);
         mask_ = cap - 1;
         shift_ = 64 - bits;
@@ -167,9 +170,9 @@ private:
     std::vector<Value> values_;
     std::vector<uint64_t> index_;  // 0: free; else check bits << 32 | kind | entry number + 1
     size_t mask_ = 0;
-    int shift_ = 0;     // 64 - log2(index_.size())
-    size_t size_ = 0;   // entries
-    size_t hashed_ = 0; // keys in index_
+    int shift_ = 0;                       // 64 - log2(index_.size())
+    size_t size_ = 0;                     // entries
+    size_t hashed_ = 0;                   // keys in index_
     std::unique_ptr<uint32_t[]> direct_;  // entry number + 1 by lo; 0: absent
 };
 
