@@ -119,7 +119,7 @@ refuse "-M missing dir" -M "$WORK/none"
 # -J: only the refusals; joining a group would send IGMP off the loopback interface.
 # (refuse passes -b 127.0.0.1.)
 refuse "-J with -b" -J 239.255.0.1 -w "$a"
-grep -q "ERROR, -b and -j are mutually exclusive!!" "$WORK/refuse.log" || fail "-J with -b message"
+grep -q "ERROR, -b and -J are mutually exclusive" "$WORK/refuse.log" || fail "-J with -b message"
 refuse "-J unicast" -J 127.0.0.1 -w "$a"
 grep -q "ERROR, -J '127.0.0.1': not an IPv4 or IPv6 multicast address" "$WORK/refuse.log" ||
     fail "-J unicast message: $(cat "$WORK/refuse.log")"

@@ -173,7 +173,7 @@ out=$("$bin/nfdump" -V) || fail "nfdump -V exited $?"
 [[ $out =~ Version:\ 1\.7\. ]] || fail "nfdump -V printed '$out'"
 round_trip compat "$bin/nfcapd" "$bin/nfdump"
 out=$("$bin/sfcapd" -V) || fail "sfcapd -V exited $?"
-[[ $out =~ Version: ]] || fail "sfcapd -V printed '$out'"
+[[ $out =~ ^sfcapd:\ Version: ]] || fail "sfcapd -V printed '$out'"
 
 # ---- maintainer scripts, with stand-ins for getent/systemd-sysusers/useradd ----
 control=$WORK/control

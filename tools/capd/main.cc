@@ -420,7 +420,9 @@ int main(int argc, char** argv) {
                 ++config.verbose;
                 break;
             case 'V':
-                std::printf("%s: Version: %s\n", "flowcapd", FLOWKIT_VERSION);
+                // Under the name it was started by (nfcapd, sfcapd), as nfcapd prints its own.
+                std::printf("%s: Version: %s\n", program.empty() ? "flowcapd" : program.c_str(),
+                            FLOWKIT_VERSION);
                 return 0;
             case 'x':
                 config.exec_command = optarg;
@@ -519,7 +521,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (!multicast_group.empty()) {
-        if (!config.bind_host.empty()) return Fail("ERROR, -b and -j are mutually exclusive!!");
+        if (!config.bind_host.empty()) return Fail("ERROR, -b and -J are mutually exclusive");
         config.bind_host = multicast_group;
         config.multicast = true;
     }
