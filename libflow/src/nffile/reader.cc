@@ -63,10 +63,9 @@ public:
     // everything else in NextRecordWalk, which starts over at the same record.
     [[gnu::always_inline]] inline bool NextRecord(FlowRecord* out);
     [[gnu::noinline]] bool NextRecordWalk(FlowRecord* out);
-    // Decodes the V3 record `p` into `out` (over it when it is the last record decoded,
-    // `lookup` what DecodeV3Listed found of it, if it ran) and notes it for DecodeWhole.
-    Decoded DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out, const char** error,
-                       v3::ShapeLookup lookup);
+    // Decodes the V3 record `p` into `out` (over it when it is the last record decoded)
+    // and notes it for DecodeWhole.
+    Decoded DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out, const char** error);
     // Decodes or handles a record of a type other than V3 (layout 1 records, exporters,
     // samplers, tables), out of NextRecord's loop.
     [[gnu::noinline]] Decoded OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
@@ -448,11 +447,11 @@ inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
 }
 
 Decoded NfFileReader::Impl::DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out,
-                                       const char** error, v3::ShapeLookup lookup) {
+                                       const char** error) {
     Decoded d;
-    // DecodeV3Over, its fast path inline unless it ran on this record already.
-    if (out == last_out_ && !lookup.done &&
-        v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
+    // DecodeV3Over, its fast path inline; what that looked up serves the rest.
+    v3::ShapeLookup lookup;
+    if (out == last_out_ && v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
         d = Decoded::kFlow;  // `out` stays the record to decode over next
     } else {
         d = out == last_out_
@@ -490,7 +489,7 @@ bool NfFileReader::Impl::NextRecordWalk(FlowRecord* out) {
         Decoded d = Decoded::kSkipped;
         switch (type) {
             case kRecV3:
-                d = DecodeV3At(p, size, out, &error, v3::ShapeLookup{});
+                d = DecodeV3At(p, size, out, &error);
                 break;
             default:
                 // Every other record type: rare, and kept out of this loop's code.
