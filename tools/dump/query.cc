@@ -22,6 +22,7 @@
 #include "flow/aggregate.h"
 #include "flow/filter.h"
 #include "flow/nffile.h"
+#include "nffile/reader_impl.h"  // NfFileReader::ScanBlock
 
 namespace flowdump {
 
@@ -297,6 +298,7 @@ void ScanShare(ScanJob* job, ScanPart* part) {
             if (!*more) break;
             const uint64_t key = uint64_t{fi} << 32 | r.block_number();
             uint64_t in_block = 0;
+            const flow::TimeWindow* const w = window ? &*window : nullptr;
             if (!printer && !job->keep_records) {
                 // Totals and element statistics (-o null, -s, a filter's summary): the
                 // counters live in locals, which the reader's calls cannot reach, and are
@@ -307,16 +309,17 @@ void ScanShare(ScanJob* job, ScanPart* part) {
                 const size_t num_stats = part->stats.size();
                 // Two copies of the loop: without statistics it has no inner loop to test.
                 auto scan = [&]<bool kStats>() {
-                    while (r.NextRecord(&rec)) {
+                    r.ScanBlock(&rec, [&](const flow::FlowRecord& x) {
                         ++in_block;
-                        if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
-                        if (!match_all && !f.Match(rec)) continue;
+                        if (w != nullptr && !w->Contains(x.first_ms, x.last_ms)) return true;
+                        if (!match_all && !f.Match(x)) return true;
                         ++passed;
-                        sum.Add(rec);
+                        sum.Add(x);
                         if constexpr (kStats) {
-                            for (size_t i = 0; i < num_stats; ++i) stats[i].Add(rec);
+                            for (size_t i = 0; i < num_stats; ++i) stats[i].Add(x);
                         }
-                    }
+                        return true;
+                    });
                 };
                 if (num_stats == 0) {
                     scan.template operator()<false>();
@@ -331,21 +334,27 @@ void ScanShare(ScanJob* job, ScanPart* part) {
                     if (used > job->memory_share) return give_up();
                 }
             } else {
-                while (r.NextRecord(&rec)) {
+                bool full = false;
+                r.ScanBlock(&rec, [&](const flow::FlowRecord& x) {
                     ++in_block;
-                    if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
-                    if (!match_all && !f.Match(rec)) continue;
+                    if (w != nullptr && !w->Contains(x.first_ms, x.last_ms)) return true;
+                    if (!match_all && !f.Match(x)) return true;
                     ++part->passed;
-                    part->summary.Add(rec);
+                    part->summary.Add(x);
                     if (printer) {
                         r.DecodeWhole(&rec);
                         printer->Print(rec);
                     } else if (job->keep_records) {
-                        if (part->kept.size() == kMaxKeptRecords) return give_up();
+                        if (part->kept.size() == kMaxKeptRecords) {
+                            full = true;
+                            return false;
+                        }
                         r.DecodeWhole(&rec);
                         part->kept.push_back({key, in_block, rec});
                     }
-                }
+                    return true;
+                });
+                if (full) return give_up();
             }
             part->blocks.emplace_back(key, in_block);
             part->processed += in_block;

@@ -179,6 +179,15 @@ public:
     // the NAT event time; absent EXcntFlow means flows = 1.
     bool NextRecord(FlowRecord* out);
 
+    // Calls `visit(const FlowRecord&)` for each flow record left in the current block, as
+    // many NextRecord(out) calls would fill `out`, until `visit` returns false or the block
+    // ends (or a corrupt record stops it, see NextBlock). For loops over every record: the
+    // fast path runs inline in the caller with the loop's state in registers. `visit` may
+    // call DecodeWhole(out) and StoredRecord(); counters() is brought up to date when the
+    // call returns. Defined in libflow/src/nffile/reader_impl.h, which a caller includes.
+    template <class Visit>
+    void ScanBlock(FlowRecord* out, Visit&& visit);
+
     // Decodes every element of the record the last NextRecord() call returned into `out`,
     // which must be the record passed to that call, unchanged since (with
     // ReaderOptions::elements, to print or keep a record that passed a filter). A no-op when

@@ -13,6 +13,7 @@
 #include "nffile/block_source.h"
 #include "nffile/codec.h"
 #include "nffile/layout.h"
+#include "nffile/reader_impl.h"
 #include "nffile/records.h"
 #include "nffile/v3_decode.h"
 
@@ -52,74 +53,6 @@ std::string IdentFrom(const uint8_t* p, size_t max) {
 }
 
 }  // namespace
-
-// Cache-line aligned: the two threads of a scan each own a reader, whose per-record fields
-// must not share a line with the other's.
-class alignas(64) NfFileReader::Impl {
-public:
-    Status Open(const std::string& path, const ReaderOptions& options);
-    Result<bool> NextBlock();
-    // The common case inline (a V3 record like the last, decoded from its cached list);
-    // everything else in NextRecordWalk, which starts over at the same record.
-    [[gnu::always_inline]] inline bool NextRecord(FlowRecord* out);
-    [[gnu::noinline]] bool NextRecordWalk(FlowRecord* out);
-    // Decodes the V3 record `p` into `out` (over it when it is the last record decoded)
-    // and notes it for DecodeWhole.
-    Decoded DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out, const char** error);
-    // Decodes or handles a record of a type other than V3 (layout 1 records, exporters,
-    // samplers, tables), out of NextRecord's loop.
-    [[gnu::noinline]] Decoded OtherRecord(uint16_t type, const uint8_t* p, uint16_t size,
-                                          FlowRecord* out, const char** error);
-    void DecodeWhole(FlowRecord* out);
-    std::span<const uint8_t> StoredRecord() const {
-        // Records of 1.7.5's files decode with an option of their own (ipinfo_v175).
-        if (stored_ == nullptr || v3_options_.ipinfo_v175) return {};
-        return {stored_, Load16(stored_ + 2)};  // its size field, checked when read
-    }
-
-    FileInfo info_;
-    ReadCounters counters_;
-    std::vector<ExporterInfo> exporters_;
-    std::vector<SamplerInfo> samplers_;
-    // sysid -> index + 1 into exporters_ (0 = none); grows with the exporters seen.
-    std::vector<uint32_t> exporter_index_;
-    uint32_t block_number_ = 0;
-
-private:
-    Status OpenV1(int fd, const uint8_t* head, size_t head_len);
-    Status OpenV2(int fd, const uint8_t* head);
-    void ReadAppendix(int fd);
-    void Corrupt(const char* what, size_t record_offset);
-    void HandleExporter(const uint8_t* p, size_t len);
-    void HandleExporterStats(const uint8_t* p, size_t len);
-    void HandleSampler(const SamplerInfo& s);
-    void ReportExtensionMap(const uint8_t* p, size_t len);
-    ExporterInfo* ExporterFor(uint16_t sysid, bool create);
-
-    BlockRange range_;
-    BlockSource* source_ = nullptr;  // owned by stream_
-    std::unique_ptr<BlockStream> stream_;
-    V3Options v3_options_;
-    V3ShapeCache shapes_;  // v3_options_.shapes
-    ExtensionMaps maps_;
-    std::vector<ExporterStats> stats_scratch_;
-
-    // With ReaderOptions::reuse_record: the record the last V3 decode filled, which the
-    // next one may overwrite element by element (DecodeV3Over).
-    bool reuse_record_ = false;
-    FlowRecord* last_out_ = nullptr;
-    // The V3 record NextRecord() returned last, or null (see NfFileReader::StoredRecord).
-    // Without some elements (ReaderOptions::elements) it is decoded in part until
-    // DecodeWhole() decodes it whole and notes it in `whole_`.
-    const uint8_t* stored_ = nullptr;
-    const uint8_t* whole_ = nullptr;
-    const Block* block_ = nullptr;
-    size_t rec_offset_ = 0;
-    uint32_t rec_index_ = 0;
-    bool finished_ = false;
-    Status pending_;  // record-level corruption, returned by the next NextBlock()
-    std::function<void(const ExtensionMapRecord&)> on_extension_map_;
-};
 
 // Hands extension map record `p[0..len)` to ReaderOptions::on_extension_map as stored: its
 // ids up to the first 0 or the record's end.
@@ -416,34 +349,6 @@ Decoded NfFileReader::Impl::OtherRecord(uint16_t type, const uint8_t* p, uint16_
             break;
     }
     return d;
-}
-
-inline bool NfFileReader::Impl::NextRecord(FlowRecord* out) {
-    // Its own few registers and no call on the way: the general loop below saves six
-    // registers and a stack frame on every call, a tenth of what a record costs here. A
-    // record the cached lists do not take goes there from the start, its list looked up
-    // once more: handing over what this lookup found kept two more registers live through
-    // it, whose saving cost every record 12 instructions.
-    v3::ShapeLookup lookup;
-    if (block_ != nullptr && rec_index_ < block_->num_records && out == last_out_) {
-        const size_t off = rec_offset_;
-        const size_t left = block_->size - off;
-        const uint8_t* p = block_->payload + off;
-        if (left >= 4 && Load16(p) == kRecV3) {
-            const uint16_t size = Load16(p + 2);
-            if (size_t{size} - 4 <= left - 4) {
-                if (!v3::DecodeV3Listed(p, size, v3_options_, out, &lookup)) {
-                    return NextRecordWalk(out);
-                }
-                rec_offset_ = off + size;
-                ++rec_index_;
-                stored_ = p;
-                ++counters_.flow_records;
-                return true;
-            }
-        }
-    }
-    return NextRecordWalk(out);
 }
 
 Decoded NfFileReader::Impl::DecodeV3At(const uint8_t* p, uint16_t size, FlowRecord* out,

@@ -465,9 +465,39 @@ struct ShapeLookup {
     const V3ShapeCache::Shape* shape = nullptr;
 };
 
-// The elements a list decodes when all of them are plain (see PlainPresence in
-// v3_record.cc): the fast path of DecodeV3Over. True when `*out` now holds record `p`;
-// false when the record must go the general way, with `*lookup` saying what FindShape found.
+// Decodes record `p` over `*out` from `shape`, the cached list FindShape gave for it, when
+// all the list's elements are plain (see PlainPresence in v3_record.cc) and `*out` holds a
+// record of the same elements; false (nothing written) otherwise.
+[[gnu::always_inline]] inline bool DecodeFromShape(const uint8_t* p,
+                                                   const V3ShapeCache::Shape& shape,
+                                                   const V3Options& options, FlowRecord* out) {
+    if (shape.present == 0) return false;
+    // The record has the elements of the last one, which their list decodes to the same
+    // presence bits: every field they own is overwritten and no other field is set, with
+    // nothing to clear or choose. The flow address may change family: both families own
+    // the same two fields, which either overwrites.
+    if (out->present != shape.present && out->present != shape.present_flipped) return false;
+    FlowRecord& r = *out;
+    r.present = shape.present;
+    DecodeRecordHeader(p, r);
+    DecodePlain(kExGenericFlow, p + shape.generic_at, options, r);
+    for (uint32_t k = 0; k < shape.listed_count; ++k) {
+        DecodePlain(shape.listed_id[k], p + shape.listed_at[k], options, r);
+    }
+    const uint8_t* e = p + shape.address_at;
+    if (shape.family == 4) {
+        r.src_addr = IpAddr::V4(Load32(e));
+        r.dst_addr = IpAddr::V4(Load32(e + 4));
+    } else if (shape.family == 6) {
+        r.src_addr = LoadV6(e);
+        r.dst_addr = LoadV6(e + 16);
+    }
+    return true;
+}
+
+// The fast path of DecodeV3Over: the record decoded from its cached list (DecodeFromShape).
+// True when `*out` now holds record `p`; false when the record must go the general way,
+// with `*lookup` saying what FindShape found.
 [[gnu::always_inline]] inline bool DecodeV3Listed(const uint8_t* p, size_t len,
                                                   const V3Options& options, FlowRecord* out,
                                                   ShapeLookup* lookup) {
@@ -475,29 +505,7 @@ struct ShapeLookup {
     lookup->done = true;
     // Bytes 2-5, the size (`len`) and the element count, compared in one step.
     lookup->shape = FindShape(*options.shapes, p, Load32(p + 2), options.elements);
-    const V3ShapeCache::Shape* s = lookup->shape;
-    if (s == nullptr || s->present == 0) return false;
-    // The record has the elements of the last one, which their list decodes to the same
-    // presence bits: every field they own is overwritten and no other field is set, with
-    // nothing to clear or choose. The flow address may change family: both families own
-    // the same two fields, which either overwrites.
-    if (out->present != s->present && out->present != s->present_flipped) return false;
-    FlowRecord& r = *out;
-    r.present = s->present;
-    DecodeRecordHeader(p, r);
-    DecodePlain(kExGenericFlow, p + s->generic_at, options, r);
-    for (uint32_t k = 0; k < s->listed_count; ++k) {
-        DecodePlain(s->listed_id[k], p + s->listed_at[k], options, r);
-    }
-    const uint8_t* e = p + s->address_at;
-    if (s->family == 4) {
-        r.src_addr = IpAddr::V4(Load32(e));
-        r.dst_addr = IpAddr::V4(Load32(e + 4));
-    } else if (s->family == 6) {
-        r.src_addr = LoadV6(e);
-        r.dst_addr = LoadV6(e + 16);
-    }
-    return true;
+    return lookup->shape != nullptr && DecodeFromShape(p, *lookup->shape, options, out);
 }
 
 // DecodeV3Over for a record DecodeV3Listed did not decode, given what it found.
