@@ -124,6 +124,7 @@ Status NfFileReader::Impl::Open(const std::string& path, const ReaderOptions& op
     v3_options_.ipinfo_v175 = (info_.nfd_version & 0xFFFFFF00u) == 0xF1070500u;
     v3_options_.elements = V3ElementsNeeded(options.elements);
     v3_options_.shapes = &shapes_;
+    shapes_.elements = v3_options_.elements;
     on_extension_map_ = options.on_extension_map;
     reuse_record_ = options.reuse_record;
     range_.path = path;

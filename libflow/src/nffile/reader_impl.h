@@ -126,8 +126,10 @@ inline void NfFileReader::Impl::ScanBlock(FlowRecord* out, Visit& visit) {
     const uint8_t* const data = block_->payload;
     const size_t size = block_->size;
     const uint32_t count = block_->num_records;
-    const nffile::V3ShapeCache* const cache = v3_options_.shapes;
-    const uint64_t elements = v3_options_.elements;
+    const nffile::V3ShapeCache* const cache =
+        v3_options_.shapes != nullptr && v3_options_.shapes->Serves(v3_options_.elements)
+            ? v3_options_.shapes
+            : nullptr;
     size_t off = rec_offset_;
     uint32_t index = rec_index_;
     uint64_t flows = 0;  // flow records taken here, not yet in counters_
@@ -136,10 +138,10 @@ inline void NfFileReader::Impl::ScanBlock(FlowRecord* out, Visit& visit) {
         const size_t left = size - off;
         const nffile::V3ShapeCache::Shape* s = nullptr;
         uint16_t record_size = 0;
+        // A size below the V3 header's matches no cached list.
         if (out == last_out_ && cache != nullptr && left >= nffile::kV3HeaderSize &&
-            nffile::Load16(p) == nffile::kRecV3 &&
-            (record_size = nffile::Load16(p + 2)) >= nffile::kV3HeaderSize && record_size <= left &&
-            (s = nffile::v3::FindShape(*cache, p, nffile::Load32(p + 2), elements)) != nullptr &&
+            nffile::Load16(p) == nffile::kRecV3 && (record_size = nffile::Load16(p + 2)) <= left &&
+            (s = nffile::v3::FindShape(*cache, p, nffile::Load32(p + 2))) != nullptr &&
             nffile::v3::DecodeFromShape(p, *s, v3_options_, out)) {
             off += record_size;
             ++index;

@@ -56,7 +56,6 @@ struct V3ShapeCache {
     static constexpr size_t kShapes = 4;        // lists kept, replaced in turn
     static constexpr size_t kMaxElements = 16;  // longer records are always walked
     struct Shape {
-        uint64_t elements = 0;  // V3Options::elements the list was made for
         // The record's bytes 2-5 as one host-order word: its size, and its element count
         // shifted 16 bits up (SizeCount()); 0 for an empty slot.
         uint32_t size_count = 0;
@@ -81,6 +80,10 @@ struct V3ShapeCache {
     };
     Shape shapes[kShapes];
     uint32_t next = 0;  // the slot the next list replaces
+    // V3Options::elements the lists were made for: a decode for other elements neither
+    // looks them up nor adds to them until it has emptied the cache (Serves()).
+    uint64_t elements = 0;
+    bool Serves(uint64_t e) const { return elements == e; }
     static_assert(kMaxElements % 4 == 0, "headers are compared four at a time");
 };
 

@@ -435,11 +435,12 @@ inline bool SkipElement(uint16_t id, uint16_t elen, const V3Options& options) {
 }
 
 // The cached element list of a record like `p` (same size, element count and element
-// headers, decoded for the same elements), or null.
-[[gnu::always_inline]] inline const V3ShapeCache::Shape* FindShape(
-    const V3ShapeCache& cache, const uint8_t* p, uint32_t size_count, uint64_t elements) {
+// headers), or null. The cache must serve the decode's elements (V3ShapeCache::Serves).
+[[gnu::always_inline]] inline const V3ShapeCache::Shape* FindShape(const V3ShapeCache& cache,
+                                                                   const uint8_t* p,
+                                                                   uint32_t size_count) {
     for (const V3ShapeCache::Shape& s : cache.shapes) {
-        if (s.size_count != size_count || s.elements != elements) continue;
+        if (s.size_count != size_count) continue;
         // Four headers a step, unrolled: the list is padded to a multiple of four, and at
         // least four, with the record's first four bytes (type and size), equal whenever
         // the size is.
@@ -501,10 +502,13 @@ struct ShapeLookup {
 [[gnu::always_inline]] inline bool DecodeV3Listed(const uint8_t* p, size_t len,
                                                   const V3Options& options, FlowRecord* out,
                                                   ShapeLookup* lookup) {
-    if (options.shapes == nullptr || len < kV3HeaderSize) return false;
+    if (options.shapes == nullptr || len < kV3HeaderSize ||
+        !options.shapes->Serves(options.elements)) {
+        return false;
+    }
     lookup->done = true;
     // Bytes 2-5, the size (`len`) and the element count, compared in one step.
-    lookup->shape = FindShape(*options.shapes, p, Load32(p + 2), options.elements);
+    lookup->shape = FindShape(*options.shapes, p, Load32(p + 2));
     return lookup->shape != nullptr && DecodeFromShape(p, *lookup->shape, options, out);
 }
 

@@ -123,9 +123,13 @@ template <bool kReset>
 
     FlowAddresses a;
     V3ShapeCache* cache = options.shapes;
+    if (cache != nullptr && !cache->Serves(options.elements)) {
+        *cache = V3ShapeCache{};
+        cache->elements = options.elements;
+    }
     const V3ShapeCache::Shape* shape =
         lookup.done ? lookup.shape
-        : cache != nullptr ? FindShape(*cache, p, SizeCount(len, num_elements), options.elements)
+        : cache != nullptr ? FindShape(*cache, p, SizeCount(len, num_elements))
                            : nullptr;
     if (shape != nullptr) {
         DecodeListed(p, *shape, options, r, a, counters);
@@ -171,7 +175,6 @@ template <bool kReset>
                 found.offset[i] = 0;
                 found.header[i] = Load32(p);
             }
-            found.elements = options.elements;
             found.size_count = SizeCount(len, num_elements);
             found.present = PlainPresence(found);
             if (found.present != 0) ListPlain(&found);
