@@ -328,6 +328,24 @@ public:
     // Bytes held by the groups and their index (for a memory bound).
     size_t memory_bytes() const;
 
+    // Shares: `shares` aggregators, each on its own thread, are all offered the same
+    // records in the same order (Offer()), and each takes only those whose key hash falls in
+    // its `share` (0 <= share < shares), so that each holds a disjoint part of the groups.
+    // Join() then makes one of them hand out all groups exactly as one aggregator that was
+    // given every record would: ties in first-seen order across the shares. For -s record
+    // and -a (Shareable()); not -A compact groups, -b/-B or -O.
+    static bool Shareable(const AggregateSpec& spec);
+    Aggregator(AggregateSpec spec, unsigned share, unsigned shares);
+    // Adds `rec` (and `stored`, as Add()) when its key falls in this aggregator's share;
+    // false, and nothing kept, when it does not. Every record must be offered to every share.
+    bool Offer(const FlowRecord& rec, std::span<const uint8_t> stored);
+    // Takes the groups of `other`, another share of the same records (groups in a share are
+    // never in another); size(), Groups() and ForEach() then cover all shares joined.
+    void Join(Aggregator&& other);
+    // An upper bound of memory_bytes() of one aggregator given every record the joined
+    // shares were offered (what the serial -s loop compares with its memory limit).
+    size_t joined_memory_bound() const;
+
     // The groups: without an order in first-seen order (nfdump prints hash order), else
     // sorted; at most `limit` (0 = all).
     // The pointers stay valid until the next Groups() call.

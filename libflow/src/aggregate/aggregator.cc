@@ -2,6 +2,7 @@
 // Record aggregation (-a, -A) and -O ordering: key parsing with nfdump 1.7.1's messages, the
 // fixed-size packed key, the FlatTable of group indexes and the Top-N selection.
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstring>
 #include <functional>
@@ -9,6 +10,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "aggregate/flat_table.h"
@@ -281,6 +284,16 @@ public:
     size_t memory_bytes() const {
         return chunks_.size() * kChunkBytes + handles_.capacity() * sizeof(uint64_t);
     }
+    // The bytes of all groups' records, and memory_bytes() of a store that held `groups`
+    // groups of `bytes` bytes, at most (Aggregator::joined_memory_bound()).
+    size_t stored_bytes() const { return stored_bytes_; }
+    static size_t MemoryBound(size_t groups, size_t bytes) {
+        if (groups == 0) return 0;
+        // A chunk is left when its next record might not fit: each holds more than
+        // kChunkBytes - kMaxV3RecordSize bytes but the last; handles_ doubles from 1.
+        const size_t chunks = bytes / (kChunkBytes - nffile::kMaxV3RecordSize) + 1;
+        return chunks * kChunkBytes + std::bit_ceil(groups) * sizeof(uint64_t);
+    }
 
     // Adds `rec` to group `i`; `reversed`: rec runs the other way (its in and out counters
     // swap). TCP flags are OR-ed when `or_flags`.
@@ -395,10 +408,12 @@ private:
         const uint64_t where = (chunks_.size() - 1) << kChunkBits | used_;
         handles_.push_back(where | uint64_t{cnt_at} << 48 | flags);
         used_ += n;
+        stored_bytes_ += n;
     }
 
     std::vector<std::unique_ptr<uint8_t[]>> chunks_;
     size_t used_ = 0;  // bytes used in the last chunk
+    size_t stored_bytes_ = 0;
     std::vector<uint64_t> handles_;
 };
 
@@ -482,6 +497,12 @@ public:
         detail::Prefetch(k + words_ - 1);
     }
 
+    // The slot table's bytes once `count` keys were added.
+    static size_t SlotBytes(size_t count) {
+        size_t slots = 1024;
+        while (count * 2 > slots) slots *= 2;
+        return slots * sizeof(uint64_t);
+    }
     size_t memory_bytes() const {
         return slots_.capacity() * sizeof(uint64_t) +
                chunks_.size() * kChunkEntries * words_ * sizeof(uint64_t);
@@ -878,6 +899,7 @@ struct Aggregator::Impl {
         uint32_t rcandidate = 0;
         bool pairable = false;  // -b/-B: a TCP or UDP flow, looked up both ways
         bool turned = false;    // -B reversed the record
+        uint64_t seq = 0;       // shares: the record's number among those offered
         CompactGroup group;     // -A: the counters the record adds
     };
     std::unique_ptr<Queued[]> queue = std::make_unique<Queued[]>(kQueue);
@@ -891,16 +913,42 @@ struct Aggregator::Impl {
     uint64_t queued = 0;   // records queued so far
     uint64_t counted = 0;  // of them, counted into the groups
 
+    // Shares (Offer()): this one takes the keys whose hash falls in `share` of `shares`.
+    // `offered` counts the records offered to all shares, and first_seen[i] is the number of
+    // the record that made group i (rising with i): the place the group would have among
+    // the groups of one aggregator given every record, which ranks ties across shares.
+    unsigned share = 0;
+    unsigned shares = 1;
+    uint64_t offered = 0;
+    std::vector<uint64_t> first_seen;
+    std::vector<std::unique_ptr<Impl>> joined;  // the other shares, after Join()
+
+    // Whether five-tuple key `k` falls in this share. Every share tests every record: a
+    // hash of independent multiplies, a few cycles where Hash()'s chain of mixes takes tens
+    // (and is made only for the records kept).
+    bool InShare(const uint64_t* k) const {
+        uint64_t m = k[0] * 0x9e3779b97f4a7c15ULL + k[1] * 0xc2b2ae3d27d4eb4fULL +
+                     k[2] * 0x165667b19e3779f9ULL + k[3] * 0xd6e8feb86659fd93ULL +
+                     k[4] * 0xff51afd7ed558ccdULL;
+        m ^= m >> 29;
+        m *= 0xbf58476d1ce4e5b9ULL;
+        return ((m >> 32) * shares) >> 32 == share;
+    }
+
     // Queues `rec` (and `stored`, see queued_stored) as record number `queued` and starts
-    // loading its home slot(s).
-    void Enqueue(const FlowRecord& rec, std::span<const uint8_t> stored);
+    // loading its home slot(s). `tuple`: its five-tuple key already packed, whose hash is
+    // `hash` (shares; not -b/-B).
+    void Enqueue(const FlowRecord& rec, std::span<const uint8_t> stored,
+                 const uint64_t* tuple = nullptr, uint64_t hash = 0);
     // The next memory steps of the queued records kCandidateAt and kRecordAt back.
     void Prefetch();
     // Counts the oldest queued record into its group.
     void CountOldest();
     void Drain() {
         while (counted < queued) CountOldest();
+        for (const std::unique_ptr<Impl>& j : joined) j->Drain();
     }
+    size_t groups() const { return compact ? cgroups.size() : records.size(); }
 
     // The record of compact group `i`: its key fields unpacked from the arena (the inverse
     // of Pack), its elements and counters.
@@ -1250,13 +1298,69 @@ uint64_t Aggregator::elements_read() const {
 
 size_t Aggregator::size() const {
     impl_->Drain();
-    return impl_->compact ? impl_->cgroups.size() : impl_->records.size();
+    size_t n = impl_->groups();
+    for (const std::unique_ptr<Impl>& j : impl_->joined) n += j->groups();
+    return n;
 }
 
 size_t Aggregator::memory_bytes() const {
     impl_->Drain();
-    return impl_->records.memory_bytes() + impl_->cgroups.memory_bytes() +
-           impl_->index.memory_bytes();
+    size_t n = 0;
+    auto add = [&](const Impl& s) {
+        n += s.records.memory_bytes() + s.cgroups.memory_bytes() + s.index.memory_bytes() +
+             s.first_seen.capacity() * sizeof(uint64_t);
+    };
+    add(*impl_);
+    for (const std::unique_ptr<Impl>& j : impl_->joined) add(*j);
+    return n;
+}
+
+bool Aggregator::Shareable(const AggregateSpec& spec) {
+    return spec.five_tuple && !spec.bidirectional && !spec.each_record;
+}
+
+Aggregator::Aggregator(AggregateSpec spec, unsigned share, unsigned shares)
+    : Aggregator(std::move(spec)) {
+    assert(Shareable(impl_->spec) && share < shares);
+    impl_->share = share;
+    impl_->shares = shares;
+}
+
+bool Aggregator::Offer(const FlowRecord& in, std::span<const uint8_t> stored) {
+    Impl& s = *impl_;
+    const uint64_t seq = s.offered++;
+    // The five-tuple key (Shareable()), as Pack() makes it.
+    const uint64_t key[5] = {
+        in.src_addr.hi, in.src_addr.lo, in.dst_addr.hi, in.dst_addr.lo,
+        uint64_t{in.src_port} << 32 | uint64_t{in.dst_port} << 16 | in.proto};
+    if (!s.InShare(key)) return false;
+    const uint64_t h = s.index.Hash(key);
+    if (s.queued - s.counted == Impl::kQueue) s.CountOldest();
+    s.Enqueue(in, stored, key, h);
+    s.queue[(s.queued - 1) & (Impl::kQueue - 1)].seq = seq;
+    s.Prefetch();
+    return true;
+}
+
+void Aggregator::Join(Aggregator&& other) {
+    Impl& o = *other.impl_;
+    assert(impl_->shares > 1 && o.shares == impl_->shares && o.offered == impl_->offered);
+    std::vector<std::unique_ptr<Impl>> more = std::move(o.joined);
+    impl_->joined.push_back(std::move(other.impl_));
+    for (std::unique_ptr<Impl>& j : more) impl_->joined.push_back(std::move(j));
+}
+
+size_t Aggregator::joined_memory_bound() const {
+    impl_->Drain();
+    size_t groups = 0;
+    size_t bytes = 0;
+    auto add = [&](const Impl& s) {
+        groups += s.records.size();
+        bytes += s.records.stored_bytes();
+    };
+    add(*impl_);
+    for (const std::unique_ptr<Impl>& j : impl_->joined) add(*j);
+    return RecordStore::MemoryBound(groups, bytes) + KeyIndex::SlotBytes(groups);
 }
 
 namespace {
@@ -1324,7 +1428,8 @@ void AppendGroup(const FlowRecord& rec, std::span<const uint8_t> stored, bool fi
 
 }  // namespace
 
-void Aggregator::Impl::Enqueue(const FlowRecord& in, std::span<const uint8_t> stored) {
+void Aggregator::Impl::Enqueue(const FlowRecord& in, std::span<const uint8_t> stored,
+                               const uint64_t* tuple, uint64_t hash) {
     Queued& q = queue[queued & (kQueue - 1)];
     if (compact) {
         std::memset(q.key.w, 0, key_words * sizeof(uint64_t));
@@ -1371,8 +1476,13 @@ void Aggregator::Impl::Enqueue(const FlowRecord& in, std::span<const uint8_t> st
     }
     q.turned = spec.swap_server && NeedSwap(rec);
     if (q.turned) Reverse(&rec);
-    Pack(rec, &q.key);
-    q.hash = index.Hash(q.key.w);
+    if (tuple != nullptr) {
+        std::memcpy(q.key.w, tuple, 5 * sizeof(uint64_t));
+        q.hash = hash;
+    } else {
+        Pack(rec, &q.key);
+        q.hash = index.Hash(q.key.w);
+    }
     index.PrefetchSlot(q.hash);
     // Only TCP and UDP flows are paired with their reverse (1.7.1 leaves ICMP, IGMP...).
     q.pairable = spec.bidirectional && (rec.proto == 6 || rec.proto == 17);
@@ -1457,6 +1567,7 @@ void Aggregator::Impl::CountOldest() {
     bool added = false;
     const uint32_t slot = index.FindOrAdd(q.key.w, q.hash, &added);
     if (added) {  // -a: the first record, as nfdump prints it
+        if (shares > 1) first_seen.push_back(q.seq);
         AppendGroup(rec,
                     std::span<const uint8_t>(&queued_stored[at * nffile::kMaxV3RecordSize],
                                              queued_stored_len[at]),
@@ -1586,7 +1697,7 @@ std::vector<uint32_t> Ranked(size_t count, const RecordOrderSpec& order, size_t 
     return out;
 }
 
-// The groups of `s` (an Aggregator::Impl) in print order.
+// The groups of `s` (an Aggregator::Impl, no shares joined) in print order.
 template <typename Impl>
 std::vector<uint32_t> RankedGroups(const Impl& s, const RecordOrderSpec& order, size_t limit) {
     if (s.compact) {
@@ -1596,18 +1707,84 @@ std::vector<uint32_t> RankedGroups(const Impl& s, const RecordOrderSpec& order, 
     return Ranked(s.records.size(), order, limit, [&](size_t i) { return s.records.Counters(i); });
 }
 
+// The groups of `s` and the shares joined to it in print order, as (share, group number).
+template <typename Impl>
+std::vector<std::pair<const Impl*, uint32_t>> JoinedGroups(const Impl& s,
+                                                           const RecordOrderSpec& order,
+                                                           size_t limit) {
+    std::vector<std::pair<const Impl*, uint32_t>> out;
+    if (s.joined.empty()) {
+        const std::vector<uint32_t> ids = RankedGroups(s, order, limit);
+        out.reserve(ids.size());
+        for (uint32_t i : ids) out.emplace_back(&s, i);
+        return out;
+    }
+    // Shares (five-tuple groups in RecordStores): group i of the shares one after the
+    // other, tied by the number of its first record, which is its place among the groups
+    // of one aggregator given every record.
+    std::vector<const Impl*> parts{&s};
+    for (const auto& j : s.joined) parts.push_back(j.get());
+    // Each share's first `limit` in the order, ranked on threads of their own, then merged
+    // (the first `limit` of all are among them). In a share, group numbers rise with the
+    // numbers of their first records, so its ties are in first-seen order already.
+    std::vector<std::vector<uint32_t>> ranked(parts.size());
+    auto rank = [&](size_t k) { ranked[k] = RankedGroups(*parts[k], order, limit); };
+    std::vector<std::thread> helpers;
+    for (size_t k = 1; k < parts.size(); ++k) {
+        try {
+            helpers.emplace_back(rank, k);
+        } catch (const std::system_error&) {
+            rank(k);
+        }
+    }
+    rank(0);
+    for (std::thread& t : helpers) t.join();
+    // The merge: by order value, ties by first record.
+    auto key = [&](size_t k, uint32_t id) {
+        const uint64_t v = order.order == RecordOrder::kNone
+                               ? 0
+                               : OrderValue(parts[k]->records.Counters(id), order.order);
+        return std::pair<uint64_t, uint64_t>(v, parts[k]->first_seen[id]);
+    };
+    auto before = [&](const std::pair<uint64_t, uint64_t>& a,
+                      const std::pair<uint64_t, uint64_t>& b) {
+        if (a.first != b.first) return order.ascending ? a.first < b.first : a.first > b.first;
+        return a.second < b.second;
+    };
+    size_t total = 0;
+    for (const auto& r : ranked) total += r.size();
+    const size_t n = limit == 0 ? total : std::min(limit, total);
+    out.reserve(n);
+    std::vector<size_t> at(parts.size(), 0);
+    std::vector<std::pair<uint64_t, uint64_t>> head(parts.size());
+    for (size_t k = 0; k < parts.size(); ++k) {
+        if (!ranked[k].empty()) head[k] = key(k, ranked[k][0]);
+    }
+    while (out.size() < n) {
+        size_t best = parts.size();
+        for (size_t k = 0; k < parts.size(); ++k) {
+            if (at[k] == ranked[k].size()) continue;
+            if (best == parts.size() || before(head[k], head[best])) best = k;
+        }
+        out.emplace_back(parts[best], ranked[best][at[best]]);
+        if (++at[best] < ranked[best].size()) head[best] = key(best, ranked[best][at[best]]);
+    }
+    return out;
+}
+
 std::vector<const FlowRecord*> Aggregator::Groups(const RecordOrderSpec& order,
                                                   size_t limit) const {
     impl_->Drain();
     const Impl& s = *impl_;
-    std::vector<uint32_t> ids = RankedGroups(s, order, limit);
+    const auto ids = JoinedGroups(s, order, limit);
     s.materialized.clear();
     s.materialized.resize(ids.size());
     for (size_t k = 0; k < ids.size(); ++k) {
-        if (s.compact) {
-            s.materialized[k] = s.Materialize(ids[k]);
+        const auto& [p, i] = ids[k];
+        if (p->compact) {
+            s.materialized[k] = p->Materialize(i);
         } else {
-            s.records.Materialize(ids[k], &s.materialized[k]);
+            p->records.Materialize(i, &s.materialized[k]);
         }
     }
     std::vector<const FlowRecord*> out;
@@ -1621,6 +1798,13 @@ void Aggregator::ForEach(const RecordOrderSpec& order, size_t limit,
     impl_->Drain();
     const Impl& s = *impl_;
     FlowRecord g;
+    if (!s.joined.empty()) {
+        for (const auto& [p, i] : JoinedGroups(s, order, limit)) {
+            p->records.Materialize(i, &g);
+            if (!fn(g)) return;
+        }
+        return;
+    }
     for (uint32_t i : RankedGroups(s, order, limit)) {
         if (s.compact) {
             g = s.Materialize(i);
