@@ -441,6 +441,128 @@ bool ScanInParallel(ScanJob* job, ScanPart parts[2], flow::output::Printer* prin
     return true;
 }
 
+// ---- -s record on two threads ------------------------------------------------------------
+//
+// The serial -s record loop spends most of its time in cache and TLB misses of the groups'
+// index and records, not in reading. Here two threads each read every record of every file
+// (decoding is cheap next to a missed group) and offer it to their own share of the groups
+// (Aggregator::Offer): each keeps the records whose five-tuple hash falls in its half, and
+// counts only those into its totals and element statistics, so every record is counted
+// once and each thread's tables hold half the groups. The shares are joined to print, in
+// the serial order (ties by first-seen order across the shares). Any error, layout 1 data,
+// and memory near the limit give up, and the serial loop runs from the start.
+
+struct alignas(64) RecordPart {
+    std::optional<flow::aggregate::Aggregator> groups;
+    flow::output::Summary summary;
+    std::vector<flow::aggregate::ElementStat> stats;
+    uint64_t processed = 0;  // every record read (the same in both threads)
+    uint64_t passed = 0;     // of the passed records, those in this share
+    uint64_t bytes_read = 0;
+    uint64_t window_first_s = UINT64_MAX;
+    uint64_t window_last_s = 0;
+    bool failed = false;
+};
+
+struct RecordJob {
+    const std::vector<std::string>* files;
+    const flow::filter::Filter* filter;
+    const std::optional<flow::TimeWindow>* window;
+    uint64_t elements;      // ReaderOptions::elements
+    uint64_t memory_share;  // what one thread's groups and statistics may take
+    std::atomic<bool> abort{false};
+};
+
+// One thread's share of the -s record groups: every record read, those of its share kept.
+void RecordShare(RecordJob* job, RecordPart* part) {
+    const std::optional<flow::TimeWindow>& window = *job->window;
+    flow::filter::Filter f = *job->filter;
+    const bool match_all = f.matches_all();
+    flow::aggregate::Aggregator& groups = *part->groups;
+    flow::aggregate::ElementStat* const stats = part->stats.data();
+    const size_t num_stats = part->stats.size();
+    flow::FlowRecord rec;
+    auto give_up = [&] {
+        part->failed = true;
+        job->abort.store(true, std::memory_order_relaxed);
+    };
+    for (const std::string& path : *job->files) {
+        flow::ReaderOptions ro;
+        ro.reuse_record = true;
+        ro.elements = job->elements;
+        auto reader = flow::NfFileReader::Open(path, ro);
+        if (!reader.ok()) return give_up();
+        flow::NfFileReader& r = **reader;
+        const flow::FileInfo& info = r.info();
+        if (info.layout != 2) return give_up();
+        if (window && info.has_stat && info.stat.first_ms != 0 &&
+            !window->Overlaps(info.stat.first_ms, info.stat.last_ms)) {
+            continue;
+        }
+        WidenWindow(info, &part->window_first_s, &part->window_last_s);
+        if (f.uses_ident()) f.SetIdent(info.ident);
+        for (;;) {
+            if (job->abort.load(std::memory_order_relaxed)) return give_up();
+            flow::Result<bool> more = r.NextBlock();
+            if (!more.ok()) return give_up();
+            if (!*more) break;
+            uint64_t processed = 0;
+            uint64_t passed = 0;
+            while (r.NextRecord(&rec)) {
+                ++processed;
+                if (window && !window->Contains(rec.first_ms, rec.last_ms)) continue;
+                if (!match_all && !f.Match(rec)) continue;
+                const std::span<const uint8_t> stored = r.StoredRecord();
+                if (stored.empty()) r.DecodeWhole(&rec);
+                if (!groups.Offer(rec, stored)) continue;
+                ++passed;
+                part->summary.Add(rec);
+                for (size_t i = 0; i < num_stats; ++i) stats[i].Add(rec);
+            }
+            part->processed += processed;
+            const uint64_t before = part->passed;
+            part->passed += passed;
+            // As the serial loop, every 64 Ki records (here those of this share).
+            if ((before ^ part->passed) >> 16 != 0) {
+                uint64_t used = groups.memory_bytes();
+                for (const auto& st : part->stats) used += st.memory_bytes();
+                if (used > job->memory_share) return give_up();
+            }
+            const flow::ReadCounters& c = r.counters();
+            if (c.extension_maps != 0 || c.unmapped_records != 0) return give_up();
+        }
+        part->bytes_read += r.counters().bytes_read;
+    }
+}
+
+// Runs the -s record scan on this thread and one more; false when it gave up, or when the
+// serial loop might have stopped at its memory limit (it then runs, for its message). On
+// success parts[0] holds the joined groups, totals and statistics.
+bool RecordStatInParallel(RecordJob* job, RecordPart parts[2], uint64_t memory_limit) {
+    std::thread helper;
+    try {
+        helper = std::thread(RecordShare, job, &parts[1]);
+    } catch (const std::system_error&) {
+        return false;
+    }
+    RecordShare(job, &parts[0]);
+    helper.join();
+    if (parts[0].failed || parts[1].failed) return false;
+    RecordPart& a = parts[0];
+    RecordPart& b = parts[1];
+    a.summary.Merge(b.summary);
+    for (size_t i = 0; i < a.stats.size(); ++i) a.stats[i].Merge(b.stats[i]);
+    a.passed += b.passed;
+    a.groups->Join(std::move(*b.groups));
+    b.groups.reset();
+    // The serial loop's bound: its groups and statistics never above the limit. The
+    // statistics merged are what the serial loop's would hold; twice their size allows for
+    // a table grown in other steps.
+    uint64_t bound = a.groups->joined_memory_bound();
+    for (const auto& st : a.stats) bound += 2 * st.memory_bytes();
+    return bound <= memory_limit;
+}
+
 }  // namespace
 
 int RunQuery(const Options& opt, const std::vector<std::string>& files,
@@ -460,6 +582,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     bool stat_mode = !stats.empty() || record_stat;
     // -a/-A: passed records are grouped and the groups printed at the end.
     std::optional<flow::aggregate::Aggregator> aggregator;
+    flow::aggregate::AggregateSpec aggregator_spec;  // -s record's
     // Without -o, groups print as nfdump prints them: -b/-B as biline, -A keys in a layout
     // of those keys alone. The -s record tables take the same layout as the -a/-A listing.
     auto pick_group_format = [&] {
@@ -471,9 +594,9 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
     };
     if (record_stat) {
         // -s record groups by -A keys when given, else by the five-tuple as -a does.
-        flow::aggregate::AggregateSpec spec = opt.aggregation;
-        if (!opt.aggregate) spec.five_tuple = true;
-        aggregator.emplace(std::move(spec));
+        aggregator_spec = opt.aggregation;
+        if (!opt.aggregate) aggregator_spec.five_tuple = true;
+        aggregator.emplace(aggregator_spec);
         pick_group_format();
     } else if (opt.aggregate && !stat_mode) {
         // With -w the groups (or the sorted records of -O) are what is written.
@@ -574,6 +697,36 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
             run.window_first_s = parts[0].window_first_s;
             run.window_last_s = parts[0].window_last_s;
         }
+    }
+    if (record_stat && !writing && opt.limit == 0 && !f.uses_count() &&
+        flow::aggregate::Aggregator::Shareable(aggregator_spec) &&
+        std::thread::hardware_concurrency() >= 2) {
+        RecordJob job;
+        job.files = &files;
+        job.filter = &f;
+        job.window = &window;
+        job.elements = elements;
+        job.memory_share = memory_limit / 2;
+        bool joined = false;
+        {
+            RecordPart parts[2];
+            for (unsigned i = 0; i < 2; ++i) {
+                parts[i].groups.emplace(aggregator_spec, i, 2);
+                for (const auto& spec : opt.stats) parts[i].stats.emplace_back(spec);
+            }
+            if (RecordStatInParallel(&job, parts, memory_limit)) {
+                joined = true;
+                aggregator = std::move(*parts[0].groups);
+                summary = parts[0].summary;
+                stats = std::move(parts[0].stats);
+                run.processed = parts[0].processed;
+                run.passed = parts[0].passed;
+                run.bytes_read = parts[0].bytes_read;
+                run.window_first_s = parts[0].window_first_s;
+                run.window_last_s = parts[0].window_last_s;
+            }
+        }  // a scan that gave up frees its groups before the serial loop makes its own
+        scanned = joined;
     }
     for (const std::string& path : files) {
         if (stop || scanned) break;
