@@ -327,6 +327,19 @@ bool Words(const Insn& in, std::vector<Word>* out) {
     }
 }
 
+// Makes `in` pass exactly the records it failed.
+void Invert(FastInsn* in) {
+    // The values outside [lo, lo + span] (wrapping) are [lo + span + 1, lo - 1].
+    if (in->span == ~uint64_t{0}) {
+        in->mask = kNever.mask;
+        in->lo = kNever.lo;
+        in->span = kNever.span;
+    } else {
+        in->lo = in->lo + in->span + 1;
+        in->span = ~in->span - 1;
+    }
+}
+
 // Turns a fast form of one test into FastForm::kOneTest: a test that passes exactly the
 // records the program accepts.
 void OneTest(Program* p) {
@@ -338,19 +351,57 @@ void OneTest(Program* p) {
         in.lo = w.lo;
         in.span = w.span;
     } else if (in.on_true == kFastReject) {
-        // The values outside [lo, lo + span] (wrapping) are [lo + span + 1, lo - 1].
-        if (in.span == ~uint64_t{0}) {
-            in.mask = kNever.mask;
-            in.lo = kNever.lo;
-            in.span = kNever.span;
-        } else {
-            in.lo = in.lo + in.span + 1;
-            in.span = ~in.span - 1;
-        }
+        Invert(&in);
     }
     in.on_true = kFastAccept;
     in.on_false = kFastReject;
     p->fast_form = FastForm::kOneTest;
+}
+
+// Turns the fast form kJumps into FastForm::kChain when its tests form one chain from
+// fast_start: each test either goes on to the next or ends the run at the same end, accept
+// throughout (an or-chain) or reject throughout (an and-chain), and the last test's two
+// ways are accept and reject. Longer chains keep the jumps, which stop at the first test
+// that decides.
+void Chain(Program* p) {
+    constexpr size_t kMaxChain = 8;
+    std::vector<FastInsn> chain;
+    uint64_t end = 0;  // the end the tests before the last lead to
+    uint64_t at = p->fast_start;
+    while (at < kFastReject) {
+        if (chain.size() == kMaxChain) return;
+        FastInsn in = p->fast[at / sizeof(FastInsn)];
+        const bool true_ends = in.on_true >= kFastReject;
+        const bool false_ends = in.on_false >= kFastReject;
+        if (true_ends && false_ends) {
+            if (in.on_true == in.on_false) return;  // a test that decides nothing
+            // The last test, made to pass when the record is accepted (an and-chain) or
+            // rejected (an or-chain).
+            if (in.on_true == kFastReject) Invert(&in);
+            if (end == kFastAccept) Invert(&in);
+            chain.push_back(in);
+            at = kFastAccept;
+            break;
+        }
+        if (!true_ends && !false_ends) return;  // two ways on: not a chain
+        const uint64_t ends = true_ends ? in.on_true : in.on_false;
+        if (end != 0 && ends != end) return;
+        end = ends;
+        // Made to pass when the run goes on. The record matches when every test passes and
+        // the last accepts (and-chain), or unless every test passes and the last rejects
+        // (or-chain: the last kept inverted, the result negated).
+        if (true_ends) Invert(&in);
+        chain.push_back(in);
+        const uint64_t next = true_ends ? in.on_false : in.on_true;
+        if (next <= at) return;  // jumps only go forward; anything else is not a chain
+        at = next;
+    }
+    if (at != kFastAccept || chain.size() < 2) return;
+    for (FastInsn& in : chain) in.on_true = in.on_false = 0;
+    p->fast = std::move(chain);
+    p->fast_negate = end == kFastAccept;
+    p->fast_start = 0;
+    p->fast_form = FastForm::kChain;
 }
 
 // Builds p->fast from p->insns when every instruction has word tests. An instruction's tests
@@ -391,7 +442,11 @@ void BuildFast(Program* p) {
     }
     p->fast_start = target(p->start);
     p->fast_form = FastForm::kJumps;
-    if (n == 1) OneTest(p);
+    if (n == 1) {
+        OneTest(p);
+    } else {
+        Chain(p);
+    }
 }
 
 }  // namespace

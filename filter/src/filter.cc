@@ -66,6 +66,7 @@ Status Filter::Check(std::string_view text, const CompileOptions& options) {
 bool Filter::Match(const FlowRecord& rec) const {
     const detail::Program& p = *program_;
     if (p.fast_form == detail::FastForm::kOneTest) return detail::PassesTest(p.fast[0], rec);
+    if (p.fast_form == detail::FastForm::kChain) return detail::RunChain(p, rec);
     if (p.fast_form == detail::FastForm::kJumps) return detail::RunFast(p, rec);
     return detail::Run(p, rec, 0, ident_results_.data());
 }
@@ -74,6 +75,7 @@ bool Filter::Match(const FlowRecord& rec) const {
 bool Filter::Match(const FlowRecord& rec, const MatchContext& ctx) const {
     const detail::Program& p = *program_;
     if (p.fast_form == detail::FastForm::kOneTest) return detail::PassesTest(p.fast[0], rec);
+    if (p.fast_form == detail::FastForm::kChain) return detail::RunChain(p, rec);
     if (p.fast_form == detail::FastForm::kJumps) return detail::RunFast(p, rec);
     return detail::Run(p, rec, ctx.count, ident_results_.data());
 }
@@ -108,6 +110,20 @@ bool Filter::uses_ident() const { return program_->uses_ident; }
 bool Filter::has_labels() const { return program_->has_labels; }
 
 bool Filter::fast_evaluator() const { return program_->fast_form != detail::FastForm::kNone; }
+
+const char* Filter::evaluator_name() const {
+    switch (program_->fast_form) {
+        case detail::FastForm::kOneTest:
+            return "one-test";
+        case detail::FastForm::kJumps:
+            return "jumps";
+        case detail::FastForm::kChain:
+            return "chain";
+        case detail::FastForm::kNone:
+            break;
+    }
+    return "general";
+}
 
 uint64_t Filter::elements_read() const { return program_->elements; }
 

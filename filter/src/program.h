@@ -84,6 +84,10 @@ enum class FastForm : uint8_t {
     kNone,     // the general one, Run()
     kOneTest,  // Program::fast holds one test, passing records match: PassesTest()
     kJumps,    // Program::fast from fast_start: RunFast()
+    // Program::fast holds tests that all pass for a record to match (RunChain()), or, with
+    // Program::fast_negate, tests one of which passes (each kept inverted): and-chains and
+    // or-chains run with no jump that depends on the record.
+    kChain,
 };
 
 // An ip list grouped by prefix mask, each group's masked addresses sorted for binary search.
@@ -115,6 +119,7 @@ struct Program {
     FastForm fast_form = FastForm::kNone;
     std::vector<FastInsn> fast;
     uint64_t fast_start = 0;
+    bool fast_negate = false;  // kChain: the record matches when a test fails
 };
 
 // The record elements whose fields `in` reads.
@@ -149,6 +154,14 @@ bool Run(const Program& program, const FlowRecord& rec, uint64_t count, const ui
         at = PassesTest(in, rec) ? in.on_true : in.on_false;
     } while (at < kFastReject);
     return at == kFastAccept;
+}
+
+// Evaluates the fast form kChain on `rec`: every test runs, whatever the others gave, so
+// that the only jump is the loop's, taken the same number of times for every record.
+[[gnu::always_inline]] inline bool RunChain(const Program& program, const FlowRecord& rec) {
+    bool all = true;
+    for (const FastInsn& in : program.fast) all &= PassesTest(in, rec);
+    return all != program.fast_negate;
 }
 
 // The program as text, one instruction a line.

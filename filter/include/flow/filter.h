@@ -99,6 +99,9 @@ public:
     bool has_labels() const;
     // True if Match() runs the specialised evaluator (see CompileOptions::fast_evaluator).
     bool fast_evaluator() const;
+    // Which evaluator Match() runs: "general", or a fast form, "one-test", "chain" (and- or
+    // or-chains of tests) or "jumps". For tests.
+    const char* evaluator_name() const;
     // The record elements (bits 1 << ElementId, as FlowRecord::present) whose fields Match()
     // reads; 0 for a constant filter. A reader may leave every other element undecoded
     // (ReaderOptions::elements). The header fields (engine, exporter sysid, flags) belong to

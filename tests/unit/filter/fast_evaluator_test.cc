@@ -259,6 +259,24 @@ TEST_CASE("filter fast evaluator: a filter that tests for something passes some 
     }
 }
 
+// And- and or-chains of tests run every test with no jump that depends on the record
+// (FastForm::kChain); the answers are compared with the general evaluator's above.
+TEST_CASE("filter fast evaluator: and- and or-chains take the chain form", "[filter][fast]") {
+    for (const char* text : {"proto tcp and dst port 22", "port 53", "not port 53",
+                             "proto tcp or proto udp", "src port 80 and dst port > 1024",
+                             "not (proto tcp and dst port 22)", "proto udp and not port 53"}) {
+        INFO("filter: " << text);
+        CHECK(std::string(MustCompile(text).evaluator_name()) == "chain");
+    }
+    CHECK(std::string(MustCompile("proto 132").evaluator_name()) == "one-test");
+    // A mix of and and or jumps on the first test that decides.
+    CHECK(std::string(MustCompile("proto tcp and (port 22 or port 80)").evaluator_name()) ==
+          "jumps");
+    CompileOptions general_only;
+    general_only.fast_evaluator = false;
+    CHECK(std::string(MustCompile("port 53", general_only).evaluator_name()) == "general");
+}
+
 TEST_CASE("filter fast evaluator: constant filters keep the general path", "[filter][fast]") {
     CHECK_FALSE(MustCompile("").fast_evaluator());
     CHECK_FALSE(MustCompile("any").fast_evaluator());
