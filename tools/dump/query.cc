@@ -241,6 +241,31 @@ struct ScanJob {
     std::unique_ptr<std::atomic<uint64_t>[]> claims;
 };
 
+// Opens file `path` for one thread of a two-thread scan: null when the scan must give up
+// (the file does not open, or it is a layout 1 file, whose records need the extension maps
+// of earlier blocks, which the other thread may hold); `*skip` set when the file lies
+// outside the time window. Otherwise widens [*first_s, *last_s] by the file and gives the
+// filter the file's ident.
+std::unique_ptr<flow::NfFileReader> OpenShared(const std::string& path,
+                                               const flow::ReaderOptions& ro,
+                                               const std::optional<flow::TimeWindow>& window,
+                                               flow::filter::Filter* f, uint64_t* first_s,
+                                               uint64_t* last_s, bool* skip) {
+    *skip = false;
+    auto reader = flow::NfFileReader::Open(path, ro);
+    if (!reader.ok()) return nullptr;
+    const flow::FileInfo& info = (*reader)->info();
+    if (info.layout != 2) return nullptr;
+    if (window && info.has_stat && info.stat.first_ms != 0 &&
+        !window->Overlaps(info.stat.first_ms, info.stat.last_ms)) {
+        *skip = true;
+        return std::move(*reader);
+    }
+    WidenWindow(info, first_s, last_s);
+    if (f->uses_ident()) f->SetIdent(info.ident);
+    return std::move(*reader);
+}
+
 // One thread's share of the scan: the blocks it claims of every file.
 void ScanShare(ScanJob* job, ScanPart* part) {
     const std::optional<flow::TimeWindow>& window = *job->window;
@@ -264,19 +289,13 @@ void ScanShare(ScanJob* job, ScanPart* part) {
         ro.reuse_record = true;
         ro.block_claims = &job->claims[fi];
         ro.elements = job->elements;
-        auto reader = flow::NfFileReader::Open((*job->files)[fi], ro);
-        if (!reader.ok()) return give_up();
-        flow::NfFileReader& r = **reader;
-        const flow::FileInfo& info = r.info();
-        // Layout 1 records need the extension maps of earlier blocks, which the other
-        // thread may hold.
-        if (info.layout != 2) return give_up();
-        if (window && info.has_stat && info.stat.first_ms != 0 &&
-            !window->Overlaps(info.stat.first_ms, info.stat.last_ms)) {
-            continue;
-        }
-        WidenWindow(info, &part->window_first_s, &part->window_last_s);
-        if (f.uses_ident()) f.SetIdent(info.ident);
+        bool skip = false;
+        std::unique_ptr<flow::NfFileReader> reader =
+            OpenShared((*job->files)[fi], ro, window, &f, &part->window_first_s,
+                       &part->window_last_s, &skip);
+        if (reader == nullptr) return give_up();
+        if (skip) continue;
+        flow::NfFileReader& r = *reader;
         for (;;) {
             if (job->abort.load(std::memory_order_relaxed)) return give_up();
             // Gives up early when the listing will not fit: a scan that gives up late wastes
@@ -490,17 +509,12 @@ void RecordShare(RecordJob* job, RecordPart* part) {
         flow::ReaderOptions ro;
         ro.reuse_record = true;
         ro.elements = job->elements;
-        auto reader = flow::NfFileReader::Open(path, ro);
-        if (!reader.ok()) return give_up();
-        flow::NfFileReader& r = **reader;
-        const flow::FileInfo& info = r.info();
-        if (info.layout != 2) return give_up();
-        if (window && info.has_stat && info.stat.first_ms != 0 &&
-            !window->Overlaps(info.stat.first_ms, info.stat.last_ms)) {
-            continue;
-        }
-        WidenWindow(info, &part->window_first_s, &part->window_last_s);
-        if (f.uses_ident()) f.SetIdent(info.ident);
+        bool skip = false;
+        std::unique_ptr<flow::NfFileReader> reader = OpenShared(
+            path, ro, window, &f, &part->window_first_s, &part->window_last_s, &skip);
+        if (reader == nullptr) return give_up();
+        if (skip) continue;
+        flow::NfFileReader& r = *reader;
         for (;;) {
             if (job->abort.load(std::memory_order_relaxed)) return give_up();
             flow::Result<bool> more = r.NextBlock();
