@@ -19,6 +19,9 @@ namespace {
 
 using flow::nffile::testing::Bytes;
 using flow::nffile::testing::Encode;
+using flow::nffile::testing::FileBytes;
+using flow::nffile::testing::FirstBlockV3Records;
+using flow::nffile::testing::WriteFileBytes;
 
 Bytes Raw(const std::vector<std::pair<uint16_t, Bytes>>& elements) {
     return flow::nffile::testing::RawV3(elements);
@@ -163,25 +166,10 @@ TEST_CASE("a damaged record among records of one layout ends the read the same w
         }
         REQUIRE((*w)->Close().ok());
     }
-    Bytes file;
-    {
-        FILE* f = std::fopen(path.c_str(), "rb");
-        REQUIRE(f != nullptr);
-        int c;
-        while ((c = std::fgetc(f)) != EOF) file.push_back(static_cast<uint8_t>(c));
-        std::fclose(f);
-    }
+    const Bytes file = FileBytes(path);
     // The offsets of the flow records of the first V3 block.
-    size_t at = kHeaderV2Size;
-    while (at + kBlockHeaderSize <= file.size() && Load16(file.data() + at + 8) != kBlockV3) {
-        at += kBlockHeaderSize + Load32(file.data() + at + 4);
-    }
-    REQUIRE(at + kBlockHeaderSize <= file.size());
-    const size_t block_end = at + kBlockHeaderSize + Load32(file.data() + at + 4);
-    std::vector<size_t> flows;
-    for (size_t p = at + kBlockHeaderSize; p + 4 <= block_end; p += Load16(file.data() + p + 2)) {
-        if (Load16(file.data() + p) == kRecV3) flows.push_back(p);
-    }
+    size_t at = 0;  // the block's header
+    const std::vector<size_t> flows = FirstBlockV3Records(file, &at);
     REQUIRE(flows.size() == 400);
     // A size below the record header, and one past the block's end.
     for (uint16_t bad : {uint16_t{2}, uint16_t{0xffff}}) {
@@ -190,10 +178,7 @@ TEST_CASE("a damaged record among records of one layout ends the read the same w
             const std::string damaged = ScratchDir() + "/decode_over_damaged_2.nf";
             Bytes copy = file;
             Store16(copy.data() + flows[which] + 2, bad);
-            FILE* f = std::fopen(damaged.c_str(), "wb");
-            REQUIRE(f != nullptr);
-            REQUIRE(std::fwrite(copy.data(), 1, copy.size(), f) == copy.size());
-            std::fclose(f);
+            REQUIRE(WriteFileBytes(damaged, copy));
             ReaderOptions plain;
             ReaderOptions reuse;
             reuse.reuse_record = true;
@@ -219,10 +204,7 @@ TEST_CASE("a damaged record among records of one layout ends the read the same w
         const std::string damaged = ScratchDir() + "/decode_over_damaged_3.nf";
         Bytes copy = file;
         Store32(copy.data() + at + 4, Load32(copy.data() + at + 4) - 1);
-        FILE* f = std::fopen(damaged.c_str(), "wb");
-        REQUIRE(f != nullptr);
-        REQUIRE(std::fwrite(copy.data(), 1, copy.size(), f) == copy.size());
-        std::fclose(f);
+        REQUIRE(WriteFileBytes(damaged, copy));
         ReaderOptions reuse;
         reuse.reuse_record = true;
         reuse.elements = uint64_t{1} << kExGenericFlow;

@@ -11,10 +11,15 @@
 #include "nffile/layout.h"
 #include "nffile/nffile_test_util.h"
 #include "nffile/reader_impl.h"
+#include "nffile/v3_bytes.h"
 
 using namespace flow;
 using namespace flow::testing;
 using namespace flow::nffile;
+using flow::nffile::testing::Bytes;
+using flow::nffile::testing::FileBytes;
+using flow::nffile::testing::FirstBlockV3Records;
+using flow::nffile::testing::WriteFileBytes;
 
 namespace {
 
@@ -125,25 +130,9 @@ TEST_CASE("ScanBlock hands out the records NextRecord gives", "[nffile]") {
 TEST_CASE("ScanBlock stops at a damaged record where NextRecord does", "[nffile]") {
     const std::string path = ScratchDir() + "/scan_block_damaged.nf";
     WriteRecords(path, Codec::kNone, 400, true);
-    std::vector<uint8_t> file;
-    {
-        FILE* f = std::fopen(path.c_str(), "rb");
-        REQUIRE(f != nullptr);
-        int c;
-        while ((c = std::fgetc(f)) != EOF) file.push_back(static_cast<uint8_t>(c));
-        std::fclose(f);
-    }
+    const Bytes file = FileBytes(path);
     // The flow records of the first V3 block.
-    size_t at = kHeaderV2Size;
-    while (at + kBlockHeaderSize <= file.size() && Load16(file.data() + at + 8) != kBlockV3) {
-        at += kBlockHeaderSize + Load32(file.data() + at + 4);
-    }
-    REQUIRE(at + kBlockHeaderSize <= file.size());
-    const size_t block_end = at + kBlockHeaderSize + Load32(file.data() + at + 4);
-    std::vector<size_t> flows;
-    for (size_t p = at + kBlockHeaderSize; p + 4 <= block_end; p += Load16(file.data() + p + 2)) {
-        if (Load16(file.data() + p) == kRecV3) flows.push_back(p);
-    }
+    const std::vector<size_t> flows = FirstBlockV3Records(file);
     REQUIRE(flows.size() == 400);
     const std::string damaged = ScratchDir() + "/scan_block_damaged_2.nf";
     // A size below the record header, one past the block's end, and an element count that
@@ -151,15 +140,12 @@ TEST_CASE("ScanBlock stops at a damaged record where NextRecord does", "[nffile]
     for (int kind : {0, 1, 2}) {
         for (size_t which : {size_t{0}, size_t{1}, size_t{250}, size_t{399}}) {
             CAPTURE(kind, which);
-            std::vector<uint8_t> copy = file;
+            Bytes copy = file;
             uint8_t* rec = copy.data() + flows[which];
             if (kind == 0) Store16(rec + 2, 2);
             if (kind == 1) Store16(rec + 2, 0xffff);
             if (kind == 2) Store16(rec + 4, static_cast<uint16_t>(Load16(rec + 4) - 1));
-            FILE* f = std::fopen(damaged.c_str(), "wb");
-            REQUIRE(f != nullptr);
-            REQUIRE(std::fwrite(copy.data(), 1, copy.size(), f) == copy.size());
-            std::fclose(f);
+            REQUIRE(WriteFileBytes(damaged, copy));
             for (uint64_t elements : {kAllElements, Bit(kExGenericFlow)}) {
                 ReaderOptions ro;
                 ro.reuse_record = true;
