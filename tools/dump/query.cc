@@ -577,6 +577,20 @@ bool RecordStatInParallel(RecordJob* job, RecordPart parts[2], uint64_t memory_l
     return bound <= memory_limit;
 }
 
+// Takes the totals, statistics and run facts of a two-thread scan that joined its parts
+// into `*part` (a ScanPart or a RecordPart).
+template <typename Part>
+void TakeJoined(Part* part, flow::output::Summary* summary,
+                std::vector<flow::aggregate::ElementStat>* stats, flow::output::RunInfo* run) {
+    *summary = part->summary;
+    *stats = std::move(part->stats);
+    run->processed = part->processed;
+    run->passed = part->passed;
+    run->bytes_read = part->bytes_read;
+    run->window_first_s = part->window_first_s;
+    run->window_last_s = part->window_last_s;
+}
+
 }  // namespace
 
 int RunQuery(const Options& opt, const std::vector<std::string>& files,
@@ -703,13 +717,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         }
         if (ScanInParallel(&job, parts, &*printer)) {
             scanned = true;
-            summary = parts[0].summary;
-            stats = std::move(parts[0].stats);
-            run.processed = parts[0].processed;
-            run.passed = parts[0].passed;
-            run.bytes_read = parts[0].bytes_read;
-            run.window_first_s = parts[0].window_first_s;
-            run.window_last_s = parts[0].window_last_s;
+            TakeJoined(&parts[0], &summary, &stats, &run);
         }
     }
     if (record_stat && !writing && opt.limit == 0 && !f.uses_count() &&
@@ -731,13 +739,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
             if (RecordStatInParallel(&job, parts, memory_limit)) {
                 joined = true;
                 aggregator = std::move(*parts[0].groups);
-                summary = parts[0].summary;
-                stats = std::move(parts[0].stats);
-                run.processed = parts[0].processed;
-                run.passed = parts[0].passed;
-                run.bytes_read = parts[0].bytes_read;
-                run.window_first_s = parts[0].window_first_s;
-                run.window_last_s = parts[0].window_last_s;
+                TakeJoined(&parts[0], &summary, &stats, &run);
             }
         }  // a scan that gave up frees its groups before the serial loop makes its own
         scanned = joined;
