@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "flow/aggregate.h"
+#include "aggregate/group_records.h"
 
 using flow::FlowRecord;
 using flow::IpAddr;
@@ -26,13 +27,7 @@ namespace {
 // holds), both families, TCP, UDP and ICMP, each five-tuple also seen reversed, server
 // ports on either side.
 std::vector<FlowRecord> RandomFlows(size_t n) {
-    uint64_t state = 0x2545f4914f6cdd1dULL;
-    auto next = [&] {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        return state;
-    };
+    flow::aggregate::testing::XorShift next{0x2545f4914f6cdd1dULL};
     std::vector<FlowRecord> out;
     for (size_t i = 0; i < n; ++i) {
         FlowRecord r;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flow/aggregate.h"
+#include "aggregate/group_records.h"
 
 using flow::FlowRecord;
 using flow::IpAddr;
@@ -23,13 +24,7 @@ namespace {
 // Flows over about `tuples` five-tuples, both families; counters from a few values each, so
 // that many groups tie on every order.
 std::vector<FlowRecord> TiedFlows(size_t n, uint64_t tuples) {
-    uint64_t state = 0x9e3779b97f4a7c15ULL;
-    auto next = [&] {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        return state;
-    };
+    flow::aggregate::testing::XorShift next{0x9e3779b97f4a7c15ULL};
     std::vector<FlowRecord> out;
     for (size_t i = 0; i < n; ++i) {
         FlowRecord r;

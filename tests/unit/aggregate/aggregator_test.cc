@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "flow/aggregate.h"
+#include "aggregate/group_records.h"
 #include "unit/output/sample_records.h"
 
 using flow::aggregate::AggField;
@@ -232,13 +233,7 @@ TEST_CASE("VLAN keys group by the 16 bits every output prints") {
 TEST_CASE("Aggregated groups and statistic rows add up to the totals on random flows") {
     // spec/bug-cases B32: 100,000 random flows, mixed families and many sources; the rows of
     // every aggregation and of an unlimited -s table must sum to the summary exactly.
-    uint64_t state = 0x9e3779b97f4a7c15ULL;
-    auto next = [&] {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        return state;
-    };
+    flow::aggregate::testing::XorShift next{0x9e3779b97f4a7c15ULL};
     std::vector<flow::FlowRecord> records;
     flow::output::Summary totals;
     for (int i = 0; i < 100000; ++i) {

@@ -3,12 +3,24 @@
 // carrying every element FlowRecord has fields for, and the groups an Aggregator hands out.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "flow/aggregate.h"
 
 namespace flow::aggregate::testing {
+
+// A xorshift64 generator: the same numbers from the same seed on every machine.
+struct XorShift {
+    uint64_t state;
+    uint64_t operator()() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    }
+};
 
 // A default record with zero padding, so whole records compare with memcmp.
 inline FlowRecord Blank() {
