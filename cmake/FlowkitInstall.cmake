@@ -53,18 +53,36 @@ install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR}
 install(FILES ${PROJECT_SOURCE_DIR}/dist/examples/flowcapd.conf.example
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
-# systemd: the collector template, the expiry service and its timer, the system user.
-set(FLOWKIT_UNIT_OUT ${PROJECT_BINARY_DIR}/dist/systemd)
+# systemd: the collector template, the expiry service and its timer, the system user. The
+# two services are configured at install time in a directory of their own under $TMPDIR (or
+# /tmp), removed after, not in the build tree: `sudo cmake --install build` would leave a
+# root-owned directory there that the user's `rm -rf build` cannot remove.
+if(IS_ABSOLUTE "${FLOWKIT_SYSTEMD_UNITDIR}")
+  set(unit_dest "${FLOWKIT_SYSTEMD_UNITDIR}")
+else()
+  set(unit_dest "\${CMAKE_INSTALL_PREFIX}/${FLOWKIT_SYSTEMD_UNITDIR}")
+endif()
 install(CODE "
   set(FLOWKIT_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
   set(FLOWKIT_DOCDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DOCDIR}\")
+  set(tmp \"\$ENV{TMPDIR}\")
+  if(NOT tmp)
+    set(tmp /tmp)
+  endif()
+  execute_process(COMMAND mktemp -d \"\${tmp}/flowkit-units.XXXXXX\"
+                  OUTPUT_VARIABLE units OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR \"mktemp -d in \${tmp} failed: cannot configure the systemd units\")
+  endif()
   foreach(unit flowcapd@.service flowexpire@.service)
-    configure_file(\"${PROJECT_SOURCE_DIR}/dist/systemd/\${unit}.in\"
-                   \"${FLOWKIT_UNIT_OUT}/\${unit}\" @ONLY)
+    configure_file(\"${PROJECT_SOURCE_DIR}/dist/systemd/\${unit}.in\" \"\${units}/\${unit}\"
+                   @ONLY)
   endforeach()
+  file(INSTALL DESTINATION \"${unit_dest}\" TYPE FILE
+       FILES \"\${units}/flowcapd@.service\" \"\${units}/flowexpire@.service\")
+  file(REMOVE_RECURSE \"\${units}\")
 ")
-install(FILES ${FLOWKIT_UNIT_OUT}/flowcapd@.service ${FLOWKIT_UNIT_OUT}/flowexpire@.service
-              ${PROJECT_SOURCE_DIR}/dist/systemd/flowexpire@.timer
+install(FILES ${PROJECT_SOURCE_DIR}/dist/systemd/flowexpire@.timer
         DESTINATION ${FLOWKIT_SYSTEMD_UNITDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/dist/sysusers.d/flowkit.conf
         DESTINATION ${FLOWKIT_SYSUSERSDIR})
