@@ -53,6 +53,21 @@ install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR}
 install(FILES ${PROJECT_SOURCE_DIR}/dist/examples/flowcapd.conf.example
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
+# The Debian changelog, compressed, in both packages' doc directories (Debian policy 12.7).
+# Its first entry names the version the packages get.
+set(FLOWKIT_CHANGELOG ${PROJECT_SOURCE_DIR}/dist/debian/changelog)
+file(STRINGS ${FLOWKIT_CHANGELOG} changelog_head LIMIT_COUNT 1)
+if(NOT changelog_head MATCHES "^flowkit \\(${PROJECT_VERSION}-1\\) ")
+  message(WARNING "dist/debian/changelog starts with '${changelog_head}', not flowkit "
+                  "${PROJECT_VERSION}-1: add an entry for this version before packaging")
+endif()
+set(FLOWKIT_CHANGELOG_GZ ${PROJECT_BINARY_DIR}/changelog.Debian.gz)
+add_custom_command(OUTPUT ${FLOWKIT_CHANGELOG_GZ}
+  COMMAND sh -c "gzip -n -9 -c \"$1\" > \"$2\"" sh ${FLOWKIT_CHANGELOG} ${FLOWKIT_CHANGELOG_GZ}
+  DEPENDS ${FLOWKIT_CHANGELOG} VERBATIM)
+add_custom_target(debian_changelog ALL DEPENDS ${FLOWKIT_CHANGELOG_GZ})
+install(FILES ${FLOWKIT_CHANGELOG_GZ} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
 # systemd: the collector template, the expiry service and its timer, the system user. The
 # two services are configured at install time in a directory of their own under $TMPDIR (or
 # /tmp), removed after, not in the build tree: `sudo cmake --install build` would leave a
@@ -115,9 +130,12 @@ install(FILES ${compat_mans_1} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
         COMPONENT nfdump_compat ${compat_exclude})
 install(FILES ${compat_mans_8} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8
         COMPONENT nfdump_compat ${compat_exclude})
-# Debian wants a copyright file in every package's own doc directory.
+# Debian wants a copyright file and the changelog in every package's own doc directory.
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/flowkit-nfdump-compat RENAME copyright
+        COMPONENT nfdump_compat ${compat_exclude})
+install(FILES ${FLOWKIT_CHANGELOG_GZ}
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/flowkit-nfdump-compat
         COMPONENT nfdump_compat ${compat_exclude})
 
 # Debian packages: `scripts/package` or `cpack -G DEB` in a built tree.

@@ -92,6 +92,10 @@ for f in usr/bin/flowcapd usr/bin/flowdump usr/bin/flowexpire usr/bin/flowprobe 
     [ -e "$root/$f" ] || fail "$f not in $(basename "$main_deb")"
 done
 gzip -t "$root/usr/share/man/man1/flowdump.1.gz" || fail "flowdump.1.gz is not gzip"
+# The Debian changelog's first entry is the package's version.
+changelog_head() { gzip -dc "$root/usr/share/doc/$1/changelog.Debian.gz" | head -n 1; }
+[[ $(changelog_head flowkit) == "flowkit ($version) "* ]] ||
+    fail "changelog.Debian.gz of flowkit starts '$(changelog_head flowkit)', version $version"
 # The description names every tool the package installs.
 description=$(field "$main_deb" Description)
 for tool in "$root"/usr/bin/flow*; do
@@ -173,6 +177,8 @@ for pair in nfcapd:flowcapd:8 sfcapd:flowcapd:8 nfdump:flowdump:1 nfexpire:flowe
 done
 [ -f "$root/usr/share/doc/flowkit-nfdump-compat/copyright" ] ||
     fail "no usr/share/doc/flowkit-nfdump-compat/copyright in $(basename "$compat_deb")"
+[[ $(changelog_head flowkit-nfdump-compat) == "flowkit ($version) "* ]] ||
+    fail "changelog.Debian.gz of the compat package: '$(changelog_head flowkit-nfdump-compat)'"
 dpkg-deb -c "$compat_deb" | awk '{ print $6 }' | grep -v '/$' |
     grep -vE '^\./usr/(bin/(nfcapd|sfcapd|nfdump|nfexpire)|share/man/man1/(nfdump|nfexpire)\.1\.gz|share/man/man8/(nfcapd|sfcapd)\.8\.gz|share/doc/.*)$' &&
     fail "unexpected files in the compat package"
