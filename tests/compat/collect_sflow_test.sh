@@ -160,14 +160,29 @@ for ref in "${references[@]}"; do
     done
 done
 
-# sfcapd's command line: started under that name, flowcapd listens on 6343 without -p.
-if ss -Hlun "sport = :6343" 2>/dev/null | grep -q .; then
+# sfcapd's command line: started under that name, flowcapd listens on 6343 without -p. When
+# another program holds the port, flowcapd's bind fails; that is reported and not checked
+# (the port is not tested first: it could be taken between the test and the bind).
+mkdir -p "$WORK/bin" "$WORK/sfname"
+ln -s "$FLOWCAPD" "$WORK/bin/sfcapd"
+"$WORK/bin/sfcapd" -b 127.0.0.1 -w "$WORK/sfname" -t 300 >"$WORK/sfname-probe.log" 2>&1 &
+sfname_pid=$!
+STARTED_PIDS+=("$sfname_pid")
+for _ in $(seq 1 200); do
+    grep -qF "Startup flowcapd." "$WORK/sfname-probe.log" && break
+    kill -0 "$sfname_pid" 2>/dev/null || break
+    sleep 0.05
+done
+if grep -q "port 6343: Address already in use" "$WORK/sfname-probe.log"; then
+    wait "$sfname_pid" || true
     echo "note: port 6343 is in use here; the sfcapd-name default port was not checked"
 else
-    mkdir -p "$WORK/bin" "$WORK/sfname"
-    ln -s "$FLOWCAPD" "$WORK/bin/sfcapd"
-    start_collector sfname "$WORK/sfname" 6343 "$WORK/bin/sfcapd" -b 127.0.0.1 \
-        -w "$WORK/sfname" -t 300
+    grep -qF "Startup flowcapd." "$WORK/sfname-probe.log" ||
+        fail "flowcapd started as sfcapd did not start: $(cat "$WORK/sfname-probe.log")"
+    ss -Hlun "sport = :6343" 2>/dev/null | grep -q . ||
+        fail "flowcapd started as sfcapd is not bound to 127.0.0.1:6343"
+    eval "PID_sfname=$sfname_pid"
+    eval "PORT_sfname=6343"
     "$FLOWKIT_SEND" --to 127.0.0.1:6343 "$CORPUS/sflow/akvorado__data-1140.pcap" ||
         fail "flowsend to 6343 failed"
     stop_collector sfname
