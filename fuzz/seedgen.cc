@@ -64,7 +64,8 @@ void AddDatagram(const std::string& stem, const Bytes& d) {
     if (d.size() < 4 || d.size() > kMaxWireSeed) return;
     Write("fuzz_wire_decoder", stem, d);
     const uint16_t version = Be16(d.data());
-    if (version == 0 && Be16(d.data() + 2) == 5) {
+    const uint16_t sflow = Be16(d.data() + 2);
+    if (version == 0 && (sflow == 2 || sflow == 4 || sflow == 5)) {
         Write("fuzz_wire_sflow", stem, d);
     } else if (version == 1 || version == 5 || version == 7) {
         Bytes s{static_cast<uint8_t>(version == 1 ? 0 : version == 5 ? 1 : 2)};
@@ -227,6 +228,23 @@ void BuiltWire() {
     v.EndSet(set);
     AddDatagram("built-v9", v.bytes());
     AddSequence("built-v9", {v.bytes()});
+
+    // sFlow v4 (RFC 3176): a counters sample, then a flow sample with a sampled Ethernet
+    // header and extended switch, router, gateway, user and URL data.
+    Writer f;
+    f.U32(4).U32(1).Ip4(192, 0, 2, 7).U32(1).U32(1000).U32(2);
+    f.U32(2).U32(1).U32(3).U32(20).U32(2).Zeros(140);
+    f.U32(1).U32(2).U32(3).U32(400).U32(1000).U32(0).U32(5).U32(6);
+    f.U32(1).U32(1).U32(1500).U32(54).U48(0x020000000002).U48(0x020000000001).U16(0x0800);
+    f.U8(0x45).U8(0).U16(40).U16(1).U16(0x4000).U8(64).U8(6).U16(0);
+    f.Ip4(10, 0, 0, 1).Ip4(10, 0, 0, 2).U16(1234).U16(80).U32(1).U32(2).U8(0x50).U8(0x12);
+    f.U16(100).U16(0).U16(0).Zeros(2);
+    f.U32(5).U32(1).U32(100).U32(0).U32(200).U32(0);
+    f.U32(2).U32(1).Ip4(10, 9, 9, 9).U32(24).U32(16);
+    f.U32(3).U32(65000).U32(64512).U32(65001).U32(1).U32(2).U32(1).U32(300).U32(0).U32(0);
+    f.U32(4).U32(1).U8('a').Zeros(3).U32(0);
+    f.U32(5).U32(1).U32(1).U8('/').Zeros(3);
+    AddDatagram("built-sflow-v4", f.bytes());
 }
 
 // Cuts an nfdump file after its first blocks (at most kMaxFileSeed bytes) and fixes the

@@ -5,7 +5,8 @@
 // bytes to rate × frame length. Addresses, ports and flags come from the sampled packet
 // header (§5.2 sampled_header) or the sampled_ipv4/ipv6 records; VLANs, next hops, masks and
 // AS numbers from the extended switch/router/gateway records. Counter samples are counted.
-// sFlow v2/v4 datagrams are recognised and refused as unsupported.
+// sFlow versions 2 and 4 (RFC 3176) carry the same information without length fields: their
+// samples and records are read field by field (DecodeSflowV2V4 below), into the same records.
 #include "wire/sflow.h"
 
 #include <iterator>
@@ -44,6 +45,22 @@ constexpr uint32_t kRecordIpv6 = 4;           // sampled_ipv6
 constexpr uint32_t kRecordExtSwitch = 1001;   // extended_switch
 constexpr uint32_t kRecordExtRouter = 1002;   // extended_router
 constexpr uint32_t kRecordExtGateway = 1003;  // extended_gateway
+
+// sFlow v2/v4 (RFC 3176): a flow sample's packet_data tag, its extended data tags, and the
+// counter block versions of a counters sample with the bytes each takes (the generic
+// interface counters are 88 bytes; Ethernet, Token Ring and 100BaseVG add their own after
+// them; a VLAN block is 28 bytes on its own).
+constexpr uint32_t kV4PacketHeader = 1;
+constexpr uint32_t kV4PacketIpv4 = 2;
+constexpr uint32_t kV4PacketIpv6 = 3;
+constexpr uint32_t kV4ExtSwitch = 1;
+constexpr uint32_t kV4ExtRouter = 2;
+constexpr uint32_t kV4ExtGateway = 3;
+constexpr uint32_t kV4ExtUser = 4;
+constexpr uint32_t kV4ExtUrl = 5;
+constexpr size_t kV4SampledIpv4Bytes = 32;
+constexpr size_t kV4SampledIpv6Bytes = 56;
+constexpr size_t kV4CounterBytes[] = {0, 88, 88 + 52, 88 + 72, 88, 88 + 80, 88, 28};
 
 // sampled_header protocols (§5.2 header_protocol).
 constexpr uint32_t kHeaderEthernet = 1;
@@ -273,16 +290,30 @@ void DecodeEthernet(ByteReader r, Sample* s) {
     if (type == kEtherIpv6) DecodeIpv6(r, s);
 }
 
-// Each Read* below gets a reader over exactly one flow record's data and returns false when
-// the record is shorter than its layout (the sample is then dropped).
+// Each Read* below reads one flow record from `r` and returns false when `r` is shorter than
+// its layout (the sample is then dropped). In version 5 `r` holds exactly the record; in
+// versions 2 and 4, which have no record lengths, it is the rest of the datagram and the
+// record is consumed from it.
 
-bool ReadHeaderRecord(ByteReader r, Sample* s) {
+// XDR opaque data of `length` bytes are padded to a multiple of 4.
+size_t Padded(uint32_t length) { return (size_t{length} + 3) & ~size_t{3}; }
+
+// An XDR string (length u32, bytes, padding): skipped.
+bool SkipString(ByteReader* r) {
+    uint32_t length = 0;
+    return r->U32(&length) && r->Skip(Padded(length));
+}
+
+bool ReadHeaderRecord(ByteReader* r, uint32_t version, Sample* s) {
+    // Version 5 added the count of bytes stripped from the frame before sampling.
     uint32_t protocol = 0, frame_length = 0, stripped = 0, header_length = 0;
-    if (!(r.U32(&protocol) && r.U32(&frame_length) && r.U32(&stripped) && r.U32(&header_length))) {
+    if (!(r->U32(&protocol) && r->U32(&frame_length) && (version < 5 || r->U32(&stripped)) &&
+          r->U32(&header_length))) {
         return false;
     }
     ByteReader header;
-    if (!r.Sub(header_length, &header)) return false;
+    if (!r->Sub(header_length, &header)) return false;
+    if (version < 5 && !r->Skip(Padded(header_length) - header_length)) return false;
     s->frame_length = frame_length;
     if (protocol == kHeaderEthernet) DecodeEthernet(header, s);
     if (protocol == kHeaderIpv4) DecodeIpv4(header, s);
@@ -292,32 +323,34 @@ bool ReadHeaderRecord(ByteReader r, Sample* s) {
     return true;
 }
 
-bool ReadEthernetRecord(ByteReader r, Sample* s) {
+bool ReadEthernetRecord(ByteReader* r, Sample* s) {
     // length u32, src mac, dst mac (XDR opaque[6], padded to 8 bytes each), type u32.
     uint32_t length = 0, type = 0;
     const uint8_t* src = nullptr;
     const uint8_t* dst = nullptr;
-    if (!(r.U32(&length) && r.Bytes(8, &src) && r.Bytes(8, &dst) && r.U32(&type))) return false;
+    if (!(r->U32(&length) && r->Bytes(8, &src) && r->Bytes(8, &dst) && r->U32(&type))) {
+        return false;
+    }
     s->src_mac = Mac(src);
     s->dst_mac = Mac(dst);
     return true;
 }
 
-bool ReadIpRecord(ByteReader r, bool v6, Sample* s) {
+bool ReadIpRecord(ByteReader* r, bool v6, Sample* s) {
     // length, protocol, src, dst, src_port, dst_port, tcp_flags, tos/priority: all u32 but
     // the addresses.
     uint32_t length = 0, proto = 0, sport = 0, dport = 0, flags = 0, tos = 0;
     IpAddr src, dst;
-    if (!r.U32(&length) || !r.U32(&proto)) return false;
+    if (!r->U32(&length) || !r->U32(&proto)) return false;
     if (v6) {
-        if (!r.Ipv6(&src.hi, &src.lo) || !r.Ipv6(&dst.hi, &dst.lo)) return false;
+        if (!r->Ipv6(&src.hi, &src.lo) || !r->Ipv6(&dst.hi, &dst.lo)) return false;
     } else {
         uint32_t a = 0, b = 0;
-        if (!r.U32(&a) || !r.U32(&b)) return false;
+        if (!r->U32(&a) || !r->U32(&b)) return false;
         src = IpAddr::V4(a);
         dst = IpAddr::V4(b);
     }
-    if (!(r.U32(&sport) && r.U32(&dport) && r.U32(&flags) && r.U32(&tos))) return false;
+    if (!(r->U32(&sport) && r->U32(&dport) && r->U32(&flags) && r->U32(&tos))) return false;
     s->family = v6 ? 6 : 4;
     s->src = src;
     s->dst = dst;
@@ -330,9 +363,10 @@ bool ReadIpRecord(ByteReader r, bool v6, Sample* s) {
     return true;
 }
 
-bool ReadSwitchRecord(ByteReader r, Sample* s) {
+bool ReadSwitchRecord(ByteReader* r, Sample* s) {
     uint32_t src_vlan = 0, src_priority = 0, dst_vlan = 0, dst_priority = 0;
-    if (!(r.U32(&src_vlan) && r.U32(&src_priority) && r.U32(&dst_vlan) && r.U32(&dst_priority))) {
+    if (!(r->U32(&src_vlan) && r->U32(&src_priority) && r->U32(&dst_vlan) &&
+          r->U32(&dst_priority))) {
         return false;
     }
     s->in_vlan = src_vlan;
@@ -340,11 +374,11 @@ bool ReadSwitchRecord(ByteReader r, Sample* s) {
     return true;
 }
 
-bool ReadRouterRecord(ByteReader r, Sample* s) {
+bool ReadRouterRecord(ByteReader* r, Sample* s) {
     uint8_t family = 0;
     IpAddr next_hop;
     uint32_t src_mask = 0, dst_mask = 0;
-    if (!ReadAddress(&r, &family, &next_hop) || !r.U32(&src_mask) || !r.U32(&dst_mask)) {
+    if (!ReadAddress(r, &family, &next_hop) || !r->U32(&src_mask) || !r->U32(&dst_mask)) {
         return false;
     }
     s->next_hop_family = family;
@@ -354,23 +388,41 @@ bool ReadRouterRecord(ByteReader r, Sample* s) {
     return true;
 }
 
-bool ReadGatewayRecord(ByteReader r, Sample* s) {
-    // next hop, router AS, source AS, source peer AS, AS path segments { type, count,
-    // AS[count] }, communities { count, u32[count] }, local preference.
+bool ReadGatewayRecord(ByteReader* r, uint32_t version, Sample* s) {
+    // Version 5: next hop, router AS, source AS, source peer AS, AS path segments { type,
+    // count, AS[count] }, communities { count, u32[count] }, local preference. Version 4
+    // has no next hop; version 2 neither, and its path is one list { count, AS[count] }
+    // with no communities or local preference after it.
     uint8_t family = 0;
     IpAddr next_hop;
+    if (version >= 5 && !ReadAddress(r, &family, &next_hop)) return false;
     uint32_t router_as = 0, src_as = 0, peer_as = 0, segments = 0;
-    if (!(ReadAddress(&r, &family, &next_hop) && r.U32(&router_as) && r.U32(&src_as) &&
-          r.U32(&peer_as) && r.U32(&segments))) {
+    if (!(r->U32(&router_as) && r->U32(&src_as) && r->U32(&peer_as) && r->U32(&segments))) {
         return false;
     }
-    uint32_t dst_as = 0;
-    for (uint32_t i = 0; i < segments; ++i) {
-        uint32_t type = 0, count = 0;
-        if (!r.U32(&type) || !r.U32(&count) || count > r.remaining() / 4) return false;
-        for (uint32_t j = 0; j < count; ++j) (void)r.U32(&dst_as);
-    }
     // The destination AS is the last AS of the path (0 for an empty path).
+    uint32_t dst_as = 0;
+    auto read_path = [&](uint32_t count) {
+        if (count > r->remaining() / 4) return false;
+        for (uint32_t j = 0; j < count; ++j) (void)r->U32(&dst_as);
+        return true;
+    };
+    if (version == 2) {
+        if (!read_path(segments)) return false;
+    } else {
+        for (uint32_t i = 0; i < segments; ++i) {
+            uint32_t type = 0, count = 0;
+            if (!r->U32(&type) || !r->U32(&count) || !read_path(count)) return false;
+        }
+    }
+    // Version 5 records end here for us (the record's length covers the rest).
+    if (version == 4) {
+        uint32_t communities = 0, local_pref = 0;
+        if (!r->U32(&communities) || communities > r->remaining() / 4 ||
+            !r->Skip(size_t{communities} * 4) || !r->U32(&local_pref)) {
+            return false;
+        }
+    }
     s->bgp_next_hop_family = family;
     s->bgp_next_hop = next_hop;
     s->src_as = src_as;
@@ -382,19 +434,19 @@ bool ReadGatewayRecord(ByteReader r, Sample* s) {
 bool ReadFlowRecord(uint32_t format, ByteReader body, Sample* s) {
     switch (format) {
         case kRecordHeader:
-            return ReadHeaderRecord(body, s);
+            return ReadHeaderRecord(&body, 5, s);
         case kRecordEthernet:
-            return ReadEthernetRecord(body, s);
+            return ReadEthernetRecord(&body, s);
         case kRecordIpv4:
-            return ReadIpRecord(body, false, s);
+            return ReadIpRecord(&body, false, s);
         case kRecordIpv6:
-            return ReadIpRecord(body, true, s);
+            return ReadIpRecord(&body, true, s);
         case kRecordExtSwitch:
-            return ReadSwitchRecord(body, s);
+            return ReadSwitchRecord(&body, s);
         case kRecordExtRouter:
-            return ReadRouterRecord(body, s);
+            return ReadRouterRecord(&body, s);
         case kRecordExtGateway:
-            return ReadGatewayRecord(body, s);
+            return ReadGatewayRecord(&body, 5, s);
         default:
             // TODO: extended user/URL/MPLS/NAT/tunnel records (1004-1012) are skipped; sfcapd
             // 1.7.1 stores none of them either.
@@ -511,16 +563,84 @@ public:
             }
         }
 
-        if (ex_ == nullptr) AddExporter(s.rate);
-        if (ex_ == nullptr) return true;
-        FlowRecord& rec = out_->emplace_back();
-        ToRecord(s, &rec);
-        Finish(&rec);
-        ++st_->counters.sflow_flow_samples;
+        Emit(s);
+        return true;
+    }
+
+    // Decodes one version 2 or 4 flow sample (RFC 3176 flow_sample) from the rest of the
+    // datagram, consuming it from `r`. Returns false when the sample is malformed or holds
+    // extended data of a type whose length is unknown (counted): the datagram cannot be
+    // read past it.
+    bool FlowSampleV2V4(ByteReader* r) {
+        Sample s;
+        uint32_t sequence = 0, source = 0, pool = 0, drops = 0, tag = 0, extended = 0;
+        // Interfaces are whole u32 here (v5 took two bits for a format); stored as read,
+        // the multiple-outputs bit of the output included.
+        bool ok = r->U32(&sequence) && r->U32(&source) && r->U32(&s.rate) && r->U32(&pool) &&
+                  r->U32(&drops) && r->U32(&s.input) && r->U32(&s.output) && r->U32(&tag);
+        if (ok) {
+            ByteReader fixed;
+            switch (tag) {
+                case kV4PacketHeader:
+                    ok = ReadHeaderRecord(r, h_.version, &s);
+                    break;
+                case kV4PacketIpv4:
+                    ok = r->Sub(kV4SampledIpv4Bytes, &fixed) && ReadIpRecord(&fixed, false, &s);
+                    break;
+                case kV4PacketIpv6:
+                    ok = r->Sub(kV4SampledIpv6Bytes, &fixed) && ReadIpRecord(&fixed, true, &s);
+                    break;
+                default:
+                    ok = false;
+                    break;
+            }
+        }
+        ok = ok && r->U32(&extended);
+        for (uint32_t i = 0; ok && i < extended; ++i) {
+            uint32_t type = 0, direction = 0;
+            ok = r->U32(&type);
+            if (!ok) break;
+            switch (type) {
+                case kV4ExtSwitch:
+                    ok = ReadSwitchRecord(r, &s);
+                    break;
+                case kV4ExtRouter:
+                    ok = ReadRouterRecord(r, &s);
+                    break;
+                case kV4ExtGateway:
+                    ok = ReadGatewayRecord(r, h_.version, &s);
+                    break;
+                case kV4ExtUser:  // source and destination user names: not stored
+                    ok = SkipString(r) && SkipString(r);
+                    break;
+                case kV4ExtUrl:  // direction and URL: not stored
+                    ok = r->U32(&direction) && SkipString(r);
+                    break;
+                default:
+                    ok = false;
+                    break;
+            }
+        }
+        if (!ok) {
+            Count(DecodeError::kRecordTruncated);
+            return false;
+        }
+        Emit(s);
         return true;
     }
 
 private:
+    // The record of a decoded flow sample, under the agent's exporter (made on its first
+    // flow sample).
+    void Emit(const Sample& s) {
+        if (ex_ == nullptr) AddExporter(s.rate);
+        if (ex_ == nullptr) return;
+        FlowRecord& rec = out_->emplace_back();
+        ToRecord(s, &rec);
+        Finish(&rec);
+        ++st_->counters.sflow_flow_samples;
+    }
+
     // Sequence numbers are per agent (§5.3: "incremented with each sample datagram
     // generated by a sub-agent within an agent"). The exporter is the UDP source, which may
     // relay several agents with the same sub-agent id; each gets its own expectation. The
@@ -570,6 +690,56 @@ private:
     ExporterState* ex_ = nullptr;
 };
 
+// The samples of a version 2 or 4 datagram, which carry no lengths: each is read field by
+// field, and the first one that cannot be read ends the datagram (what follows it cannot be
+// found). The records of the samples before it are kept.
+Status DecodeSamplesV2V4(DecoderState* st, DatagramDecoder* dd, const DatagramHeader& h,
+                         ByteReader* data) {
+    const std::string version = "sflow v" + std::to_string(h.version) + ": ";
+    // A flow sample takes at least 44 bytes and a counters sample 44.
+    if (h.samples > kMaxSflowSamples || h.samples > data->remaining() / 44) {
+        dd->Count(DecodeError::kBadRecordCount);
+        return Status::Malformed(version + std::to_string(h.samples) + " samples cannot fit " +
+                                 std::to_string(data->remaining()) + " bytes");
+    }
+    for (uint32_t i = 0; i < h.samples; ++i) {
+        const std::string which =
+            "sample " + std::to_string(i + 1) + " of " + std::to_string(h.samples);
+        uint32_t type = 0;
+        if (!data->U32(&type)) {
+            dd->Count(DecodeError::kRecordsTruncated);
+            return Status::Truncated(version + which + " is cut off");
+        }
+        if (type == kFlowSample) {
+            if (!dd->FlowSampleV2V4(data)) {
+                return Status::Malformed(version + which +
+                                         ": a flow sample that is cut off "
+                                         "or holds data of an unknown type");
+            }
+            continue;
+        }
+        // counters_sample: sequence, source id, interval, counter block version and block.
+        uint32_t sequence = 0, source = 0, interval = 0, block = 0;
+        if (type != kCounterSample) {
+            dd->Count(DecodeError::kRecordTruncated);
+            return Status::Malformed(version + which + " has the unknown type " +
+                                     std::to_string(type));
+        }
+        if (!(data->U32(&sequence) && data->U32(&source) && data->U32(&interval) &&
+              data->U32(&block)) ||
+            block == 0 || block >= std::size(kV4CounterBytes) ||
+            !data->Skip(kV4CounterBytes[block])) {
+            dd->Count(DecodeError::kRecordTruncated);
+            return Status::Malformed(version + which +
+                                     ": a counters sample that is cut off "
+                                     "or of the unknown counter block version " +
+                                     std::to_string(block));
+        }
+        ++st->counters.sflow_counter_samples;
+    }
+    return Status::Ok();
+}
+
 }  // namespace
 
 Status DecodeSflow(DecoderState* st, ByteReader data, const Endpoint& from, uint64_t now_ms,
@@ -581,12 +751,11 @@ Status DecodeSflow(DecoderState* st, ByteReader data, const Endpoint& from, uint
         return Status::Truncated("sflow: datagram of " + std::to_string(data.size()) +
                                  " bytes has no version");
     }
-    if (h.version != 5) {
-        // TODO: sFlow v2/v4 (sfcapd decodes them) are refused; no agent sends them today.
+    if (h.version != 2 && h.version != 4 && h.version != 5) {
         ++st->counters.rejected;
         st->Count(nullptr, DecodeError::kUnknownVersion);
         return Status::Unsupported("sflow: version " + std::to_string(h.version) +
-                                   " is not supported (only 5)");
+                                   " is not supported (2, 4 and 5 are)");
     }
     uint32_t agent_type = 0;
     if (!data.U32(&agent_type)) {
@@ -600,20 +769,22 @@ Status DecodeSflow(DecoderState* st, ByteReader data, const Endpoint& from, uint
         return Status::Malformed("sflow: agent address type " + std::to_string(agent_type) +
                                  " (expected 1 for IPv4 or 2 for IPv6)");
     }
+    // Versions 2 and 4 have no sub-agent id; their agents count as sub-agent 0.
     const size_t agent_length = agent_type == kAddressIpv4 ? 4 : 16;
     const uint8_t* agent = nullptr;
-    if (!(data.Bytes(agent_length, &agent) && data.U32(&h.sub_agent) && data.U32(&h.sequence) &&
-          data.U32(&h.uptime_ms) && data.U32(&h.samples))) {
+    if (!(data.Bytes(agent_length, &agent) && (h.version < 5 || data.U32(&h.sub_agent)) &&
+          data.U32(&h.sequence) && data.U32(&h.uptime_ms) && data.U32(&h.samples))) {
         ++st->counters.rejected;
         st->Count(nullptr, DecodeError::kTruncatedHeader);
         return Status::Truncated("sflow: datagram header needs " +
-                                 std::to_string(24 + agent_length) + " bytes, datagram has " +
-                                 std::to_string(data.size()));
+                                 std::to_string((h.version < 5 ? 20 : 24) + agent_length) +
+                                 " bytes, datagram has " + std::to_string(data.size()));
     }
     h.agent_family = agent_type == kAddressIpv4 ? 4 : 6;
     h.agent = agent_type == kAddressIpv4 ? IpAddr::V4(LoadBigEndian32(agent)) : IpAddr::V6(agent);
 
     DatagramDecoder dd(st, h, from, now_ms, out);
+    if (h.version < 5) return DecodeSamplesV2V4(st, &dd, h, &data);
     if (h.samples > kMaxSflowSamples || h.samples > data.remaining() / 8) {
         dd.Count(DecodeError::kBadRecordCount);
         return Status::Malformed("sflow: " + std::to_string(h.samples) + " samples cannot fit " +

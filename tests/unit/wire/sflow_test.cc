@@ -98,9 +98,10 @@ bool HaveCorpus() {
     return false;
 }
 
-// What every sFlow record carries, whatever its content (sfcapd's element set).
-void CheckCommon(const FlowRecord& r, uint64_t received_ms = 1700000000000) {
-    CHECK(r.nfversion == 0x85);
+// What every sFlow record carries, whatever its content (sfcapd's element set); `version`
+// is the datagram's.
+void CheckCommon(const FlowRecord& r, uint64_t received_ms = 1700000000000, uint32_t version = 5) {
+    CHECK(r.nfversion == (0x80 | version));
     CHECK(r.flags == flow::kFlagSampled);
     CHECK(r.first_ms == received_ms);
     CHECK(r.last_ms == r.first_ms);
@@ -633,12 +634,16 @@ TEST_CASE("sFlow extended gateway: destination AS is the last AS of the path", "
 TEST_CASE("sFlow malformed datagrams are refused with their reason and counted", "[sflow]") {
     Decoder d;
 
-    SECTION("sFlow version 4 is unsupported") {
-        Writer w;
-        w.U32(4).U32(1).U32(0).U32(0).U32(1).U32(0).U32(0);
-        const Run run = DecodeBytes(&d, w);
-        CHECK(run.status.code() == StatusCode::kUnsupported);
-        CHECK(d.counters().error(DecodeError::kUnknownVersion) == 1);
+    SECTION("sFlow versions other than 2, 4 and 5 are unsupported") {
+        for (uint32_t version : {1u, 3u, 6u}) {
+            Writer w;
+            w.U32(version).U32(1).U32(0).U32(0).U32(1).U32(0).U32(0);
+            const Run run = DecodeBytes(&d, w);
+            CHECK(run.status.code() == StatusCode::kUnsupported);
+            CHECK(run.status.message().find("version " + std::to_string(version)) !=
+                  std::string::npos);
+        }
+        CHECK(d.counters().error(DecodeError::kUnknownVersion) == 3);
     }
     SECTION("an agent address type other than 1 or 2") {
         Writer w;
@@ -692,6 +697,191 @@ TEST_CASE("sFlow malformed datagrams are refused with their reason and counted",
     }
 }
 
+namespace {
+
+// Hand-built sFlow v2 and v4 datagrams (RFC 3176): no sub-agent id, and samples and records
+// without lengths.
+Writer HeaderV4(uint32_t version, uint32_t sequence, uint32_t samples) {
+    Writer w;
+    w.U32(version).U32(1).Ip4(192, 0, 2, 7).U32(sequence).U32(1000).U32(samples);
+    return w;
+}
+
+// A flow sample of rate `rate` whose packet data is an Ethernet header sample of `frame`,
+// with the extended data `extended` ({type, body} in order).
+Writer FlowSampleV4(uint32_t rate, const Writer& frame,
+                    const std::vector<std::pair<uint32_t, Writer>>& extended, uint32_t output = 6) {
+    Writer s;
+    s.U32(1).U32(7).U32(3).U32(rate).U32(1000).U32(0).U32(5).U32(output);
+    s.U32(1).U32(1).U32(1500).U32(frame.size()).Raw(frame.bytes());  // header, Ethernet
+    while (s.size() % 4 != 0) s.U8(0);
+    s.U32(extended.size());
+    for (const auto& [type, body] : extended) s.U32(type).Raw(body.bytes());
+    return s;
+}
+
+// A counters sample with counter block version `block` of `bytes` bytes.
+Writer CountersV4(uint32_t block, size_t bytes) {
+    Writer s;
+    s.U32(2).U32(9).U32(3).U32(20).U32(block).Zeros(bytes);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("sFlow v4 and v2 datagrams decode as v5 ones do", "[sflow]") {
+    Decoder d;
+    // A frame of 63 bytes: its header sample is padded to 64 on the wire.
+    Writer frame = Frame(6, TcpSegment());
+    frame.U8(0xee);
+    Writer sw;
+    sw.U32(100).U32(0).U32(200).U32(0);
+    Writer router;
+    router.U32(1).Ip4(10, 9, 9, 9).U32(24).U32(16);
+    Writer gw4;  // no next hop; two path segments; communities and local preference
+    gw4.U32(65000).U32(64512).U32(65001);
+    gw4.U32(2).U32(2).U32(2).U32(100).U32(200).U32(1).U32(1).U32(300);
+    gw4.U32(2).U32(1).U32(2).U32(50);
+    Writer user;  // "alice" (padded to 8) and an empty name
+    user.U32(5).Raw({'a', 'l', 'i', 'c', 'e', 0, 0, 0}).U32(0);
+    Writer url;
+    url.U32(1).U32(3).Raw({'/', 'x', 'y', 0});
+
+    SECTION("v4: header sample, every extended type, counters before and after") {
+        Writer w = HeaderV4(4, 10, 4);
+        w.Raw(CountersV4(2, 140).bytes());
+        w.Raw(FlowSampleV4(400, frame, {{1, sw}, {2, router}, {3, gw4}, {4, user}, {5, url}},
+                           0x80000002)
+                  .bytes());
+        w.Raw(CountersV4(7, 28).bytes());
+        w.Raw(FlowSampleV4(10, frame, {}).bytes());
+        const Run run = DecodeBytes(&d, w);
+        REQUIRE(run.status.ok());
+        REQUIRE(run.flows.size() == 2);
+        const FlowRecord& f = run.flows[0];
+        CHECK(f.packets == 400);
+        CHECK(f.bytes == 400u * 1500);
+        CHECK(f.src_addr == V4("10.0.0.1"));
+        CHECK(f.dst_addr == V4("10.0.0.2"));
+        CHECK(f.src_port == 1234);
+        CHECK(f.dst_port == 80);
+        CHECK(f.tcp_flags == 0x12);
+        CHECK(f.input == 5);
+        CHECK(f.output == 0x80000002u);  // stored as sent: v4 has no format bits
+        CHECK(f.src_vlan == 100);
+        CHECK(f.dst_vlan == 200);
+        CHECK(f.ip_next_hop == V4("10.9.9.9"));
+        CHECK(f.src_mask == 24);
+        CHECK(f.dst_mask == 16);
+        CHECK(f.src_as == 64512);
+        CHECK(f.dst_as == 300);
+        CHECK_FALSE(f.Has(flow::kExBgpNextHopV4));
+        CheckCommon(f, 5000, 4);
+        CHECK(run.flows[1].packets == 10);
+        CHECK(d.counters().sflow_counter_samples == 2);
+        CHECK(d.exporter_count() == 1);
+        CHECK(d.exporter(0).version == 9999);
+        CHECK(d.exporter(0).id == 0);
+        CHECK(d.sampler(0).space_interval == 399);
+    }
+    SECTION("v2: the gateway's path is one list, without communities") {
+        Writer gw2;
+        gw2.U32(65000).U32(64512).U32(65001).U32(3).U32(100).U32(200).U32(300);
+        Writer w = HeaderV4(2, 1, 2);
+        w.Raw(FlowSampleV4(1, frame, {{3, gw2}, {1, sw}}).bytes());
+        w.Raw(CountersV4(1, 88).bytes());
+        const Run run = DecodeBytes(&d, w);
+        REQUIRE(run.status.ok());
+        REQUIRE(run.flows.size() == 1);
+        CHECK(run.flows[0].nfversion == 0x82);
+        CHECK(run.flows[0].src_as == 64512);
+        CHECK(run.flows[0].dst_as == 300);
+        CHECK(run.flows[0].src_vlan == 100);
+        CHECK(d.counters().sflow_counter_samples == 1);
+    }
+    SECTION("sampled IPv4 and IPv6 packet data") {
+        Writer w = HeaderV4(4, 1, 2);
+        Writer s4;
+        s4.U32(1).U32(7).U32(3).U32(8).U32(1000).U32(0).U32(5).U32(6).U32(2);
+        s4.U32(900).U32(17).Ip4(10, 1, 1, 1).Ip4(10, 2, 2, 2).U32(53).U32(5353).U32(0).U32(8);
+        s4.U32(0);
+        Writer s6;
+        s6.U32(1).U32(7).U32(3).U32(8).U32(1000).U32(0).U32(5).U32(6).U32(3);
+        s6.U32(1200).U32(6).Zeros(15).U8(1).Zeros(15).U8(2).U32(22).U32(40000).U32(0x18);
+        s6.U32(0).U32(0);
+        w.Raw(s4.bytes()).Raw(s6.bytes());
+        const Run run = DecodeBytes(&d, w);
+        REQUIRE(run.status.ok());
+        REQUIRE(run.flows.size() == 2);
+        CHECK(run.flows[0].src_addr == V4("10.1.1.1"));
+        CHECK(run.flows[0].dst_port == 5353);
+        CHECK(run.flows[0].bytes == 8u * 900);
+        CHECK(run.flows[1].Has(flow::kExIpv6Flow));
+        CHECK(run.flows[1].dst_addr == V6("::2"));
+        CHECK(run.flows[1].tcp_flags == 0x18);
+    }
+    SECTION("sequence numbers are checked as in v5") {
+        for (uint32_t sequence : {1u, 2u, 5u}) {
+            Writer w = HeaderV4(4, sequence, 1);
+            w.Raw(FlowSampleV4(1, frame, {}).bytes());
+            REQUIRE(DecodeBytes(&d, w).status.ok());
+        }
+        CHECK(d.exporter(0).counters.sequence_failures == 1);
+    }
+}
+
+TEST_CASE("sFlow v4: a sample that cannot be read ends the datagram, earlier flows kept",
+          "[sflow]") {
+    Decoder d;
+    const Writer frame = Frame(6, TcpSegment());
+    SECTION("extended data of an unknown type") {
+        Writer odd;
+        odd.U32(1);
+        Writer w = HeaderV4(4, 1, 3);
+        w.Raw(FlowSampleV4(1, frame, {}).bytes());
+        w.Raw(FlowSampleV4(2, frame, {{9, odd}}).bytes());
+        w.Raw(FlowSampleV4(3, frame, {}).bytes());
+        const Run run = DecodeBytes(&d, w);
+        CHECK(run.status.code() == StatusCode::kMalformed);
+        CHECK(run.status.message().find("sflow v4: sample 2 of 3") != std::string::npos);
+        REQUIRE(run.flows.size() == 1);
+        CHECK(run.flows[0].packets == 1);
+        CHECK(d.exporter(0).counters.error(DecodeError::kRecordTruncated) == 1);
+    }
+    SECTION("a counter block version without a known length") {
+        Writer w = HeaderV4(4, 1, 2);
+        w.Raw(CountersV4(8, 28).bytes());
+        w.Raw(FlowSampleV4(1, frame, {}).bytes());
+        const Run run = DecodeBytes(&d, w);
+        CHECK(run.status.code() == StatusCode::kMalformed);
+        CHECK(run.status.message().find("counter block version 8") != std::string::npos);
+        CHECK(run.flows.empty());
+    }
+    SECTION("an unknown sample type") {
+        Writer w = HeaderV4(2, 1, 2);
+        w.Raw(FlowSampleV4(1, frame, {}).bytes());
+        w.U32(3).Zeros(60);
+        const Run run = DecodeBytes(&d, w);
+        CHECK(run.status.code() == StatusCode::kMalformed);
+        CHECK(run.status.message().find("unknown type 3") != std::string::npos);
+        CHECK(run.flows.size() == 1);
+    }
+    SECTION("a header sample longer than the datagram") {
+        Writer w = HeaderV4(4, 1, 1);
+        Writer s = FlowSampleV4(1, frame, {});
+        w.Raw(std::vector<uint8_t>(s.bytes().begin(), s.bytes().begin() + 50));
+        w.Zeros(4);
+        const Run run = DecodeBytes(&d, w);
+        CHECK(run.status.code() == StatusCode::kMalformed);
+        CHECK(run.flows.empty());
+    }
+    SECTION("more samples than the datagram can hold") {
+        const Run run = DecodeBytes(&d, HeaderV4(4, 1, 3));
+        CHECK(run.status.code() == StatusCode::kMalformed);
+        CHECK(d.counters().error(DecodeError::kBadRecordCount) == 1);
+    }
+}
+
 TEST_CASE("sFlow samples and records of other enterprises are skipped", "[sflow]") {
     Decoder d;
     Writer vendor;
@@ -724,6 +914,14 @@ TEST_CASE("sFlow every prefix and every byte flip of valid datagrams gives a Sta
         counters.U32(1).U32(1).U32(0);
         Record(&w, 2, counters);
         inputs.push_back(w.bytes());
+        Writer v4 = HeaderV4(4, 1, 2);
+        Writer gw4;
+        gw4.U32(1).U32(2).U32(3).U32(1).U32(2).U32(2).U32(100).U32(200).U32(1).U32(7).U32(0);
+        Writer user;
+        user.U32(2).Raw({'a', 'b', 0, 0}).U32(0);
+        v4.Raw(FlowSampleV4(4, Frame(6, TcpSegment()), {{3, gw4}, {4, user}}).bytes());
+        v4.Raw(CountersV4(5, 168).bytes());
+        inputs.push_back(v4.bytes());
     }
     if (fs::exists(kCorpus / "groups.tsv")) {
         for (const char* f : {"sflow/akvorado__data-1140.pcap", "sflow/akvorado__data-qinq.pcap",
