@@ -6,7 +6,7 @@
 // header (§5.2 sampled_header) or the sampled_ipv4/ipv6 records; VLANs, next hops, masks and
 // AS numbers from the extended switch/router/gateway records. Counter samples are counted.
 // sFlow versions 2 and 4 (RFC 3176) carry the same information without length fields: their
-// samples and records are read field by field (DecodeSflowV2V4 below), into the same records.
+// samples and records are read field by field (DecodeSamplesV2V4 below), into the same records.
 #include "wire/sflow.h"
 
 #include <iterator>
@@ -695,44 +695,46 @@ private:
 // found). The records of the samples before it are kept.
 Status DecodeSamplesV2V4(DecoderState* st, DatagramDecoder* dd, const DatagramHeader& h,
                          ByteReader* data) {
-    const std::string version = "sflow v" + std::to_string(h.version) + ": ";
-    // A flow sample takes at least 44 bytes and a counters sample 44.
-    if (h.samples > kMaxSflowSamples || h.samples > data->remaining() / 44) {
+    // Messages are built only for a datagram that fails.
+    auto where = [&](uint32_t i) {
+        return "sflow v" + std::to_string(h.version) + ": sample " + std::to_string(i + 1) +
+               " of " + std::to_string(h.samples);
+    };
+    // A flow sample takes at least 52 bytes and a counters sample 48.
+    if (h.samples > kMaxSflowSamples || h.samples > data->remaining() / 48) {
         dd->Count(DecodeError::kBadRecordCount);
-        return Status::Malformed(version + std::to_string(h.samples) + " samples cannot fit " +
+        return Status::Malformed("sflow v" + std::to_string(h.version) + ": " +
+                                 std::to_string(h.samples) + " samples cannot fit " +
                                  std::to_string(data->remaining()) + " bytes");
     }
     for (uint32_t i = 0; i < h.samples; ++i) {
-        const std::string which =
-            "sample " + std::to_string(i + 1) + " of " + std::to_string(h.samples);
         uint32_t type = 0;
         if (!data->U32(&type)) {
             dd->Count(DecodeError::kRecordsTruncated);
-            return Status::Truncated(version + which + " is cut off");
+            return Status::Truncated(where(i) + " is cut off");
         }
         if (type == kFlowSample) {
             if (!dd->FlowSampleV2V4(data)) {
-                return Status::Malformed(version + which +
-                                         ": a flow sample that is cut off "
-                                         "or holds data of an unknown type");
+                return Status::Malformed(where(i) +
+                                         ": a flow sample that is cut off or holds data of "
+                                         "an unknown type");
             }
             continue;
         }
-        // counters_sample: sequence, source id, interval, counter block version and block.
-        uint32_t sequence = 0, source = 0, interval = 0, block = 0;
         if (type != kCounterSample) {
             dd->Count(DecodeError::kRecordTruncated);
-            return Status::Malformed(version + which + " has the unknown type " +
-                                     std::to_string(type));
+            return Status::Malformed(where(i) + " has the unknown type " + std::to_string(type));
         }
+        // counters_sample: sequence, source id, interval, counter block version and block.
+        uint32_t sequence = 0, source = 0, interval = 0, block = 0;
         if (!(data->U32(&sequence) && data->U32(&source) && data->U32(&interval) &&
               data->U32(&block)) ||
             block == 0 || block >= std::size(kV4CounterBytes) ||
             !data->Skip(kV4CounterBytes[block])) {
             dd->Count(DecodeError::kRecordTruncated);
-            return Status::Malformed(version + which +
-                                     ": a counters sample that is cut off "
-                                     "or of the unknown counter block version " +
+            return Status::Malformed(where(i) +
+                                     ": a counters sample that is cut off or of the unknown "
+                                     "counter block version " +
                                      std::to_string(block));
         }
         ++st->counters.sflow_counter_samples;
