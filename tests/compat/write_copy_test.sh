@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # flowdump -r FILE -w OUT [filter] copies the passed records of a 1.7 file as they are stored,
 # every element with them, as nfdump -w does: Debian's nfdump 1.7.1 prints the same records
-# from flowdump's copy as from its own. Files with NSEL events (a first time of 0 stays 0) and
+# from flowdump's copy as from its own, and the copies' stat records hold the same counters.
+# Files with NSEL events (a first time of 0 stays 0) and
 # elements flowkit only steps over show the difference to re-encoding the records.
 source "$(dirname "$0")/../e2e/lib.sh"
 need_corpus
@@ -22,6 +23,16 @@ for name in nf171-none nf171-lz4 nd178-lzo sf171-none; do
         [ "$(grep -c '^Flow Record' "$WORK/nf.txt")" -gt 0 ] || fail "$name: nothing written"
         diff "$WORK/nf.txt" "$WORK/fk.txt" >"$WORK/diff.txt" ||
             fail "$name [$filter]: nfdump reads other records from flowdump's copy:
+$(head -20 "$WORK/diff.txt")"
+        # The stat records' counters: nfdump -w adds each record's flow count and fills the
+        # protocol buckets with in + out counters (unlike a collector's stat record).
+        for f in nf fk; do
+            nfdump -r "$WORK/$f.nf" -I 2>/dev/null | grep -E '^(Flows|Packets|Bytes)' \
+                >"$WORK/$f.stat"
+        done
+        [ -s "$WORK/nf.stat" ] || fail "$name: nfdump -I printed no counters"
+        diff "$WORK/nf.stat" "$WORK/fk.stat" >"$WORK/diff.txt" ||
+            fail "$name [$filter]: the copies' stat records differ:
 $(head -20 "$WORK/diff.txt")"
         checked=$((checked + 1))
     done

@@ -767,6 +767,7 @@ int RunQuery(const Options& opt, const std::vector<std::string>& files,
         if (writing && !writer) {
             flow::WriterOptions wo;
             wo.level = opt.codec_level;
+            wo.stat_rule = flow::StatRule::kNfdump;  // the stat record nfdump -w writes
             auto w =
                 flow::NfFileWriter::Create(opt.write_path, opt.codec.value_or(flow::Codec::kNone),
                                            info.ident.empty() ? "none" : info.ident, wo);

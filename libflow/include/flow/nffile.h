@@ -229,8 +229,9 @@ struct WriterOptions {
     // Uncompressed bytes per data block; a block is written when the next record would not
     // fit. 1 MiB is what nfdump 1.7.1 uses (it can read blocks up to 5 MiB).
     uint32_t block_bytes = 1u << 20;
-    // How Append() fills the per-protocol buckets of the stat record: kCollector as nfcapd,
-    // kNfdump as `nfdump -w` (buckets include out counters).
+    // How Append() counts flows and fills the per-protocol buckets of the stat record:
+    // kCollector as nfcapd (a flow per record), kNfdump as `nfdump -w` (the records' flow
+    // counts; buckets include out counters).
     StatRule stat_rule = StatRule::kCollector;
 };
 

@@ -43,16 +43,17 @@ struct StatRecord {
     void Merge(const StatRecord& other);
 };
 
-// How the per-protocol buckets treat out-direction counters (EXcntFlow).
+// How a stat record counts flows and fills its per-protocol buckets.
 enum class StatRule {
-    kCollector,  // nfcapd 1.7: buckets count in-direction packets/bytes only
-    kNfdump,     // nfdump -w 1.7: buckets count in + out, like the totals
+    kCollector,  // nfcapd 1.7: one flow per record; buckets count in-direction counters only
+    kNfdump,     // nfdump -w 1.7: the records' flow counts; buckets count in + out, like the
+                 // totals
 };
 
 // Accounts one flow into `stat` the way nfdump 1.7 does: num_flows and the protocol's flow
-// bucket grow by rec.flows (1 for a plain flow); the packet and byte totals add in and out
-// counters; the protocol buckets (TCP 6, UDP 17, ICMP 1 and 58, other) per `rule`; first =
-// min(first_ms), last = max(last_ms). `stat->first_ms` must start at
+// bucket grow by 1 (kCollector) or by rec.flows (kNfdump; 1 when 0); the packet and byte
+// totals add in and out counters; the protocol buckets (TCP 6, UDP 17, ICMP 1 and 58, other)
+// per `rule`; first = min(first_ms), last = max(last_ms). `stat->first_ms` must start at
 // StatRecord::kUnsetFirstMs for the min to work; FinishStat() turns an unset value into 0.
 // Thread-compatible; no allocation.
 void AccumulateStat(const FlowRecord& rec, StatRecord* stat, StatRule rule = StatRule::kCollector);

@@ -15,7 +15,9 @@ namespace flow::nffile {
 // instructions a flow.
 template <typename Flow>
 inline void AccumulateFlow(const Flow& rec, StatRecord* s, StatRule rule) {
-    const uint64_t flows = rec.flows != 0 ? rec.flows : 1;
+    // nfcapd counts each record it stores as one flow, whatever flow count it carries;
+    // nfdump -w adds the record's flow count (an aggregated record's, or an exporter's #3).
+    const uint64_t flows = rule == StatRule::kCollector || rec.flows == 0 ? 1 : rec.flows;
     uint64_t packets = rec.packets;
     uint64_t bytes = rec.bytes;
     s->num_flows += flows;
