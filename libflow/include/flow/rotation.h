@@ -158,11 +158,15 @@ private:
     std::vector<FlowRecord> backlog_;  // records received while no file was open
 };
 
-// Merges the closed file `src` into `dst`, which exists: the result holds dst's records
-// followed by src's, both files' exporters (src's sysids renumbered where they clash with a
-// different exporter of dst), and the summed stat record; it replaces `dst` atomically and
-// `src` is removed. On failure both files are left as they were.
-Status MergeInto(const std::string& src, const std::string& dst, Codec codec);
+// Merges the file `src` into `dst`: the result holds dst's records followed by src's, both
+// files' exporters (src's sysids renumbered where they clash with a different exporter of
+// dst), and the summed stat record; it replaces `dst` atomically and `src` is removed. Its
+// ident is dst's, or `ident` where dst has none (a file left unclosed, whose ident is in
+// the appendix it never got). Without a file at `dst`, src alone is written there as a
+// closed file (a stopped collector's current file gets its appendix so). On failure both
+// files are left as they were.
+Status MergeInto(const std::string& src, const std::string& dst, Codec codec,
+                 const std::string& ident);
 
 // The file MergeInto writes before it replaces `dst`: in dst's directory, under a name that
 // directory walks skip (flowdump's and nfdump's, which pass over `nfcapd.current*`), so a

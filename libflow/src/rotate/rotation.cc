@@ -183,10 +183,11 @@ void RotatingWriter::RecoverOrphans() {
         if (rel.find('/') != std::string::npos && !MakeSubdirs(options_.dir, rel)) {
             final_path = options_.dir + "/" + rel.substr(rel.rfind('/') + 1);
         }
-        Status s = Exists(final_path) ? MergeInto(path, final_path, options_.codec)
-                   : ::rename(path.c_str(), final_path.c_str()) == 0
-                       ? Status::Ok()
-                       : Status::IoError(Errno("rename to", final_path));
+        // Merged into the slot's file, or written there alone: either way the records are
+        // copied into a closed file with an appendix, the collector's ident and a stat
+        // record (renamed as it was, the file kept an empty ident, and `ident X` filters
+        // missed its flows).
+        Status s = MergeInto(path, final_path, options_.codec, options_.ident);
         recovered_.push_back(s.ok() ? name + " -> " + final_path
                                     : name + ": not recovered: " + s.message());
     }
@@ -204,7 +205,7 @@ Status RotatingWriter::FinishPending() {
     }
     Status s;
     if (Exists(pending_final_)) {
-        s = MergeInto(current_path_, pending_final_, options_.codec);
+        s = MergeInto(current_path_, pending_final_, options_.codec, options_.ident);
     } else if (::rename(current_path_.c_str(), pending_final_.c_str()) != 0) {
         s = Status::IoError(Errno("rename to", pending_final_));
     }
@@ -309,7 +310,7 @@ Status RotatingWriter::CloseCurrent(const std::vector<ExporterStats>& stats,
         final_path = options_.dir + "/" + rel.substr(rel.rfind('/') + 1);
     }
     if (Exists(final_path)) {
-        s = MergeInto(current_path_, final_path, options_.codec);
+        s = MergeInto(current_path_, final_path, options_.codec, options_.ident);
         if (!s.ok()) {
             // Keep both: the new data under a name of its own beside the existing file, the
             // first of <final>.1, .2, ... that is free. Never renamed over a file there: an
@@ -389,14 +390,24 @@ std::string MergeTempPath(const std::string& dst) {
     return dir + "nfcapd.current.merge." + std::to_string(::getpid());
 }
 
-Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
-    auto old_file = NfFileReader::Open(dst);
-    if (!old_file.ok()) return old_file.status();
+Status MergeInto(const std::string& src, const std::string& dst, Codec codec,
+                 const std::string& ident) {
+    // Without a file at dst the old side is an empty reader: no records, exporters or stat.
+    std::unique_ptr<NfFileReader> old_reader;
+    if (Exists(dst)) {
+        auto opened = NfFileReader::Open(dst);
+        if (!opened.ok()) return opened.status();
+        old_reader = std::move(*opened);
+    }
     auto new_file = NfFileReader::Open(src);
     if (!new_file.ok()) return new_file.status();
+    const std::vector<ExporterInfo> no_exporters;
+    const std::vector<ExporterInfo>& old_exporters =
+        old_reader != nullptr ? old_reader->exporters() : no_exporters;
 
     const std::string tmp = MergeTempPath(dst);
-    auto out = NfFileWriter::Create(tmp, codec, (*old_file)->info().ident);
+    const std::string old_ident = old_reader != nullptr ? old_reader->info().ident : "";
+    auto out = NfFileWriter::Create(tmp, codec, old_ident.empty() ? ident : old_ident);
     if (!out.ok()) return out.status();
     NfFileWriter& w = **out;
     // A file's own stat record where it has one (an idle slot's keeps the slot as its time
@@ -433,7 +444,13 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
         };
         for (;;) {
             Result<bool> more = reader.NextBlock();
-            if (!more.ok()) return more.status();
+            if (!more.ok()) {
+                // A file left unclosed (a stopped collector's) may hold a block cut off or
+                // damaged as it was being written: its other blocks are copied, as a query
+                // would read them.
+                if (!reader.info().closed) continue;
+                return more.status();
+            }
             if (!*more) break;
             while (reader.NextRecord(&rec)) {
                 Status s = sync();
@@ -454,14 +471,17 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
     };
 
     std::map<uint16_t, uint16_t> identity;
-    const bool old_has_stat = (*old_file)->info().has_stat;
-    Status s = copy(**old_file, identity, false, old_has_stat ? nullptr : &old_counted);
-    if (!s.ok()) return fail(s);
+    const bool old_has_stat = old_reader != nullptr && old_reader->info().has_stat;
+    Status s;
+    if (old_reader != nullptr) {
+        s = copy(*old_reader, identity, false, old_has_stat ? nullptr : &old_counted);
+        if (!s.ok()) return fail(s);
+    }
 
     // The second file came from another collector run: its sysids may name other exporters.
     std::map<uint16_t, uint16_t> remap;
     uint16_t next_sysid = 1;
-    for (const ExporterInfo& e : (*old_file)->exporters()) {
+    for (const ExporterInfo& e : old_exporters) {
         next_sysid = std::max<uint16_t>(next_sysid, static_cast<uint16_t>(e.sysid + 1));
     }
     // Exporter records of the new file precede its flows (RotatingWriter writes them first),
@@ -478,14 +498,16 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
     }
     for (const ExporterInfo& e : (*peek)->exporters()) {
         const ExporterInfo* same = nullptr;
-        for (const ExporterInfo& o : (*old_file)->exporters()) {
+        bool taken = false;
+        for (const ExporterInfo& o : old_exporters) {
             if (o.version == e.version && o.ip == e.ip && o.is_v6 == e.is_v6 && o.id == e.id) {
                 same = &o;
             }
+            taken = taken || o.sysid == e.sysid;
         }
         if (same != nullptr) {
             remap[e.sysid] = same->sysid;
-        } else if ((*old_file)->FindExporter(e.sysid) != nullptr) {
+        } else if (taken) {
             remap[e.sysid] = next_sysid++;
         }
     }
@@ -508,7 +530,7 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
             st.sequence_failures += static_cast<uint32_t>(e.sequence_failures);
         }
     };
-    add_stats(**old_file, identity);
+    if (old_reader != nullptr) add_stats(*old_reader, identity);
     add_stats(**new_file, remap);
     std::vector<ExporterStats> stats;
     for (const auto& [sysid, st] : per_sysid) stats.push_back(st);
@@ -517,7 +539,7 @@ Status MergeInto(const std::string& src, const std::string& dst, Codec codec) {
 
     FinishStat(&old_counted);
     FinishStat(&new_counted);
-    StatRecord stat = old_has_stat ? (*old_file)->info().stat : old_counted;
+    StatRecord stat = old_has_stat ? old_reader->info().stat : old_counted;
     stat.Merge(new_has_stat ? (*new_file)->info().stat : new_counted);
     w.SetStat(stat);
     s = w.Close();

@@ -224,6 +224,59 @@ TEST_CASE("The merge's temporary file is skipped by directory walks", "[rotate][
     CHECK(flow::IsSkippedName(flat));
 }
 
+// Regression (tester): a current file left by a killed collector was renamed to its slot's
+// name as it was, unclosed: its ident lives in the appendix it never got, so the file had an
+// empty ident, `ident edge1` matched none of its flows (NfSen's profile filters), and later
+// merges into it kept the empty ident. It is now written as a closed file with the
+// collector's ident; a block cut off as it was being written does not stop that.
+TEST_CASE("A recovered current file is closed with the collector's ident",
+          "[rotate][regression]") {
+    const unittest::ScopedTz tz("UTC");
+    char tmpl[] = "/tmp/flowkit-orphan-ident-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    const uint64_t now_s = 1796472000;  // 2026-12-05 12:00 UTC
+    const std::string orphan = dir + "/nfcapd.current.999999999";
+    WriteOrphan(orphan, now_s);
+    {
+        // The header of a block whose 1000 bytes never made it to the disk.
+        std::ofstream tail(orphan, std::ios::binary | std::ios::app);
+        const unsigned char block[] = {1, 0, 0, 0, 0xe8, 0x03, 0, 0, 3, 0, 0, 0, 0x0b, 0};
+        tail.write(reinterpret_cast<const char*>(block), sizeof(block));
+    }
+    const struct timespec times[2] = {{static_cast<time_t>(now_s + 60), 0},
+                                      {static_cast<time_t>(now_s + 60), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, orphan.c_str(), times, 0) == 0);
+    const flow::testing::ReadOutcome before = flow::testing::ReadWholeFile(orphan);
+    REQUIRE(before.open_status.ok());
+    REQUIRE(before.info.ident.empty());
+    REQUIRE_FALSE(before.status.ok());  // the cut-off block
+
+    flow::RotationOptions opt;
+    opt.dir = dir;
+    opt.interval_s = 300;
+    opt.ident = "edge1";
+    // Restarted in the next slot: the recovered file is the 12:00 slot's alone.
+    auto w = flow::RotatingWriter::Open(opt, now_s + 420);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->recovered().size() == 1);
+    CHECK((*w)->recovered()[0].find("-> " + dir + "/nfcapd.202612051200") != std::string::npos);
+    REQUIRE((*w)->Close({}, 0).ok());
+
+    const std::string recovered = dir + "/nfcapd.202612051200";
+    CHECK_FALSE(flow::testing::FileExists(orphan));
+    const flow::testing::ReadOutcome read = flow::testing::ReadWholeFile(recovered);
+    REQUIRE(read.open_status.ok());
+    CHECK(read.status.ok());
+    CHECK(read.info.ident == "edge1");
+    CHECK(read.info.closed);
+    REQUIRE(read.info.has_stat);
+    CHECK(read.info.stat.num_flows == 3);
+    CHECK(read.records.size() == 3);
+    ::unlink(recovered.c_str());
+    ::unlink((dir + "/nfcapd.202612051205").c_str());
+    ::rmdir(dir.c_str());
+}
+
 // Regression (newcomer): a current file left by a collector that had the pid this one has
 // now (after a reboot pids repeat; in a container the collector may be pid 1 every time) was
 // taken for this collector's own file: not recovered, and then truncated when the new current
