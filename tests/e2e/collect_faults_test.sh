@@ -147,6 +147,18 @@ expected=$(printf '[%s]\n[%s]\n[-u=%s]' "$file" "edge 1;touch $WORK/pwned" \
 [ -e "$WORK/pwned" ] && fail "-x ran its ident through a shell"
 echo "ok: -x passes each token as one argument, no shell"
 
+# 6b. A -x command that cannot be run is logged at its rotation (tester: nothing was logged,
+#     even with -v, while nfcapd logs the failed execvp).
+dir=$WORK/exec-missing
+port=$(free_port)
+start_collector execmissing "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" \
+    -t 3600 -x "$WORK/no-such-command %f"
+stop_collector execmissing
+grep -qF -- "-x: cannot run '$WORK/no-such-command': No such file or directory" \
+    "$WORK/execmissing.log" ||
+    fail "-x with a missing command: $(cat "$WORK/execmissing.log")"
+echo "ok: a -x command that cannot be run is logged"
+
 # 7. The flow directory removed and made again while the collector runs (newcomer report):
 #    the file being written goes with it, but the collector notices at its rotation, says
 #    so, and stores what arrives afterwards in the new directory.

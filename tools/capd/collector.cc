@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,14 +23,14 @@
 #include <cassert>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <map>
-#include <mutex>
-#include <memory>
 #include <deque>
-#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "flow/expire.h"
@@ -121,15 +123,28 @@ void Launch(const Config& config, const flow::RotationOptions& rotation,
         pos = end;
     }
     if (words.empty()) return;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        std::vector<char*> argv;
-        for (std::string& w : words) argv.push_back(w.data());
-        argv.push_back(nullptr);
-        ::execvp(argv[0], argv.data());
-        ::_exit(127);
+    std::vector<char*> argv;
+    for (std::string& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    // posix_spawnp reports a command that cannot be run (not found, not executable) to this
+    // process, where it is logged at every rotation; a forked child could only exit. The
+    // child gets no blocked signals, and SIGPIPE back at its default (flowcapd ignores it).
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigset_t pipe;
+    sigemptyset(&none);
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &pipe);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = 0;
+    const int rc = ::posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        Log(LOG_ERR, "-x: cannot run '" + words[0] + "': " + std::strerror(rc));
     }
-    if (pid < 0) Log(LOG_ERR, std::string("-x: fork failed: ") + std::strerror(errno));
 }
 
 // Runs expiry (-e) off the receive thread: it scans the whole tree and holds the .nfstat
@@ -490,7 +505,7 @@ private:
     uint64_t files_written_ = 0;    // for --prometheus
     uint64_t rotation_errors_ = 0;  // for --prometheus
     bool write_error_logged_ = false;
-    MetricRecord metric_sent_;      // -m: the totals of the last message
+    MetricRecord metric_sent_;  // -m: the totals of the last message
     uint64_t metric_exporter_id_ = 0;
 };
 
@@ -563,9 +578,8 @@ public:
 
     void AppendCounters(std::vector<std::string>* lines) const {
         for (const Target& t : targets_) {
-            const uint64_t failures =
-                std::atomic_ref<uint64_t>(const_cast<uint64_t&>(t.failures))
-                    .load(std::memory_order_relaxed);
+            const uint64_t failures = std::atomic_ref<uint64_t>(const_cast<uint64_t&>(t.failures))
+                                          .load(std::memory_order_relaxed);
             lines->push_back("repeater '" + t.name + "': send_failures " +
                              std::to_string(failures));
         }
@@ -1424,8 +1438,8 @@ int RunSockets(const Config& config) {
     queue.Close();
     worker.join();
     if (queue.dropped() != 0) {
-        Log(LOG_WARNING, "datagrams dropped while the decoder was busy: " +
-                             std::to_string(queue.dropped()));
+        Log(LOG_WARNING,
+            "datagrams dropped while the decoder was busy: " + std::to_string(queue.dropped()));
     }
     int rc = router.Shutdown(NowMs() / 1000);
     for (int fd : fds) ::close(fd);
