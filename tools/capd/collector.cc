@@ -128,16 +128,18 @@ void Launch(const Config& config, const flow::RotationOptions& rotation,
     argv.push_back(nullptr);
     // posix_spawnp reports a command that cannot be run (not found, not executable) to this
     // process, where it is logged at every rotation; a forked child could only exit. The
-    // child gets no blocked signals, and SIGPIPE back at its default (flowcapd ignores it).
+    // child gets no blocked signals, and SIGPIPE and SIGCHLD back at their defaults
+    // (flowcapd ignores both; an ignored SIGCHLD would make the command's own wait fail).
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none;
-    sigset_t pipe;
+    sigset_t defaults;
     sigemptyset(&none);
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGCHLD);
     posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &pipe);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
     const int rc = ::posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
