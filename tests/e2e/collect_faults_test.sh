@@ -49,18 +49,28 @@ n=$(count_flows "$dir")
 [ "$n" -eq 1500 ] || fail "exporter restarts: $n of 1500 flows stored"
 echo "ok: 1500 flows stored across two exporter restarts"
 
-# 3. PID file naming another live process: flowcapd refuses to start and signals nothing.
+# 3. PID files. One naming a live collector: flowcapd refuses to start. One naming a live
+#    process that is no collector (its pid reused after a collector was killed; tester: it
+#    was refused as "another collector"): stale, replaced. Neither process is signalled.
 mkdir -p "$WORK/pid"
 sleep 60 &
 victim=$!
 STARTED_PIDS+=("$victim")
 echo "$victim" >"$WORK/victim.pid"
 port=$(free_port)
-if "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$WORK/pid" -P "$WORK/victim.pid" >"$WORK/p.log" 2>&1; then
-    fail "flowcapd started although the PID file names a live process"
+start_collector stale "$WORK/pid" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$WORK/pid" \
+    -P "$WORK/victim.pid"
+[ "$(cat "$WORK/victim.pid")" = "$PID_stale" ] || fail "stale PID file not replaced"
+grep -q "names pid $victim, which is no collector: replaced" "$WORK/stale.log" ||
+    fail "stale PID file: $(cat "$WORK/stale.log")"
+port2=$(free_port)
+if "$FLOWCAPD" -b 127.0.0.1 -p "$port2" -w "$WORK/pid" -P "$WORK/victim.pid" \
+    >"$WORK/p.log" 2>&1; then
+    fail "flowcapd started although the PID file names a live collector"
 fi
-grep -q "another collector with pid $victim is running" "$WORK/p.log" ||
+grep -q "another collector with pid $PID_stale is running" "$WORK/p.log" ||
     fail "PID file message: $(cat "$WORK/p.log")"
+stop_collector stale
 kill -0 "$victim" || fail "the process named in the PID file was killed"
 kill "$victim"
 # A PID file planted as a symlink is replaced, not written through; removed at exit.
@@ -102,8 +112,12 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && getent group nogroup >/d
     chown nobody:nogroup "$dir"
     chmod 755 "$WORK"
     port=$(free_port)
+    # The PID file in a directory only root may write to, as /run (tester: it was left
+    # behind after SIGTERM, and named a pid that a later process could get).
+    mkdir -p "$WORK/run"
     start_collector drop "$dir" "$port" "$FLOWCAPD" -b 127.0.0.1 -p "$port" -w "$dir" -t 3600 \
-        -u nobody -g nogroup
+        -u nobody -g nogroup -P "$WORK/run/flowcapd.pid"
+    [ "$(cat "$WORK/run/flowcapd.pid")" = "$PID_drop" ] || fail "-P: $(cat "$WORK/run/flowcapd.pid")"
     uid=$(awk '/^Uid:/ { print $2 }' "/proc/$PID_drop/status")
     gid=$(awk '/^Gid:/ { print $2 }' "/proc/$PID_drop/status")
     [ "$uid" = "$(id -u nobody)" ] || fail "-u nobody: running as uid $uid"
@@ -113,10 +127,13 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && getent group nogroup >/d
     [ "$(count_flows "$dir")" -eq 40 ] || fail "-u run lost flows"
     owner=$(stat -c %U "$dir"/nfcapd.* | sort -u)
     [ "$owner" = nobody ] || fail "files owned by $owner"
-    echo "ok: privileges dropped to nobody:nogroup after binding"
+    [ ! -s "$WORK/run/flowcapd.pid" ] ||
+        fail "the PID file still names pid $(cat "$WORK/run/flowcapd.pid") after SIGTERM"
+    echo "ok: privileges dropped to nobody:nogroup after binding; the PID file emptied at exit"
 else
     echo "skipped the -u/-g part: not root or no nobody/nogroup"
 fi
+
 
 # 6. -x runs its command without a shell: each expanded token stays one argument, shell
 #    characters in the ident are plain text.

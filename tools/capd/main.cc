@@ -84,28 +84,48 @@ bool ParseInt(const char* text, long min, long max, long* out) {
     return true;
 }
 
-// Refuses to start when the PID file names a live process (it is never signalled);
-// otherwise writes our pid to a new file renamed over the old one, so a symlink or another
+// The PID file this process wrote, held open from before -u/-g drop privileges: in a
+// directory the collector may not write to after the drop (/run), it cannot be removed at
+// exit, but it can still be emptied through this descriptor.
+int g_pid_fd = -1;
+
+// Whether process `pid` is a collector: its command name (/proc/<pid>/comm) is flowcapd or
+// one of nfdump's collector names. True when /proc cannot tell.
+bool IsCollector(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string comm;
+    if (!std::getline(in, comm)) return true;
+    return comm == "flowcapd" || comm == "nfcapd" || comm == "sfcapd";
+}
+
+// Refuses to start when the PID file names a live collector (it is never signalled); a
+// file naming a process that is no collector (its pid was reused after a crash) is stale.
+// Otherwise writes our pid to a new file renamed over the old one, so a symlink or another
 // file planted at that path is replaced, never written through.
 bool WritePidFile(const std::string& path) {
     std::ifstream in(path);
     long old = 0;
     if (in >> old && old > 0 && ::kill(static_cast<pid_t>(old), 0) == 0 && old != ::getpid()) {
-        std::fprintf(stderr, "another collector with pid %ld is running (PID file %s)\n", old,
-                     path.c_str());
-        return false;
+        if (IsCollector(old)) {
+            std::fprintf(stderr, "another collector with pid %ld is running (PID file %s)\n", old,
+                         path.c_str());
+            return false;
+        }
+        std::fprintf(stderr, "PID file %s names pid %ld, which is no collector: replaced\n",
+                     path.c_str(), old);
     }
     const std::string tmp = path + ".tmp." + std::to_string(::getpid());
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     const std::string text = std::to_string(::getpid()) + "\n";
     bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    if (fd >= 0 && ::close(fd) != 0) ok = false;
     if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) ok = false;
     if (!ok) {
         std::fprintf(stderr, "cannot write PID file %s: %s\n", path.c_str(), std::strerror(errno));
+        if (fd >= 0) ::close(fd);
         ::unlink(tmp.c_str());
         return false;
     }
+    g_pid_fd = fd;
     return true;
 }
 
@@ -151,11 +171,20 @@ void ReportDaemonStart(int* fd, int rc) {
     *fd = -1;
 }
 
-// Removes the PID file only while it still names this process.
+// Removes the PID file only while it still names this process; where its directory does
+// not let this process remove it any more (privileges dropped), empties it instead, which
+// the next start takes for no collector.
 void RemovePidFile(const std::string& path) {
     std::ifstream in(path);
     long pid = 0;
-    if (in >> pid && pid == ::getpid()) ::unlink(path.c_str());
+    if (in >> pid && pid == ::getpid() && ::unlink(path.c_str()) != 0 && g_pid_fd >= 0) {
+        if (::ftruncate(g_pid_fd, 0) != 0) {
+            flowcapd::Log(LOG_WARNING,
+                          "PID file " + path + " left behind: " + std::strerror(errno));
+        }
+    }
+    if (g_pid_fd >= 0) ::close(g_pid_fd);
+    g_pid_fd = -1;
 }
 
 // Makes `dir` absolute into `out`; false (after the message nfcapd prints) when it is not
@@ -359,8 +388,9 @@ int main(int argc, char** argv) {
             case 'I':
                 if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("Ident too long");
                 if (HasControlChar(optarg)) {
-                    return Fail("ERROR, -I: the ident may not hold control characters "
-                                "(newline, tab, ...)");
+                    return Fail(
+                        "ERROR, -I: the ident may not hold control characters "
+                        "(newline, tab, ...)");
                 }
                 config.rotation.ident = optarg;
                 ident_set = true;
