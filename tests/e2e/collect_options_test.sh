@@ -48,3 +48,14 @@ run_briefly spaced -t 10 -I "edge router 1"
 "$FLOWDUMP" -I -r "$(ls "$dir"/nfcapd.2* | head -1)" | grep -q "^Ident: *edge router 1$" ||
     fail "ident with spaces not stored"
 echo "ok: control characters refused in -I and -n"
+
+# A word that is no option nor an option's value (tester: `-z lz4` printed the usage only,
+# not naming the word) is named; nothing is started.
+rc=0
+timeout 10 "$FLOWCAPD" -b 127.0.0.1 -p "$(free_port)" -w "$empty" -t 300 -z lz4 \
+    >"$WORK/stray.out" 2>"$WORK/stray.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "stray word: exit $rc, expected 1"
+grep -q "unexpected argument 'lz4'" "$WORK/stray.err" ||
+    fail "stray word not named: $(head -3 "$WORK/stray.err")"
+if ls "$empty" | grep -q .; then fail "a refused start left files in $empty"; fi
+echo "ok: a stray word is named and refused"

@@ -547,8 +547,11 @@ int main(int argc, char** argv) {
         }
     }
     if (optind < nargs) {
-        std::fputs(kUsage, stdout);
-        return 1;
+        // nfcapd ignores such words; taken for what they look like they would be lost
+        // silently (`-z lz4` compresses with LZO: -z takes its codec as -z=lz4).
+        return Fail(std::string("unexpected argument '") + args[optind] +
+                    "': flowcapd takes options and their values only (a codec goes with -z "
+                    "as -z=lz4); see flowcapd -h");
     }
     if (!multicast_group.empty()) {
         if (!config.bind_host.empty()) return Fail("ERROR, -b and -J are mutually exclusive");
