@@ -386,7 +386,9 @@ int main(int argc, char** argv) {
                 std::fputs(kUsage, stdout);
                 return 0;
             case 'I':
-                if (std::strlen(optarg) > flow::kMaxIdentLength) return Fail("Ident too long");
+                if (std::strlen(optarg) > flow::kMaxIdentLength)
+                    return Fail("Ident too long (at most " + std::to_string(flow::kMaxIdentLength) +
+                                " bytes)");
                 if (HasControlChar(optarg)) {
                     return Fail(
                         "ERROR, -I: the ident may not hold control characters "

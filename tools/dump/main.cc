@@ -66,6 +66,8 @@ const char kUsage[] =
     "-C <file>\tread the fmt.<name> formats of this nfdump.conf (none: no file)\n"
     "-G <geodb>, -D <dns>\taccepted and ignored (no geo database; the system's resolver)\n";
 
+// A count without sign. False for anything else; then errno is ERANGE for a number past
+// 2^64-1.
 bool ParseCount(const char* text, uint64_t* out) {
     char* end = nullptr;
     errno = 0;
@@ -235,7 +237,8 @@ int Run(int argc, char** argv) {
             }
             case 'c':
                 if (!ParseCount(optarg, &opt.limit) || opt.limit == 0) {
-                    std::fprintf(stderr, "Option -c needs a number > 0\n");
+                    std::fprintf(stderr, "Option -c needs a number > 0%s\n",
+                                 errno == ERANGE ? " and below 2^64" : "");
                     return 1;
                 }
                 break;
@@ -276,7 +279,8 @@ int Run(int argc, char** argv) {
             case 'n': {
                 uint64_t n = 0;
                 if (!ParseCount(optarg, &n)) {
-                    std::fprintf(stderr, "Option -n needs a number\n");
+                    std::fprintf(stderr, "Option -n needs a number%s\n",
+                                 errno == ERANGE ? " below 2^64" : "");
                     return 1;
                 }
                 opt.top_n = static_cast<size_t>(n);
