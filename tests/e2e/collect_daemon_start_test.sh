@@ -39,12 +39,13 @@ expect_fail() {
     echo "ok: $name: exit 1, $(grep "$pattern" "$WORK/$name.err")"
 }
 expect_fail port "Address already in use" -b 127.0.0.1 -p "$taken"
-sleep 60 &
-live=$!
-STARTED_PIDS+=("$live")
-echo "$live" >"$WORK/live.pid"
-expect_fail pidfile "another collector with pid $live is running" -b 127.0.0.1 -p "$port" \
+# A PID file naming a running collector (one naming any other process is stale and replaced).
+live_port=$(free_port)
+start_collector live "$WORK/live" "$live_port" "$FLOWCAPD" -b 127.0.0.1 -p "$live_port" \
+    -w "$WORK/live" -P "$WORK/live.pid"
+expect_fail pidfile "another collector with pid $PID_live is running" -b 127.0.0.1 -p "$port" \
     -P "$WORK/live.pid"
+stop_collector live
 expect_fail prometheus "prometheus.*Address already in use" -b 127.0.0.1 -p "$port" \
     --prometheus "127.0.0.1:$taken"
 
