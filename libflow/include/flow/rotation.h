@@ -108,8 +108,9 @@ public:
                  std::string* path_out = nullptr);
 
     // Current files left by collectors that died (SIGKILL, power loss) found at Open():
-    // each was renamed (or merged) to the final name of the slot it was last written in.
-    // One line per file, for the log.
+    // each was written as a closed file with this writer's ident (MergeInto) under the final
+    // name of the slot it was last written in, merged into that file when it existed. One
+    // line per file, for the log.
     const std::vector<std::string>& recovered() const { return recovered_; }
 
     uint64_t slot_start() const { return slot_start_s_; }
