@@ -68,6 +68,13 @@ for f in sf171-none nf1625-none; do
     as_set "$f" -s srcip -s dstport -n 0 -l 1k -L 2k -o csv
     as_set "$f" -s ip/packets -n 0 -L -100k
     as_set "$f" -s srcport -n 0 -l +5 -L 1M -q
+    # The limits test the counters a table shows: out ones for an out order, in + out for
+    # packets/bytes/pps/bps/bpp.
+    as_set "$f" -s srcip/obyte -n 0 -L 10 -o csv
+    as_set "$f" -s srcip/opkg -n 0 -l 1 -q
+    as_set "$f" -s dstport/opps -n 0 -L -100
+    as_set "$f" -s srcip/obpp -n 0 -l -3 -L 1000
+    as_set "$f" -s srcip/packets -n 0 -L 10 -l 1
 done
 for bad in "-l 5" "-s srcip -l 5x" "-s srcip -L k"; do
     # shellcheck disable=SC2086

@@ -767,14 +767,16 @@ void ElementStat::Impl::PrintTable(const OrderSpec& order, const StatPrintOption
     const std::vector<Cell>& values = table.values();
     std::vector<std::pair<uint64_t, uint32_t>> rank;
     rank.reserve(table.size());
-    // -l/-L compare the entry's (in) packets and bytes, strictly.
+    // -l/-L compare, strictly, the packets and bytes the row shows: the out counters of an
+    // out order (obytes, opps, ...), in + out of packets/bytes/pps/bps/bpp, else the in ones.
     auto within_limits = [&](const StatCounters& c) {
-        if (opt.packet_limit != 0 && (opt.packets_below ? c.in_packets >= opt.packet_limit
-                                                        : c.in_packets <= opt.packet_limit)) {
+        const RowValues v = Values(c, dir);
+        if (opt.packet_limit != 0 && (opt.packets_below ? v.packets >= opt.packet_limit
+                                                        : v.packets <= opt.packet_limit)) {
             return false;
         }
         if (opt.byte_limit != 0 &&
-            (opt.bytes_below ? c.in_bytes >= opt.byte_limit : c.in_bytes <= opt.byte_limit)) {
+            (opt.bytes_below ? v.bytes >= opt.byte_limit : v.bytes <= opt.byte_limit)) {
             return false;
         }
         return true;
