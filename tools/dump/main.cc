@@ -443,20 +443,14 @@ int Run(int argc, char** argv) {
                        stderr);
             return 250;
         }
-        // nfdump announces the limits on stdout, bytes first, even with -q.
-        if (opt.byte_limit) {
-            if (!ParseLimit(*opt.byte_limit, &opt.stat_byte_limit, &opt.stat_bytes_below)) {
-                return 250;
-            }
-            std::printf("Byte limit: %c %llu bytes\n", opt.stat_bytes_below ? '<' : '>',
-                        static_cast<unsigned long long>(opt.stat_byte_limit));
+        // Announced when the query starts (below).
+        if (opt.byte_limit &&
+            !ParseLimit(*opt.byte_limit, &opt.stat_byte_limit, &opt.stat_bytes_below)) {
+            return 250;
         }
-        if (opt.packet_limit) {
-            if (!ParseLimit(*opt.packet_limit, &opt.stat_packet_limit, &opt.stat_packets_below)) {
-                return 250;
-            }
-            std::printf("Packet limit: %c %llu packets\n", opt.stat_packets_below ? '<' : '>',
-                        static_cast<unsigned long long>(opt.stat_packet_limit));
+        if (opt.packet_limit &&
+            !ParseLimit(*opt.packet_limit, &opt.stat_packet_limit, &opt.stat_packets_below)) {
+            return 250;
         }
     }
     if (!opt.write_path.empty() && (!opt.stats.empty() || !opt.record_orders.empty())) {
@@ -621,6 +615,16 @@ int Run(int argc, char** argv) {
             std::printf("File %s compression changed\n", path.c_str());
         }
         return rc;
+    }
+    // nfdump announces -L/-l on stdout, bytes first, even with -q, once the query starts: not
+    // after an option, filter or file error.
+    if (opt.byte_limit) {
+        std::printf("Byte limit: %c %llu bytes\n", opt.stat_bytes_below ? '<' : '>',
+                    static_cast<unsigned long long>(opt.stat_byte_limit));
+    }
+    if (opt.packet_limit) {
+        std::printf("Packet limit: %c %llu packets\n", opt.stat_packets_below ? '<' : '>',
+                    static_cast<unsigned long long>(opt.stat_packet_limit));
     }
     return flowdump::RunQuery(opt, *files, *filter, window);
 }
