@@ -1155,12 +1155,15 @@ void AppendRaw(Buffer& out, const FlowRecord& r, const RecordContext& ctx) {
 Averages ComputeAverages(const Summary& s) {
     Averages a;
     if (s.last_ms == 0 || s.first_ms == UINT64_MAX) return a;
-    // nfdump: duration in double seconds; all three averages only when it is positive.
+    // nfdump: duration in double seconds; no averages when it is 0. A negative one (flows
+    // stored with their end before their start) still gives bytes per packet; the rates
+    // stay 0.
     double duration = (static_cast<double>(s.last_ms) - static_cast<double>(s.first_ms)) / 1000.0;
-    if (duration <= 0) return a;
+    if (duration == 0) return a;
+    a.bpp = s.packets ? s.bytes / s.packets : 0;
+    if (duration < 0) return a;
     a.bps = static_cast<uint64_t>(static_cast<double>(s.bytes << 3) / duration);
     a.pps = static_cast<uint64_t>(static_cast<double>(s.packets) / duration);
-    a.bpp = s.packets ? s.bytes / s.packets : 0;
     return a;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "flow/output.h"
+#include "output/formats.h"
 #include "unit/output/sample_records.h"
 
 using flow::FlowRecord;
@@ -510,4 +511,29 @@ TEST_CASE("json user names stay valid UTF-8 whatever bytes the record holds", "[
     CHECK(nd.find(want) != std::string::npos);
     const std::string pretty = Listing("json", {r}, SampleRun(1, 1));
     CHECK(pretty.find("\"user_name\" : \"J\xc3\xbcrgen\\u00ff") != std::string::npos);
+}
+
+TEST_CASE("summary averages: none for a zero time span, bytes per packet for a negative one",
+          "[output]") {
+    using flow::output::detail::ComputeAverages;
+    Summary s;
+    s.flows = 1;
+    s.bytes = 168;
+    s.packets = 2;
+    // A flow stored with its end 1 ms before its start (nfdump 1.7.1 prints avg bpp 84).
+    s.first_ms = 1431516026232;
+    s.last_ms = 1431516026231;
+    auto a = ComputeAverages(s);
+    CHECK(a.bpp == 84);
+    CHECK(a.bps == 0);
+    CHECK(a.pps == 0);
+    s.last_ms = s.first_ms;
+    a = ComputeAverages(s);
+    CHECK(a.bpp == 0);
+    CHECK(a.bps == 0);
+    s.last_ms = s.first_ms + 2000;
+    a = ComputeAverages(s);
+    CHECK(a.bpp == 84);
+    CHECK(a.bps == 672);
+    CHECK(a.pps == 1);
 }
