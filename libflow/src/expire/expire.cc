@@ -171,6 +171,62 @@ struct DirState {
 };
 
 // A flow file in the merged, oldest-first order of all directories of a run.
+// The rules of CountFilesToExpire (flow/expire.h), one file at a time, oldest first, so
+// that a file that cannot be removed is stepped over: its bytes still count (Kept), and the
+// files after it go instead, as nfexpire does.
+class ExpiryPlan {
+public:
+    ExpiryPlan(const FlowFileEntry& oldest, uint64_t total_bytes, const ExpireLimits& limits,
+               uint32_t watermark_pct, int64_t now_s)
+        : now_s_(now_s), size_(total_bytes) {
+        const u128 wm = watermark_pct;
+        // Size: starts at the limit itself, stops at the watermark below it (nfexpire 1.7.1:
+        // total == limit already expires; total == limit * wm / 100 is low enough).
+        size_pass_ = limits.max_size_bytes > 0 && total_bytes >= limits.max_size_bytes;
+        size_goal_x100_ = u128{limits.max_size_bytes} * wm;
+        // Age: starts when the oldest file is at least the lifetime old. Then files go while
+        // they are older than `age_limit_` = lifetime * wm / 100, rounded down. nfexpire
+        // compares each name with the 14-digit time string of now - age_limit: a 12-digit name
+        // equal to its first 12 digits sorts before it (so an age of exactly age_limit, or a
+        // few seconds less, is old enough), a 14-digit name must be strictly older.
+        age_pass_ = limits.max_lifetime_s > 0 &&
+                    now_s - oldest.time_s >=
+                        static_cast<int64_t>(std::min<uint64_t>(limits.max_lifetime_s, INT64_MAX));
+        age_limit_ = u128{limits.max_lifetime_s} * wm / 100;
+    }
+
+    // Whether `f`, the oldest file not yet decided, goes.
+    bool Takes(const FlowFileEntry& f) {
+        by_size_ = false;
+        if (size_pass_ && size_ * 100 > size_goal_x100_) {
+            size_ -= std::min<u128>(size_, f.disk_bytes);
+            by_size_ = true;
+            return true;
+        }
+        size_pass_ = false;
+        const int64_t age = now_s_ - f.time_s;
+        if (age_pass_ && age >= 0) {
+            const u128 a = static_cast<uint64_t>(age);
+            if (f.has_seconds ? a > age_limit_ : a >= age_limit_) return true;
+        }
+        return false;
+    }
+
+    // The file Takes() just gave could not be removed: it still takes its room.
+    void Kept(const FlowFileEntry& f) {
+        if (by_size_) size_ += f.disk_bytes;
+    }
+
+private:
+    int64_t now_s_;
+    u128 size_;
+    u128 size_goal_x100_ = 0;
+    u128 age_limit_ = 0;
+    bool size_pass_ = false;
+    bool age_pass_ = false;
+    bool by_size_ = false;  // the last Takes() counted its file off the size
+};
+
 struct Candidate {
     size_t dir;
     size_t file;
@@ -340,13 +396,13 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
         return file_of(a).time_s < file_of(b).time_s;
     });
 
+    // Where the expired range ends when a file could not be removed: the first file kept
+    // after the last one removed (the stat's first time still names the kept older file).
+    bool remove_failed = false;
+    size_t after_last_removed = 0;
     if (req.mode == ExpireMode::kExpire && !order.empty()) {
-        std::vector<FlowFileEntry> sorted;
-        sorted.reserve(order.size());
-        for (const Candidate& c : order) sorted.push_back(file_of(c));
-        size_t count = CountFilesToExpire(sorted, total_bytes, limits, limits.watermark_pct, now);
-
-        for (size_t i = 0; i < count; ++i) {
+        ExpiryPlan plan(file_of(order.front()), total_bytes, limits, limits.watermark_pct, now);
+        for (size_t i = 0; i < order.size() && plan.Takes(file_of(order[i])); ++i) {
             if (deadline > 0 && ::time(nullptr) >= deadline) {
                 report.timed_out = true;
                 break;
@@ -366,11 +422,17 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
                 report.expired_paths.push_back(f.path);
                 ++report.files_expired;
                 report.bytes_expired += f.disk_bytes;
+                after_last_removed = i + 1;
             } else if (errno == ENOENT) {
                 // Somebody else removed it meanwhile: it is gone, which is all we wanted.
                 states[c.dir]->removed[c.file] = true;
+                after_last_removed = i + 1;
             } else {
+                // Stepped over: the next files go in its place (an immutable file, or a
+                // directory the collector's user may not write to, must not stop expiry).
                 report.warnings.push_back("cannot remove '" + f.path + "': " + Errno(errno));
+                plan.Kept(f);
+                remove_failed = true;
             }
         }
     }
@@ -398,6 +460,13 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
     total.limits = spec.profile ? limits : states[0]->outcome.stat.limits;
     if (req.mode == ExpireMode::kExpire) {
         report.expired_range_s = any ? total.first_s - old_first : 0;
+        if (remove_failed) {
+            const int64_t end = after_last_removed == 0 ? old_first
+                                : after_last_removed < order.size()
+                                    ? file_of(order[after_last_removed]).time_s
+                                    : now;
+            report.expired_range_s = end - old_first;
+        }
     }
 
     for (auto& d : states) {
@@ -415,43 +484,9 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
 size_t CountFilesToExpire(const std::vector<FlowFileEntry>& oldest_first, uint64_t total_bytes,
                           const ExpireLimits& limits, uint32_t watermark_pct, int64_t now_s) {
     if (oldest_first.empty()) return 0;
-    const u128 wm = watermark_pct;
-
-    // Size: starts at the limit itself, stops at the watermark below it (nfexpire 1.7.1:
-    // total == limit already expires; total == limit * wm / 100 is low enough).
-    bool size_pass = limits.max_size_bytes > 0 && total_bytes >= limits.max_size_bytes;
-    const u128 size_goal_x100 = u128{limits.max_size_bytes} * wm;
-
-    // Age: starts when the oldest file is at least the lifetime old. Then files go while
-    // they are older than `age_limit` = lifetime * wm / 100, rounded down. nfexpire compares
-    // each name with the 14-digit time string of now - age_limit: a 12-digit name equal to
-    // its first 12 digits sorts before it (so an age of exactly age_limit, or a few seconds
-    // less, is old enough), a 14-digit name must be strictly older.
-    const bool age_pass = limits.max_lifetime_s > 0 && now_s - oldest_first.front().time_s >=
-                                                           static_cast<int64_t>(std::min<uint64_t>(
-                                                               limits.max_lifetime_s, INT64_MAX));
-    const u128 age_limit = u128{limits.max_lifetime_s} * wm / 100;
-
+    ExpiryPlan plan(oldest_first.front(), total_bytes, limits, watermark_pct, now_s);
     size_t n = 0;
-    u128 size = total_bytes;
-    while (n < oldest_first.size()) {
-        const FlowFileEntry& f = oldest_first[n];
-        if (size_pass && size * 100 > size_goal_x100) {
-            size -= std::min<u128>(size, f.disk_bytes);
-            ++n;
-            continue;
-        }
-        size_pass = false;
-        const int64_t age = now_s - f.time_s;
-        if (age_pass && age >= 0) {
-            const u128 a = static_cast<uint64_t>(age);
-            if (f.has_seconds ? a > age_limit : a >= age_limit) {
-                ++n;
-                continue;
-            }
-        }
-        break;
-    }
+    while (n < oldest_first.size() && plan.Takes(oldest_first[n])) ++n;
     return n;
 }
 
