@@ -44,7 +44,7 @@ refuse "invalid active timeout '0'" -r x.pcap -a 0 -n 127.0.0.1:9995
 refuse "invalid inactive timeout" -r x.pcap -e 10,x -n 127.0.0.1:9995
 refuse "-t needs -l" -r x.pcap -t 60 -n 127.0.0.1:9995
 refuse "up to 16383" -r x.pcap -s 20000 -n 127.0.0.1:9995
-refuse "no valid directory: '$WORK/none'" -r x.pcap -l "$WORK/none"
+refuse "no valid directory: '$WORK/none' (-l needs an existing directory)" -r x.pcap -l "$WORK/none"
 refuse "cannot read capture '$WORK/none.pcap'" -r "$WORK/none.pcap" -n 127.0.0.1:9995
 refuse "filter once" -r x.pcap -f tcp -n 127.0.0.1:9995 udp
 # An ident with a newline forged lines in flowdump -I of the files written.

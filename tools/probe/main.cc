@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
     if (!o.dir.empty()) {
         struct stat st {};
         if (::stat(o.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-            return Fail("no valid directory: '" + o.dir + "'");
+            return Fail("no valid directory: '" + o.dir + "' (-l needs an existing directory)");
         }
     }
 
