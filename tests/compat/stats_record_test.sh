@@ -28,12 +28,16 @@ exact sf178-none -s record/bytes -s record/flows -n 1 -o line
 exact sf178-none -s record -s record/bytes -n 1 -o line -q
 exact sf178-none -s record/bytes -s record/bytes -n 2 -o line -q
 exact sf178-none -s record/bytes -s srcip/bytes -s record/flows -n 1 -o line -q
+# A ":flags" word after record changes nothing (record:p, as NfSen's statistics lists write).
+exact sf178-none -s record:p/bytes -n 3 -o line
+exact sf178-none -s record:a/bytes -n 2 -o csv
 exact sf178-none -s record/bytes -n 0 -o long 'proto 255'
 for f in sf178-none sf171-none sf1625-none; do
     as_set "$f" -s record/bytes -n 0 -o long
     as_set "$f" -s record/bytes -n 0 -o csv -q
     as_set "$f" -s record/flows -A proto,dstport -n 0 -o line
     as_set "$f" -s record/flows -A proto,dstport -n 0
+    as_set "$f" -s record:p -n 0 -o csv
 done
 
 if "$FLOWDUMP" -r "$DIR/sf178-none" -s record -O bytes >"$WORK/o.txt" 2>&1; then

@@ -321,11 +321,15 @@ int Run(int argc, char** argv) {
                 break;
             case 's': {
                 if (strncasecmp(optarg, "record", 6) == 0 &&
-                    (optarg[6] == '\0' || optarg[6] == '/')) {
+                    (optarg[6] == '\0' || optarg[6] == '/' || optarg[6] == ':')) {
                     // The orders parse as an element statistic's; "record" names none.
                     // Every -s record adds its orders to one record statistic, whose
-                    // tables print in the canonical order ("record" alone: flows).
-                    record_order_list += optarg[6] == '\0' ? "/flows" : optarg + 6;
+                    // tables print in the canonical order ("record" alone: flows). A
+                    // ":flags" word before the orders (record:p) changes nothing, as in
+                    // nfdump: a record's key already holds its protocol.
+                    const char* rest = optarg + 6;
+                    if (*rest == ':') rest += std::strcspn(rest, "/");
+                    record_order_list += *rest == '\0' ? "/flows" : rest;
                     auto spec = flow::aggregate::ParseStatSpec("srcip" + record_order_list);
                     auto orders = spec.ok() ? flow::aggregate::RecordOrders(*spec)
                                             : std::vector<flow::aggregate::RecordOrderSpec>();
