@@ -90,6 +90,10 @@ bool ParseNumber(std::string_view word, uint64_t* out, std::string* why) {
     size_t dot = word.find('.');
     std::string_view whole = word.substr(0, dot);
     std::string_view frac = dot == std::string_view::npos ? "" : word.substr(dot + 1);
+    if (frac.find('.') != std::string_view::npos) {
+        *why = "not a number";  // an address, say, not a fraction
+        return false;
+    }
     if (whole.empty() || (dot != std::string_view::npos && (frac.empty() || scale == 1))) {
         *why = scale == 1 && dot != std::string_view::npos
                    ? "fractions need a scale letter (k, m, g, t)"

@@ -27,7 +27,8 @@ expect 1 "$WORK/empty" "$FLOWDUMP" -r "$WORK/empty" -o line
 expect 254 "" "$FLOWDUMP" -r "$WORK/text" 'proto tcp and ('
 expect 254 "" "$FLOWDUMP" -Z 'src ip 300.1.1.1'
 expect 0 "" "$FLOWDUMP" -Z 'src ip 10.1.1.1 and port 80'
-expect 1 "Option -c needs a number > 0" "$FLOWDUMP" -r "$WORK/text" -c 0
+expect 1 "Option -c needs a number > 0, not '0'" "$FLOWDUMP" -r "$WORK/text" -c 0
+expect 1 "Option -n needs a number of rows, 0 or more, not '-1'" "$FLOWDUMP" -r "$WORK/text" -n -1
 expect 1 "mutually exclusive" "$FLOWDUMP" -r "$WORK/text" -R "$WORK"
 expect 250 "Missing last file option" "$FLOWDUMP" -R "$WORK/text:"
 expect 1 "Unknown output mode" "$FLOWDUMP" -r "$WORK/text" -o nosuchformat

@@ -237,8 +237,8 @@ int Run(int argc, char** argv) {
             }
             case 'c':
                 if (!ParseCount(optarg, &opt.limit) || opt.limit == 0) {
-                    std::fprintf(stderr, "Option -c needs a number > 0%s\n",
-                                 errno == ERANGE ? " and below 2^64" : "");
+                    std::fprintf(stderr, "Option -c needs a number > 0%s, not '%s'\n",
+                                 errno == ERANGE ? " and below 2^64" : "", optarg);
                     return 1;
                 }
                 break;
@@ -279,8 +279,9 @@ int Run(int argc, char** argv) {
             case 'n': {
                 uint64_t n = 0;
                 if (!ParseCount(optarg, &n)) {
-                    std::fprintf(stderr, "Option -n needs a number%s\n",
-                                 errno == ERANGE ? " below 2^64" : "");
+                    std::fprintf(stderr,
+                                 "Option -n needs a number of rows, 0 or more%s, not '%s'\n",
+                                 errno == ERANGE ? " and below 2^64" : "", optarg);
                     return 1;
                 }
                 opt.top_n = static_cast<size_t>(n);

@@ -134,6 +134,7 @@ TEST_CASE("errors name the problem, the token and its line and column", "[filter
         {"ip 2001:db8::1::2", "invalid IP address"},
         {"packets 12x", "invalid number '12x' for packets"},
         {"duration 1.5", "fractions need a scale letter"},
+        {"as in [127.0.1.10]", "invalid number '127.0.1.10' for as: not a number ("},
         {"bytes 1.0001k", "not a whole number"},
         {"packets 18446744073709551616", "number too large"},
         {"packets -1", "invalid number '-1'"},
