@@ -107,9 +107,12 @@ struct FlowDirectoryScan {
 // layouts). Directories starting with '.' or a non-digit are not entered; symlinked
 // directories are followed (each directory is visited once), symlinked files are ignored.
 // Entries that vanish during the walk are skipped. Fails with NotFound/IoError when `dir`
-// itself cannot be read, and with IoError "deadline" when `deadline_s` (UNIX seconds, 0 =
-// none) passes during the walk. Never modifies anything. Thread-safe.
-Result<FlowDirectoryScan> ScanFlowDirectory(const std::string& dir, int64_t deadline_s = 0);
+// itself cannot be read, and with IoError "deadline" when `deadline_ms` (NowMs(), 0 = none)
+// passes during the walk. Never modifies anything. Thread-safe.
+Result<FlowDirectoryScan> ScanFlowDirectory(const std::string& dir, int64_t deadline_ms = 0);
+
+// The wall clock in UNIX milliseconds (the clock of the deadlines above).
+int64_t NowMs();
 
 // ---- Decision ----------------------------------------------------------------------------
 

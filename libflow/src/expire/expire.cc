@@ -44,12 +44,12 @@ public:
     }
 
     // Opens `<dir>/.nfstat`, creating it when `writable`, locks it (a read lock when not
-    // writable) and reads it. Waits for the lock until `deadline_s` (0 = for ever).
+    // writable) and reads it. Waits for the lock until `deadline_ms` (0 = for ever).
     //
     // A symlink or a file with other hard links is never read or written through (it could
     // point at any file the caller may write): it counts as missing and, when `writable`, is
     // replaced by a new regular file (temporary file created with O_EXCL, renamed over it).
-    Status Open(const std::string& dir, bool writable, int64_t deadline_s) {
+    Status Open(const std::string& dir, bool writable, int64_t deadline_ms) {
         path_ = dir + "/" + kStatFileName;
         fd_ = ::open(path_.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW);
         bool foreign = fd_ < 0 && errno == ELOOP;
@@ -75,7 +75,7 @@ public:
         if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
             return Status::IoError("'" + path_ + "' is not a regular file");
         }
-        Status s = Lock(writable, deadline_s);
+        Status s = Lock(writable, deadline_ms);
         if (!s.ok()) return s;
         return ReadAll();
     }
@@ -121,18 +121,18 @@ private:
         return Status::Ok();
     }
 
-    Status Lock(bool writable, int64_t deadline_s) {
+    Status Lock(bool writable, int64_t deadline_ms) {
         struct flock fl = {};
         fl.l_type = writable ? F_WRLCK : F_RDLCK;
         fl.l_whence = SEEK_SET;
         for (;;) {
-            int cmd = deadline_s > 0 ? F_OFD_SETLK : F_OFD_SETLKW;
+            int cmd = deadline_ms > 0 ? F_OFD_SETLK : F_OFD_SETLKW;
             if (::fcntl(fd_, cmd, &fl) == 0) return Status::Ok();
             if (errno == EINTR) continue;
             if (errno != EAGAIN && errno != EACCES) {
                 return Status::IoError("fcntl() lock '" + path_ + "': " + Errno(errno));
             }
-            if (::time(nullptr) >= deadline_s) {
+            if (NowMs() >= deadline_ms) {
                 return Status::IoError("deadline: '" + path_ + "' stayed locked");
             }
             ::usleep(50 * 1000);
@@ -297,7 +297,8 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
                          const RunSpec& spec) {
     const int64_t started = ::time(nullptr);
     const int64_t now = req.now_s != 0 ? req.now_s : started;
-    const int64_t deadline = req.max_runtime_s ? started + req.max_runtime_s : 0;
+    // -T: to the millisecond (whole seconds cut a run up to a second short).
+    const int64_t deadline = req.max_runtime_s ? NowMs() + int64_t{req.max_runtime_s} * 1000 : 0;
     ExpireReport report;
 
     // Lock every `.nfstat` first (in name order, so two runs cannot deadlock), then scan:
@@ -403,7 +404,7 @@ Result<ExpireReport> Run(const std::vector<std::string>& dirs, const ExpireReque
     if (req.mode == ExpireMode::kExpire && !order.empty()) {
         ExpiryPlan plan(file_of(order.front()), total_bytes, limits, limits.watermark_pct, now);
         for (size_t i = 0; i < order.size() && plan.Takes(file_of(order[i])); ++i) {
-            if (deadline > 0 && ::time(nullptr) >= deadline) {
+            if (deadline > 0 && NowMs() >= deadline) {
                 report.timed_out = true;
                 break;
             }

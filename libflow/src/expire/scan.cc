@@ -42,7 +42,7 @@ std::string Errno(int err) { return std::strerror(err); }
 
 class Walker {
 public:
-    Walker(FlowDirectoryScan* out, int64_t deadline_s) : out_(out), deadline_s_(deadline_s) {}
+    Walker(FlowDirectoryScan* out, int64_t deadline_ms) : out_(out), deadline_ms_(deadline_ms) {}
 
     bool timed_out() const { return timed_out_; }
 
@@ -73,7 +73,7 @@ public:
 
 private:
     bool Expired() {
-        if (deadline_s_ > 0 && ::time(nullptr) >= deadline_s_) timed_out_ = true;
+        if (deadline_ms_ > 0 && NowMs() >= deadline_ms_) timed_out_ = true;
         return timed_out_;
     }
 
@@ -128,7 +128,7 @@ private:
     }
 
     FlowDirectoryScan* out_;
-    int64_t deadline_s_;
+    int64_t deadline_ms_;
     bool timed_out_ = false;
     std::set<std::pair<dev_t, ino_t>> visited_;
 };
@@ -156,7 +156,13 @@ Result<int64_t> FlowFileNameTime(std::string_view name) {
     return static_cast<int64_t>(::mktime(&tm));
 }
 
-Result<FlowDirectoryScan> ScanFlowDirectory(const std::string& dir, int64_t deadline_s) {
+int64_t NowMs() {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+Result<FlowDirectoryScan> ScanFlowDirectory(const std::string& dir, int64_t deadline_ms) {
     FlowDirectoryScan scan;
     scan.dir = dir;
     struct stat st;
@@ -167,7 +173,7 @@ Result<FlowDirectoryScan> ScanFlowDirectory(const std::string& dir, int64_t dead
     }
     if (!S_ISDIR(st.st_mode)) return Status::NotFound("No such directory: " + dir);
 
-    Walker walker(&scan, deadline_s);
+    Walker walker(&scan, deadline_ms);
     walker.FirstVisit(st);
     int err = 0;
     if (!walker.Walk(dir, 0, &err)) {

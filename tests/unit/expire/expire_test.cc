@@ -743,9 +743,18 @@ TEST_CASE("a run waits for nfexpire's lock, within the runtime bound", "[expire]
     flow::ExpireRequest req = ExpireAt(kNoon);
     req.max_lifetime_s = 3600;
     req.max_runtime_s = 1;
+    // Start half a second into a second: the bound is a full second all the same (whole
+    // seconds of the clock ended the wait after about half of it).
+    for (time_t s0 = ::time(nullptr); ::time(nullptr) == s0;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const auto t0 = std::chrono::steady_clock::now();
     flow::Result<flow::ExpireReport> r = flow::ExpireDirectory(t.dir(), req);
+    const auto waited = std::chrono::steady_clock::now() - t0;
     REQUIRE(r.ok());
     CHECK(r->timed_out);
+    CHECK(waited >= std::chrono::milliseconds(950));
     CHECK(r->files_expired == 0);
     CHECK(t.Files() == flows);
 
