@@ -14,6 +14,7 @@
 
 #include "flow/expire.h"
 #include "flow/select.h"
+#include "util/local_time.h"
 
 namespace flow {
 
@@ -152,8 +153,7 @@ Result<int64_t> FlowFileNameTime(std::string_view name) {
     tm.tm_hour = num(8, 2);
     tm.tm_min = num(10, 2);
     tm.tm_sec = name.size() == 21 ? num(12, 2) : 0;
-    tm.tm_isdst = -1;  // let the zone decide, as nfdump's ISO2UNIX does
-    return static_cast<int64_t>(::mktime(&tm));
+    return util::LocalToUnix(tm);  // the zone decides, as nfdump's ISO2UNIX lets it
 }
 
 int64_t NowMs() {

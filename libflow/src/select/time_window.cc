@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "flow/select.h"
+#include "util/local_time.h"
 
 namespace flow {
 
@@ -57,8 +58,7 @@ Result<uint64_t> ParseOneTime(const std::string& text) {
     tm.tm_hour = value[3];
     tm.tm_min = value[4];
     tm.tm_sec = value[5];
-    tm.tm_isdst = -1;
-    time_t t = ::mktime(&tm);
+    const int64_t t = util::LocalToUnix(tm);
     if (t < 0) return Status::InvalidArgument("Time out of range: '" + text + "'");
     return static_cast<uint64_t>(t) * 1000;
 }

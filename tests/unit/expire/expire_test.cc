@@ -172,6 +172,16 @@ TEST_CASE("flow file names are read as local time", "[expire]") {
     {
         TzGuard tz("Europe/Berlin");
         CHECK(*flow::FlowFileNameTime("nfcapd.202607011200") == 1782900000);
+        // 02:30 on the day the clocks go back names two instants: always the earlier one
+        // (00:30 UTC, summer time), whatever name was read before (mktime() alone gave
+        // 01:30 UTC after a winter time, 00:30 after a summer one).
+        CHECK(*flow::FlowFileNameTime("nfcapd.202612011200") == 1796122800);
+        CHECK(*flow::FlowFileNameTime("nfcapd.202610250230") == 1792888200);
+        CHECK(*flow::FlowFileNameTime("nfcapd.202607011200") == 1782900000);
+        CHECK(*flow::FlowFileNameTime("nfcapd.202610250230") == 1792888200);
+        CHECK(*flow::FlowFileNameTime("nfcapd.202610250300") == 1792893600);
+        // 02:30 on the day the clocks go forward does not exist: as mktime() reads it.
+        CHECK(*flow::FlowFileNameTime("nfcapd.202603290230") > 0);
     }
     for (const char* bad : {"nfcapd.2026120415", "nfcapd.current.123", "nfcapd.202612041510+0100",
                             "nfcapd.20261204151a", "xfcapd.202612041510"}) {
