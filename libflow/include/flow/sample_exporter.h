@@ -58,6 +58,9 @@ struct EncoderOptions {
 //   enc.Begin(now_ms, uptime_ms, boot_ms);
 //   while (more) { if (!enc.Add(flow)) { send(enc.Finish()); enc.Begin(...); enc.Add(flow); } }
 //   if (enc.flows() > 0) send(enc.Finish());
+//
+// An exporter that fills a datagram over time calls SetExportTime() before each Finish(), so
+// the header tells when the datagram is sent rather than when it was begun.
 class FlowEncoder {
 public:
     explicit FlowEncoder(const EncoderOptions& options);
@@ -65,6 +68,13 @@ public:
     // Starts a datagram stamped `export_ms` with header uptime `uptime_ms`; v5/v9 record times
     // are sent as `first_ms - boot_ms`. Templates go first when they are due.
     void Begin(uint64_t export_ms, uint32_t uptime_ms, uint64_t boot_ms);
+    // Replaces the open datagram's header time, set by Begin(), with `export_ms` and
+    // `uptime_ms` (v5: sysUptime, unix secs and nsecs; v9: sysUptime and unix secs; IPFIX:
+    // export seconds). Record times and the template schedule stay as Begin() set them.
+    // NetFlow v5 collectors read a record's Last above the header's sysUptime as a wrapped
+    // uptime (nfdump: more than 100 s above), so a v5 header must be no earlier than any Last
+    // in the datagram. Requires: Begin() was called since the last Finish().
+    void SetExportTime(uint64_t export_ms, uint32_t uptime_ms);
     // Appends `flow`; false (nothing written) when it does not fit the datagram budget (or
     // v5's 30 records). NetFlow v5 cannot carry IPv6: such a flow is skipped and counted in
     // v6_dropped(), and Add returns true.

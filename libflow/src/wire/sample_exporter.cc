@@ -6,6 +6,7 @@
 #include "flow/sample_exporter.h"
 
 #include <algorithm>
+#include <cassert>
 #include <random>
 
 namespace flow::wire {
@@ -169,6 +170,10 @@ void Patch16(std::vector<uint8_t>* o, size_t at, uint64_t v) {
     (*o)[at] = static_cast<uint8_t>(v >> 8);
     (*o)[at + 1] = static_cast<uint8_t>(v);
 }
+void Patch32(std::vector<uint8_t>* o, size_t at, uint64_t v) {
+    Patch16(o, at, v >> 16);
+    Patch16(o, at + 2, v);
+}
 void WriteTemplateFields(std::vector<uint8_t>* o, bool v6, bool ipfix, bool vlan, bool icmp) {
     Put16(o, v6 ? 27 : 8);
     Put16(o, v6 ? 16 : 4);
@@ -300,6 +305,25 @@ void FlowEncoder::Begin(uint64_t export_ms, uint32_t uptime_ms, uint64_t boot_ms
     if (due) {
         last_template_ms_ = export_ms;
         WriteTemplates();
+    }
+}
+
+void FlowEncoder::SetExportTime(uint64_t export_ms, uint32_t uptime_ms) {
+    assert(out_.size() >= 16);  // Begin() wrote the header
+    const uint32_t secs = static_cast<uint32_t>(export_ms / 1000);
+    switch (options_.version) {
+        case 5:  // +4 sysUptime, +8 unix_secs, +12 unix_nsecs
+            Patch32(&out_, 4, uptime_ms);
+            Patch32(&out_, 8, secs);
+            Patch32(&out_, 12, (export_ms % 1000) * 1000000);
+            return;
+        case 9:  // +4 sysUptime, +8 unix_secs
+            Patch32(&out_, 4, uptime_ms);
+            Patch32(&out_, 8, secs);
+            return;
+        default:  // +4 export time
+            Patch32(&out_, 4, secs);
+            return;
     }
 }
 

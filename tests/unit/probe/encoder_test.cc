@@ -172,3 +172,44 @@ TEST_CASE("NetFlow v5 skips IPv6 flows and counts them", "[probe][encoder]") {
     CHECK(U16(bytes, 2) == 1);
     CHECK(bytes.size() == 24 + 48);
 }
+
+TEST_CASE("A datagram filled over minutes and stamped when sent decodes to its flows' times",
+          "[probe][encoder][regression]") {
+    // Guards flowprobe -r -v 5: a header stamped when the datagram was begun had a sysUptime
+    // below later records' Last, and collectors stored those flows 2^32 ms too early.
+    const uint16_t version = GENERATE(uint16_t{5}, uint16_t{9}, uint16_t{10});
+    CAPTURE(version);
+    EncoderOptions o;
+    o.version = version;
+    FlowEncoder enc(o);
+    enc.Begin(kBoot + 5000, 5000, kBoot);
+    std::vector<EncodeFlow> flows;
+    for (int i = 0; i < 10; ++i) {
+        flows.push_back(Flow(i));
+        flows.back().last_ms = kBoot + 6000 + static_cast<uint64_t>(i) * 60000;
+        REQUIRE(enc.Add(flows.back()));
+    }
+    const uint64_t sent = kBoot + 600123;  // after the last flow ended
+    const uint64_t stamp = version == 9 ? sent / 1000 * 1000 : sent;
+    enc.SetExportTime(sent, static_cast<uint32_t>(stamp - kBoot));
+    const std::vector<uint8_t> d = enc.Finish();
+
+    CHECK(U32(d, version == 10 ? 4 : 8) == sent / 1000);
+    if (version == 5) {
+        CHECK(U32(d, 4) == 600123);
+        CHECK(U32(d, 12) == 123000000);  // unix_nsecs
+        for (size_t i = 0; i < flows.size(); ++i) {
+            CAPTURE(i);
+            CHECK(U32(d, 24 + 48 * i + 28) <= U32(d, 4));  // Last <= sysUptime
+        }
+    }
+    flow::wire::Decoder decoder;
+    std::vector<FlowRecord> out;
+    REQUIRE(decoder.Decode(d.data(), d.size(), flow::wire::Endpoint::V4(1), sent, &out).ok());
+    REQUIRE(out.size() == flows.size());
+    for (size_t i = 0; i < out.size(); ++i) {
+        CAPTURE(i);
+        CHECK(out[i].first_ms == flows[i].first_ms);
+        CHECK(out[i].last_ms == flows[i].last_ms);
+    }
+}
