@@ -105,7 +105,9 @@ public:
         f.last_ms = r.last_ms;
         f.input = r.input;
         f.vlan = static_cast<uint16_t>(r.src_vlan);
-        now_ms_ = std::max(now_ms_, r.received_ms);
+        // A merged capture that stepped back in time ends flows whose Last is past the
+        // cache's clock: the datagram's header must still be no earlier than that Last.
+        now_ms_ = std::max({now_ms_, r.received_ms, r.last_ms});
         if (options_.version != 10 && r.last_ms - boot_ms_ > UINT32_MAX) ++wrapped_;
         if (!open_) Begin();
         if (!encoder_.Add(f)) {
@@ -140,19 +142,28 @@ private:
         return e;
     }
 
-    void Begin() {
-        // v9 headers carry whole export seconds: the uptime is taken at the whole second, or
-        // a collector's boot time (secs * 1000 - uptime) would be off by the milliseconds.
+    // The header uptime at now_ms_. v9 headers carry whole export seconds: the uptime is
+    // taken at the whole second, or a collector's boot time (secs * 1000 - uptime) would be
+    // off by the milliseconds.
+    uint32_t Uptime() const {
         const uint64_t stamp = options_.version == 9 ? now_ms_ / 1000 * 1000 : now_ms_;
-        const uint64_t uptime = stamp > boot_ms_ ? stamp - boot_ms_ : 0;
         // TODO: v5/v9 uptimes are 32-bit milliseconds; a probe running (or a capture
         // spanning) more than 49.7 days wraps them and collectors misdate the flows (they
         // are counted in the summary). Restarting the uptime would need a template resend.
-        encoder_.Begin(now_ms_, static_cast<uint32_t>(uptime), boot_ms_);
+        return static_cast<uint32_t>(stamp > boot_ms_ ? stamp - boot_ms_ : 0);
+    }
+
+    void Begin() {
+        encoder_.Begin(now_ms_, Uptime(), boot_ms_);
         open_ = true;
     }
 
     void Send() {
+        // Stamped when sent, not when begun: records added since carry later Last times
+        // (a capture file's datagram fills over minutes of packet time), and v5 collectors
+        // take a Last over 100 s past the header's sysUptime for a wrapped uptime and store
+        // the flow 2^32 ms too early. now_ms_ is at or after every record's Last.
+        encoder_.SetExportTime(now_ms_, Uptime());
         const std::vector<uint8_t>& bytes = encoder_.Finish();
         open_ = false;
         for (int fd : fds_) {
