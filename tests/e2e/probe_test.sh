@@ -281,7 +281,7 @@ for pcap in "$pcaps"/*; do
     total=$((total + n))
 done
 [ ${#failed[@]} -eq 0 ] || fail "flowprobe and softflowd differ on: ${failed[*]}"
-# NetFlow v5 and v9 export: nfcapd 1.7.1 and flowcapd store the same flows, and v9's
+# NetFlow v5 and v9 export: nfcapd 1.7.1 and flowcapd store the same flows, and their
 # uptime-relative times come back as exactly the IPFIX run's; v5 has no IPv6, so those flows
 # are left out and counted. With 1:4 sampling the options data announces the rate: flowcapd
 # multiplies the counters, nfcapd 1.7.1 ignores sampling options (docs/compatibility.md), so
@@ -316,6 +316,10 @@ for mode in 5 9 9s; do
     5)
         diff "$d/nf.sorted" "$d/fk.sorted" >/dev/null || fail "$name v5: nfcapd and flowcapd differ"
         awk -F"|" '$4 ~ /:/ {exit 1}' "$d/fk.sorted" || fail "$name v5: an IPv6 flow was exported"
+        # The IPFIX run's IPv4 flows, to the millisecond.
+        awk -F"|" '$4 !~ /:/' "$WORK/$name/fk.sorted" >"$d/ipfix.v4"
+        diff "$d/ipfix.v4" "$d/fk.sorted" >"$d/ipfix.diff" ||
+            fail "$name v5 and IPFIX flows differ: $(head -4 "$d/ipfix.diff")"
         v6=$(sed -n 's/.*NetFlow v5 has no IPv6) \([0-9]*\).*/\1/p' "$d/probe.log")
         v6=${v6:-0}
         [ $((stored + v6)) -gt 0 ] || fail "$name v5: nothing stored"
@@ -351,6 +355,34 @@ for mode in 5 9 9s; do
     esac
 done
 done
+
+# With the default timeouts flows end during the capture, so a v5 datagram fills over
+# minutes of packet time and must carry the time it is sent: stamped when it was begun, its
+# sysUptime was below later records' Last, which collectors take for a wrapped uptime (the
+# flows were stored 2^32 ms early). v5 must store the IPv4 flows of an IPFIX run, to the ms.
+for pcap in "$pcaps"/*; do
+    name=$(basename "$pcap")
+    [ -f "$WORK/$name/v5/fk.sorted" ] || continue # spans more than 49 days, see above
+    d=$WORK/$name/expiry
+    for v in 10 5; do
+        p1=$(free_port)
+        start_collector fk "$d/v$v" "$p1" "$FLOWCAPD" -b 127.0.0.1 -p "$p1" -w "$d/v$v" -t 300
+        "$FLOWPROBE" -r "$pcap" -v "$v" -n "127.0.0.1:$p1" 2>"$d/v$v.log" ||
+            fail "$name v$v, default timeouts: flowprobe failed: $(cat "$d/v$v.log")"
+        stop_collector fk
+        dump "$d/v$v" | sort >"$d/v$v.sorted"
+    done
+    awk -F"|" '$4 !~ /:/' "$d/v10.sorted" >"$d/v10.v4"
+    diff "$d/v10.v4" "$d/v5.sorted" >"$d/v5.diff" ||
+        fail "$name v5, default timeouts: not the IPFIX flows: $(head -4 "$d/v5.diff")"
+done
+# One flow of that kind, by its capture's packet times.
+mixed=$WORK/ipfixprobe__mixed.pcap/expiry/v5.sorted
+if [ -f "$mixed" ]; then
+    sed 's/ *| */|/g' "$mixed" |
+        grep -q '^2016-10-28 17:01:54.088|2016-10-28 17:02:23.087|1|10.5.5.1|0|8.8.4.4|8.0|' ||
+        fail "v5: ICMP 10.5.5.1 -> 8.8.4.4 not stored as it was captured: $(grep 8.8.4.4 "$mixed")"
+fi
 
 # Live capture on the loopback interface (needs root or CAP_NET_RAW, otherwise this part is
 # skipped): flowprobe drops to nobody after opening the capture, exports idle flows while
