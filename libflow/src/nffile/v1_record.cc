@@ -328,10 +328,13 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
             case 46:
                 // TODO: nfdump 1.7.1 shows this NAT event as the record's event (%evt, -s
                 // event) when the NSEL extension is present too; flowkit keeps them apart.
+                // nfcapd 1.6 also stores the VRF ids of plain flows here, with NAT event 0
+                // (no event has that number): those records carry VRF ids only, as the
+                // same flows do in a 1.7 file.
                 r.nat_event = q[0];
                 r.egress_vrf = Load32(q + 4);
                 r.ingress_vrf = Load32(q + 8);
-                r.Set(kExNatCommon);
+                if (r.nat_event != 0) r.Set(kExNatCommon);
                 r.Set(kExVrf);
                 break;
             case 47:

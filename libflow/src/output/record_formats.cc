@@ -677,7 +677,8 @@ char* WriteJson(char* out, const FlowRecord& r, const RecordContext& ctx) {
         j.Text("nat_event", NatEventLongName(r.nat_event));
         j.QuotedNumber("ingress_vrf", r.ingress_vrf);
         j.QuotedNumber("egress_vrf", r.egress_vrf);
-        j.EventTime("t_event", r.event_ms);
+        // One event time per record: the firewall block above printed it already.
+        if (!r.Has(kExNselCommon)) j.EventTime("t_event", r.event_ms);
     }
     if (r.Has(kExNatPortBlock)) {
         j.Number("pblock_start", r.block_start);
@@ -690,7 +691,9 @@ char* WriteJson(char* out, const FlowRecord& r, const RecordContext& ctx) {
         j.Number("observationDoaminID", r.observation_domain);
         j.Number("observationPointID", r.observation_point);
     }
-    if (r.Has(kExVrf)) {
+    // The NAT block above printed the VRF ids already; nfdump 1.7.1 prints them twice,
+    // which makes duplicate keys (docs/compatibility.md).
+    if (r.Has(kExVrf) && !r.Has(kExNatCommon)) {
         j.QuotedNumber("ingress_vrf", r.ingress_vrf);
         j.QuotedNumber("egress_vrf", r.egress_vrf);
     }

@@ -578,3 +578,65 @@ TEST_CASE("ReaderOptions::on_extension_map sees every map record in file order, 
     CHECK(maps[0].ids == std::vector<uint16_t>{4, 6});
     CHECK((*bad_reader)->counters().bad_maps == 1);
 }
+
+namespace {
+
+// A plain IPv4 common record on map 3 ({18, 46}): `flows` in extension 18, then the NAT
+// extension with `nat_event` and VRF ids 21 (egress) and 22 (ingress).
+Bytes FlowCountNatRecord(uint32_t flows, uint8_t nat_event) {
+    Bytes r;
+    r.U16(10);
+    r.U16(0);  // size, patched
+    r.U8(0);   // IPv4, 32-bit counters
+    r.U8(9);
+    r.U16(3);  // map
+    r.U16(0);
+    r.U16(0);
+    r.U32(1700000000);
+    r.U32(1700000001);
+    for (int i = 0; i < 4; ++i) r.U8(0);  // fwd status, tcp flags, proto, tos
+    r.U16(1);
+    r.U16(2);
+    r.U16(1);  // exporter sysid
+    r.U8(0);
+    r.U8(0);
+    r.U32(0x0a000001u);
+    r.U32(0x0a000002u);
+    r.U32(1);         // packets
+    r.U32(60);        // bytes
+    r.U32(flows);     // 18
+    r.U8(nat_event);  // 46
+    r.U8(0);
+    r.U16(0);
+    r.U32(21);
+    r.U32(22);
+    Finish(&r);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("A layout 1 NAT extension with NAT event 0 carries the flow's VRF ids only",
+          "[nffile][layout1]") {
+    // nfcapd 1.6 stores the VRF ids of plain flows in extension 46; nfcapd 1.7 stores the
+    // same flows with a VRF element and no NAT element.
+    Bytes block;
+    block.Append(Map(3, {18, 46}));
+    block.Append(FlowCountNatRecord(1, 0));
+    block.Append(FlowCountNatRecord(1, 1));
+    const std::string path = WriteBadMapFile("layout1-nat-vrf", block, 3);
+
+    ReadOutcome out = ReadWholeFile(path);
+    REQUIRE(out.status.ok());
+    REQUIRE(out.records.size() == 2);
+    const FlowRecord& plain = out.records[0];
+    CHECK(plain.Has(kExVrf));
+    CHECK_FALSE(plain.Has(kExNatCommon));
+    CHECK(plain.egress_vrf == 21);
+    CHECK(plain.ingress_vrf == 22);
+    const FlowRecord& nat = out.records[1];
+    CHECK(nat.Has(kExVrf));
+    CHECK(nat.Has(kExNatCommon));
+    CHECK(nat.nat_event == 1);
+    CHECK(nat.ingress_vrf == 22);
+}

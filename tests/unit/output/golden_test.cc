@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +26,26 @@ std::string WithoutArrayBrackets(std::string json) {
     if (json.size() >= 2 && json.compare(json.size() - 2, 2, "]\n") == 0)
         json.erase(json.size() - 2);
     return json;
+}
+
+// nfdump 1.7.1 prints the VRF ids of NAT records twice (the NAT block's, then the VRF
+// element's); flowkit prints them once (docs/compatibility.md): 1.7.1's text with every
+// repeated key of an object left out.
+std::string WithoutRepeatedKeys(const std::string& json) {
+    std::string out;
+    std::set<std::string> keys;
+    std::istringstream in(json);
+    for (std::string line; std::getline(in, line);) {
+        const size_t colon = line.find("\" : ");
+        if (line.rfind("\t\"", 0) != 0 || colon == std::string::npos) {
+            keys.clear();  // "{", "},", "}{": an object ends or starts
+        } else if (!keys.insert(line.substr(0, colon)).second) {
+            continue;
+        }
+        out += line;
+        if (!in.eof()) out += '\n';
+    }
+    return out;
 }
 
 const std::string kCorpus = std::string(FLOWKIT_CORPUS_DIR) + "/nffile/generated/";
@@ -135,9 +156,11 @@ std::string PrintAll(const std::vector<flow::FlowRecord>& records, const std::st
 // Line-by-line comparison. Lines holding firewall ACL ids are skipped: the reader loads them
 // in the other byte order than nfdump 1.7.1 shows (reported to the reader's owner); the ACL
 // layouts themselves are checked with hand-built records in token_test.cc.
-void CompareGolden(const std::string& ours, const std::string& golden_name) {
+void CompareGolden(const std::string& ours, const std::string& golden_name,
+                   std::string (*adapt)(const std::string&) = nullptr) {
     std::string golden;
     REQUIRE(ReadFile(kGolden + golden_name, &golden));
+    if (adapt != nullptr) golden = adapt(golden);
     std::vector<std::string> a = SplitLines(ours);
     std::vector<std::string> b = SplitLines(golden);
     CAPTURE(golden_name);
@@ -175,7 +198,10 @@ TEST_CASE("json, pipe, raw and fmt tokens match nfdump 1.7.1 goldens for corpus 
     const std::vector<int> json_routers = {1, 8, 9, 10, 11, 17, 21, 22, 24, 33, 44, 45, 55};
     const std::vector<int> raw_routers = {1, 8, 9, 10, 11, 17, 22, 33, 36};
 
-    SECTION("json") { CompareGolden(PrintRouters(nf171, json_routers, "json"), "nf171.json.txt"); }
+    SECTION("json") {
+        CompareGolden(PrintRouters(nf171, json_routers, "json"), "nf171.json.txt",
+                      WithoutRepeatedKeys);
+    }
     SECTION("pipe") { CompareGolden(PrintRouters(nf171, json_routers, "pipe"), "nf171.pipe.txt"); }
     SECTION("raw") { CompareGolden(PrintRouters(nf171, raw_routers, "raw"), "nf171.raw.txt"); }
     SECTION("every fmt token") {
