@@ -16,6 +16,7 @@ gen=$CORPUS/nffile/generated
 #  - NSEL/NAT records without flow times show the event time as first seen (1.7.8);
 #  - csv nhb shows the BGP next hop where 1.7.1 repeats an IPv6 IP next hop;
 #  - layout 1 NSEL records: 1.7.1 takes the ICMP type from the wrong field;
+#  - layout 1 records storing a flow count of 0 list 1 flow (1.7.1 lists 0 but sorts 1);
 #  - nfdump -w (nd178-*) blanked IPv6 elements that 1.7.1's csv then shows as "::".
 known_reason() {
     case "$1:$2" in
@@ -30,7 +31,8 @@ known_reason() {
             return ;;
     esac
     case "$1" in
-        nf1625-*|nf171-*|nf178-*|nfcapd.current.*) echo "dual-family, event-time, nhb and layout 1 ICMP lines" ;;
+        nf1625-*) echo "dual-family, event-time, nhb, layout 1 ICMP and flow count 0 lines" ;;
+        nf171-*|nf178-*|nfcapd.current.*) echo "dual-family, event-time, nhb and layout 1 ICMP lines" ;;
         nd178-*) if [ "$2" = csv ]; then echo "csv nhb/dual-family lines"; fi ;;
     esac
 }

@@ -230,12 +230,14 @@ Decoded DecodeV1Common(const uint8_t* p, size_t len, bool v0, const ExtensionMap
                 r.out_bytes = Load64(q);
                 r.Set(kExCntFlow);
                 break;
+            // A stored flow count of 0 is one flow, as for V3 records (docs/compatibility.md:
+            // nfdump 1.7.1 lists 0 for it here but sorts, sums and aggregates it as 1).
             case 18:
-                r.flows = Load32(q);
+                r.flows = Load32(q) != 0 ? Load32(q) : 1;
                 r.Set(kExCntFlow);
                 break;
             case 19:
-                r.flows = Load64(q);
+                r.flows = Load64(q) != 0 ? Load64(q) : 1;
                 r.Set(kExCntFlow);
                 break;
             case 20:

@@ -163,6 +163,9 @@ template <size_t n>
             break;
         case kExCntFlow:
             CopyFields<kCntFields>(e, r, offsetof(FlowRecord, flows));  // flows, out packets/bytes
+            // A stored flow count of 0 (nfdump -w writes it for records that only carry out
+            // counters) is one flow, as nfdump 1.7.1 lists, filters and sums it.
+            if (r.flows == 0) r.flows = 1;
             break;
         case kExVlan:
             r.src_vlan = Load32(e);

@@ -616,14 +616,16 @@ Bytes FlowCountNatRecord(uint32_t flows, uint8_t nat_event) {
 
 }  // namespace
 
-TEST_CASE("A layout 1 NAT extension with NAT event 0 carries the flow's VRF ids only",
-          "[nffile][layout1]") {
+TEST_CASE(
+    "A layout 1 NAT extension with NAT event 0 carries the flow's VRF ids only; a stored "
+    "flow count of 0 is one flow",
+    "[nffile][layout1]") {
     // nfcapd 1.6 stores the VRF ids of plain flows in extension 46; nfcapd 1.7 stores the
     // same flows with a VRF element and no NAT element.
     Bytes block;
     block.Append(Map(3, {18, 46}));
-    block.Append(FlowCountNatRecord(1, 0));
-    block.Append(FlowCountNatRecord(1, 1));
+    block.Append(FlowCountNatRecord(0, 0));
+    block.Append(FlowCountNatRecord(4, 1));
     const std::string path = WriteBadMapFile("layout1-nat-vrf", block, 3);
 
     ReadOutcome out = ReadWholeFile(path);
@@ -634,9 +636,11 @@ TEST_CASE("A layout 1 NAT extension with NAT event 0 carries the flow's VRF ids 
     CHECK_FALSE(plain.Has(kExNatCommon));
     CHECK(plain.egress_vrf == 21);
     CHECK(plain.ingress_vrf == 22);
+    CHECK(plain.flows == 1);  // a stored 0 is one flow
     const FlowRecord& nat = out.records[1];
     CHECK(nat.Has(kExVrf));
     CHECK(nat.Has(kExNatCommon));
     CHECK(nat.nat_event == 1);
     CHECK(nat.ingress_vrf == 22);
+    CHECK(nat.flows == 4);
 }
