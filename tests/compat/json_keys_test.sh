@@ -43,4 +43,11 @@ diff "$WORK/want" "$WORK/got" >"$WORK/diff" || { head "$WORK/diff"; fail "json k
 "$FLOWDUMP" -r "$gen/nf1625-none" -q -o raw "$filter" | cut -c1-15 >"$WORK/got"
 nfdump -r "$gen/nf171-none" -q -o raw "$filter" 2>/dev/null | cut -c1-15 >"$WORK/want"
 diff "$WORK/want" "$WORK/got" >"$WORK/diff" || { head "$WORK/diff"; fail "raw lines differ"; }
+
+# Records carrying both families of a next hop print one of each (the IPv6 element here,
+# the IPv4 one being 0.0.0.0), where 1.7.1 prints both (docs/compatibility.md).
+"$FLOWDUMP" -r "$gen/nf171-none" -q -o json 'router ip 127.0.1.42' >"$WORK/got"
+n=$(grep -c '"bgp6_next_hop"' "$WORK/got" || true)
+[ "$n" -gt 0 ] || fail "router 127.0.1.42: no bgp6_next_hop"
+! grep -q '"bgp4_next_hop"\|"ip4_next_hop"' "$WORK/got" || fail "router 127.0.1.42: IPv4 next hops"
 echo "PASS"
