@@ -36,6 +36,8 @@ refuse() {
 }
 refuse "one capture source" -n 127.0.0.1:9995
 refuse "one capture source" -i lo -r x.pcap -n 127.0.0.1:9995
+refuse "give -r once" -r x.pcap -r y.pcap -n 127.0.0.1:9995
+refuse "give -i once" -i lo -i eth0 -n 127.0.0.1:9995
 refuse "nowhere to send flows" -r x.pcap
 refuse "not both" -r x.pcap -n 127.0.0.1:9995 -l /tmp
 refuse "invalid collector '127.0.0.1:70000'" -r x.pcap -n 127.0.0.1:70000

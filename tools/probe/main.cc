@@ -169,6 +169,8 @@ int main(int argc, char** argv) {
                 o.ident = optarg;
                 break;
             case 'i': {
+                // One capture source: a second -i or -r would silently win over the first.
+                if (!o.interface.empty()) return Fail("give -i once");
                 std::string arg = optarg;
                 const size_t colon = arg.find(':');
                 if (colon != std::string::npos &&
@@ -198,6 +200,7 @@ int main(int argc, char** argv) {
                 }
                 break;
             case 'r':
+                if (!o.capture_file.empty()) return Fail("give -r once");
                 o.capture_file = optarg;
                 break;
             case 'S':
