@@ -31,6 +31,10 @@ expect 1 "Option -c needs a number > 0, not '0'" "$FLOWDUMP" -r "$WORK/text" -c 
 expect 1 "Option -n needs a number of rows, 0 or more, not '-1'" "$FLOWDUMP" -r "$WORK/text" -n -1
 expect 1 "mutually exclusive" "$FLOWDUMP" -r "$WORK/text" -R "$WORK"
 expect 250 "Missing last file option" "$FLOWDUMP" -R "$WORK/text:"
+# Two separators: the error alone, no warning about the order of the two "files".
+expect 250 "Multiple file separators" "$FLOWDUMP" -R "a/b/first:a:b"
+[ "$(cat "$WORK/err" "$WORK/out")" = "Multiple file separators ':' in path not allowed!" ] ||
+    fail "-R a/b/first:a:b printed more than its error: $(cat "$WORK/err" "$WORK/out")"
 expect 1 "Unknown output mode" "$FLOWDUMP" -r "$WORK/text" -o nosuchformat
 expect 0 "" "$FLOWDUMP" -D 127.0.0.1 -Z 'proto tcp'  # nameserver: accepted, not used
 expect 1 "not an nfdump file (bad magic)" "$FLOWDUMP" -x "$WORK/text"

@@ -316,6 +316,7 @@ bool IsFlowFileName(const std::string& name) {
 void WarnReversedRange(const std::string& range, std::vector<std::string>* warnings) {
     const size_t colon = range.find(':');
     if (warnings == nullptr || colon == std::string::npos) return;
+    if (range.find(':', colon + 1) != std::string::npos) return;  // refused: two separators
     const std::string first = range.substr(0, colon);
     const std::string last = range.substr(colon + 1);
     const std::string first_name = first.substr(first.rfind('/') + 1);
