@@ -47,6 +47,12 @@ bad=$(grep "counters: ident 'known' exporter 127.0.0.11 version 5 " "$WORK/repor
     fail "no counter line for 127.0.0.11: $(cat "$WORK/s.log")"
 echo "$bad" | grep -q 'packets 1, flows 0, .*decode_errors 1, records_truncated 1$' ||
     fail "v5 counters: $bad"
+# The totals: every datagram, the exporters' together, none rejected.
+totals=$(grep "counters: ident 'known' totals: " "$WORK/report.txt") ||
+    fail "no totals line: $(cat "$WORK/report.txt")"
+v9_packets=$(echo "$line" | sed -n 's/.*: packets \([0-9]*\),.*/\1/p')
+echo "$totals" | grep -q ": datagrams $((v9_packets + 1)), rejected 0, flows_not_stored 0" ||
+    fail "totals ($v9_packets v9 datagrams and one v5): $totals"
 
 # Collection goes on after the report; the stats file is rewritten at exit.
 "$FLOWKIT_SEND" --to "127.0.0.1:$port" --sample 9 --seed 4 --flows 50 2>>"$WORK/send.log"

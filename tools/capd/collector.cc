@@ -293,7 +293,8 @@ public:
     }
 
     // Appends one line per exporter with its counters since the start (SIGUSR1 and
-    // --stats-file), then one for datagrams no exporter could be tied to. Not a hot path.
+    // --stats-file), then the totals: every datagram, those no exporter could be tied to
+    // (with their errors) and the flows not stored. Not a hot path.
     void AppendCounters(std::vector<std::string>* lines) const {
         for (size_t i = 0; i < decoder_.exporter_count(); ++i) {
             const flow::wire::ExporterInfo& e = decoder_.exporter(i);
@@ -312,7 +313,7 @@ public:
             lines->push_back(line);
         }
         const flow::wire::DecoderCounters& d = decoder_.counters();
-        std::string line = "ident '" + rotation_.ident + "' no exporter: datagrams " +
+        std::string line = "ident '" + rotation_.ident + "' totals: datagrams " +
                            std::to_string(d.datagrams) + ", rejected " +
                            std::to_string(d.rejected) + ", flows_not_stored " +
                            std::to_string(NotStoredTotal());
