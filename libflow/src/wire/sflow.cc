@@ -66,6 +66,9 @@ constexpr size_t kV4CounterBytes[] = {0, 88, 88 + 52, 88 + 72, 88, 88 + 80, 88, 
 constexpr uint32_t kHeaderEthernet = 1;
 constexpr uint32_t kHeaderIpv4 = 11;
 constexpr uint32_t kHeaderIpv6 = 12;
+// The last protocol the sFlow v5 specification names (IEEE 802.11 A-MSDU subframe); values
+// outside 1..17 mean a damaged or unknown sample, which sfcapd 1.7.1 does not store either.
+constexpr uint32_t kHeaderLastKnown = 17;
 
 constexpr uint16_t kEtherIpv4 = 0x0800;
 constexpr uint16_t kEtherIpv6 = 0x86dd;
@@ -311,6 +314,7 @@ bool ReadHeaderRecord(ByteReader* r, uint32_t version, Sample* s) {
           r->U32(&header_length))) {
         return false;
     }
+    if (protocol == 0 || protocol > kHeaderLastKnown) return false;
     ByteReader header;
     if (!r->Sub(header_length, &header)) return false;
     if (version < 5 && !r->Skip(Padded(header_length) - header_length)) return false;

@@ -679,6 +679,22 @@ TEST_CASE("sFlow malformed datagrams are refused with their reason and counted",
         CHECK(run.flows[1].packets == 2);
         CHECK(d.exporter(0).counters.error(DecodeError::kRecordTruncated) == 1);
     }
+    SECTION("a header record of a protocol outside 1..17 drops that sample, as in sfcapd") {
+        auto with_protocol = [](uint32_t protocol) {
+            Writer hdr;
+            hdr.U32(protocol).U32(60).U32(4).U32(8).Zeros(8);
+            return hdr;
+        };
+        Writer w = Header(0, 1, 4);
+        Record(&w, 1, FlowSample(1, {{1, with_protocol(17)}}));  // 802.11 A-MSDU subframe
+        Record(&w, 1, FlowSample(2, {{1, with_protocol(18)}}));
+        Record(&w, 1, FlowSample(3, {{1, with_protocol(0)}}));
+        Record(&w, 1, FlowSample(4, {{1, with_protocol(513)}}));
+        const Run run = DecodeBytes(&d, w);
+        REQUIRE(run.flows.size() == 1);
+        CHECK(run.flows[0].packets == 1);
+        CHECK(d.exporter(0).counters.error(DecodeError::kRecordTruncated) == 3);
+    }
     SECTION("a header record whose header length exceeds the record") {
         Writer hdr;
         hdr.U32(1).U32(60).U32(4).U32(200).Zeros(16);
