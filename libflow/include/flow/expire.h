@@ -70,8 +70,9 @@ ParsedStatFile ParseStatFile(std::string_view text);
 // ---- Scanning ----------------------------------------------------------------------------
 
 // The time encoded in a flow file name `nfcapd.YYYYMMDDhhmm[ss]`, read as local time the way
-// mktime() does (out-of-range fields roll over). InvalidArgument when `name` is not a flow
-// file name (see IsFlowFileName in flow/select.h).
+// mktime() does (out-of-range fields roll over); a name in the hour repeated when the clocks
+// go back is the earlier of its two times. InvalidArgument when `name` is not a flow file
+// name (see IsFlowFileName in flow/select.h).
 Result<int64_t> FlowFileNameTime(std::string_view name);
 
 // One flow file found by ScanFlowDirectory.

@@ -170,7 +170,6 @@ struct DirState {
     std::vector<bool> removed;  // parallel to scan.files: gone after this run
 };
 
-// A flow file in the merged, oldest-first order of all directories of a run.
 // The rules of CountFilesToExpire (flow/expire.h), one file at a time, oldest first, so
 // that a file that cannot be removed is stepped over: its bytes still count (Kept), and the
 // files after it go instead, as nfexpire does.
@@ -227,6 +226,7 @@ private:
     bool by_size_ = false;  // the last Takes() counted its file off the size
 };
 
+// A flow file in the merged, oldest-first order of all directories of a run.
 struct Candidate {
     size_t dir;
     size_t file;
