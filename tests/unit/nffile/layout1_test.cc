@@ -616,8 +616,9 @@ Bytes FlowCountNatRecord(uint32_t flows, uint8_t nat_event) {
 
 }  // namespace
 
+// (No ';' in test names: ctest's test list would split the name there.)
 TEST_CASE(
-    "A layout 1 NAT extension with NAT event 0 carries the flow's VRF ids only; a stored "
+    "A layout 1 NAT extension with NAT event 0 carries the flow's VRF ids only and a stored "
     "flow count of 0 is one flow",
     "[nffile][layout1]") {
     // nfcapd 1.6 stores the VRF ids of plain flows in extension 46; nfcapd 1.7 stores the
